@@ -1,0 +1,20 @@
+//! Domain newtypes and the order status machine. Every type is built by parsing, so a value
+//! that exists is valid.
+
+mod correlation_id;
+mod event_id;
+mod idempotency_key;
+mod item;
+mod order;
+mod order_id;
+mod payment;
+mod status;
+
+pub use correlation_id::CorrelationId;
+pub use event_id::EventId;
+pub use idempotency_key::IdempotencyKey;
+pub use item::{Item, ItemError};
+pub use order::Order;
+pub use order_id::{OrderId, OrderIdError};
+pub use payment::PaymentDecision;
+pub use status::{OrderStatus, StatusError, TransitionError};

@@ -1,0 +1,220 @@
+//! Strict decoding of envelope bytes: every field present with the right type, no unknown
+//! fields, a known event type, schema version 1, and a payload of exactly the type's shape.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{Envelope, EventBody, EventType, Rejection, RejectionSource, SCHEMA_VERSION};
+use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
+use crate::topic::Topic;
+
+/// Why bytes are not a valid envelope. The message is what goes into `EVENT_REJECTED.reason`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("envelope must be a JSON object")]
+    NotAnObject,
+    #[error("missing field `{0}`")]
+    MissingField(String),
+    #[error("unknown field `{0}`")]
+    UnknownField(String),
+    #[error("invalid field `{field}`: {reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("unknown event_type {0:?}")]
+    UnknownEventType(String),
+    #[error("unsupported schema_version {0}")]
+    UnsupportedVersion(String),
+}
+
+const ENVELOPE_FIELDS: [&str; 7] = [
+    "event_id",
+    "event_type",
+    "schema_version",
+    "occurred_at",
+    "correlation_id",
+    "causation_id",
+    "payload",
+];
+
+/// Decodes one record's bytes.
+///
+/// # Errors
+/// [`DecodeError`] naming the first problem found. Never panics, whatever the bytes.
+pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    let Value::Object(object) = value else {
+        return Err(DecodeError::NotAnObject);
+    };
+    let fields = Fields {
+        object: &object,
+        prefix: "",
+    };
+    fields.only(&ENVELOPE_FIELDS)?;
+
+    let event_type = fields.string("event_type")?;
+    let event_type = EventType::parse(event_type)
+        .ok_or_else(|| DecodeError::UnknownEventType(event_type.to_owned()))?;
+    let version = fields.get("schema_version")?;
+    if version.as_u64() != Some(SCHEMA_VERSION) {
+        return Err(DecodeError::UnsupportedVersion(version.to_string()));
+    }
+    let event_id = fields.parsed("event_id", |s| {
+        s.parse::<EventId>().map_err(|e| e.to_string())
+    })?;
+    let occurred_at = fields.parsed("occurred_at", |s| {
+        OffsetDateTime::parse(s, &Rfc3339).map_err(|e| e.to_string())
+    })?;
+    let correlation_id = fields.parsed("correlation_id", |s| {
+        CorrelationId::parse(s).ok_or_else(|| "not a valid correlation id".to_owned())
+    })?;
+    let causation_id = match fields.get("causation_id")? {
+        Value::Null => None,
+        _ => Some(fields.parsed("causation_id", |s| {
+            s.parse::<EventId>().map_err(|e| e.to_string())
+        })?),
+    };
+    let Value::Object(payload) = fields.get("payload")? else {
+        return Err(invalid("payload", "must be an object"));
+    };
+    let payload = Fields {
+        object: payload,
+        prefix: "payload.",
+    };
+    let body = decode_body(event_type, &payload)?;
+    if matches!(body, EventBody::Payment { .. }) && causation_id.is_none() {
+        return Err(invalid(
+            "causation_id",
+            "payment events must name their source event",
+        ));
+    }
+    Ok(Envelope {
+        event_id,
+        occurred_at,
+        correlation_id,
+        causation_id,
+        body,
+    })
+}
+
+fn decode_body(event_type: EventType, payload: &Fields<'_>) -> Result<EventBody, DecodeError> {
+    match event_type {
+        EventType::OrderCreated => {
+            payload.only(&["order_id", "item"])?;
+            let item = payload.parsed("item", |s| Item::parse(s).map_err(|e| e.to_string()))?;
+            Ok(EventBody::OrderCreated {
+                order_id: payload.order_id()?,
+                item,
+            })
+        }
+        EventType::PaymentSuccess | EventType::PaymentFailed => {
+            payload.only(&["order_id"])?;
+            let decision = if event_type == EventType::PaymentSuccess {
+                PaymentDecision::Success
+            } else {
+                PaymentDecision::Failed
+            };
+            Ok(EventBody::Payment {
+                order_id: payload.order_id()?,
+                decision,
+            })
+        }
+        EventType::EventRejected => {
+            payload.only(&["reason", "source", "original_base64"])?;
+            let reason = payload.string("reason")?.to_owned();
+            let original = payload.parsed("original_base64", Rejection::decode_original)?;
+            let source = match payload.get("source")? {
+                Value::Null => None,
+                Value::Object(source) => Some(decode_source(&Fields {
+                    object: source,
+                    prefix: "payload.source.",
+                })?),
+                _ => return Err(invalid("payload.source", "must be an object or null")),
+            };
+            Ok(EventBody::EventRejected(Rejection {
+                reason,
+                source,
+                original,
+            }))
+        }
+    }
+}
+
+fn decode_source(fields: &Fields<'_>) -> Result<RejectionSource, DecodeError> {
+    fields.only(&["topic", "partition", "offset"])?;
+    let topic = fields.parsed("topic", |s| {
+        Topic::parse(s).ok_or_else(|| "unknown topic".into())
+    })?;
+    let partition = fields.unsigned("partition")?;
+    let partition =
+        u32::try_from(partition).map_err(|_| fields.invalid("partition", "too large"))?;
+    Ok(RejectionSource {
+        topic,
+        partition,
+        offset: fields.unsigned("offset")?,
+    })
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> DecodeError {
+    DecodeError::InvalidField {
+        field: field.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// A JSON object being decoded, with the path prefix used in error messages.
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    prefix: &'static str,
+}
+
+impl Fields<'_> {
+    fn only(&self, allowed: &[&str]) -> Result<(), DecodeError> {
+        match self.object.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(unknown) => Err(DecodeError::UnknownField(format!(
+                "{}{unknown}",
+                self.prefix
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn invalid(&self, field: &str, reason: impl Into<String>) -> DecodeError {
+        invalid(&format!("{}{field}", self.prefix), reason)
+    }
+
+    fn get(&self, field: &str) -> Result<&Value, DecodeError> {
+        self.object
+            .get(field)
+            .ok_or_else(|| DecodeError::MissingField(format!("{}{field}", self.prefix)))
+    }
+
+    fn string(&self, field: &str) -> Result<&str, DecodeError> {
+        self.get(field)?
+            .as_str()
+            .ok_or_else(|| self.invalid(field, "must be a string"))
+    }
+
+    fn unsigned(&self, field: &str) -> Result<u64, DecodeError> {
+        self.get(field)?
+            .as_u64()
+            .ok_or_else(|| self.invalid(field, "must be a non-negative integer"))
+    }
+
+    fn parsed<T>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, DecodeError> {
+        parse(self.string(field)?).map_err(|reason| self.invalid(field, reason))
+    }
+
+    fn order_id(&self) -> Result<OrderId, DecodeError> {
+        let raw = self.get("order_id")?;
+        raw.as_i64()
+            .and_then(|n| OrderId::new(n).ok())
+            .ok_or_else(|| self.invalid("order_id", "must be a positive integer"))
+    }
+}

@@ -1,0 +1,152 @@
+//! The envelope's types and its encoding to JSON bytes.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::Rejection;
+use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
+
+/// The only schema version this code writes and reads.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The kinds of event on the saga's topics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventType {
+    OrderCreated,
+    PaymentSuccess,
+    PaymentFailed,
+    EventRejected,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 4] = [
+        EventType::OrderCreated,
+        EventType::PaymentSuccess,
+        EventType::PaymentFailed,
+        EventType::EventRejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrderCreated => "ORDER_CREATED",
+            Self::PaymentSuccess => "PAYMENT_SUCCESS",
+            Self::PaymentFailed => "PAYMENT_FAILED",
+            Self::EventRejected => "EVENT_REJECTED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<EventType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// What an event says, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventBody {
+    OrderCreated {
+        order_id: OrderId,
+        item: Item,
+    },
+    Payment {
+        order_id: OrderId,
+        decision: PaymentDecision,
+    },
+    EventRejected(Rejection),
+}
+
+/// One event as it travels on Kafka.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub event_id: EventId,
+    pub occurred_at: OffsetDateTime,
+    pub correlation_id: CorrelationId,
+    /// The event that caused this one: payment events name their ORDER_CREATED.
+    pub causation_id: Option<EventId>,
+    pub body: EventBody,
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    event_id: EventId,
+    event_type: &'static str,
+    schema_version: u64,
+    occurred_at: String,
+    correlation_id: &'a str,
+    causation_id: Option<EventId>,
+    payload: Value,
+}
+
+impl Envelope {
+    /// The ORDER_CREATED event the order store writes to the outbox with a new order.
+    pub fn order_created(
+        event_id: EventId,
+        occurred_at: OffsetDateTime,
+        correlation_id: CorrelationId,
+        order_id: OrderId,
+        item: Item,
+    ) -> Self {
+        Self {
+            event_id,
+            occurred_at,
+            correlation_id,
+            causation_id: None,
+            body: EventBody::OrderCreated { order_id, item },
+        }
+    }
+
+    pub fn event_type(&self) -> EventType {
+        match &self.body {
+            EventBody::OrderCreated { .. } => EventType::OrderCreated,
+            EventBody::Payment {
+                decision: PaymentDecision::Success,
+                ..
+            } => EventType::PaymentSuccess,
+            EventBody::Payment {
+                decision: PaymentDecision::Failed,
+                ..
+            } => EventType::PaymentFailed,
+            EventBody::EventRejected(_) => EventType::EventRejected,
+        }
+    }
+
+    /// The order this event is about, if any.
+    pub fn order_id(&self) -> Option<OrderId> {
+        match &self.body {
+            EventBody::OrderCreated { order_id, .. } | EventBody::Payment { order_id, .. } => {
+                Some(*order_id)
+            }
+            EventBody::EventRejected(_) => None,
+        }
+    }
+
+    /// Encodes as schema_version 1 JSON. Field order is fixed so equal envelopes give equal
+    /// bytes (the simulation hashes them).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let payload = match &self.body {
+            EventBody::OrderCreated { order_id, item } => {
+                json!({"order_id": order_id, "item": item})
+            }
+            EventBody::Payment { order_id, .. } => json!({"order_id": order_id}),
+            EventBody::EventRejected(rejection) => rejection.to_payload(),
+        };
+        let wire = Wire {
+            event_id: self.event_id,
+            event_type: self.event_type().as_str(),
+            schema_version: SCHEMA_VERSION,
+            occurred_at: format_timestamp(self.occurred_at),
+            correlation_id: self.correlation_id.as_str(),
+            causation_id: self.causation_id,
+            payload,
+        };
+        serde_json::to_vec(&wire).expect("an envelope always serializes")
+    }
+}
+
+/// RFC 3339 in UTC, as every envelope and API response writes timestamps.
+pub fn format_timestamp(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .expect("UTC timestamps within years 0-9999 always format")
+}

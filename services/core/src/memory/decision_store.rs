@@ -1,0 +1,52 @@
+//! The in-memory decision store: first decision per source event wins, forever.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::domain::{EventId, PaymentDecision};
+use crate::ports::{DecisionStore, PortError};
+
+/// Payment decisions in memory. Cheap to clone; clones share state.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDecisionStore {
+    decisions: Arc<Mutex<BTreeMap<EventId, PaymentDecision>>>,
+}
+
+impl MemoryDecisionStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set-if-absent; returns the stored decision.
+    pub fn decide_now(&self, source: EventId, proposal: PaymentDecision) -> PaymentDecision {
+        *self
+            .decisions
+            .lock()
+            .expect("decision lock poisoned")
+            .entry(source)
+            .or_insert(proposal)
+    }
+
+    /// Every stored decision, ordered by source event id.
+    pub fn snapshot(&self) -> Vec<(EventId, PaymentDecision)> {
+        let decisions = self.decisions.lock().expect("decision lock poisoned");
+        decisions.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+}
+
+#[async_trait]
+impl DecisionStore for MemoryDecisionStore {
+    async fn decide(
+        &self,
+        source: EventId,
+        proposal: PaymentDecision,
+    ) -> Result<PaymentDecision, PortError> {
+        Ok(self.decide_now(source, proposal))
+    }
+
+    async fn ping(&self) -> Result<(), PortError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! The event bus (Kafka): durable publish, and consumer groups with manual commit.
+
+use async_trait::async_trait;
+
+use super::PortError;
+use crate::domain::CorrelationId;
+use crate::topic::Topic;
+
+/// A record to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub topic: Topic,
+    /// Partitioning key: the order id, so one order's events stay in order.
+    pub key: String,
+    pub payload: Vec<u8>,
+    /// Copied into the record's `correlation_id` header.
+    pub correlation_id: Option<CorrelationId>,
+}
+
+/// A record handed to a consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub topic: Topic,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: Option<String>,
+    pub payload: Vec<u8>,
+    /// The `correlation_id` header, when present and well formed.
+    pub correlation_id: Option<CorrelationId>,
+}
+
+/// Publishing and subscribing.
+#[async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Appends every message to its topic, partitioned by key.
+    ///
+    /// Contract: returns `Ok` only once the broker has durably acknowledged every message;
+    /// messages with the same key land in the same partition in the order given.
+    ///
+    /// # Errors
+    /// [`PortError`] when any message was not acknowledged; some may have been appended
+    /// (at-least-once: callers retry and consumers deduplicate).
+    async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError>;
+
+    /// Joins consumer group `group` on `topics`.
+    ///
+    /// Contract: each partition is delivered to one member of the group at a time, in offset
+    /// order, starting after the group's last committed offset (or at the beginning); every
+    /// delivery not committed is delivered again after the member leaves, restarts or the
+    /// group rebalances.
+    ///
+    /// # Errors
+    /// [`PortError`] when the broker is unreachable.
+    async fn subscribe(
+        &self,
+        group: &str,
+        topics: &[Topic],
+    ) -> Result<Box<dyn Consumer>, PortError>;
+
+    /// Succeeds when the broker answers a metadata request.
+    ///
+    /// # Errors
+    /// [`PortError`] naming why it did not.
+    async fn ping(&self) -> Result<(), PortError>;
+}
+
+/// One member of a consumer group. Dropping it leaves the group.
+#[async_trait]
+pub trait Consumer: Send {
+    /// Waits for the next delivery. Cancel-safe: dropping the future loses nothing.
+    ///
+    /// # Errors
+    /// [`PortError::Rebalanced`] when membership was lost (re-subscribe), or another
+    /// [`PortError`] when the broker is unreachable.
+    async fn next(&mut self) -> Result<Delivery, PortError>;
+
+    /// Commits the group's position past `delivery` in its partition (and so past every
+    /// earlier delivery of that partition).
+    ///
+    /// Contract: after `Ok`, a new member of the group never receives `delivery` or anything
+    /// before it in that partition again.
+    ///
+    /// # Errors
+    /// [`PortError::Rebalanced`] when the partition is no longer assigned to this member;
+    /// the delivery will be redelivered to its new owner.
+    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError>;
+
+    /// Records not yet consumed by this member across its partitions (consumer lag).
+    fn lag(&self) -> Option<u64> {
+        None
+    }
+}

@@ -1,0 +1,22 @@
+//! The ports: every capability a service needs from the outside world, as traits whose docs
+//! state the contract each adapter MUST keep. `saga-contract` checks those clauses against
+//! every adapter (memory, PostgreSQL, Kafka, Redis, simulation).
+
+mod clock;
+mod decision_store;
+mod delivery_store;
+mod entropy;
+mod error;
+mod event_bus;
+mod order_store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use decision_store::DecisionStore;
+pub use delivery_store::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore};
+pub use entropy::{Entropy, OsEntropy, SeededEntropy};
+pub use error::PortError;
+pub use event_bus::{Consumer, Delivery, EventBus, OutgoingMessage};
+pub use order_store::{
+    ApplyMode, ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
+    OutboxRecord, OutboxWrite, PaymentApplication,
+};

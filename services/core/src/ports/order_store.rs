@@ -1,0 +1,185 @@
+//! The order store: orders, their transactional outbox, and the processed-events record.
+//! Owned by order-api, outbox-relay and order-status-worker; nobody else touches order data.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::PortError;
+use crate::domain::PaymentDecision;
+use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
+use crate::topic::Topic;
+
+/// How the outbox row of a new order is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutboxWrite {
+    /// Order row and outbox row commit together or not at all. The only correct choice.
+    #[default]
+    SameTransaction,
+    /// The order commits first and the outbox row in a second transaction: the classic
+    /// dual-write bug. Exists only so the harness's mutant can reproduce it.
+    SeparateTransaction,
+}
+
+/// A new order as the Order API asks for it.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub item: Item,
+    pub correlation_id: CorrelationId,
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// Id of the ORDER_CREATED event written to the outbox.
+    pub event_id: EventId,
+    pub created_at: OffsetDateTime,
+    pub outbox: OutboxWrite,
+}
+
+/// What `create_order` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// A new order and its outbox event were committed.
+    Created(Order),
+    /// The idempotency key was already used: this is the order it created (the item may
+    /// differ from the request's; the caller decides what that means).
+    Existing(Order),
+}
+
+impl CreateOutcome {
+    pub fn order(&self) -> &Order {
+        match self {
+            Self::Created(order) | Self::Existing(order) => order,
+        }
+    }
+}
+
+/// One outbox row: an encoded envelope waiting to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Position in the outbox; increases with commit order of creation.
+    pub id: i64,
+    pub event_id: EventId,
+    pub topic: Topic,
+    pub key: String,
+    pub payload: Vec<u8>,
+    pub correlation_id: CorrelationId,
+    pub created_at: OffsetDateTime,
+}
+
+/// A batch of outbox rows claimed by one relay. While it is held no other claim returns these
+/// rows. Dropping it without `mark_published` releases them for the next claim.
+#[async_trait]
+pub trait OutboxClaim: Send {
+    /// The claimed rows, oldest first.
+    fn records(&self) -> &[OutboxRecord];
+
+    /// Marks the rows with these ids published and releases the claim. Rows of the claim not
+    /// listed stay unpublished.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store failed; then nothing is marked (the rows are published
+    /// again later, which consumers tolerate).
+    async fn mark_published(self: Box<Self>, ids: &[i64]) -> Result<(), PortError>;
+}
+
+/// How a payment outcome is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyMode {
+    /// Record the event in processed_events and skip it when already there. Correct: true.
+    pub record_processed: bool,
+    /// Only change the status of a PENDING order. Correct: true.
+    pub only_from_pending: bool,
+}
+
+impl Default for ApplyMode {
+    fn default() -> Self {
+        Self {
+            record_processed: true,
+            only_from_pending: true,
+        }
+    }
+}
+
+/// A payment event to apply to its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentApplication {
+    pub event_id: EventId,
+    pub order_id: OrderId,
+    pub decision: PaymentDecision,
+    pub at: OffsetDateTime,
+    pub mode: ApplyMode,
+}
+
+/// What applying a payment outcome did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The order moved from PENDING to this status.
+    Applied(OrderStatus),
+    /// This event id was already processed; nothing changed.
+    Duplicate,
+    /// The order was already terminal with this status; the event is recorded, nothing else.
+    AlreadyTerminal(OrderStatus),
+    /// No such order.
+    UnknownOrder,
+}
+
+/// Unpublished outbox rows, for metrics and liveness checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxBacklog {
+    pub unpublished: u64,
+    pub oldest_created_at: Option<OffsetDateTime>,
+}
+
+/// Orders, the outbox and processed events.
+#[async_trait]
+pub trait OrderStore: Send + Sync + 'static {
+    /// Creates an order and its ORDER_CREATED outbox row (topic `orders`, key = order id)
+    /// in one transaction when `new.outbox` is `SameTransaction`.
+    ///
+    /// Contract: ids are positive and increase; with an idempotency key, at most one order
+    /// ever exists per key, even under concurrent calls, and a repeat returns
+    /// [`CreateOutcome::Existing`] with the first order; the new order is PENDING with
+    /// `created_at == updated_at == new.created_at`.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; the order may have been created (the
+    /// caller cannot tell — that is what idempotency keys are for).
+    async fn create_order(&self, new: NewOrder) -> Result<CreateOutcome, PortError>;
+
+    /// Reads one order. `Ok(None)` when no order has this id.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable.
+    async fn get_order(&self, id: OrderId) -> Result<Option<Order>, PortError>;
+
+    /// Claims up to `limit` unpublished outbox rows, oldest first, skipping rows another
+    /// live claim holds. Contract: two concurrent claims never return the same row; a row
+    /// is returned again only after its claim was dropped without marking it published.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable.
+    async fn claim_outbox(&self, limit: usize) -> Result<Box<dyn OutboxClaim>, PortError>;
+
+    /// Resolves when new outbox rows may have been committed since the last call, or after
+    /// `max_wait`. MAY return early spuriously; callers claim and find out.
+    async fn wait_for_outbox(&self, max_wait: Duration);
+
+    /// Applies a payment outcome to its order. With the default mode, recording the event id
+    /// in processed_events and the conditional status change happen in one transaction:
+    /// a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order never changes.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; the change may or may not have committed.
+    async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError>;
+
+    /// Unpublished outbox rows and the oldest one's age.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable.
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError>;
+
+    /// Succeeds when the store answers a trivial query.
+    ///
+    /// # Errors
+    /// [`PortError`] naming why it did not.
+    async fn ping(&self) -> Result<(), PortError>;
+}
