@@ -1,0 +1,191 @@
+//! The event bus contract (see `saga_core::ports::EventBus`). Each clause uses fresh group
+//! names and keys, so adapters only need to isolate topics per test (or not at all).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use saga_core::ports::{Consumer, Delivery, Entropy, EventBus, OsEntropy, OutgoingMessage};
+use saga_core::{CorrelationId, Topic};
+
+use crate::within;
+
+type Bus = Arc<dyn EventBus>;
+
+/// A run-unique prefix so clauses sharing a real broker never see each other's records.
+fn tag() -> String {
+    format!("t{}", OsEntropy.next_u64())
+}
+
+fn message(key: &str, body: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        topic: Topic::Payments,
+        key: key.to_owned(),
+        payload: body.as_bytes().to_vec(),
+        correlation_id: CorrelationId::parse(&format!("corr-{body}")),
+    }
+}
+
+/// Receives until `n` deliveries whose payload starts with `tag` arrived, ignoring others.
+async fn take(consumer: &mut Box<dyn Consumer>, tag: &str, n: usize) -> Vec<Delivery> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let delivery = within("a delivery", consumer.next())
+            .await
+            .expect("next delivery");
+        if delivery.payload.starts_with(tag.as_bytes()) {
+            got.push(delivery);
+        }
+    }
+    got
+}
+
+fn body(d: &Delivery) -> String {
+    String::from_utf8(d.payload.clone()).unwrap()
+}
+
+pub async fn delivers_every_record_in_key_order_with_headers(bus: Bus) {
+    let tag = tag();
+    let keys = ["1", "2", "3"];
+    let messages: Vec<_> = (0..21)
+        .map(|i| message(&format!("{tag}{}", keys[i % 3]), &format!("{tag}-{i:02}")))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    let mut consumer = bus
+        .subscribe(&format!("{tag}-g"), &[Topic::Payments])
+        .await
+        .unwrap();
+    let got = take(&mut consumer, &tag, 21).await;
+    let mut per_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in &got {
+        assert_eq!(
+            d.correlation_id,
+            CorrelationId::parse(&format!("corr-{}", body(d)))
+        );
+        per_key
+            .entry(d.key.clone().unwrap())
+            .or_default()
+            .push(body(d));
+    }
+    assert_eq!(per_key.len(), 3);
+    for (key, bodies) in per_key {
+        let mut sorted = bodies.clone();
+        sorted.sort();
+        assert_eq!(bodies, sorted, "records of key {key} out of order");
+        assert_eq!(bodies.len(), 7);
+    }
+}
+
+pub async fn uncommitted_deliveries_come_back_after_restart(bus: Bus) {
+    let tag = tag();
+    let group = format!("{tag}-g");
+    let messages = (0..5)
+        .map(|i| message(&format!("{tag}k"), &format!("{tag}-{i}")))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let seen: Vec<String> = take(&mut first, &tag, 5).await.iter().map(body).collect();
+    drop(first);
+    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let again: Vec<String> = take(&mut second, &tag, 5).await.iter().map(body).collect();
+    assert_eq!(
+        again, seen,
+        "uncommitted deliveries must be delivered again, in order"
+    );
+}
+
+pub async fn committed_deliveries_never_come_back(bus: Bus) {
+    let tag = tag();
+    let group = format!("{tag}-g");
+    let messages = (0..6)
+        .map(|i| message(&format!("{tag}k"), &format!("{tag}-{i}")))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let got = take(&mut first, &tag, 3).await;
+    within("commit", first.commit(&got[2])).await.unwrap();
+    drop(first);
+    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let rest: Vec<String> = take(&mut second, &tag, 3).await.iter().map(body).collect();
+    let expected: Vec<String> = (3..6).map(|i| format!("{tag}-{i}")).collect();
+    assert_eq!(
+        rest, expected,
+        "a commit covers its delivery and every earlier one"
+    );
+}
+
+pub async fn groups_consume_independently(bus: Bus) {
+    let tag = tag();
+    bus.publish(vec![message(&format!("{tag}k"), &format!("{tag}-only"))])
+        .await
+        .unwrap();
+    let mut a = bus
+        .subscribe(&format!("{tag}-a"), &[Topic::Payments])
+        .await
+        .unwrap();
+    let got = take(&mut a, &tag, 1).await;
+    within("commit", a.commit(&got[0])).await.unwrap();
+    let mut b = bus
+        .subscribe(&format!("{tag}-b"), &[Topic::Payments])
+        .await
+        .unwrap();
+    assert_eq!(body(&take(&mut b, &tag, 1).await[0]), format!("{tag}-only"));
+}
+
+pub async fn members_share_the_partitions(bus: Bus) {
+    let tag = tag();
+    let group = format!("{tag}-g");
+    let mut a = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let mut b = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let expected: BTreeSet<String> = (0..30).map(|i| format!("{tag}-{i:02}")).collect();
+    let messages = expected
+        .iter()
+        .enumerate()
+        .map(|(i, b)| message(&format!("{tag}{i}"), b))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    // Both members poll concurrently; together they must see every record (a rebalance may
+    // redeliver some, which at-least-once allows), committing as they go.
+    let mut seen = BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + crate::PATIENCE;
+    while seen.len() < expected.len() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of 30 seen",
+            seen.len()
+        );
+        let next = tokio::select! {
+            biased;
+            d = a.next() => d.map(|d| (d, true)),
+            d = b.next() => d.map(|d| (d, false)),
+        };
+        let Ok((delivery, from_a)) = next else {
+            continue;
+        };
+        if delivery.payload.starts_with(tag.as_bytes()) {
+            seen.insert(body(&delivery));
+        }
+        let member = if from_a { &mut a } else { &mut b };
+        let _ = member.commit(&delivery).await;
+    }
+    assert_eq!(seen, expected);
+}
+
+pub async fn next_is_cancel_safe(bus: Bus) {
+    let tag = tag();
+    let mut consumer = bus
+        .subscribe(&format!("{tag}-g"), &[Topic::Payments])
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        // A `next` abandoned by a timeout must not swallow a record.
+        let _ = tokio::time::timeout(Duration::from_millis(20), consumer.next()).await;
+    }
+    bus.publish(vec![message(&format!("{tag}k"), &format!("{tag}-x"))])
+        .await
+        .unwrap();
+    assert_eq!(
+        body(&take(&mut consumer, &tag, 1).await[0]),
+        format!("{tag}-x")
+    );
+}

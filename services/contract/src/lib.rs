@@ -1,0 +1,99 @@
+//! The port contract suite. Each module checks one port's documented contract; the
+//! `*_contract!` macros expand into one `#[tokio::test]` per clause for an adapter, given an
+//! expression that yields a fresh, isolated adapter (`Arc<dyn Port>`) each time it is
+//! evaluated. Every adapter crate invokes the macros, so the memory model and the real
+//! backends cannot drift apart.
+
+pub mod decision_store;
+pub mod delivery_store;
+pub mod event_bus;
+pub mod order_store;
+
+use std::time::Duration;
+
+/// Longest any single wait in the suite may take before the clause fails; generous for real
+/// brokers (a Kafka group join takes a few seconds).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Awaits `fut`, failing the test with `what` if it takes longer than [`PATIENCE`].
+pub async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(PATIENCE, fut).await {
+        Ok(value) => value,
+        Err(_) => panic!("timed out after {PATIENCE:?} waiting for {what}"),
+    }
+}
+
+/// Expands into one test per clause of every port's contract for the given adapters.
+#[macro_export]
+macro_rules! contract_tests {
+    ($kind:ident => $make:expr, $($clause:ident),+ $(,)?) => {
+        mod $kind {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $clause() {
+                    $crate::$kind::$clause($make.await).await;
+                }
+            )+
+        }
+    };
+}
+
+/// Every clause of the order store contract.
+#[macro_export]
+macro_rules! order_store_contract {
+    ($make:expr) => {
+        $crate::contract_tests!(order_store => $make,
+            creates_pending_orders_with_increasing_ids,
+            reads_back_orders_and_none_for_unknown,
+            idempotency_key_returns_the_first_order,
+            concurrent_requests_with_one_key_create_one_order,
+            writes_order_created_to_the_outbox,
+            concurrent_claims_never_share_a_row,
+            dropped_claim_releases_rows_and_marked_rows_stay_published,
+            applies_payment_once_and_never_changes_a_terminal_order,
+            unknown_order_is_reported,
+            backlog_counts_unpublished_rows,
+            wait_for_outbox_wakes_on_new_orders,
+        );
+    };
+}
+
+/// Every clause of the event bus contract.
+#[macro_export]
+macro_rules! event_bus_contract {
+    ($make:expr) => {
+        $crate::contract_tests!(event_bus => $make,
+            delivers_every_record_in_key_order_with_headers,
+            uncommitted_deliveries_come_back_after_restart,
+            committed_deliveries_never_come_back,
+            groups_consume_independently,
+            members_share_the_partitions,
+            next_is_cancel_safe,
+        );
+    };
+}
+
+/// Every clause of the decision store contract.
+#[macro_export]
+macro_rules! decision_store_contract {
+    ($make:expr) => {
+        $crate::contract_tests!(decision_store => $make,
+            first_decision_wins_forever,
+            concurrent_deciders_agree,
+            sources_are_independent,
+        );
+    };
+}
+
+/// Every clause of the delivery store contract.
+#[macro_export]
+macro_rules! delivery_store_contract {
+    ($make:expr) => {
+        $crate::contract_tests!(delivery_store => $make,
+            assigns_once_per_order,
+            concurrent_assignments_assign_once,
+        );
+    };
+}
