@@ -38,9 +38,9 @@ impl Handler for PaymentHandler {
                 .await?
         };
         let outcome = Envelope {
-            // Derived, so a redelivery republishes the very same event and the status worker's
-            // processed_events sees it as a duplicate.
-            event_id: created.event_id.derive("payment"),
+            // A fresh id per publish, as any producer retrying after a crash would make: the
+            // status worker's processed_events and its PENDING-only update must both hold.
+            event_id: self.deps.entropy.event_id(),
             occurred_at: self.deps.clock.now(),
             correlation_id: created.correlation_id.clone(),
             causation_id: Some(created.event_id),
