@@ -1,0 +1,82 @@
+//! The delivery worker: consumes `payments` in its own group and assigns a delivery for every
+//! PAYMENT_SUCCESS, at most once per order, in its own store.
+
+mod handler;
+
+use std::sync::Arc;
+
+use saga_core::Topic;
+use saga_core::mutant::Mutant;
+use saga_core::ports::{Clock, DeliveryStore, Entropy, EventBus};
+use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
+use saga_runtime::health::Health;
+use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+
+/// What the delivery worker needs from the outside world.
+#[derive(Clone)]
+pub struct DeliveryWorkerDeps {
+    pub bus: Arc<dyn EventBus>,
+    pub deliveries: Arc<dyn DeliveryStore>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+}
+
+/// How the delivery worker behaves.
+#[derive(Debug, Clone)]
+pub struct DeliveryWorkerConfig {
+    /// Consumer group on `payments`.
+    pub group: String,
+    /// A deliberate bug for the simulation harness; only Rust code sets it.
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for DeliveryWorkerConfig {
+    fn default() -> Self {
+        Self {
+            group: "delivery-worker".into(),
+            mutant: None,
+        }
+    }
+}
+
+/// Consumes until `shutdown` resolves, serving `/health` and `/metrics` on `listener`.
+///
+/// # Errors
+/// An I/O error from the ops server, or overrunning the shutdown grace period.
+pub async fn run<L>(
+    deps: DeliveryWorkerDeps,
+    config: DeliveryWorkerConfig,
+    listener: L,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
+    saga_runtime::metrics::prometheus();
+    let token = CancellationToken::new();
+    let health = Health::new();
+    let spec = ConsumerSpec {
+        component: "delivery-worker",
+        group: config.group.clone(),
+        topic: Topic::Payments,
+        commit_before_handling: false,
+    };
+    let consumer_deps = ConsumerDeps {
+        bus: deps.bus.clone(),
+        clock: deps.clock.clone(),
+        entropy: deps.entropy.clone(),
+    };
+    let handler = Arc::new(handler::DeliveryHandler { deps, config });
+    let ops = serve::http(
+        listener,
+        ops::router("delivery-worker", health.clone()),
+        token.clone(),
+    );
+    let consume = consumer::run(spec, consumer_deps, handler, health, token.clone());
+    let work = async {
+        let (served, ()) = tokio::join!(ops, consume);
+        served
+    };
+    shutdown::drive("delivery-worker", shutdown, token, work).await
+}

@@ -1,0 +1,84 @@
+//! The OpenAPI document, generated from the handlers' annotations, and the interactive docs:
+//! Swagger UI compiled into the binary, so nothing is fetched from a CDN at run time.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::Config;
+
+use crate::handlers;
+
+/// The public API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "order-saga gateway", description = "Place orders and follow them through the saga."),
+    paths(handlers::place_order, handlers::get_order, handlers::health, handlers::ready),
+    components(schemas(
+        saga_api::PlaceOrderRequest,
+        saga_api::PlaceOrderResponse,
+        saga_api::OrderResponse,
+        saga_api::HealthResponse,
+        saga_api::ErrorBody
+    )),
+    tags((name = "orders"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+/// `/openapi.json`, and Swagger UI at `/docs` (answered directly, not by redirect) and its
+/// assets under `/docs/`.
+pub(crate) fn routes() -> Router {
+    let document = ApiDoc::openapi()
+        .to_json()
+        .expect("the OpenAPI document serializes");
+    let config = Arc::new(Config::from("/openapi.json"));
+    let assets = config.clone();
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+        )
+        .route("/docs", get(move || async move { index(&config) }))
+        .route(
+            "/docs/",
+            get(|| async { axum::response::Redirect::permanent("/docs") }),
+        )
+        .route(
+            "/docs/{*file}",
+            get(move |Path(file): Path<String>| async move { asset(&file, &assets) }),
+        )
+}
+
+/// The Swagger UI page, with a `<base>` so its relative asset links resolve under `/docs/`.
+fn index(config: &Arc<Config<'static>>) -> Response {
+    match utoipa_swagger_ui::serve("index.html", config.clone()) {
+        Ok(Some(file)) => {
+            let html = String::from_utf8_lossy(&file.bytes).replacen(
+                "<head>",
+                "<head>\n    <base href=\"/docs/\">",
+                1,
+            );
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn asset(file: &str, config: &Arc<Config<'static>>) -> Response {
+    match utoipa_swagger_ui::serve(file, config.clone()) {
+        Ok(Some(file)) => (
+            [(header::CONTENT_TYPE, file.content_type)],
+            file.bytes.into_owned(),
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "serving a Swagger UI asset failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

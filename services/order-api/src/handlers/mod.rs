@@ -1,0 +1,10 @@
+//! Order API request handlers, one per file.
+
+mod create_order;
+mod get_order;
+mod health;
+mod input;
+
+pub(crate) use create_order::create_order;
+pub(crate) use get_order::get_order;
+pub(crate) use health::health;

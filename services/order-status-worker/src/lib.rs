@@ -1,0 +1,83 @@
+//! The order-status worker: consumes PAYMENT_SUCCESS / PAYMENT_FAILED from `payments` and moves
+//! the order from PENDING to COMPLETED or CANCELLED, recording the event in processed_events in
+//! the same transaction so a redelivery changes nothing.
+
+mod handler;
+
+use std::sync::Arc;
+
+use saga_core::Topic;
+use saga_core::mutant::Mutant;
+use saga_core::ports::{Clock, Entropy, EventBus, OrderStore};
+use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
+use saga_runtime::health::Health;
+use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+
+/// What the order-status worker needs from the outside world.
+#[derive(Clone)]
+pub struct StatusWorkerDeps {
+    pub bus: Arc<dyn EventBus>,
+    pub store: Arc<dyn OrderStore>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+}
+
+/// How the order-status worker behaves.
+#[derive(Debug, Clone)]
+pub struct StatusWorkerConfig {
+    /// Consumer group on `payments`.
+    pub group: String,
+    /// A deliberate bug for the simulation harness; only Rust code sets it.
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for StatusWorkerConfig {
+    fn default() -> Self {
+        Self {
+            group: "order-status-worker".into(),
+            mutant: None,
+        }
+    }
+}
+
+/// Consumes until `shutdown` resolves, serving `/health` and `/metrics` on `listener`.
+///
+/// # Errors
+/// An I/O error from the ops server, or overrunning the shutdown grace period.
+pub async fn run<L>(
+    deps: StatusWorkerDeps,
+    config: StatusWorkerConfig,
+    listener: L,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
+    saga_runtime::metrics::prometheus();
+    let token = CancellationToken::new();
+    let health = Health::new();
+    let spec = ConsumerSpec {
+        component: "order-status-worker",
+        group: config.group.clone(),
+        topic: Topic::Payments,
+        commit_before_handling: false,
+    };
+    let consumer_deps = ConsumerDeps {
+        bus: deps.bus.clone(),
+        clock: deps.clock.clone(),
+        entropy: deps.entropy.clone(),
+    };
+    let handler = Arc::new(handler::StatusHandler { deps, config });
+    let ops = serve::http(
+        listener,
+        ops::router("order-status-worker", health.clone()),
+        token.clone(),
+    );
+    let consume = consumer::run(spec, consumer_deps, handler, health, token.clone());
+    let work = async {
+        let (served, ()) = tokio::join!(ops, consume);
+        served
+    };
+    shutdown::drive("order-status-worker", shutdown, token, work).await
+}

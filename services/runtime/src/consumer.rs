@@ -1,0 +1,233 @@
+//! The consumer loop the three workers share: receive, decode, handle (retrying transient
+//! failures), dead-letter what does not decode, and only then commit. Any bus error drops the
+//! membership and re-subscribes, so uncommitted work is redelivered, never lost.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use saga_core::event::{Rejection, RejectionSource, decode};
+use saga_core::ports::{Clock, Consumer, Delivery, Entropy, EventBus, OutgoingMessage, PortError};
+use saga_core::{Envelope, EventType, Topic};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::backoff::Backoff;
+use crate::health::Health;
+use crate::metrics;
+
+/// What a worker does with each valid event.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// Whether this worker processes events of this type (others go to the DLQ).
+    fn accepts(&self, event_type: EventType) -> bool;
+
+    /// Processes one event. MUST be idempotent: after a crash the same event comes again.
+    ///
+    /// # Errors
+    /// A transient [`PortError`] is retried with backoff until it succeeds or shutdown.
+    async fn handle(&self, envelope: &Envelope) -> Result<(), PortError>;
+}
+
+/// Where a consumer loop reads and how it commits.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    pub component: &'static str,
+    pub group: String,
+    pub topic: Topic,
+    /// Mutant switch: commit before handling (loses work on a crash). Correct: false.
+    pub commit_before_handling: bool,
+}
+
+/// The shared dependencies of a consumer loop.
+#[derive(Clone)]
+pub struct ConsumerDeps {
+    pub bus: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+}
+
+enum Step {
+    Continue,
+    Resubscribe,
+    Stop,
+}
+
+/// Runs until `shutdown` is cancelled.
+pub async fn run(
+    spec: ConsumerSpec,
+    deps: ConsumerDeps,
+    handler: Arc<dyn Handler>,
+    health: Health,
+    shutdown: CancellationToken,
+) {
+    let mut backoff = Backoff::service();
+    let topics = [spec.topic];
+    while !shutdown.is_cancelled() {
+        let subscribed = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            s = deps.bus.subscribe(&spec.group, &topics) => s,
+        };
+        let mut consumer = match subscribed {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                health.set(false);
+                tracing::warn!(component = spec.component, %error, "subscribe failed; retrying");
+                backoff.wait(&shutdown).await;
+                continue;
+            }
+        };
+        health.set(true);
+        backoff.reset();
+        loop {
+            match step(&spec, &deps, handler.as_ref(), consumer.as_mut(), &shutdown).await {
+                Step::Continue => {}
+                Step::Resubscribe => {
+                    health.set(false);
+                    backoff.wait(&shutdown).await;
+                    break;
+                }
+                Step::Stop => return,
+            }
+        }
+    }
+}
+
+async fn step(
+    spec: &ConsumerSpec,
+    deps: &ConsumerDeps,
+    handler: &dyn Handler,
+    consumer: &mut dyn Consumer,
+    shutdown: &CancellationToken,
+) -> Step {
+    let next = tokio::select! {
+        biased;
+        () = shutdown.cancelled() => return Step::Stop,
+        next = consumer.next() => next,
+    };
+    let delivery = match next {
+        Ok(delivery) => delivery,
+        Err(error) => {
+            tracing::warn!(component = spec.component, %error, "consumer failed; re-subscribing");
+            return Step::Resubscribe;
+        }
+    };
+    if let Some(lag) = consumer.lag() {
+        ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
+    }
+    if spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
+        return Step::Resubscribe;
+    }
+    let correlation = delivery
+        .correlation_id
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "consume",
+        component = spec.component,
+        correlation_id = %correlation,
+        topic = %delivery.topic,
+        partition = delivery.partition,
+        offset = delivery.offset,
+    );
+    let done = process(spec, deps, handler, &delivery, shutdown)
+        .instrument(span)
+        .await;
+    if !done {
+        return Step::Stop;
+    }
+    if !spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
+        return Step::Resubscribe;
+    }
+    Step::Continue
+}
+
+/// Handles or dead-letters one delivery; false when shutdown interrupted it (uncommitted).
+async fn process(
+    spec: &ConsumerSpec,
+    deps: &ConsumerDeps,
+    handler: &dyn Handler,
+    delivery: &Delivery,
+    shutdown: &CancellationToken,
+) -> bool {
+    let rejection = match decode(&delivery.payload) {
+        Ok(envelope) if handler.accepts(envelope.event_type()) => {
+            let outcome = retry(shutdown, || handler.handle(&envelope)).await;
+            let labels = [
+                ("component", spec.component),
+                ("outcome", if outcome { "handled" } else { "interrupted" }),
+            ];
+            ::metrics::counter!(metrics::EVENTS_CONSUMED, &labels).increment(1);
+            return outcome;
+        }
+        Ok(envelope) => format!(
+            "unexpected event type {} on topic {}",
+            envelope.event_type().as_str(),
+            delivery.topic
+        ),
+        Err(error) => error.to_string(),
+    };
+    tracing::warn!(reason = %rejection, "dead-lettering an undecodable record");
+    let envelope = Envelope::rejected(
+        deps.entropy.event_id(),
+        deps.clock.now(),
+        delivery.correlation_id.clone(),
+        Rejection {
+            reason: rejection,
+            source: Some(RejectionSource {
+                topic: delivery.topic,
+                partition: delivery.partition,
+                offset: delivery.offset,
+            }),
+            original: delivery.payload.clone(),
+        },
+    );
+    let message = OutgoingMessage {
+        topic: delivery.topic.dlq(),
+        key: delivery
+            .key
+            .clone()
+            .unwrap_or_else(|| "rejected".to_owned()),
+        payload: envelope.to_bytes(),
+        correlation_id: Some(envelope.correlation_id.clone()),
+    };
+    let written = retry(shutdown, || deps.bus.publish(vec![message.clone()])).await;
+    if written {
+        ::metrics::counter!(metrics::DLQ_WRITES, "topic" => delivery.topic.dlq().as_str())
+            .increment(1);
+    }
+    written
+}
+
+/// Retries `op` on transient errors until it succeeds (true) or shutdown (false). A
+/// non-transient error is a bug in the request; it is logged and retried too, because
+/// skipping would lose the event.
+async fn retry<F, Fut>(shutdown: &CancellationToken, mut op: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), PortError>>,
+{
+    let mut backoff = Backoff::service();
+    loop {
+        match op().await {
+            Ok(()) => return true,
+            Err(error) => {
+                tracing::warn!(%error, transient = error.is_transient(), "operation failed; retrying");
+                if !backoff.wait(shutdown).await {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, delivery: &Delivery) -> bool {
+    match consumer.commit(delivery).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(component = spec.component, %error, "commit failed; the record will be redelivered");
+            false
+        }
+    }
+}

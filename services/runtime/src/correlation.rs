@@ -1,0 +1,56 @@
+//! `X-Correlation-ID`: taken from the request when well formed, generated otherwise, echoed
+//! on the response, and recorded on the request's span so every log line carries it.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use saga_core::CorrelationId;
+use saga_core::ports::Entropy;
+use tracing::Instrument;
+
+/// The header name, as clients send it.
+pub const HEADER: &str = "x-correlation-id";
+
+/// Middleware state: where fresh ids come from, and which component logs.
+#[derive(Clone)]
+pub struct CorrelationLayer {
+    pub entropy: Arc<dyn Entropy>,
+    pub component: &'static str,
+}
+
+/// The middleware: put a [`CorrelationId`] in the request extensions, run the rest of the
+/// stack inside a span carrying it, echo it on the response, and count the request.
+pub async fn middleware(
+    State(layer): State<CorrelationLayer>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let id = request
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(CorrelationId::parse)
+        .unwrap_or_else(|| layer.entropy.correlation_id());
+    request.extensions_mut().insert(id.clone());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", component = layer.component, correlation_id = %id, %method, %path);
+    let started = tokio::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::debug!(status, "request finished"));
+    let labels = [
+        ("component", layer.component.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!(crate::metrics::HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(crate::metrics::HTTP_LATENCY, "component" => layer.component)
+        .record(started.elapsed().as_secs_f64());
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    response
+}

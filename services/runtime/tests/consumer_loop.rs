@@ -1,0 +1,165 @@
+//! The shared consumer loop: transient failures are retried without committing, undecodable
+//! records reach the DLQ before their offset is committed, and a crash (dropping the loop)
+//! before the commit means redelivery.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use saga_core::event::decode;
+use saga_core::memory::MemoryEventBus;
+use saga_core::ports::{OsEntropy, OutgoingMessage, PortError, SystemClock};
+use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
+use saga_runtime::CancellationToken;
+use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
+use saga_runtime::health::Health;
+use tokio::sync::mpsc;
+
+/// Fails the first `failures` attempts, then reports each handled event id.
+struct Flaky {
+    failures: AtomicUsize,
+    handled: mpsc::UnboundedSender<EventId>,
+}
+
+#[async_trait]
+impl Handler for Flaky {
+    fn accepts(&self, event_type: EventType) -> bool {
+        event_type == EventType::OrderCreated
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), PortError> {
+        if self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err(PortError::unavailable("redis", "connection refused"));
+        }
+        self.handled.send(envelope.event_id).unwrap();
+        Ok(())
+    }
+}
+
+fn created(n: i64) -> OutgoingMessage {
+    let envelope = Envelope::order_created(
+        EventId::from_random_bits(n as u128),
+        time::OffsetDateTime::UNIX_EPOCH,
+        CorrelationId::parse("c").unwrap(),
+        OrderId::new(n).unwrap(),
+        Item::parse("x").unwrap(),
+    );
+    OutgoingMessage {
+        topic: Topic::Orders,
+        key: "k".into(),
+        payload: envelope.to_bytes(),
+        correlation_id: None,
+    }
+}
+
+fn start(
+    bus: &MemoryEventBus,
+    failures: usize,
+) -> (
+    CancellationToken,
+    mpsc::UnboundedReceiver<EventId>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let spec = ConsumerSpec {
+        component: "test",
+        group: "g".into(),
+        topic: Topic::Orders,
+        commit_before_handling: false,
+    };
+    let deps = ConsumerDeps {
+        bus: Arc::new(bus.clone()),
+        clock: Arc::new(SystemClock),
+        entropy: Arc::new(OsEntropy),
+    };
+    let handler = Arc::new(Flaky {
+        failures: AtomicUsize::new(failures),
+        handled: tx,
+    });
+    let token = CancellationToken::new();
+    let task = tokio::spawn(consumer::run(
+        spec,
+        deps,
+        handler,
+        Health::new(),
+        token.clone(),
+    ));
+    (token, rx, task)
+}
+
+fn committed(bus: &MemoryEventBus) -> u64 {
+    let snapshot = bus.snapshot();
+    snapshot
+        .groups
+        .iter()
+        .find(|g| g.group == "g")
+        .map_or(0, |g| g.committed.values().sum())
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_are_retried_and_committed_only_after_success() {
+    let bus = MemoryEventBus::new(1);
+    bus.append(&[created(1), created(2)]);
+    let (token, mut handled, task) = start(&bus, 3);
+    assert_eq!(handled.recv().await, Some(EventId::from_random_bits(1)));
+    assert_eq!(handled.recv().await, Some(EventId::from_random_bits(2)));
+    token.cancel();
+    task.await.unwrap();
+    assert_eq!(committed(&bus), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn undecodable_records_go_to_the_dlq_before_the_commit() {
+    let bus = MemoryEventBus::new(1);
+    let bad = OutgoingMessage {
+        topic: Topic::Orders,
+        key: "k".into(),
+        payload: b"{oops".to_vec(),
+        correlation_id: CorrelationId::parse("from-header"),
+    };
+    bus.append(&[bad, created(3)]);
+    let (token, mut handled, task) = start(&bus, 0);
+    assert_eq!(handled.recv().await, Some(EventId::from_random_bits(3)));
+    token.cancel();
+    task.await.unwrap();
+    let dlq: Vec<_> = bus
+        .snapshot()
+        .records
+        .into_iter()
+        .filter(|r| r.topic == Topic::OrdersDlq)
+        .collect();
+    assert_eq!(dlq.len(), 1);
+    let rejected = decode(&dlq[0].payload).unwrap();
+    assert_eq!(rejected.correlation_id.as_str(), "from-header");
+    let EventBody::EventRejected(rejection) = rejected.body else {
+        panic!("not a rejection")
+    };
+    assert_eq!(rejection.original, b"{oops");
+    assert_eq!(rejection.source.unwrap().offset, 0);
+    assert_eq!(committed(&bus), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopping_mid_retry_leaves_the_record_uncommitted_for_redelivery() {
+    let bus = MemoryEventBus::new(1);
+    bus.append(&[created(4)]);
+    let (token, mut handled, task) = start(&bus, usize::MAX);
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    token.cancel();
+    task.await.unwrap();
+    assert!(handled.try_recv().is_err());
+    assert_eq!(
+        committed(&bus),
+        0,
+        "nothing committed while the handler kept failing"
+    );
+    let (token, mut handled, task) = start(&bus, 0);
+    assert_eq!(
+        handled.recv().await,
+        Some(EventId::from_random_bits(4)),
+        "redelivered to the next member"
+    );
+    token.cancel();
+    task.await.unwrap();
+}

@@ -1,0 +1,56 @@
+//! The memory backends of the embedded saga, and the checker's view of them.
+
+use std::sync::Arc;
+
+use saga_core::checker::{Acknowledged, SystemSnapshot};
+use saga_core::memory::{
+    MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
+use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+
+/// One instance of each memory adapter, shared by every embedded component.
+#[derive(Debug, Clone)]
+pub struct MemoryBackends {
+    pub store: MemoryOrderStore,
+    pub bus: MemoryEventBus,
+    pub decisions: MemoryDecisionStore,
+    pub deliveries: MemoryDeliveryStore,
+}
+
+impl MemoryBackends {
+    pub fn new(partitions: u32) -> Self {
+        Self {
+            store: MemoryOrderStore::new(),
+            bus: MemoryEventBus::new(partitions),
+            decisions: MemoryDecisionStore::new(),
+            deliveries: MemoryDeliveryStore::new(),
+        }
+    }
+
+    pub fn store(&self) -> Arc<dyn OrderStore> {
+        Arc::new(self.store.clone())
+    }
+
+    pub fn bus(&self) -> Arc<dyn EventBus> {
+        Arc::new(self.bus.clone())
+    }
+
+    pub fn decisions(&self) -> Arc<dyn DecisionStore> {
+        Arc::new(self.decisions.clone())
+    }
+
+    pub fn deliveries(&self) -> Arc<dyn DeliveryStore> {
+        Arc::new(self.deliveries.clone())
+    }
+
+    /// The whole system's state, for the checker.
+    pub fn snapshot(&self, acknowledged: Vec<Acknowledged>) -> SystemSnapshot {
+        SystemSnapshot {
+            acknowledged,
+            store: self.store.snapshot(),
+            decisions: self.decisions.snapshot(),
+            deliveries: self.deliveries.snapshot(),
+            bus: self.bus.snapshot(),
+        }
+    }
+}

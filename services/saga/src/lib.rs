@@ -1,0 +1,7 @@
+//! The `saga` package: wiring only. The binary parses arguments; this library holds the
+//! wiring that tests reuse — the embedded saga on memory backends and an HTTP client for the
+//! public API.
+
+pub mod client;
+pub mod embedded;
+pub mod stats;

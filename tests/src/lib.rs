@@ -1,0 +1,50 @@
+//! Helpers shared by the end-to-end tests: placing many orders and judging the outcome.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use saga::client::SagaClient;
+use saga_core::OrderId;
+use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
+
+/// Places `n` orders with `concurrency` in flight; returns the acknowledged ids.
+///
+/// # Panics
+/// When the gateway cannot be reached or any order is not accepted.
+pub async fn place_orders(client: &SagaClient, n: usize, concurrency: usize) -> Vec<Acknowledged> {
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                let placed = client
+                    .place_order(&format!("e2e meal {i}"), None)
+                    .await
+                    .expect("gateway reachable");
+                let order = placed
+                    .order
+                    .clone()
+                    .unwrap_or_else(|| panic!("order {i} not accepted: {placed:?}"));
+                Acknowledged {
+                    order_id: OrderId::new(order.order_id).unwrap(),
+                    idempotency_key: None,
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+/// Checks every property, waiting (bounded) while only liveness properties fail: consumers
+/// may still be committing their last offsets.
+pub async fn quiesced(snapshot: impl Fn() -> SystemSnapshot, patience: Duration) -> Vec<Violation> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let violations = checker::check(&snapshot(), Scope::SafetyAndLiveness);
+        let waiting = !violations.is_empty() && violations.iter().all(|v| v.property.is_liveness());
+        if !waiting || tokio::time::Instant::now() >= deadline {
+            return violations;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
