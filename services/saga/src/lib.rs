@@ -1,7 +1,6 @@
 //! The `saga` package: wiring only. The binary parses arguments; this library holds the
 //! wiring that tests reuse — the embedded saga on memory backends, the components on real
-//! backends (`real`), and an HTTP client for the
-//! public API.
+//! backends (`real`), and an HTTP client for the public API.
 
 pub mod client;
 pub mod embedded;
