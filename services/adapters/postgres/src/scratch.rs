@@ -66,7 +66,7 @@ async fn drop_abandoned(admin: &mut PgConnection) {
 }
 
 /// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (url, String::new()),
