@@ -70,11 +70,19 @@ require_free_port() {
     fi
 }
 
+# What each service's command line contains: a stale pid file whose number now belongs to
+# some other process (after a reboot or a SIGKILLed stack) must not be taken for ours.
+declare -A PID_MARKER=([postgres]=postgres [redis]=redis-server [kafka]=kafka.Kafka
+    [toxiproxy]=toxiproxy-server)
+
 pid_alive() {
-    local pidfile="$1" pid
+    local pidfile="$1" pid name marker
     [[ -s "$pidfile" ]] || return 1
     pid="$(head -n 1 "$pidfile")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    name="$(basename "$pidfile" .pid)"
+    marker="${PID_MARKER[$name]:-}"
+    [[ -z "$marker" ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$marker"
 }
 
 # spawn NAME LOGFILE CMD...: starts CMD detached with output to LOGFILE; pid to run/NAME.pid.
