@@ -1,5 +1,6 @@
 //! The command line: one subcommand per way of running the saga.
 
+mod bench;
 mod demo;
 
 use std::process::ExitCode;
@@ -19,6 +20,9 @@ pub struct Cli {
 enum Command {
     /// Run every component in this process on in-memory backends, with the gateway on HTTP.
     Demo(demo::DemoArgs),
+    /// Load-test a running gateway: place orders, follow each to its end, report throughput,
+    /// latency percentiles, HTTP errors and the services' lag metrics.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -28,5 +32,6 @@ enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }
