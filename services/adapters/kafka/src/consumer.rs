@@ -64,6 +64,23 @@ pub(crate) struct KafkaConsumer {
     config: KafkaConfig,
 }
 
+impl Drop for KafkaConsumer {
+    fn drop(&mut self) {
+        // Closing leaves the group, which blocks until the coordinator answers (long when
+        // Kafka is down): let the last reference go on a blocking thread, not this one.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let closing = Arc::clone(&self.inner);
+            runtime.spawn_blocking(move || {
+                // Wait for the struct's own reference to be gone, so this one is the last.
+                while Arc::strong_count(&closing) > 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                drop(closing);
+            });
+        }
+    }
+}
+
 impl KafkaConsumer {
     pub(crate) fn subscribe(
         config: &KafkaConfig,
