@@ -40,7 +40,7 @@ enum Command {
     Migrate,
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
     /// latency percentiles, HTTP errors and the services' lag metrics.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
 }
 
 /// Runs the chosen subcommand.
@@ -60,6 +60,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DeliveryWorker(args) => component::run(Component::DeliveryWorker, args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(args) => bench::run(*args).await,
     }
 }

@@ -1,14 +1,13 @@
-//! `saga bench`: the load generator.
+//! `saga bench [--url …]`: the load generator (closed loop, or open loop with `--rate`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 use saga::bench::{self, LoadPlan, Pace};
 
 #[derive(Debug, Args)]
-pub struct BenchArgs {
+pub struct LoadArgs {
     /// Gateway base URL.
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     url: String,
@@ -32,7 +31,7 @@ pub struct BenchArgs {
     json: Option<std::path::PathBuf>,
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let pace = match args.rate {
         Some(per_second) => Pace::Open {
             per_second,
@@ -56,8 +55,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         println!("{line}");
     }
     if let Some(path) = args.json {
-        let text = serde_json::to_string_pretty(&report.to_json())?;
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        super::write_json(&path, &report.to_json())?;
     }
     Ok(
         if report.unfinished == 0 && report.terminal == report.accepted {

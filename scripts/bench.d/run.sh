@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# Process and resource handling for scripts/bench: starting the saga's components as separate
+# processes on private ports, waiting for health, peak memory, and cleaning everything up.
+# Expects REPO, SAGA, WORK, RUN_ID, PORT_BASE, PG_ADMIN and PGBIN from scripts/bench.
+
+COMPONENTS=(order-api gateway outbox-relay payment-worker order-status-worker delivery-worker)
+declare -A PIDS=()
+DATABASES=()
+
+bench_log() { printf '[bench] %s\n' "$*" >&2; }
+
+bench_die() {
+    printf '[bench] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# The component's listen port: gateway BASE, order-api BASE+1, relay and workers after.
+port_of() {
+    local i
+    for i in "${!COMPONENTS[@]}"; do
+        if [[ "${COMPONENTS[i]}" == "$1" ]]; then
+            case "$1" in
+                gateway) echo "$PORT_BASE" ;;
+                order-api) echo $((PORT_BASE + 1)) ;;
+                *) echo $((PORT_BASE + i)) ;;
+            esac
+            return
+        fi
+    done
+    bench_die "unknown component $1"
+}
+
+# A top-level number from a pretty-printed JSON file of `saga bench --json`.
+json_number() {
+    sed -n "s/^  \"$1\": \\([-0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
+}
+
+create_db() {
+    PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres \
+        -qAt -v ON_ERROR_STOP=1 \
+        -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+    DATABASES+=("$1")
+}
+
+http_ok() {
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+        head -n 1 <&3 | grep -q ' 200 '
+    ) 2>/dev/null
+}
+
+wait_healthy() {
+    local deadline=$((SECONDS + 60)) port
+    port="$(port_of "$1")"
+    until http_ok "$port" /health; do
+        kill -0 "${PIDS[$1]}" 2>/dev/null ||
+            bench_die "$1 exited; last lines of $WORK/$1.jsonl: $(tail -n 5 "$WORK/$1.jsonl")"
+        ((SECONDS < deadline)) || bench_die "$1 not healthy after 60 s ($WORK/$1.jsonl)"
+        sleep 0.2
+    done
+}
+
+# start_component NAME DATABASE_URL: one `saga NAME` process, JSON log in $WORK.
+start_component() {
+    local port
+    port="$(port_of "$1")"
+    port_open "$port" && bench_die "port $port (for $1) is taken; set BENCH_PORT_BASE"
+    DATABASE_URL="$2" LISTEN_ADDR="127.0.0.1:$port" "$SAGA" "$1" 2>>"$WORK/$1.jsonl" &
+    PIDS[$1]=$!
+}
+
+start_saga() {
+    local c
+    bench_log "starting ${COMPONENTS[*]} (ports from $PORT_BASE)"
+    for c in "${COMPONENTS[@]}"; do start_component "$c" "$1"; done
+    for c in "${COMPONENTS[@]}"; do wait_healthy "$c"; done
+}
+
+# Peak resident set (VmHWM) of a running component, kB.
+peak_rss_kb() {
+    awk '/^VmHWM:/ { print $2 }' "/proc/${PIDS[$1]}/status"
+}
+
+# Stops every component this script started: TERM, then KILL after 20 s.
+stop_saga() {
+    local name pid deadline
+    for name in "${!PIDS[@]}"; do kill -TERM "${PIDS[$name]}" 2>/dev/null || true; done
+    deadline=$((SECONDS + 20))
+    for name in "${!PIDS[@]}"; do
+        pid="${PIDS[$name]}"
+        while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+
+# On exit: processes, databases, topics and Redis keys of this run.
+cleanup() {
+    local status=$? db
+    stop_saga
+    [[ -n "${PGBIN:-}" ]] || DATABASES=()
+    for db in "${DATABASES[@]}"; do
+        "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt \
+            -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    if [[ -x "$SAGA" ]]; then
+        "$SAGA" bench cleanup --kafka "$KAFKA_BOOTSTRAP_SERVERS" --prefix "$RUN_ID-" \
+            2>/dev/null || true
+    fi
+    if command -v redis-cli >/dev/null; then
+        redis-cli -p "$REDIS_PORT" --scan --pattern "$RUN_ID:*" 2>/dev/null |
+            xargs -r -n 500 redis-cli -p "$REDIS_PORT" del >/dev/null 2>&1 || true
+    fi
+    bench_log "cleaned up; logs and step outputs kept in $WORK"
+    exit "$status"
+}

@@ -1,0 +1,166 @@
+//! The table `scripts/bench` prints: the saga at saturation and at half that rate, the
+//! PostgreSQL ceiling measured in the same run, the relay alone, and each component's peak
+//! memory; and the same figures as one JSON document.
+
+use serde_json::{Value, json};
+
+/// Every figure of one `scripts/bench` run. Load and relay figures are the JSON documents
+/// `saga bench --json` and `saga bench relay --json` wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Closed-loop sweep: (concurrency, orders/s).
+    pub sweep: Vec<(usize, f64)>,
+    pub saturation_concurrency: usize,
+    pub saturation: Value,
+    pub half_rate: f64,
+    pub half: Value,
+    /// pgbench sweep: (clients, orders/s).
+    pub ceiling: Vec<(usize, f64)>,
+    pub relay: Value,
+    /// (component, peak resident set in kB).
+    pub peak_rss_kb: Vec<(String, u64)>,
+    /// What else ran on the machine: the load average before the run.
+    pub machine: String,
+}
+
+fn number(v: &Value, path: &[&str]) -> f64 {
+    path.iter()
+        .fold(v, |v, key| &v[*key])
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+/// `N=RATE` pairs, space-separated.
+fn points(points: &[(usize, f64)]) -> String {
+    points
+        .iter()
+        .map(|(n, rate)| format!("{n}={rate:.0}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Summary {
+    /// The best ceiling: (clients, orders/s).
+    pub fn ceiling_best(&self) -> (usize, f64) {
+        self.ceiling
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, f64::NAN))
+    }
+
+    pub fn saga_orders_per_second(&self) -> f64 {
+        number(&self.saturation, &["orders_per_second"])
+    }
+
+    pub fn ratio(&self) -> f64 {
+        self.saga_orders_per_second() / self.ceiling_best().1
+    }
+
+    /// The table, one line each.
+    pub fn lines(&self) -> Vec<String> {
+        let (clients, ceiling) = self.ceiling_best();
+        let latency = |v: &Value| {
+            let l = |p: &str| number(v, &["latency_ms", p]);
+            format!(
+                "{:>7.1} {:>7.1} {:>7.1} {:>7.1}",
+                l("p50"),
+                l("p95"),
+                l("p99"),
+                l("max")
+            )
+        };
+        let mut lines = vec![
+            format!("machine: {}", self.machine),
+            format!(
+                "closed-loop sweep (concurrency=orders/s): {}",
+                points(&self.sweep)
+            ),
+            format!(
+                "pgbench sweep (clients=orders/s): {}",
+                points(&self.ceiling)
+            ),
+            String::new(),
+            format!("{:<44} {:>10}", "figure", "value"),
+            format!(
+                "{:<44} {:>10.0}",
+                format!(
+                    "saga orders/s (closed loop, {} clients)",
+                    self.saturation_concurrency
+                ),
+                self.saga_orders_per_second()
+            ),
+            format!(
+                "{:<44} {:>10.0}",
+                format!("PostgreSQL ceiling orders/s ({clients} clients)"),
+                ceiling
+            ),
+            format!("{:<44} {:>9.1}%", "saga / ceiling", self.ratio() * 100.0),
+            format!(
+                "{:<44} {:>10.0}",
+                "relay only events/s",
+                number(&self.relay, &["events_per_second"])
+            ),
+            String::new(),
+            format!(
+                "{:<30} {:>7} {:>7} {:>7} {:>7}",
+                "place->terminal (ms)", "p50", "p95", "p99", "max"
+            ),
+            format!("{:<30} {}", "at saturation", latency(&self.saturation)),
+            format!(
+                "{:<30} {}",
+                format!("at half rate ({:.0}/s open)", self.half_rate),
+                latency(&self.half)
+            ),
+            String::new(),
+            format!("{:<30} {:>10}", "peak RSS (VmHWM)", "MB"),
+        ];
+        for (component, kb) in &self.peak_rss_kb {
+            lines.push(format!("{component:<30} {:>10.1}", *kb as f64 / 1024.0));
+        }
+        lines
+    }
+
+    /// The same figures as JSON.
+    pub fn to_json(&self) -> Value {
+        let (clients, ceiling) = self.ceiling_best();
+        let pairs = |v: &[(usize, f64)], name: &str| {
+            v.iter()
+                .map(|(c, r)| json!({name: c, "orders_per_second": r}))
+                .collect::<Vec<_>>()
+        };
+        json!({
+            "machine": self.machine,
+            "saga_orders_per_second": self.saga_orders_per_second(),
+            "ceiling_orders_per_second": ceiling,
+            "ratio": self.ratio(),
+            "saturation": {"concurrency": self.saturation_concurrency, "report": self.saturation},
+            "half_rate": {"orders_per_second_offered": self.half_rate, "report": self.half},
+            "closed_loop_sweep": pairs(&self.sweep, "concurrency"),
+            "ceiling": {"clients": clients, "sweep": pairs(&self.ceiling, "clients")},
+            "relay_only": self.relay,
+            "peak_rss_mb": self.peak_rss_kb.iter()
+                .map(|(c, kb)| (c.clone(), json!(*kb as f64 / 1024.0)))
+                .collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_uses_the_best_ceiling() {
+        let summary = Summary {
+            saturation: json!({"orders_per_second": 300.0, "latency_ms": {"p50": 10.0}}),
+            ceiling: vec![(4, 500.0), (16, 1000.0), (32, 900.0)],
+            peak_rss_kb: vec![("gateway".into(), 10240)],
+            ..Default::default()
+        };
+        assert_eq!(summary.ceiling_best(), (16, 1000.0));
+        assert!((summary.ratio() - 0.3).abs() < 1e-9);
+        assert_eq!(summary.to_json()["peak_rss_mb"]["gateway"], json!(10.0));
+        assert!(summary.lines().iter().any(|l| l.contains("30.0%")));
+    }
+}

@@ -1,0 +1,46 @@
+//! `saga bench`: the load generator, and the modes `scripts/bench` builds on (relay-only
+//! throughput, the summary table, cleaning up a run's topics).
+
+mod cleanup;
+mod load;
+mod relay;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    #[command(flatten)]
+    load: load::LoadArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Fill an outbox in bulk and time a running relay draining it to Kafka.
+    Relay(relay::RelayArgs),
+    /// Print the table of a `scripts/bench` run and write its JSON.
+    Summary(summary::SummaryArgs),
+    /// Delete the Kafka topics a benchmark run created (by prefix).
+    Cleanup(cleanup::CleanupArgs),
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.mode {
+        None => load::run(args.load).await,
+        Some(Mode::Relay(args)) => relay::run(args).await,
+        Some(Mode::Summary(args)) => summary::run(args),
+        Some(Mode::Cleanup(args)) => cleanup::run(args).await,
+    }
+}
+
+/// Writes pretty JSON to `path`.
+fn write_json(path: &std::path::Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let text = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}

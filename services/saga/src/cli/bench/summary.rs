@@ -1,0 +1,83 @@
+//! `saga bench summary`: gathers the figures `scripts/bench` collected into one table and
+//! one JSON document.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use saga::bench::summary::Summary;
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// `saga bench --json` of the saturation run.
+    #[arg(long)]
+    saturation: PathBuf,
+    /// Its closed-loop concurrency.
+    #[arg(long)]
+    saturation_concurrency: usize,
+    /// `saga bench --json` of the half-rate run.
+    #[arg(long)]
+    half: PathBuf,
+    /// The rate offered in the half-rate run, orders/s.
+    #[arg(long)]
+    half_rate: f64,
+    /// A closed-loop sweep point, `CONCURRENCY=ORDERS_PER_SECOND` (repeatable).
+    #[arg(long = "sweep", value_parser = pair)]
+    sweep: Vec<(usize, f64)>,
+    /// A pgbench ceiling point, `CLIENTS=ORDERS_PER_SECOND` (repeatable).
+    #[arg(long = "ceiling", value_parser = pair)]
+    ceiling: Vec<(usize, f64)>,
+    /// `saga bench relay --json` of the relay-only run.
+    #[arg(long)]
+    relay: PathBuf,
+    /// A component's peak memory, `NAME=KILOBYTES` (repeatable).
+    #[arg(long = "rss", value_parser = rss)]
+    rss: Vec<(String, u64)>,
+    /// What the machine was doing, for the record.
+    #[arg(long, default_value = "")]
+    machine: String,
+    /// Where to write the JSON.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn pair(text: &str) -> Result<(usize, f64), String> {
+    let (a, b) = text.split_once('=').ok_or("expected N=RATE")?;
+    Ok((
+        a.parse().map_err(|e| format!("{a}: {e}"))?,
+        b.parse().map_err(|e| format!("{b}: {e}"))?,
+    ))
+}
+
+fn rss(text: &str) -> Result<(String, u64), String> {
+    let (a, b) = text.split_once('=').ok_or("expected NAME=KB")?;
+    Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
+}
+
+fn read(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
+    let summary = Summary {
+        sweep: args.sweep,
+        saturation_concurrency: args.saturation_concurrency,
+        saturation: read(&args.saturation)?,
+        half_rate: args.half_rate,
+        half: read(&args.half)?,
+        ceiling: args.ceiling,
+        relay: read(&args.relay)?,
+        peak_rss_kb: args.rss,
+        machine: args.machine,
+    };
+    for line in summary.lines() {
+        println!("{line}");
+    }
+    if let Some(path) = args.out {
+        super::write_json(&path, &summary.to_json())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
