@@ -114,6 +114,67 @@ pub async fn committed_deliveries_never_come_back(bus: Bus) {
     );
 }
 
+/// Like [`take`], but through `try_next` whenever it has a delivery ready.
+async fn take_ready(consumer: &mut Box<dyn Consumer>, tag: &str, n: usize) -> Vec<Delivery> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let delivery = match consumer.try_next() {
+            Some(ready) => ready.expect("a ready delivery"),
+            None => within("a delivery", consumer.next())
+                .await
+                .expect("next delivery"),
+        };
+        if delivery.payload.starts_with(tag.as_bytes()) {
+            got.push(delivery);
+        }
+    }
+    got
+}
+
+pub async fn batch_commit_covers_every_partition(bus: Bus) {
+    let tag = tag();
+    let group = format!("{tag}-g");
+    let keys = [format!("{tag}a"), format!("{tag}b")];
+    let messages = (0..6)
+        .map(|i| message(&keys[i % 2], &format!("{tag}-{i}")))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let got = take_ready(&mut first, &tag, 6).await;
+    for key in &keys {
+        let bodies: Vec<String> = got
+            .iter()
+            .filter(|d| d.key.as_ref() == Some(key))
+            .map(body)
+            .collect();
+        let mut sorted = bodies.clone();
+        sorted.sort();
+        assert_eq!(bodies, sorted, "try_next keeps each key's order");
+    }
+    let mut last: BTreeMap<u32, Delivery> = BTreeMap::new();
+    for d in got {
+        if last.get(&d.partition).is_none_or(|l| l.offset < d.offset) {
+            last.insert(d.partition, d);
+        }
+    }
+    let last: Vec<Delivery> = last.into_values().collect();
+    within("commit", first.commit_batch(&last)).await.unwrap();
+    drop(first);
+    let markers: Vec<_> = keys
+        .iter()
+        .map(|k| message(k, &format!("{tag}-marker-{k}")))
+        .collect();
+    bus.publish(markers).await.unwrap();
+    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    for d in take(&mut second, &tag, 2).await {
+        assert!(
+            body(&d).starts_with(&format!("{tag}-marker-")),
+            "committed by the batch, yet delivered again: {}",
+            body(&d)
+        );
+    }
+}
+
 pub async fn groups_consume_independently(bus: Bus) {
     let tag = tag();
     bus.publish(vec![message(&format!("{tag}k"), &format!("{tag}-only"))])

@@ -77,6 +77,7 @@ macro_rules! event_bus_contract {
             groups_consume_independently,
             members_share_the_partitions,
             next_is_cancel_safe,
+            batch_commit_covers_every_partition,
         );
     };
 }

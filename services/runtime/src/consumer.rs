@@ -1,10 +1,16 @@
-//! The consumer loop the three workers share: receive, decode, handle (retrying transient
-//! failures), dead-letter what does not decode, and only then commit. Any bus error drops the
-//! membership and re-subscribes, so uncommitted work is redelivered, never lost.
+//! The consumer loop the three workers share: receive a batch (the first delivery, then what
+//! is already fetched), decode, handle (retrying transient failures), dead-letter what does not
+//! decode, and only when the whole batch is done commit past its last delivery per partition.
+//! Deliveries with the same key are handled one after another in offset order; different keys
+//! run side by side. Any bus error drops the membership and re-subscribes, so uncommitted work
+//! is redelivered, never lost.
+
+mod batch;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use saga_core::event::{Rejection, RejectionSource, decode};
 use saga_core::ports::{Clock, Consumer, Delivery, Entropy, EventBus, OutgoingMessage, PortError};
 use saga_core::{Envelope, EventType, Topic};
@@ -105,42 +111,78 @@ async fn step(
         () = shutdown.cancelled() => return Step::Stop,
         next = consumer.next() => next,
     };
-    let delivery = match next {
+    let first = match next {
         Ok(delivery) => delivery,
         Err(error) => {
             tracing::warn!(component = spec.component, %error, "consumer failed; re-subscribing");
             return Step::Resubscribe;
         }
     };
+    let (deliveries, broken) = batch::take(first, consumer);
+    if let Some(error) = &broken {
+        tracing::warn!(component = spec.component, %error, "consumer failed; re-subscribing after this batch");
+    }
     if let Some(lag) = consumer.lag() {
         ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
     }
-    if spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
+    if spec.commit_before_handling && !commit(spec, consumer, &deliveries).await {
         return Step::Resubscribe;
     }
-    let correlation = delivery
-        .correlation_id
-        .as_ref()
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let span = tracing::info_span!(
-        "consume",
-        component = spec.component,
-        correlation_id = %correlation,
-        topic = %delivery.topic,
-        partition = delivery.partition,
-        offset = delivery.offset,
-    );
-    let done = process(spec, deps, handler, &delivery, shutdown)
-        .instrument(span)
+    // Collected first (they start only when polled): a lazy `map` over borrowed lanes held
+    // across the await is not provably `Send` for callers that `tokio::spawn` the loop.
+    let lanes: Vec<_> = batch::lanes(&deliveries)
+        .into_iter()
+        .map(|lane| process_lane(spec, deps, handler, lane, shutdown))
+        .collect();
+    let done: Vec<bool> = futures::stream::iter(lanes)
+        .buffer_unordered(batch::MAX_PARALLEL)
+        .collect()
         .await;
-    if !done {
+    if done.contains(&false) {
+        // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;
     }
-    if !spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
+    if !spec.commit_before_handling && !commit(spec, consumer, &deliveries).await {
         return Step::Resubscribe;
     }
-    Step::Continue
+    if broken.is_some() {
+        Step::Resubscribe
+    } else {
+        Step::Continue
+    }
+}
+
+/// Handles one lane's deliveries in order, each in a span carrying its correlation id and
+/// position; false as soon as one was interrupted.
+async fn process_lane(
+    spec: &ConsumerSpec,
+    deps: &ConsumerDeps,
+    handler: &dyn Handler,
+    lane: Vec<&Delivery>,
+    shutdown: &CancellationToken,
+) -> bool {
+    for delivery in lane {
+        let correlation = delivery
+            .correlation_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "consume",
+            component = spec.component,
+            correlation_id = %correlation,
+            topic = %delivery.topic,
+            partition = delivery.partition,
+            offset = delivery.offset,
+        );
+        let done = process(spec, deps, handler, delivery, shutdown)
+            .instrument(span)
+            .await;
+        if !done {
+            return false;
+        }
+    }
+    true
 }
 
 /// Handles or dead-letters one delivery; false when shutdown interrupted it (uncommitted).
@@ -222,11 +264,15 @@ where
     }
 }
 
-async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, delivery: &Delivery) -> bool {
-    match consumer.commit(delivery).await {
+/// Commits past the last delivery of each partition in `deliveries`, in one request.
+async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, deliveries: &[Delivery]) -> bool {
+    match consumer
+        .commit_batch(&batch::last_per_partition(deliveries))
+        .await
+    {
         Ok(()) => true,
         Err(error) => {
-            tracing::warn!(component = spec.component, %error, "commit failed; the record will be redelivered");
+            tracing::warn!(component = spec.component, %error, "commit failed; the records will be redelivered");
             false
         }
     }

@@ -1,10 +1,12 @@
 //! One consumer-group member: auto-commit and auto offset store off, so the group's position
 //! moves only when the service commits a delivery it has finished with.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use futures::{FutureExt, StreamExt};
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance, StreamConsumer,
 };
@@ -132,12 +134,36 @@ impl KafkaConsumer {
         })
     }
 
-    fn owns(&self, topic: &str, partition: i32) -> bool {
-        self.inner.assignment().is_ok_and(|tpl| {
-            tpl.elements()
+    /// The offsets to commit: past the last of `deliveries` in each partition, all of them
+    /// still assigned to this member.
+    fn offsets(&self, deliveries: &[Delivery]) -> Result<TopicPartitionList, PortError> {
+        let assigned = self.inner.assignment().map_err(port_error)?;
+        let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for delivery in deliveries {
+            let topic = self.config.topic_name(delivery.topic);
+            let partition = i32::try_from(delivery.partition)
+                .map_err(|_| PortError::rejected(BACKEND, "partition out of range"))?;
+            let owned = assigned
+                .elements()
                 .iter()
-                .any(|e| e.topic() == topic && e.partition() == partition)
-        })
+                .any(|e| e.topic() == topic && e.partition() == partition);
+            if !owned {
+                return Err(PortError::Rebalanced(format!(
+                    "{topic}/{partition} is no longer assigned to this member"
+                )));
+            }
+            let offset = i64::try_from(delivery.offset + 1)
+                .map_err(|_| PortError::rejected(BACKEND, "offset out of range"))?;
+            let entry = next.entry((topic, partition)).or_insert(offset);
+            *entry = (*entry).max(offset);
+        }
+        let mut offsets = TopicPartitionList::new();
+        for ((topic, partition), offset) in next {
+            offsets
+                .add_partition_offset(&topic, partition, Offset::Offset(offset))
+                .map_err(port_error)?;
+        }
+        Ok(offsets)
     }
 }
 
@@ -153,21 +179,26 @@ impl Consumer for KafkaConsumer {
         self.delivery(&message)
     }
 
-    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
-        let topic = self.config.topic_name(delivery.topic);
-        let partition = i32::try_from(delivery.partition)
-            .map_err(|_| PortError::rejected(BACKEND, "partition out of range"))?;
-        if !self.owns(&topic, partition) {
-            return Err(PortError::Rebalanced(format!(
-                "{topic}/{partition} is no longer assigned to this member"
+    fn try_next(&mut self) -> Option<Result<Delivery, PortError>> {
+        if self.inner.context().lost.swap(false, Ordering::SeqCst) {
+            return Some(Err(PortError::Rebalanced(
+                "partition assignment lost".into(),
             )));
         }
-        let next = i64::try_from(delivery.offset + 1)
-            .map_err(|_| PortError::rejected(BACKEND, "offset out of range"))?;
-        let mut offsets = TopicPartitionList::new();
-        offsets
-            .add_partition_offset(&topic, partition, Offset::Offset(next))
-            .map_err(port_error)?;
+        // One poll of the local queue: ready only when librdkafka has already fetched it.
+        let message = self.inner.stream().next().now_or_never()??;
+        Some(message.map_err(port_error).and_then(|m| self.delivery(&m)))
+    }
+
+    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
+        self.commit_batch(std::slice::from_ref(delivery)).await
+    }
+
+    async fn commit_batch(&mut self, deliveries: &[Delivery]) -> Result<(), PortError> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let offsets = self.offsets(deliveries)?;
         let consumer = Arc::clone(&self.inner);
         // A synchronous commit blocks its thread until the coordinator answers.
         tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))

@@ -85,6 +85,33 @@ pub trait Consumer: Send {
     /// the delivery will be redelivered to its new owner.
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError>;
 
+    /// A delivery that is ready without waiting (already fetched), if any: how a worker
+    /// takes a batch after [`Consumer::next`] returned its first record.
+    ///
+    /// Contract: `None` when nothing is ready locally (the default, for adapters that cannot
+    /// tell cheaply); a returned delivery counts exactly as one from `next`, in the same order.
+    ///
+    /// # Errors
+    /// As [`Consumer::next`].
+    fn try_next(&mut self) -> Option<Result<Delivery, PortError>> {
+        None
+    }
+
+    /// Commits past every one of `deliveries` (at most one per partition: the last handled)
+    /// in one request where the adapter can.
+    ///
+    /// Contract: after `Ok`, as [`Consumer::commit`] for each. After an error some may be
+    /// committed and some not; whatever is not is redelivered.
+    ///
+    /// # Errors
+    /// As [`Consumer::commit`].
+    async fn commit_batch(&mut self, deliveries: &[Delivery]) -> Result<(), PortError> {
+        for delivery in deliveries {
+            self.commit(delivery).await?;
+        }
+        Ok(())
+    }
+
     /// Records not yet consumed by this member across its partitions (consumer lag).
     fn lag(&self) -> Option<u64> {
         None
