@@ -59,6 +59,7 @@ macro_rules! order_store_contract {
             concurrent_claims_never_share_a_row,
             dropped_claim_releases_rows_and_marked_rows_stay_published,
             applies_payment_once_and_never_changes_a_terminal_order,
+            concurrent_payments_apply_once,
             unknown_order_is_reported,
             backlog_counts_unpublished_rows,
             wait_for_outbox_wakes_on_new_orders,

@@ -224,6 +224,29 @@ pub async fn applies_payment_once_and_never_changes_a_terminal_order(store: Stor
     );
 }
 
+pub async fn concurrent_payments_apply_once(store: Store) {
+    let order = create(&store, "soup").await;
+    let decisions = [PaymentDecision::Success, PaymentDecision::Failed];
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            let application = payment(order.id, decisions[i % 2]);
+            tokio::spawn(async move { store.apply_payment(application).await.unwrap() })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            ApplyOutcome::Applied(status) => applied.push(status),
+            ApplyOutcome::AlreadyTerminal(_) => {}
+            other => panic!("distinct events for one order: {other:?}"),
+        }
+    }
+    assert_eq!(applied.len(), 1, "exactly one event moves the order");
+    let stored = store.get_order(order.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, applied[0]);
+}
+
 pub async fn unknown_order_is_reported(store: Store) {
     let unknown = OrderId::new(i64::MAX - 2).unwrap();
     assert_eq!(

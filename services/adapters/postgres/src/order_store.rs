@@ -83,9 +83,12 @@ impl PgOrderStore {
             order.id,
             order.item.clone(),
         );
+        // One statement, one round trip: the row and its notification.
         sqlx::query(
-            "INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "WITH event AS (INSERT INTO outbox \
+             (event_id, topic, key, payload, correlation_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING key) \
+             SELECT pg_notify($7, key) FROM event",
         )
         .bind(new.event_id.as_uuid())
         .bind(Topic::Orders.as_str())
@@ -93,15 +96,10 @@ impl PgOrderStore {
         .bind(envelope.to_bytes())
         .bind(new.correlation_id.as_str())
         .bind(new.created_at)
+        .bind(CHANNEL)
         .execute(&mut *conn)
         .await
         .map_err(port_error)?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(order.id.key())
-            .execute(&mut *conn)
-            .await
-            .map_err(port_error)?;
         Ok(())
     }
 

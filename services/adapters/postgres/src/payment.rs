@@ -2,14 +2,63 @@
 //! change commit together, so a redelivered event is a no-op and a terminal order stays put.
 
 use saga_core::OrderStatus;
-use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
+use saga_core::ports::{ApplyMode, ApplyOutcome, PaymentApplication, PortError};
 use sqlx::PgPool;
 
 use crate::error::{corrupt, port_error};
 
+/// The correct mode in one statement, so one round trip and its own transaction: lock the
+/// order, record the event (nothing when it was already recorded), and move the order out
+/// of PENDING only when the event was new. Under READ COMMITTED the lock waits for a
+/// concurrent application and then reads (and the update rechecks) the latest row version.
+const APPLY: &str = "\
+    WITH target AS (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE), \
+    recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at) \
+        SELECT $2, id, $3 FROM target ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
+    changed AS (UPDATE orders SET status = $4, updated_at = $3 FROM recorded \
+        WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id) \
+    SELECT (SELECT status FROM target), EXISTS (SELECT 1 FROM recorded), \
+        EXISTS (SELECT 1 FROM changed)";
+
 /// Applies a payment outcome in one transaction: lock the order, record the event, change
 /// the status if the mode allows.
 pub(crate) async fn apply(
+    pool: &PgPool,
+    apply: &PaymentApplication,
+) -> Result<ApplyOutcome, PortError> {
+    if apply.mode == ApplyMode::default() {
+        return apply_at_once(pool, apply).await;
+    }
+    apply_step_by_step(pool, apply).await
+}
+
+async fn apply_at_once(
+    pool: &PgPool,
+    apply: &PaymentApplication,
+) -> Result<ApplyOutcome, PortError> {
+    let to = apply.decision.terminal_status();
+    let (status, recorded, changed): (Option<String>, bool, bool) = sqlx::query_as(APPLY)
+        .bind(apply.order_id.get())
+        .bind(apply.event_id.as_uuid())
+        .bind(apply.at)
+        .bind(to.as_str())
+        .fetch_one(pool)
+        .await
+        .map_err(port_error)?;
+    let Some(status) = status else {
+        return Ok(ApplyOutcome::UnknownOrder);
+    };
+    let from: OrderStatus = status.parse().map_err(|e| corrupt("status", e))?;
+    Ok(match (recorded, changed) {
+        (false, _) => ApplyOutcome::Duplicate,
+        (true, true) => ApplyOutcome::Applied(to),
+        (true, false) => ApplyOutcome::AlreadyTerminal(from),
+    })
+}
+
+/// The mutants' modes (processed events skipped, or the status changed unconditionally), one
+/// statement at a time as the mode asks.
+async fn apply_step_by_step(
     pool: &PgPool,
     apply: &PaymentApplication,
 ) -> Result<ApplyOutcome, PortError> {
