@@ -237,3 +237,42 @@ proptest! {
         prop_assert_eq!(decode(&envelope.to_bytes()), Ok(envelope));
     }
 }
+
+proptest! {
+    #[test]
+    fn order_created_splits_around_any_id(
+        id in 1..=i64::MAX,
+        item in "[ -~]{1,40}",
+    ) {
+        let item = Item::parse(item).unwrap();
+        let event_id = EventId::from_random_bits(3);
+        let at = datetime!(2026-03-04 05:06:07.123 UTC);
+        let correlation = CorrelationId::parse("req-9").unwrap();
+        let (prefix, suffix) =
+            Envelope::order_created_around_id(event_id, at, correlation.clone(), item.clone());
+        let whole = [prefix, id.to_string().into_bytes(), suffix].concat();
+        let expected =
+            Envelope::order_created(event_id, at, correlation, OrderId::new(id).unwrap(), item);
+        prop_assert_eq!(whole, expected.to_bytes());
+    }
+}
+
+#[test]
+fn order_created_split_ignores_look_alikes_in_the_item() {
+    let item = Item::parse(format!("\"order_id\":{} {}", i64::MAX, i64::MAX)).unwrap();
+    let (prefix, suffix) = Envelope::order_created_around_id(
+        EventId::from_random_bits(4),
+        datetime!(2026-03-04 05:06:07 UTC),
+        CorrelationId::parse("req-1").unwrap(),
+        item.clone(),
+    );
+    let whole = [prefix, b"12".to_vec(), suffix].concat();
+    let envelope = decode(&whole).unwrap();
+    assert_eq!(
+        envelope.body,
+        EventBody::OrderCreated {
+            order_id: OrderId::new(12).unwrap(),
+            item
+        }
+    );
+}

@@ -18,6 +18,19 @@ use crate::error::{corrupt, port_error};
 use crate::outbox::{self, CHANNEL, OutboxListener, Releases};
 use crate::rows::{ORDER_COLUMNS, OrderRow};
 
+/// `create_order` in one statement: the order (unless its idempotency key is taken), its
+/// ORDER_CREATED row with the envelope completed by the new id, and the relay's wake-up,
+/// which PostgreSQL delivers at commit.
+const CREATE: &str = "\
+    WITH new_order AS (INSERT INTO orders \
+        (item, status, correlation_id, idempotency_key, created_at, updated_at) \
+        VALUES ($1, 'PENDING', $2, $3, $4, $4) \
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), \
+    event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
+        SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4 \
+        FROM new_order RETURNING key) \
+    SELECT new_order.id, pg_notify($9, event.key)::text FROM new_order, event";
+
 /// Orders, outbox and processed events in PostgreSQL. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct PgOrderStore {
@@ -57,16 +70,7 @@ impl PgOrderStore {
         .fetch_optional(&mut *conn)
         .await
         .map_err(port_error)?;
-        let Some(id) = id else { return Ok(None) };
-        Ok(Some(Order {
-            id: OrderId::new(id).map_err(|e| corrupt("order id", e))?,
-            item: new.item.clone(),
-            status: OrderStatus::Pending,
-            correlation_id: new.correlation_id.clone(),
-            idempotency_key: new.idempotency_key.clone(),
-            created_at: new.created_at,
-            updated_at: new.created_at,
-        }))
+        id.map(|id| pending(new, id)).transpose()
     }
 
     /// Writes the order's ORDER_CREATED row and the wake-up, which PostgreSQL delivers at
@@ -114,30 +118,62 @@ impl PgOrderStore {
         row.map(Order::try_from).transpose()
     }
 
+    /// The order, its outbox row and the wake-up in one statement (so one round trip and one
+    /// transaction); the event's bytes are completed with the id the insert assigns. `None`
+    /// when the idempotency key is taken: then nothing was written.
+    async fn insert_at_once(&self, new: &NewOrder) -> Result<Option<Order>, PortError> {
+        let (prefix, suffix) = Envelope::order_created_around_id(
+            new.event_id,
+            new.created_at,
+            new.correlation_id.clone(),
+            new.item.clone(),
+        );
+        let id: Option<i64> = sqlx::query_scalar(CREATE)
+            .bind(new.item.as_str())
+            .bind(new.correlation_id.as_str())
+            .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+            .bind(new.created_at)
+            .bind(new.event_id.as_uuid())
+            .bind(Topic::Orders.as_str())
+            .bind(prefix)
+            .bind(suffix)
+            .bind(CHANNEL)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(port_error)?;
+        id.map(|id| pending(new, id)).transpose()
+    }
+
     async fn create_once(&self, new: &NewOrder) -> Result<Option<CreateOutcome>, PortError> {
+        if new.outbox == OutboxWrite::SameTransaction {
+            return match self.insert_at_once(new).await? {
+                Some(order) => Ok(Some(CreateOutcome::Created(order))),
+                None => self.existing(new).await,
+            };
+        }
         let mut tx = self.pool.begin().await.map_err(port_error)?;
         let Some(order) = Self::insert_order(&mut tx, new).await? else {
             tx.rollback().await.map_err(port_error)?;
-            let key = new
-                .idempotency_key
-                .as_ref()
-                .expect("only a key can conflict");
-            // The conflicting insert has committed (ON CONFLICT waited for it), so this
-            // statement's snapshot sees it.
-            return Ok(self.by_key(key).await?.map(CreateOutcome::Existing));
+            return self.existing(new).await;
         };
-        if new.outbox == OutboxWrite::SeparateTransaction {
-            // The dual-write bug, for the harness's mutant only: the order commits alone.
-            tx.commit().await.map_err(port_error)?;
-            tokio::task::yield_now().await;
-            let mut second = self.pool.begin().await.map_err(port_error)?;
-            Self::insert_event(&mut second, new, &order).await?;
-            second.commit().await.map_err(port_error)?;
-        } else {
-            Self::insert_event(&mut tx, new, &order).await?;
-            tx.commit().await.map_err(port_error)?;
-        }
+        // The dual-write bug, for the harness's mutant only: the order commits alone.
+        tx.commit().await.map_err(port_error)?;
+        tokio::task::yield_now().await;
+        let mut second = self.pool.begin().await.map_err(port_error)?;
+        Self::insert_event(&mut second, new, &order).await?;
+        second.commit().await.map_err(port_error)?;
         Ok(Some(CreateOutcome::Created(order)))
+    }
+
+    /// The order that holds `new`'s idempotency key, after an insert found it taken.
+    async fn existing(&self, new: &NewOrder) -> Result<Option<CreateOutcome>, PortError> {
+        let key = new
+            .idempotency_key
+            .as_ref()
+            .expect("only a key can conflict");
+        // The conflicting insert has committed (ON CONFLICT waited for it), so this
+        // statement's snapshot sees it.
+        Ok(self.by_key(key).await?.map(CreateOutcome::Existing))
     }
 }
 
@@ -201,4 +237,17 @@ impl OrderStore for PgOrderStore {
             .map_err(port_error)?;
         Ok(())
     }
+}
+
+/// The order `new` became under the id the database assigned.
+fn pending(new: &NewOrder, id: i64) -> Result<Order, PortError> {
+    Ok(Order {
+        id: OrderId::new(id).map_err(|e| corrupt("order id", e))?,
+        item: new.item.clone(),
+        status: OrderStatus::Pending,
+        correlation_id: new.correlation_id.clone(),
+        idempotency_key: new.idempotency_key.clone(),
+        created_at: new.created_at,
+        updated_at: new.created_at,
+    })
 }

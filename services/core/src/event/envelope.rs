@@ -96,6 +96,30 @@ impl Envelope {
         }
     }
 
+    /// The bytes of an ORDER_CREATED envelope split around its order id, for a store that
+    /// learns the id in the same statement that writes the event:
+    /// `prefix ++ decimal(order_id) ++ suffix` equals [`Envelope::to_bytes`] for every id.
+    pub fn order_created_around_id(
+        event_id: EventId,
+        occurred_at: OffsetDateTime,
+        correlation_id: CorrelationId,
+        item: Item,
+    ) -> (Vec<u8>, Vec<u8>) {
+        let sentinel = OrderId::new(i64::MAX).expect("i64::MAX is a valid id");
+        let mut bytes =
+            Self::order_created(event_id, occurred_at, correlation_id, sentinel, item).to_bytes();
+        // The payload's `order_id` comes after its `item` (keys are sorted) and is the last
+        // such field; inside the item string a `"` is escaped, so this pattern cannot match.
+        let field = format!("\"order_id\":{}", sentinel.get());
+        let at = bytes
+            .windows(field.len())
+            .rposition(|w| w == field.as_bytes())
+            .expect("an ORDER_CREATED envelope carries its order id");
+        let suffix = bytes.split_off(at + field.len());
+        bytes.truncate(at + field.len() - sentinel.get().to_string().len());
+        (bytes, suffix)
+    }
+
     pub fn event_type(&self) -> EventType {
         match &self.body {
             EventBody::OrderCreated { .. } => EventType::OrderCreated,
