@@ -5,9 +5,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::{ConnectOptions, Connection, PgPool};
 
 use crate::BACKEND;
+
+/// A pooled connection idle longer than this is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// How to reach PostgreSQL and how big the pool is.
 #[derive(Debug, Clone)]
@@ -122,6 +125,18 @@ impl PgConfig {
             let pool = PgPoolOptions::new()
                 .max_connections(self.pool_size.max(2))
                 .acquire_timeout(self.acquire_timeout)
+                // sqlx pings every connection it hands out: a round trip per statement. Ping
+                // only connections idle for a while (after an outage, say); a busy one that
+                // has died fails its statement, which callers retry as any transient error.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > IDLE_BEFORE_PING {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options.clone())
                 .await;
             match pool {
