@@ -1,0 +1,8 @@
+//! The simulated network edges: the inbound [`SimListener`] every component serves on and the
+//! outbound [`SimDialer`] the gateway and the sim adapters connect through, both over turmoil TCP.
+
+mod dialer;
+mod listener;
+
+pub use dialer::SimDialer;
+pub use listener::SimListener;
