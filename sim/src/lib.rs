@@ -11,12 +11,21 @@ pub mod client;
 pub mod contract;
 pub mod fault;
 pub mod infra;
+pub mod mutants;
 pub mod net;
 pub mod report;
 pub mod run;
+pub mod shrink;
 pub mod sweep;
 pub mod wire;
 pub mod workload;
 pub mod world;
 
 pub use run::{RunOptions, RunReport, run};
+
+/// Whether tokio was built with `--cfg tokio_unstable`, without which turmoil cannot seed each
+/// host's scheduler and `tokio::select!` order (inside axum and hyper too) would not follow the
+/// seed. `.cargo/config.toml` sets it; a `RUSTFLAGS` variable overrides that file.
+pub fn tokio_seeded() -> bool {
+    cfg!(tokio_unstable)
+}

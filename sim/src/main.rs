@@ -3,6 +3,14 @@
 
 mod cli;
 
-fn main() -> anyhow::Result<()> {
-    cli::main()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -177,10 +177,10 @@ impl Coverage {
             }
             Event::Joined { group, .. }
             | Event::Left { group, .. }
-            | Event::Rebalanced { group } => {
-                if self.group_mid_batch(group) {
-                    self.add(Signal::RebalanceMidBatch);
-                }
+            | Event::Rebalanced { group }
+                if self.group_mid_batch(group) =>
+            {
+                self.add(Signal::RebalanceMidBatch);
             }
             Event::ReplyDropped { .. } => self.add(Signal::AmbiguousCommit),
             Event::PlaceFailed { key: Some(key), .. } => {
@@ -190,10 +190,8 @@ impl Coverage {
                 key: Some(key),
                 replayed: true,
                 ..
-            } => {
-                if self.failed_keys.contains(key.as_str()) {
-                    self.add(Signal::AmbiguousOrderCreation);
-                }
+            } if self.failed_keys.contains(key.as_str()) => {
+                self.add(Signal::AmbiguousOrderCreation);
             }
             _ => {}
         }

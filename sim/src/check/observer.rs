@@ -68,7 +68,7 @@ impl Observer {
         let mut inner = self.lock();
         let at = turmoil::sim_elapsed().unwrap_or(inner.driver_now);
         let at_us = at.as_micros() as u64;
-        let _ = write!(inner.hash, "{at_us} {host} {event:?}\n");
+        let _ = writeln!(inner.hash, "{at_us} {host} {event:?}");
         inner.monitor.observe(&event);
         inner.coverage.observe(&event);
         inner.trace.push(TraceLine { at_us, host, event });

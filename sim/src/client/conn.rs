@@ -32,7 +32,7 @@ impl Endpoint {
             host,
             port,
             timeout: Duration::from_secs(1),
-            max_idle: Duration::from_secs(2),
+            max_idle: Duration::from_secs(1),
             dialer: SimDialer::default(),
         }
     }

@@ -1,8 +1,10 @@
-//! One consumer-group member on its own connection. Polls are long polls; a poll whose caller
+//! One consumer-group member on its own connection. Polls are long-poll fetches of a few
+//! records, buffered and handed out one by one, as Kafka clients prefetch; a poll whose caller
 //! was cancelled stays outstanding and its answer is read by the next call, so `next` is
 //! cancel-safe. Any transport error poisons the member: the caller re-subscribes and the broker
 //! rebalances, redelivering whatever was not committed.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,6 +14,9 @@ use super::conn::{Conn, Endpoint};
 use super::unexpected;
 use crate::wire::kafka::{KafkaRequest, KafkaResponse};
 
+/// Most records fetched per poll.
+const FETCH: usize = 16;
+
 /// A member of a consumer group on the simulated Kafka. Dropping it closes its connection,
 /// which makes the broker remove it from the group.
 pub struct SimConsumer {
@@ -20,8 +25,8 @@ pub struct SimConsumer {
     poll_wait: Duration,
     /// A poll was sent and its answer not yet read.
     polling: bool,
-    /// A record that arrived for a poll whose caller had gone away.
-    stash: Option<Delivery>,
+    /// Fetched records not yet handed out.
+    buffer: VecDeque<Delivery>,
     lag: u64,
     broken: Option<PortError>,
 }
@@ -33,7 +38,7 @@ impl SimConsumer {
             conn,
             poll_wait,
             polling: false,
-            stash: None,
+            buffer: VecDeque::new(),
             lag: 0,
             broken: None,
         }
@@ -44,10 +49,10 @@ impl SimConsumer {
         error
     }
 
-    /// Reads the answer of the outstanding poll, if any: a record or none.
-    async fn finish_poll(&mut self) -> Result<Option<Delivery>, PortError> {
+    /// Reads the answer of the outstanding poll, if any, into the buffer.
+    async fn finish_poll(&mut self) -> Result<(), PortError> {
         if !self.polling {
-            return Ok(None);
+            return Ok(());
         }
         let deadline = self.poll_wait + self.ep.timeout;
         let answer = match tokio::time::timeout(deadline, self.conn.recv(&self.ep)).await {
@@ -56,9 +61,10 @@ impl SimConsumer {
         };
         self.polling = false;
         match answer {
-            Ok(KafkaResponse::Record(record, lag)) => {
+            Ok(KafkaResponse::Records(records, lag)) => {
                 self.lag = lag;
-                Ok(record.map(Delivery::from))
+                self.buffer.extend(records.into_iter().map(Delivery::from));
+                Ok(())
             }
             Ok(KafkaResponse::Rebalanced(reason)) => Err(self.fail(PortError::Rebalanced(reason))),
             Ok(other) => Err(self.fail(unexpected("kafka", other))),
@@ -70,25 +76,24 @@ impl SimConsumer {
 #[async_trait]
 impl Consumer for SimConsumer {
     async fn next(&mut self) -> Result<Delivery, PortError> {
-        if let Some(error) = &self.broken {
-            return Err(error.clone());
-        }
-        if let Some(stashed) = self.stash.take() {
-            return Ok(stashed);
-        }
         loop {
+            if let Some(error) = &self.broken {
+                return Err(error.clone());
+            }
+            if let Some(delivery) = self.buffer.pop_front() {
+                return Ok(delivery);
+            }
             if !self.polling {
                 let poll = KafkaRequest::Poll {
                     wait_ms: self.poll_wait.as_millis() as u64,
+                    max: FETCH,
                 };
                 if let Err(error) = self.conn.send(&self.ep, &poll).await {
                     return Err(self.fail(error));
                 }
                 self.polling = true;
             }
-            if let Some(delivery) = self.finish_poll().await? {
-                return Ok(delivery);
-            }
+            self.finish_poll().await?;
         }
     }
 
@@ -96,9 +101,7 @@ impl Consumer for SimConsumer {
         if let Some(error) = &self.broken {
             return Err(error.clone());
         }
-        if let Some(record) = self.finish_poll().await? {
-            self.stash = Some(record);
-        }
+        self.finish_poll().await?;
         let commit = KafkaRequest::Commit {
             topic: delivery.topic,
             partition: delivery.partition,
@@ -113,6 +116,6 @@ impl Consumer for SimConsumer {
     }
 
     fn lag(&self) -> Option<u64> {
-        Some(self.lag)
+        Some(self.lag + self.buffer.len() as u64)
     }
 }

@@ -17,7 +17,7 @@ use crate::wire::kafka::{DeliveryWire, KafkaRequest, KafkaResponse};
 use crate::world::{KAFKA, World};
 
 /// A member that has not polled or committed for this long is expelled.
-const SESSION_TIMEOUT: Duration = Duration::from_secs(4);
+const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs the host until it crashes.
 ///
@@ -64,12 +64,13 @@ impl KafkaSession {
         }
     }
 
-    async fn poll(&mut self, wait: Duration) -> KafkaResponse {
+    async fn poll(&mut self, wait: Duration, max: usize) -> KafkaResponse {
         let Some((group, member)) = self.member.clone() else {
             return KafkaResponse::Rebalanced("not a member of any group".into());
         };
         let bus = &self.world.durable.bus;
         let deadline = Instant::now() + wait;
+        let mut fetched = Vec::new();
         loop {
             match bus.poll(&group, member) {
                 Ok(Some(delivery)) => {
@@ -83,21 +84,23 @@ impl KafkaSession {
                             offset: delivery.offset,
                         },
                     );
-                    let lag = bus.member_lag(&group, member);
-                    return KafkaResponse::Record(Some(DeliveryWire::from(delivery)), lag);
+                    fetched.push(DeliveryWire::from(delivery));
+                    if fetched.len() < max {
+                        continue;
+                    }
                 }
-                Ok(None) if Instant::now() >= deadline => {
-                    return KafkaResponse::Record(None, bus.member_lag(&group, member));
-                }
-                Ok(None) => {
+                Ok(None) if fetched.is_empty() && Instant::now() < deadline => {
                     // Nothing else runs between the poll above and this wait registering.
                     let _ = tokio::time::timeout_at(deadline, bus.changed()).await;
+                    continue;
                 }
+                Ok(None) => {}
                 Err(error) => {
                     self.member = None;
                     return KafkaResponse::Rebalanced(error.to_string());
                 }
             }
+            return KafkaResponse::Records(fetched, bus.member_lag(&group, member));
         }
     }
 }
@@ -147,7 +150,9 @@ impl Session for KafkaSession {
                 self.member = Some((group, member));
                 KafkaResponse::Joined
             }
-            KafkaRequest::Poll { wait_ms } => self.poll(Duration::from_millis(wait_ms)).await,
+            KafkaRequest::Poll { wait_ms, max } => {
+                self.poll(Duration::from_millis(wait_ms), max).await
+            }
             KafkaRequest::Commit {
                 topic,
                 partition,

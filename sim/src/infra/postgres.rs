@@ -22,7 +22,7 @@ use crate::world::{POSTGRES, World};
 pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
     // A restart aborts every open transaction.
     world.durable.store.release_all_claims();
-    let host = Host::start(POSTGRES, world.clone(), Duration::from_secs(10));
+    let host = Host::start(POSTGRES, world.clone(), Duration::from_secs(3));
     serve_sessions(host, POSTGRES_PORT, |id| PgSession {
         id,
         world: world.clone(),

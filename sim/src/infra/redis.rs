@@ -14,7 +14,7 @@ use crate::world::{REDIS, World};
 /// # Errors
 /// When the port cannot be bound.
 pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
-    let host = Host::start(REDIS, world.clone(), Duration::from_secs(10));
+    let host = Host::start(REDIS, world.clone(), Duration::from_secs(3));
     serve_sessions(host, REDIS_PORT, |_| RedisSession {
         world: world.clone(),
     })

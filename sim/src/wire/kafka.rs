@@ -14,9 +14,11 @@ pub enum KafkaRequest {
         group: String,
         topics: Vec<Topic>,
     },
-    /// Long poll: answered with a record, or with none after `wait_ms`.
+    /// Long poll: answered with up to `max` records as soon as one is ready, or with none
+    /// after `wait_ms` (a fetch, as Kafka clients prefetch).
     Poll {
         wait_ms: u64,
+        max: usize,
     },
     Commit {
         topic: Topic,
@@ -37,8 +39,8 @@ impl KafkaRequest {
 pub enum KafkaResponse {
     Published,
     Joined,
-    /// The next record, if any, and this member's lag.
-    Record(Option<DeliveryWire>, u64),
+    /// The next records, possibly none, and this member's lag.
+    Records(Vec<DeliveryWire>, u64),
     Committed,
     /// Membership lost; the text says why.
     Rebalanced(String),

@@ -35,7 +35,7 @@ impl Plan {
             orders,
             clients,
             keyed: rng.random_range(0.4..0.9),
-            think: (span * 2 / per_client).max(Duration::from_millis(20)),
+            think: (span * 8 / 5 / per_client).max(Duration::from_millis(20)),
         }
     }
 }
