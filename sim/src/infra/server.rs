@@ -40,15 +40,7 @@ pub(super) struct Host {
 
 impl Host {
     pub fn start(name: &'static str, world: Arc<World>, idle_timeout: Duration) -> Self {
-        let incarnation = world.next_incarnation(name);
-        world.emit(
-            name,
-            Event::HostStarted {
-                host: name,
-                incarnation,
-            },
-        );
-        let entropy = SeededEntropy::new(world.host_seed(name, incarnation));
+        let entropy = world.start_host(name);
         Self {
             name,
             world,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use saga_core::mutant::Mutant;
+use saga_core::ports::SeededEntropy;
 
 use crate::check::{Event, Observer};
 
@@ -61,12 +62,17 @@ impl World {
         self.observer.emit(host, event);
     }
 
-    /// Counts a (re)start of `host`; the first start is incarnation 1.
-    pub fn next_incarnation(&self, host: &'static str) -> u64 {
-        let mut all = self.incarnations.lock().expect("incarnation lock poisoned");
-        let n = all.entry(host).or_default();
-        *n += 1;
-        *n
+    /// Records a (re)start of `host` (the first start is incarnation 1) and returns the
+    /// entropy of this incarnation.
+    pub fn start_host(&self, host: &'static str) -> SeededEntropy {
+        let incarnation = {
+            let mut all = self.incarnations.lock().expect("incarnation lock poisoned");
+            let n = all.entry(host).or_default();
+            *n += 1;
+            *n
+        };
+        self.emit(host, Event::HostStarted { host, incarnation });
+        SeededEntropy::new(self.host_seed(host, incarnation))
     }
 
     /// The entropy seed of one incarnation of one host: a restarted host draws fresh ids, as

@@ -5,13 +5,12 @@
 use std::io;
 use std::sync::Arc;
 
-use saga_core::ports::{Clock, Entropy, SeededEntropy};
+use saga_core::ports::{Clock, Entropy};
 use turmoil::Sim;
 
 use super::{
     DELIVERY, GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, STATUS, SimClock, World,
 };
-use crate::check::Event;
 use crate::client::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
@@ -48,15 +47,7 @@ where
 {
     let world = world.clone();
     sim.host(name, move || {
-        let incarnation = world.next_incarnation(name);
-        world.emit(
-            name,
-            Event::HostStarted {
-                host: name,
-                incarnation,
-            },
-        );
-        let entropy = Arc::new(SeededEntropy::new(world.host_seed(name, incarnation)));
+        let entropy = Arc::new(world.start_host(name));
         let running = start(Start {
             world: world.clone(),
             entropy,
