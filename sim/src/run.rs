@@ -182,7 +182,8 @@ fn judge(
     for _ in 0..orphans {
         coverage.add(Signal::AmbiguousOrderCreation);
     }
-    let trace = world.observer.with_trace(|t| t.to_vec());
+    let hash = world.observer.hash();
+    let trace = world.observer.take_trace();
     report::attach_histories(&mut violations, &trace);
     let passed = violations.is_empty() && failure.is_none();
     RunReport {
@@ -191,7 +192,7 @@ fn judge(
         violations,
         failure,
         coverage,
-        hash: world.observer.hash(),
+        hash,
         trace: if options.keep_trace || !passed {
             trace
         } else {

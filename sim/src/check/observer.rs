@@ -90,6 +90,11 @@ impl Observer {
         f(&self.lock().trace)
     }
 
+    /// The trace so far, leaving it empty.
+    pub fn take_trace(&self) -> Vec<TraceLine> {
+        std::mem::take(&mut self.lock().trace)
+    }
+
     pub fn has_violation(&self) -> bool {
         !self.lock().monitor.violations().is_empty()
     }
