@@ -12,6 +12,8 @@ use crate::run::RunReport;
 
 /// Longest history printed per violation.
 const HISTORY_LINES: usize = 80;
+/// Violations printed in full; the rest are counted.
+const SHOWN_VIOLATIONS: usize = 5;
 
 /// Appends to each violation the trace lines of its order: everything any host reported about
 /// the order, its events, and the Kafka records that carried them.
@@ -130,8 +132,12 @@ impl fmt::Display for RunReport {
         if let Some(failure) = &self.failure {
             writeln!(f, "failure: {failure}")?;
         }
-        for violation in &self.violations {
+        for violation in self.violations.iter().take(SHOWN_VIOLATIONS) {
             writeln!(f, "violated {violation}")?;
+        }
+        if self.violations.len() > SHOWN_VIOLATIONS {
+            let more = self.violations.len() - SHOWN_VIOLATIONS;
+            writeln!(f, "… and {more} more violations")?;
         }
         writeln!(f, "replay: {}", self.replay_command())
     }
