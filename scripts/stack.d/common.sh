@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Shared settings and helpers of scripts/stack: where things live, the ports (the same as
+# docker-compose.yml and toxiproxy.json), logging, waiting, pid files and Debian installs.
+
+if [[ $(id -u) -eq 0 ]]; then
+    STACK_HOME="${SAGA_STACK_HOME:-/var/lib/order-saga}"
+else
+    STACK_HOME="${SAGA_STACK_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
+fi
+RUN_DIR="$STACK_HOME/run"
+LOG_DIR="$STACK_HOME/logs"
+DATA_DIR="$STACK_HOME/data"
+
+PG_PORT=5432
+PG_PROXY_PORT=15432
+PG_USER=saga
+PG_PASSWORD=saga
+PG_DB=saga
+REDIS_PORT=6379
+REDIS_PROXY_PORT=16379
+KAFKA_PORT=9092          # direct client listener (tests, checker, admin)
+KAFKA_PROXIED_PORT=29092 # client listener advertised at the Toxiproxy address
+KAFKA_PROXY_PORT=19092   # Toxiproxy's listen port for that listener
+KAFKA_CONTROLLER_PORT=9093
+TOXIPROXY_PORT=8474
+KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-3}"
+
+# How long one service may take to become healthy.
+START_TIMEOUT="${SAGA_STACK_START_TIMEOUT:-120}"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+die() {
+    printf '[stack] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# Prints the tail of a service's log and exits: the message for a failed start.
+fail_start() {
+    local service="$1" logfile="$2"
+    printf '[stack] ERROR: %s did not become healthy within %ss; last lines of %s:\n' \
+        "$service" "$START_TIMEOUT" "$logfile" >&2
+    tail -n 40 "$logfile" >&2 2>/dev/null || true
+    exit 1
+}
+
+# wait_until SERVICE LOGFILE PIDFILE CHECK...: polls CHECK until it succeeds, the process in
+# PIDFILE dies, or START_TIMEOUT passes.
+wait_until() {
+    local service="$1" logfile="$2" pidfile="$3"
+    shift 3
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until "$@" >/dev/null 2>&1; do
+        if [[ -n "$pidfile" ]] && ! pid_alive "$pidfile"; then
+            printf '[stack] ERROR: %s exited during start-up\n' "$service" >&2
+            fail_start "$service" "$logfile"
+        fi
+        ((SECONDS < deadline)) || fail_start "$service" "$logfile"
+        sleep 0.5
+    done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuses to start a service on a port some other process already holds.
+require_free_port() {
+    local service="$1" port="$2"
+    if port_open "$port"; then
+        die "port $port (for $service) is in use by a process this script did not start"
+    fi
+}
+
+# What each service's command line contains: a stale pid file whose number now belongs to
+# some other process (after a reboot or a SIGKILLed stack) must not be taken for ours.
+declare -A PID_MARKER=([postgres]=postgres [redis]=redis-server [kafka]=kafka.Kafka
+    [toxiproxy]=toxiproxy-server)
+
+pid_alive() {
+    local pidfile="$1" pid name marker
+    [[ -s "$pidfile" ]] || return 1
+    pid="$(head -n 1 "$pidfile")"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    name="$(basename "$pidfile" .pid)"
+    marker="${PID_MARKER[$name]:-}"
+    [[ -z "$marker" ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$marker"
+}
+
+# spawn NAME LOGFILE CMD...: starts CMD detached with output to LOGFILE; pid to run/NAME.pid.
+spawn() {
+    local name="$1" logfile="$2"
+    shift 2
+    setsid nohup "$@" >>"$logfile" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$name.pid"
+}
+
+# Stops the process in run/NAME.pid (TERM, then KILL after a bound) and forgets it.
+stop_pidfile() {
+    local name="$1" pidfile="$RUN_DIR/$1.pid" pid
+    if ! pid_alive "$pidfile"; then
+        rm -f "$pidfile"
+        return 0
+    fi
+    pid="$(head -n 1 "$pidfile")"
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+    log "$name stopped"
+}
+
+apt_updated=false
+
+# Installs Debian packages without starting their system services (ours run on our own
+# data directories; a packaged postgresql or redis would take the ports).
+apt_install() {
+    [[ $(id -u) -eq 0 ]] || die "missing packages ($*); run as root or install them"
+    if ! $apt_updated; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        apt_updated=true
+    fi
+    local policy=/usr/sbin/policy-rc.d created_policy=false
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+        created_policy=true
+    fi
+    log "installing $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+        >"$LOG_DIR/apt.log" 2>&1 || {
+        $created_policy && rm -f "$policy"
+        tail -n 20 "$LOG_DIR/apt.log" >&2
+        die "apt-get install $* failed"
+    }
+    $created_policy && rm -f "$policy"
+    return 0
+}

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Toxiproxy for scripts/stack: server and cli built with `go install` into the cache, loaded
+# with toxiproxy.json rewritten for loopback (compose's service names become 127.0.0.1).
+
+TOXIPROXY_VERSION=v2.12.0
+TOXIPROXY_BIN="$STACK_HOME/toxiproxy-$TOXIPROXY_VERSION/bin"
+
+go_command() {
+    if command -v go >/dev/null; then
+        echo go
+    elif [[ -x /usr/local/go/bin/go ]]; then
+        echo /usr/local/go/bin/go
+    else
+        apt_install golang-go ca-certificates
+        echo go
+    fi
+}
+
+toxiproxy_install() {
+    [[ -x "$TOXIPROXY_BIN/toxiproxy-server" && -x "$TOXIPROXY_BIN/toxiproxy-cli" ]] && return 0
+    local go cmd
+    go="$(go_command)"
+    log "building Toxiproxy $TOXIPROXY_VERSION with go install"
+    mkdir -p "$TOXIPROXY_BIN"
+    for cmd in server cli; do
+        # GOTOOLCHAIN=auto lets an older go fetch the toolchain the module asks for.
+        GOBIN="$TOXIPROXY_BIN" GOTOOLCHAIN=auto GOFLAGS=-mod=mod "$go" install \
+            "github.com/Shopify/toxiproxy/v2/cmd/$cmd@$TOXIPROXY_VERSION" \
+            >>"$LOG_DIR/toxiproxy-install.log" 2>&1 || {
+            tail -n 20 "$LOG_DIR/toxiproxy-install.log" >&2
+            die "go install of toxiproxy cmd/$cmd failed"
+        }
+        mv "$TOXIPROXY_BIN/$cmd" "$TOXIPROXY_BIN/toxiproxy-$cmd"
+    done
+}
+
+toxiproxy_healthy() {
+    curl -fsS -m 2 "http://127.0.0.1:$TOXIPROXY_PORT/version" >/dev/null 2>&1
+}
+
+toxiproxy_describe() {
+    echo "api 127.0.0.1:$TOXIPROXY_PORT proxies postgres :$PG_PROXY_PORT redis :$REDIS_PROXY_PORT kafka :$KAFKA_PROXY_PORT"
+}
+
+toxiproxy_start() {
+    command -v curl >/dev/null || apt_install curl
+    require_free_port toxiproxy "$TOXIPROXY_PORT"
+    local config="$STACK_HOME/toxiproxy.native.json"
+    sed -e 's/"0\.0\.0\.0:/"127.0.0.1:/' -e 's/"\(postgres\|redis\|kafka\):/"127.0.0.1:/' \
+        "$REPO_ROOT/toxiproxy.json" >"$config"
+    log "starting Toxiproxy on 127.0.0.1:$TOXIPROXY_PORT"
+    spawn toxiproxy "$LOG_DIR/toxiproxy.log" "$TOXIPROXY_BIN/toxiproxy-server" \
+        -host 127.0.0.1 -port "$TOXIPROXY_PORT" -config "$config"
+    wait_until toxiproxy "$LOG_DIR/toxiproxy.log" "$RUN_DIR/toxiproxy.pid" toxiproxy_ready
+}
+
+# Healthy and every proxy of toxiproxy.json loaded and listening.
+toxiproxy_ready() {
+    toxiproxy_healthy && port_open "$PG_PROXY_PORT" && port_open "$REDIS_PROXY_PORT" &&
+        port_open "$KAFKA_PROXY_PORT"
+}
+
+toxiproxy_stop() { stop_pidfile toxiproxy; }

@@ -1,0 +1,163 @@
+//! The event bus on Kafka: an idempotent `acks=all` producer whose `publish` returns only
+//! after every delivery report, and consumer groups handed out as [`crate::consumer`]s.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use saga_core::Topic;
+use saga_core::ports::{Consumer, EventBus, OutgoingMessage, PortError};
+
+use crate::BACKEND;
+use crate::admin::ensure_topics;
+use crate::config::{ConnectError, KafkaConfig};
+use crate::consumer::KafkaConsumer;
+use crate::error::port_error;
+
+/// The header that carries the correlation id.
+pub(crate) const CORRELATION_HEADER: &str = "correlation_id";
+
+/// Kafka as the saga's event bus. Cheap to clone.
+#[derive(Clone)]
+pub struct KafkaEventBus {
+    producer: FutureProducer,
+    config: KafkaConfig,
+}
+
+impl std::fmt::Debug for KafkaEventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaEventBus")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaEventBus {
+    /// Connects with bounded retries (`connect_attempts`, backoff 0.5 s doubling to 5 s),
+    /// then creates the saga's topics if they are missing.
+    ///
+    /// # Errors
+    /// [`ConnectError`] naming Kafka and the bootstrap address.
+    pub async fn connect(config: KafkaConfig) -> Result<Self, ConnectError> {
+        let producer: FutureProducer = config
+            .client()
+            .set("acks", "all")
+            .set("enable.idempotence", "true")
+            // The Java clients' partitioner, so console tools and this adapter agree.
+            .set("partitioner", "murmur2_random")
+            .set("linger.ms", "2")
+            .set(
+                "message.timeout.ms",
+                KafkaConfig::millis(config.request_timeout * 3),
+            )
+            .create()
+            .map_err(|e| ConnectError::Config {
+                var: "KAFKA_BOOTSTRAP_SERVERS",
+                reason: e.to_string(),
+            })?;
+        let bus = Self { producer, config };
+        let attempts = bus.config.connect_attempts.max(1);
+        let mut backoff = Duration::from_millis(500);
+        for attempt in 1..=attempts {
+            match bus.ping().await {
+                Ok(()) => {
+                    ensure_topics(&bus.config).await?;
+                    return Ok(bus);
+                }
+                Err(e) if attempt == attempts => {
+                    return Err(ConnectError::Unreachable {
+                        target: bus.config.bootstrap_servers.clone(),
+                        attempts,
+                        reason: e.to_string(),
+                    });
+                }
+                Err(e) => tracing::warn!(servers = %bus.config.bootstrap_servers, attempt,
+                    attempts, error = %e, "Kafka not reachable yet"),
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    pub fn config(&self) -> &KafkaConfig {
+        &self.config
+    }
+
+    /// Enqueues one record, waiting while librdkafka's local queue is full.
+    async fn enqueue(
+        &self,
+        topic: &str,
+        message: &OutgoingMessage,
+    ) -> Result<rdkafka::producer::DeliveryFuture, PortError> {
+        let mut headers = OwnedHeaders::new();
+        if let Some(id) = &message.correlation_id {
+            headers = headers.insert(Header {
+                key: CORRELATION_HEADER,
+                value: Some(id.as_str()),
+            });
+        }
+        let mut record = FutureRecord::to(topic)
+            .key(message.key.as_str())
+            .payload(message.payload.as_slice())
+            .headers(headers);
+        loop {
+            match self.producer.send_result(record) {
+                Ok(delivery) => return Ok(delivery),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err((e, _)) => return Err(port_error(e)),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for KafkaEventBus {
+    #[tracing::instrument(skip_all, fields(count = messages.len()))]
+    async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError> {
+        // Enqueue everything first (the idempotent producer keeps per-partition order),
+        // then wait for every report.
+        let mut pending = Vec::with_capacity(messages.len());
+        for message in &messages {
+            let topic = self.config.topic_name(message.topic);
+            pending.push(self.enqueue(&topic, message).await?);
+        }
+        let mut first_error = None;
+        for report in futures::future::join_all(pending).await {
+            let failure = match report {
+                Ok(Ok(_)) => continue,
+                Ok(Err((e, _))) => port_error(e),
+                Err(_) => PortError::unavailable(BACKEND, "producer dropped a delivery report"),
+            };
+            first_error.get_or_insert(failure);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn subscribe(
+        &self,
+        group: &str,
+        topics: &[Topic],
+    ) -> Result<Box<dyn Consumer>, PortError> {
+        Ok(Box::new(KafkaConsumer::subscribe(
+            &self.config,
+            group,
+            topics,
+        )?))
+    }
+
+    async fn ping(&self) -> Result<(), PortError> {
+        let producer = self.producer.clone();
+        let timeout = self.config.request_timeout;
+        tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, timeout))
+            .await
+            .map_err(|e| PortError::unavailable(BACKEND, e))?
+            .map(|_| ())
+            .map_err(port_error)
+    }
+}

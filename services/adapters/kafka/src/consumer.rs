@@ -1,0 +1,183 @@
+//! One consumer-group member: auto-commit and auto offset store off, so the group's position
+//! moves only when the service commits a delivery it has finished with.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use saga_core::CorrelationId;
+use saga_core::Topic;
+use saga_core::ports::{Consumer, Delivery, PortError};
+
+use crate::BACKEND;
+use crate::bus::CORRELATION_HEADER;
+use crate::config::KafkaConfig;
+use crate::error::port_error;
+
+/// Notices when the group takes this member's assignment away without a clean revoke
+/// (session expiry, fencing): the member must re-subscribe. Also keeps the consumer lag
+/// from librdkafka's periodic statistics.
+#[derive(Default)]
+pub(crate) struct MembershipWatch {
+    lost: AtomicBool,
+    /// Records behind the end of the assigned partitions, plus one (0 = not known yet).
+    lag_plus_one: AtomicU64,
+}
+
+impl ClientContext for MembershipWatch {
+    fn stats(&self, statistics: Statistics) {
+        let lag: i64 = statistics
+            .topics
+            .values()
+            .flat_map(|topic| topic.partitions.iter())
+            .filter(|(id, _)| **id >= 0)
+            .map(|(_, partition)| partition.consumer_lag.max(0))
+            .sum();
+        let lag = u64::try_from(lag).unwrap_or(0);
+        self.lag_plus_one
+            .store(lag.saturating_add(1), Ordering::Relaxed);
+    }
+}
+
+impl ConsumerContext for MembershipWatch {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Error(e) => {
+                tracing::warn!(error = %e, "consumer group rebalance failed");
+                self.lost.store(true, Ordering::SeqCst);
+            }
+            Rebalance::Assign(tpl) => tracing::info!(partitions = tpl.count(), "assigned"),
+            Rebalance::Revoke(tpl) => tracing::info!(partitions = tpl.count(), "revoked"),
+        }
+    }
+}
+
+/// A member of one consumer group.
+pub(crate) struct KafkaConsumer {
+    inner: Arc<StreamConsumer<MembershipWatch>>,
+    config: KafkaConfig,
+}
+
+impl Drop for KafkaConsumer {
+    fn drop(&mut self) {
+        // Closing leaves the group, which blocks until the coordinator answers (long when
+        // Kafka is down): let the last reference go on a blocking thread, not this one.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let closing = Arc::clone(&self.inner);
+            runtime.spawn_blocking(move || {
+                // Wait for the struct's own reference to be gone, so this one is the last.
+                while Arc::strong_count(&closing) > 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                drop(closing);
+            });
+        }
+    }
+}
+
+impl KafkaConsumer {
+    pub(crate) fn subscribe(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[Topic],
+    ) -> Result<Self, PortError> {
+        let consumer: StreamConsumer<MembershipWatch> = config
+            .client()
+            .set("group.id", config.group_name(group))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("enable.partition.eof", "false")
+            .set("statistics.interval.ms", "5000")
+            .create_with_context(MembershipWatch::default())
+            .map_err(port_error)?;
+        let names: Vec<String> = topics.iter().map(|t| config.topic_name(*t)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        consumer.subscribe(&names).map_err(port_error)?;
+        Ok(Self {
+            inner: Arc::new(consumer),
+            config: config.clone(),
+        })
+    }
+
+    fn delivery(&self, message: &BorrowedMessage<'_>) -> Result<Delivery, PortError> {
+        let topic = self.config.parse_topic(message.topic()).ok_or_else(|| {
+            PortError::rejected(BACKEND, format!("unexpected topic {}", message.topic()))
+        })?;
+        let correlation_id = message.headers().and_then(|headers| {
+            headers
+                .iter()
+                .find(|h| h.key == CORRELATION_HEADER)
+                .and_then(|h| h.value)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(CorrelationId::parse)
+        });
+        Ok(Delivery {
+            topic,
+            partition: u32::try_from(message.partition()).unwrap_or(0),
+            offset: u64::try_from(message.offset()).unwrap_or(0),
+            key: message
+                .key()
+                .map(|k| String::from_utf8_lossy(k).into_owned()),
+            payload: message.payload().unwrap_or_default().to_vec(),
+            correlation_id,
+        })
+    }
+
+    fn owns(&self, topic: &str, partition: i32) -> bool {
+        self.inner.assignment().is_ok_and(|tpl| {
+            tpl.elements()
+                .iter()
+                .any(|e| e.topic() == topic && e.partition() == partition)
+        })
+    }
+}
+
+#[async_trait]
+impl Consumer for KafkaConsumer {
+    async fn next(&mut self) -> Result<Delivery, PortError> {
+        if self.inner.context().lost.swap(false, Ordering::SeqCst) {
+            return Err(PortError::Rebalanced("partition assignment lost".into()));
+        }
+        // `recv` is cancel-safe: a message leaves librdkafka's queue only in the poll that
+        // returns it.
+        let message = self.inner.recv().await.map_err(port_error)?;
+        self.delivery(&message)
+    }
+
+    async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
+        let topic = self.config.topic_name(delivery.topic);
+        let partition = i32::try_from(delivery.partition)
+            .map_err(|_| PortError::rejected(BACKEND, "partition out of range"))?;
+        if !self.owns(&topic, partition) {
+            return Err(PortError::Rebalanced(format!(
+                "{topic}/{partition} is no longer assigned to this member"
+            )));
+        }
+        let next = i64::try_from(delivery.offset + 1)
+            .map_err(|_| PortError::rejected(BACKEND, "offset out of range"))?;
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset(&topic, partition, Offset::Offset(next))
+            .map_err(port_error)?;
+        let consumer = Arc::clone(&self.inner);
+        // A synchronous commit blocks its thread until the coordinator answers.
+        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+            .await
+            .map_err(|e| PortError::unavailable(BACKEND, e))?
+            .map_err(port_error)
+    }
+
+    fn lag(&self) -> Option<u64> {
+        let known = self.inner.context().lag_plus_one.load(Ordering::Relaxed);
+        known.checked_sub(1)
+    }
+}

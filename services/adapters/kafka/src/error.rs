@@ -1,0 +1,29 @@
+//! Translation of rdkafka errors into the ports' `PortError`.
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use saga_core::ports::PortError;
+
+use crate::BACKEND;
+
+/// Error codes that mean this member no longer owns what it tried to commit.
+fn lost_membership(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::IllegalGeneration
+            | RDKafkaErrorCode::UnknownMemberId
+            | RDKafkaErrorCode::RebalanceInProgress
+            | RDKafkaErrorCode::FencedInstanceId
+            | RDKafkaErrorCode::StaleMemberEpoch
+            | RDKafkaErrorCode::UnknownPartition
+    )
+}
+
+pub(crate) fn port_error(error: KafkaError) -> PortError {
+    match error.rdkafka_error_code() {
+        Some(code) if lost_membership(code) => PortError::Rebalanced(error.to_string()),
+        Some(RDKafkaErrorCode::MessageSizeTooLarge | RDKafkaErrorCode::InvalidMessage) => {
+            PortError::rejected(BACKEND, error)
+        }
+        _ => PortError::unavailable(BACKEND, error),
+    }
+}

@@ -1,0 +1,19 @@
+//! Apache Kafka adapter (rdkafka over a bundled librdkafka): an idempotent `acks=all`
+//! producer that returns only after every delivery report, manual-commit consumer groups,
+//! idempotent topic creation with bounded start-up retries, and the checker's snapshot
+//! reader. No rdkafka type crosses a port: errors become `PortError`.
+
+mod admin;
+mod bus;
+mod config;
+mod consumer;
+mod error;
+mod snapshot;
+
+pub use admin::{delete_topics_with_prefix, ensure_topics};
+pub use bus::KafkaEventBus;
+pub use config::{ConnectError, KafkaConfig};
+pub use snapshot::read_snapshot;
+
+/// The backend name every error of this crate carries.
+pub const BACKEND: &str = "Kafka";

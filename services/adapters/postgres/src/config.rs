@@ -1,0 +1,154 @@
+//! Connection settings read from the environment, and the bounded, backed-off connect that
+//! every component runs at start-up.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+use crate::BACKEND;
+
+/// How to reach PostgreSQL and how big the pool is.
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    /// `DATABASE_URL`, e.g. `postgres://saga:saga@127.0.0.1:5432/saga`.
+    pub url: String,
+    /// `DATABASE_POOL_SIZE` (default 10); the outbox listener holds one of them.
+    pub pool_size: u32,
+    /// `DATABASE_ACQUIRE_TIMEOUT_SECONDS` (default 5): longest wait for a pooled connection.
+    pub acquire_timeout: Duration,
+    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` (default 30): server-side bound on one statement.
+    pub statement_timeout: Duration,
+    /// `DATABASE_CONNECT_ATTEMPTS` (default 5): start-up attempts before giving up.
+    pub connect_attempts: u32,
+}
+
+/// A setting that is missing or malformed; names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// PostgreSQL could not be reached at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{BACKEND} unreachable at {target} after {attempts} attempts: {reason}")]
+    Unreachable {
+        target: String,
+        attempts: u32,
+        reason: String,
+    },
+}
+
+impl PgConfig {
+    /// Defaults for everything but the URL.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            connect_attempts: 5,
+        }
+    }
+
+    /// Reads `DATABASE_URL` (required) and the optional pool settings.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable that is missing or malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let url = std::env::var("DATABASE_URL").map_err(|_| ConfigError {
+            var: "DATABASE_URL",
+            reason: "not set (e.g. postgres://saga:saga@127.0.0.1:5432/saga)".into(),
+        })?;
+        let mut config = Self::new(url);
+        config.pool_size = env_number("DATABASE_POOL_SIZE", config.pool_size)?;
+        let secs =
+            |var, default: Duration| env_number(var, default.as_secs()).map(Duration::from_secs);
+        config.acquire_timeout = secs("DATABASE_ACQUIRE_TIMEOUT_SECONDS", config.acquire_timeout)?;
+        config.statement_timeout = secs(
+            "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+            config.statement_timeout,
+        )?;
+        config.connect_attempts = env_number("DATABASE_CONNECT_ATTEMPTS", config.connect_attempts)?;
+        Ok(config)
+    }
+
+    /// The parsed URL with the statement timeout applied.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for `DATABASE_URL` when it does not parse (the URL is not echoed: it
+    /// may hold a password).
+    pub fn connect_options(&self) -> Result<PgConnectOptions, ConfigError> {
+        let options = PgConnectOptions::from_str(&self.url).map_err(|e| ConfigError {
+            var: "DATABASE_URL",
+            reason: format!("not a valid PostgreSQL URL: {e}"),
+        })?;
+        let timeout = format!("{}ms", self.statement_timeout.as_millis());
+        Ok(options
+            .options([("statement_timeout", timeout.as_str())])
+            .disable_statement_logging())
+    }
+
+    /// Where this config points, without credentials: `host:port/database`.
+    pub fn target(&self) -> String {
+        match self.connect_options() {
+            Ok(o) => format!(
+                "{}:{}/{}",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or("")
+            ),
+            Err(_) => "an unparsable DATABASE_URL".into(),
+        }
+    }
+
+    /// Opens the pool, retrying with exponential backoff (0.5 s doubling, at most 5 s) up to
+    /// `connect_attempts` times.
+    ///
+    /// # Errors
+    /// [`ConnectError::Unreachable`] naming PostgreSQL and the address after the last attempt.
+    pub async fn connect(&self) -> Result<PgPool, ConnectError> {
+        let options = self.connect_options()?;
+        let attempts = self.connect_attempts.max(1);
+        let mut backoff = Duration::from_millis(500);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            let pool = PgPoolOptions::new()
+                .max_connections(self.pool_size.max(2))
+                .acquire_timeout(self.acquire_timeout)
+                .connect_with(options.clone())
+                .await;
+            match pool {
+                Ok(pool) => return Ok(pool),
+                Err(e) => last = e.to_string(),
+            }
+            tracing::warn!(target = %self.target(), attempt, attempts, error = %last,
+                "PostgreSQL not reachable yet");
+            if attempt < attempts {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+        Err(ConnectError::Unreachable {
+            target: self.target(),
+            attempts,
+            reason: last,
+        })
+    }
+}
+
+fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigError> {
+    match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(text) => text.trim().parse().map_err(|_| ConfigError {
+            var,
+            reason: format!("expected a non-negative integer, got {text:?}"),
+        }),
+    }
+}

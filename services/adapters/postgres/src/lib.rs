@@ -1,0 +1,26 @@
+//! PostgreSQL adapters (sqlx): the order store with its transactional outbox and
+//! LISTEN/NOTIFY wake-ups, the delivery worker's store, the schema migrations, and the
+//! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`.
+
+mod config;
+mod delivery_store;
+mod error;
+mod migrate;
+mod order_store;
+mod outbox;
+mod payment;
+mod rows;
+pub mod scratch;
+mod snapshot;
+
+pub use config::{ConfigError, ConnectError, PgConfig};
+pub use delivery_store::PgDeliveryStore;
+pub use migrate::{MigrateError, migrate};
+pub use order_store::PgOrderStore;
+pub use snapshot::{PgSnapshot, read_snapshot};
+
+/// The backend name every error of this crate carries.
+pub const BACKEND: &str = "PostgreSQL";
+
+/// Re-exported so callers can hold a pool without depending on sqlx themselves.
+pub use sqlx::PgPool;

@@ -1,0 +1,82 @@
+//! The checker's view of PostgreSQL: every order, outbox row, processed event and delivery
+//! assignment, read in one repeatable-read transaction so they agree with each other.
+
+use saga_core::checker::{OrderStoreSnapshot, OutboxRow};
+use saga_core::ports::{DeliveryAssignment, PortError};
+use saga_core::{EventId, Order, OrderId};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{corrupt, port_error};
+use crate::rows::{ORDER_COLUMNS, OrderRow};
+
+/// What PostgreSQL holds of the saga's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PgSnapshot {
+    /// Orders, outbox and processed events (PostgreSQL keeps no status history).
+    pub store: OrderStoreSnapshot,
+    pub deliveries: Vec<DeliveryAssignment>,
+}
+
+/// Reads the whole order and delivery state.
+///
+/// # Errors
+/// [`PortError`] when PostgreSQL is unreachable or holds a row the schema should forbid.
+pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
+    let mut tx = pool.begin().await.map_err(port_error)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(port_error)?;
+    let orders: Vec<OrderRow> =
+        sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY id"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(port_error)?;
+    let outbox: Vec<(Uuid, String, bool)> =
+        sqlx::query_as("SELECT event_id, key, published_at IS NOT NULL FROM outbox ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(port_error)?;
+    let processed: Vec<Uuid> =
+        sqlx::query_scalar("SELECT event_id FROM processed_events ORDER BY processed_at, event_id")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(port_error)?;
+    let deliveries: Vec<(i64, Uuid, OffsetDateTime)> = sqlx::query_as(
+        "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
+    tx.commit().await.map_err(port_error)?;
+    Ok(PgSnapshot {
+        store: OrderStoreSnapshot {
+            orders: orders
+                .into_iter()
+                .map(Order::try_from)
+                .collect::<Result<_, _>>()?,
+            outbox: outbox
+                .into_iter()
+                .map(|(event_id, key, published)| OutboxRow {
+                    event_id: EventId::from_uuid(event_id),
+                    order_id: key.parse().ok(),
+                    published,
+                })
+                .collect(),
+            processed_events: processed.into_iter().map(EventId::from_uuid).collect(),
+            status_changes: None,
+        },
+        deliveries: deliveries
+            .into_iter()
+            .map(|(order, event, at)| {
+                Ok(DeliveryAssignment {
+                    order_id: OrderId::new(order).map_err(|e| corrupt("order id", e))?,
+                    payment_event_id: EventId::from_uuid(event),
+                    assigned_at: at,
+                })
+            })
+            .collect::<Result<_, PortError>>()?,
+    })
+}

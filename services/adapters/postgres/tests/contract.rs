@@ -1,0 +1,51 @@
+//! The port contract suite against PostgreSQL: every clause gets its own freshly created and
+//! migrated database. `DATABASE_URL` (default: `scripts/stack`'s direct address) names the
+//! server; without one the clauses skip locally and fail under `CI=true`.
+
+use std::sync::Arc;
+
+use saga_core::ports::{DeliveryStore, OrderStore};
+use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool, scratch};
+
+const DEFAULT_URL: &str = "postgres://saga:saga@127.0.0.1:5432/saga";
+
+fn admin_url() -> String {
+    std::env::var("DIRECT_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| DEFAULT_URL.to_owned())
+}
+
+async fn fresh_pool() -> Option<PgPool> {
+    let admin = admin_url();
+    let url = match scratch::create_database(&admin).await {
+        Ok(url) => url,
+        Err(e) => {
+            return saga_contract::backend::unavailable(
+                "PostgreSQL",
+                &PgConfig::new(&admin).target(),
+                &e,
+            );
+        }
+    };
+    let mut config = PgConfig::new(url);
+    config.pool_size = 12;
+    Some(
+        config
+            .connect()
+            .await
+            .expect("a scratch database accepts connections"),
+    )
+}
+
+async fn order_store() -> Option<Arc<dyn OrderStore>> {
+    let pool = fresh_pool().await?;
+    Some(Arc::new(PgOrderStore::new(pool)))
+}
+
+async fn delivery_store() -> Option<Arc<dyn DeliveryStore>> {
+    let pool = fresh_pool().await?;
+    Some(Arc::new(PgDeliveryStore::new(pool)))
+}
+
+saga_contract::order_store_contract!(order_store());
+saga_contract::delivery_store_contract!(delivery_store());

@@ -1,0 +1,116 @@
+//! Redis settings read from the environment, and the bounded, backed-off connect run at
+//! start-up.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::BACKEND;
+
+/// How to reach Redis and where decisions live.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `REDIS_URL` (default `redis://redis:6379/0`, as in compose).
+    pub url: String,
+    /// `REDIS_KEY_PREFIX` (default `payment-decision:`): decisions are `{prefix}{event_id}`.
+    pub key_prefix: String,
+    /// `REDIS_CONNECT_ATTEMPTS` (default 5): start-up attempts before giving up.
+    pub connect_attempts: u32,
+    /// `REDIS_TIMEOUT_SECONDS` (default 5): bound on connecting and on each command.
+    pub timeout: Duration,
+}
+
+/// Redis could not be reached at start-up, or a setting is malformed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{var}: {reason}")]
+    Config { var: &'static str, reason: String },
+    #[error("{BACKEND} unreachable at {target} after {attempts} attempts: {reason}")]
+    Unreachable {
+        target: String,
+        attempts: u32,
+        reason: String,
+    },
+}
+
+impl RedisConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            key_prefix: "payment-decision:".into(),
+            connect_attempts: 5,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Reads `REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_CONNECT_ATTEMPTS`, `REDIS_TIMEOUT_SECONDS`.
+    ///
+    /// # Errors
+    /// [`ConnectError::Config`] naming the malformed variable.
+    pub fn from_env() -> Result<Self, ConnectError> {
+        let mut config =
+            Self::new(std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://redis:6379/0".into()));
+        if let Ok(prefix) = std::env::var("REDIS_KEY_PREFIX") {
+            config.key_prefix = prefix;
+        }
+        let number = |var: &'static str, default: u64| match std::env::var(var) {
+            Err(_) => Ok(default),
+            Ok(text) => text.trim().parse().map_err(|_| ConnectError::Config {
+                var,
+                reason: format!("expected a non-negative integer, got {text:?}"),
+            }),
+        };
+        config.connect_attempts =
+            u32::try_from(number("REDIS_CONNECT_ATTEMPTS", 5)?).unwrap_or(u32::MAX);
+        config.timeout = Duration::from_secs(number("REDIS_TIMEOUT_SECONDS", 5)?);
+        Ok(config)
+    }
+
+    /// `host:port/db` without credentials.
+    pub fn target(&self) -> String {
+        match redis::Client::open(self.url.as_str()) {
+            Ok(client) => {
+                let info = client.get_connection_info();
+                format!("{}/{}", info.addr, info.redis.db)
+            }
+            Err(_) => "an unparsable REDIS_URL".into(),
+        }
+    }
+
+    /// Connects a reconnecting connection manager, retrying with exponential backoff (0.5 s
+    /// doubling, at most 5 s) up to `connect_attempts` times.
+    ///
+    /// # Errors
+    /// [`ConnectError`] naming Redis and the address after the last attempt.
+    pub async fn connect(&self) -> Result<ConnectionManager, ConnectError> {
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| ConnectError::Config {
+            var: "REDIS_URL",
+            reason: format!("not a valid Redis URL: {e}"),
+        })?;
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(2)
+            .set_max_delay(1_000);
+        let attempts = self.connect_attempts.max(1);
+        let mut backoff = Duration::from_millis(500);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            match ConnectionManager::new_with_config(client.clone(), manager_config.clone()).await {
+                Ok(manager) => return Ok(manager),
+                Err(e) => last = e.to_string(),
+            }
+            tracing::warn!(target = %self.target(), attempt, attempts, error = %last,
+                "Redis not reachable yet");
+            if attempt < attempts {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+        Err(ConnectError::Unreachable {
+            target: self.target(),
+            attempts,
+            reason: last,
+        })
+    }
+}

@@ -1,0 +1,211 @@
+//! One isolated saga deployment on the native stack: a fresh database, its own Kafka topic
+//! prefix and Redis key prefix, and every component as a separate `saga` OS process whose
+//! log goes to a file. Dropping it kills what is still running.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use saga::real::Component;
+use saga_core::ports::{Entropy, OsEntropy};
+
+use crate::backends::Backends;
+use crate::http::get_status;
+
+/// A deployment and its processes.
+pub struct Deployment {
+    pub backends: Backends,
+    /// The scratch database, direct (for reads) and through Toxiproxy (for components).
+    pub database_direct: String,
+    pub prefix: String,
+    ports: BTreeMap<&'static str, u16>,
+    children: BTreeMap<&'static str, Child>,
+    logs: PathBuf,
+    extra_env: Vec<(String, String)>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Whether an `e2e-{pid}-…` topic belongs to a test process that has ended.
+fn abandoned(topic: &str) -> bool {
+    let pid = topic.split('-').nth(1).unwrap_or_default();
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+impl Deployment {
+    /// Creates the isolated resources; starts nothing.
+    pub async fn new(backends: Backends, name: &str) -> Self {
+        let database_direct = saga_postgres::scratch::create_database(&backends.database_direct)
+            .await
+            .expect("a scratch database");
+        let prefix = format!(
+            "e2e-{}-{:x}-",
+            std::process::id(),
+            OsEntropy.next_u64() >> 40
+        );
+        let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
+        saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", abandoned).await;
+        let ports = Component::ALL
+            .iter()
+            .map(|c| (c.name(), free_port()))
+            .collect();
+        let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{prefix}"));
+        std::fs::create_dir_all(&logs).expect("log directory");
+        Self {
+            backends,
+            database_direct,
+            prefix,
+            ports,
+            children: BTreeMap::new(),
+            logs,
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// Sets an environment variable for processes started from now on.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.extra_env.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn addr(&self, component: Component) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name()]))
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.addr(Component::Gateway))
+    }
+
+    /// The `saga <component>` command with this deployment's environment.
+    pub fn command(&self, component: Component) -> Command {
+        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let database_proxied =
+            saga_postgres::scratch::with_database(&self.backends.database_proxied, database_name);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path(component))
+            .expect("log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
+        command
+            .arg(component.name())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LISTEN_ADDR", self.addr(component).to_string())
+            .env(
+                "ORDER_SERVICE_URL",
+                format!("http://{}", self.addr(Component::OrderApi)),
+            )
+            .env("UPSTREAM_TIMEOUT_SECONDS", "5")
+            .env("DATABASE_URL", database_proxied)
+            .env("KAFKA_BOOTSTRAP_SERVERS", &self.backends.kafka_proxied)
+            .env("KAFKA_TOPIC_PREFIX", &self.prefix)
+            .env("REDIS_URL", &self.backends.redis_proxied)
+            .env(
+                "REDIS_KEY_PREFIX",
+                format!("{}payment-decision:", self.prefix),
+            )
+            .env("RUST_LOG", "info,sqlx=warn,rdkafka=warn")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        command
+    }
+
+    pub fn log_path(&self, component: Component) -> PathBuf {
+        self.logs.join(format!("{}.log", component.name()))
+    }
+
+    /// The last lines of a component's log, for failure messages.
+    pub fn log_tail(&self, component: Component) -> String {
+        let text = std::fs::read_to_string(self.log_path(component)).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    /// Starts a component and waits (bounded) until its `/health` answers 200.
+    pub async fn start(&mut self, component: Component) {
+        let child = self.command(component).spawn().expect("spawning saga");
+        self.children.insert(component.name(), child);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if get_status(self.addr(component), "/health").await == Some(200) {
+                return;
+            }
+            if let Some(status) = self
+                .children
+                .get_mut(component.name())
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "{} exited with {status}:\n{}",
+                    component.name(),
+                    self.log_tail(component)
+                );
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} not healthy within 60s:\n{}",
+                component.name(),
+                self.log_tail(component)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Starts every component, Order API first (it migrates; the others would too).
+    pub async fn start_all(&mut self) {
+        for component in Component::ALL {
+            self.start(component).await;
+        }
+    }
+
+    /// SIGTERM, then waits (bounded) for the process to exit.
+    pub async fn stop(&mut self, component: Component) {
+        let Some(mut child) = self.children.remove(component.name()) else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        wait_exit(&mut child, Duration::from_secs(20)).await;
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    pub async fn kill(&mut self, component: Component) {
+        let Some(mut child) = self.children.remove(component.name()) else {
+            return;
+        };
+        let _ = child.kill();
+        wait_exit(&mut child, Duration::from_secs(5)).await;
+    }
+}
+
+async fn wait_exit(child: &mut Child, patience: Duration) {
+    let deadline = tokio::time::Instant::now() + patience;
+    while child.try_wait().ok().flatten().is_none() {
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        for child in self.children.values_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
