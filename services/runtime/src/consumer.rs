@@ -1,6 +1,7 @@
 //! The consumer loop the three workers share: receive, decode, handle (retrying transient
 //! failures), dead-letter what does not decode, and only then commit. Any bus error drops the
-//! membership and re-subscribes, so uncommitted work is redelivered, never lost.
+//! membership and re-subscribes, so uncommitted work is redelivered, never lost; a commit refused
+//! because a rebalance moved the partition is not an error of the membership and keeps it.
 
 use std::sync::Arc;
 
@@ -115,8 +116,13 @@ async fn step(
     if let Some(lag) = consumer.lag() {
         ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
     }
-    if spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
-        return Step::Resubscribe;
+    if spec.commit_before_handling {
+        match commit(spec, consumer, &delivery).await {
+            Commit::Done => {}
+            // Not ours any more: its new owner handles it.
+            Commit::Revoked => return Step::Continue,
+            Commit::Failed => return Step::Resubscribe,
+        }
     }
     let correlation = delivery
         .correlation_id
@@ -137,7 +143,7 @@ async fn step(
     if !done {
         return Step::Stop;
     }
-    if !spec.commit_before_handling && !commit(spec, consumer, &delivery).await {
+    if !spec.commit_before_handling && commit(spec, consumer, &delivery).await == Commit::Failed {
         return Step::Resubscribe;
     }
     Step::Continue
@@ -222,12 +228,28 @@ where
     }
 }
 
-async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, delivery: &Delivery) -> bool {
+/// How a commit went.
+#[derive(Debug, PartialEq, Eq)]
+enum Commit {
+    Done,
+    /// The partition moved to another member in a rebalance: the record is redelivered to its
+    /// new owner. The membership itself is fine; leaving and re-joining here would force yet
+    /// another rebalance on every member (and, with two members, a storm of them).
+    Revoked,
+    /// The broker is unreachable or the membership is gone: re-subscribe.
+    Failed,
+}
+
+async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, delivery: &Delivery) -> Commit {
     match consumer.commit(delivery).await {
-        Ok(()) => true,
+        Ok(()) => Commit::Done,
+        Err(PortError::Rebalanced(reason)) => {
+            tracing::info!(component = spec.component, %reason, "partition reassigned before the commit; its new owner gets the record");
+            Commit::Revoked
+        }
         Err(error) => {
             tracing::warn!(component = spec.component, %error, "commit failed; the record will be redelivered");
-            false
+            Commit::Failed
         }
     }
 }
