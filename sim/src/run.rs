@@ -92,7 +92,7 @@ pub fn run(options: &RunOptions) -> RunReport {
         .max_message_latency(MAX_LATENCY)
         .tcp_capacity(1024)
         .build();
-    world::register(&mut sim, &world);
+    world::register(&mut sim, &world, &schedule.replicas);
     let plan = Plan::new(options.seed, options.orders, schedule.heal_at);
     sim.client(CLIENTS, workload::run(world.clone(), plan));
 
@@ -105,7 +105,7 @@ pub fn run(options: &RunOptions) -> RunReport {
         world.observer.set_driver_now(now);
         timeline.apply_due(now, &mut sim, &world, &schedule);
         if !healed && now >= schedule.heal_at {
-            fault::heal(&mut sim, &world);
+            fault::heal(&mut sim, &world, &schedule.hosts());
             healed = true;
         }
         match sim.step() {

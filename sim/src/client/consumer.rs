@@ -109,7 +109,12 @@ impl Consumer for SimConsumer {
         };
         match self.conn.call(&self.ep, &commit).await {
             Ok(KafkaResponse::Committed) => Ok(()),
-            Ok(KafkaResponse::Rebalanced(reason)) => Err(PortError::Rebalanced(reason)),
+            Ok(KafkaResponse::Rebalanced(reason)) => {
+                // The assignment changed and every position was rewound: what was prefetched
+                // will be fetched again by whoever owns it now.
+                self.buffer.clear();
+                Err(PortError::Rebalanced(reason))
+            }
             Ok(other) => Err(self.fail(unexpected("kafka", other))),
             Err(error) => Err(self.fail(error)),
         }

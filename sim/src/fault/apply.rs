@@ -5,7 +5,7 @@ use turmoil::Sim;
 
 use super::Fault;
 use crate::check::{Event, Signal};
-use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, SERVICES, World};
+use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, RELAY_2, World};
 
 fn note(world: &World, action: String) {
     world.emit("driver", Event::Fault { action });
@@ -23,11 +23,11 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             if !sim.is_host_running(*host) {
                 return;
             }
-            if *host == RELAY && relay_mid_publish(world) {
+            if (*host == RELAY || *host == RELAY_2) && relay_mid_publish(world) {
                 count(world, Signal::CrashBetweenPublishAndMark);
             }
             sim.crash(*host);
-            if SERVICES.contains(host) {
+            if !INFRA.contains(host) {
                 count(world, Signal::CrashService);
             }
         }
@@ -90,10 +90,10 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
     note(world, format!("end #{i}: {fault}"));
 }
 
-/// Heal: whatever is still down comes back and every switch goes off.
-pub fn heal(sim: &mut Sim<'_>, world: &World) {
+/// Heal: whatever of `hosts` is still down comes back and every switch goes off.
+pub fn heal(sim: &mut Sim<'_>, world: &World, hosts: &[&'static str]) {
     world.switches.clear();
-    for host in SERVICES.into_iter().chain(INFRA) {
+    for &host in hosts {
         if !sim.is_host_running(host) {
             sim.bounce(host);
         }

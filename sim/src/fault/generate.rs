@@ -10,8 +10,8 @@ use saga_core::topic::CONSUMER_GROUPS;
 
 use super::{Fault, Schedule, TimedFault};
 use crate::world::{
-    CLIENTS, DELIVERY, GATEWAY, INFRA, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, SERVICES,
-    STATUS,
+    CLIENTS, DELIVERY, GATEWAY, INFRA, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS,
+    SERVICES, STATUS,
 };
 
 /// Every network link the saga uses.
@@ -46,8 +46,26 @@ fn count(rng: &mut ChaCha8Rng, max: u32) -> u32 {
     }
 }
 
-fn link(rng: &mut ChaCha8Rng) -> (&'static str, &'static str) {
-    let (a, b) = pick(rng, &LINKS);
+/// The links of this topology: the saga's, and each replica's copy of its primary's.
+fn links(replicas: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    let mut links = LINKS.to_vec();
+    for (primary, replica) in REPLICAS.into_iter().filter(|(_, r)| replicas.contains(r)) {
+        for (a, b) in LINKS {
+            if a == primary {
+                links.push((replica, b));
+            } else if b == primary {
+                links.push((a, replica));
+            }
+        }
+    }
+    links
+}
+
+fn link(
+    rng: &mut ChaCha8Rng,
+    links: &[(&'static str, &'static str)],
+) -> (&'static str, &'static str) {
+    let (a, b) = pick(rng, links);
     if rng.random_bool(0.5) { (a, b) } else { (b, a) }
 }
 
@@ -55,10 +73,18 @@ fn link(rng: &mut ChaCha8Rng) -> (&'static str, &'static str) {
 pub fn generate(seed: u64) -> Schedule {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175_c8ed_0001);
     let heal_at = ms(&mut rng, 6_000, 9_000);
+    let replicas: Vec<&'static str> = REPLICAS
+        .into_iter()
+        .filter(|_| rng.random_bool(0.25))
+        .map(|(_, replica)| replica)
+        .collect();
+    let links = links(&replicas);
+    let mut services = SERVICES.to_vec();
+    services.extend(&replicas);
     let mut drawn: Vec<Fault> = Vec::new();
     for _ in 0..count(&mut rng, 5) {
         let host = if rng.random_bool(0.7) {
-            pick(&mut rng, &SERVICES)
+            pick(&mut rng, &services)
         } else {
             pick(&mut rng, &INFRA)
         };
@@ -68,7 +94,7 @@ pub fn generate(seed: u64) -> Schedule {
         });
     }
     for _ in 0..count(&mut rng, 3) {
-        let (a, b) = link(&mut rng);
+        let (a, b) = link(&mut rng, &links);
         drawn.push(Fault::Partition {
             a,
             b,
@@ -76,7 +102,7 @@ pub fn generate(seed: u64) -> Schedule {
         });
     }
     for _ in 0..count(&mut rng, 2) {
-        let (from, to) = link(&mut rng);
+        let (from, to) = link(&mut rng, &links);
         drawn.push(Fault::PartitionOneWay {
             from,
             to,
@@ -84,7 +110,7 @@ pub fn generate(seed: u64) -> Schedule {
         });
     }
     for _ in 0..count(&mut rng, 2) {
-        let (a, b) = link(&mut rng);
+        let (a, b) = link(&mut rng, &links);
         drawn.push(Fault::Hold {
             a,
             b,
@@ -92,7 +118,7 @@ pub fn generate(seed: u64) -> Schedule {
         });
     }
     for _ in 0..count(&mut rng, 3) {
-        let (a, b) = link(&mut rng);
+        let (a, b) = link(&mut rng, &links);
         let latency = ms(&mut rng, 50, 900);
         drawn.push(Fault::LatencySpike {
             a,
@@ -119,7 +145,9 @@ pub fn generate(seed: u64) -> Schedule {
             lasts: ms(&mut rng, 300, 2_000),
         });
     }
-    place(&mut rng, drawn, heal_at)
+    let mut schedule = place(&mut rng, drawn, heal_at);
+    schedule.replicas = replicas;
+    schedule
 }
 
 /// Gives each fault a start time; a fault whose resource is still busy is dropped.
@@ -143,6 +171,7 @@ fn place(rng: &mut ChaCha8Rng, drawn: Vec<Fault>, heal_at: Duration) -> Schedule
         free
     });
     Schedule {
+        replicas: Vec::new(),
         faults: timed,
         heal_at,
     }

@@ -134,12 +134,22 @@ pub struct TimedFault {
 /// Every fault of one run, in start order, and when the fault phase ends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
+    /// Second instances this seed runs (part of the seed's topology, never shrunk away).
+    pub replicas: Vec<&'static str>,
     pub faults: Vec<TimedFault>,
     /// Heal: every fault still active is undone, crashed hosts restart.
     pub heal_at: Duration,
 }
 
 impl Schedule {
+    /// Every host that can crash in this run: services, their replicas, the backends.
+    pub fn hosts(&self) -> Vec<&'static str> {
+        let mut hosts = crate::world::SERVICES.to_vec();
+        hosts.extend(&self.replicas);
+        hosts.extend(crate::world::INFRA);
+        hosts
+    }
+
     /// Only the faults whose indices are in `keep` (the shrinker's view of a schedule).
     pub fn keep(&self, keep: &[usize]) -> Schedule {
         let faults = self
@@ -150,6 +160,7 @@ impl Schedule {
             .map(|(_, f)| f.clone())
             .collect();
         Schedule {
+            replicas: self.replicas.clone(),
             faults,
             heal_at: self.heal_at,
         }
@@ -164,6 +175,9 @@ impl fmt::Display for Schedule {
             self.faults.len(),
             secs(self.heal_at)
         )?;
+        if !self.replicas.is_empty() {
+            writeln!(f, "  second instances: {}", self.replicas.join(", "))?;
+        }
         for (i, t) in self.faults.iter().enumerate() {
             writeln!(f, "  #{i:<3} at {:>8}  {}", secs(t.at), t.fault)?;
         }

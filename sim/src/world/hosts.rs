@@ -8,10 +8,10 @@ use turmoil::Sim;
 use super::{KAFKA, POSTGRES, REDIS, World, services};
 use crate::infra;
 
-/// Registers every backend and every saga component on `sim`.
-pub fn register(sim: &mut Sim<'_>, world: &Arc<World>) {
+/// Registers every backend and every saga component (with the seed's `replicas`) on `sim`.
+pub fn register(sim: &mut Sim<'_>, world: &Arc<World>, replicas: &[&'static str]) {
     register_backends(sim, world);
-    services::register(sim, world);
+    services::register(sim, world, replicas);
 }
 
 /// Registers the simulated PostgreSQL, Kafka and Redis hosts.

@@ -31,8 +31,20 @@ pub const KAFKA: &str = "kafka";
 pub const REDIS: &str = "redis";
 pub const CLIENTS: &str = "clients";
 
+pub const RELAY_2: &str = "outbox-relay-2";
+pub const PAYMENT_2: &str = "payment-worker-2";
+pub const STATUS_2: &str = "order-status-worker-2";
+pub const DELIVERY_2: &str = "delivery-worker-2";
+
 /// The six saga components, each a host running its production `run`.
 pub const SERVICES: [&str; 6] = [GATEWAY, ORDER_API, RELAY, PAYMENT, STATUS, DELIVERY];
+/// Components a seed may run twice, and the second instance's host name.
+pub const REPLICAS: [(&str, &str); 4] = [
+    (RELAY, RELAY_2),
+    (PAYMENT, PAYMENT_2),
+    (STATUS, STATUS_2),
+    (DELIVERY, DELIVERY_2),
+];
 /// The simulated backends, whose durable state survives a restart.
 pub const INFRA: [&str; 3] = [POSTGRES, KAFKA, REDIS];
 

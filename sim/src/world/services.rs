@@ -9,7 +9,7 @@ use saga_core::ports::{Clock, Entropy};
 use turmoil::Sim;
 
 use super::{
-    DELIVERY, GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, STATUS, SimClock, World,
+    GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS, STATUS, SimClock, World,
 };
 use crate::client::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
 use crate::net::{SimDialer, SimListener};
@@ -61,91 +61,110 @@ where
     });
 }
 
-/// Registers every saga component on `sim`.
-pub fn register(sim: &mut Sim<'_>, world: &Arc<World>) {
-    let forever = std::future::pending::<()>;
-    service(sim, world, ORDER_API, move |s| async move {
-        let deps = saga_order_api::OrderApiDeps {
-            store: s.store(),
-            clock: s.clock.clone(),
-            entropy: s.entropy.clone(),
-        };
-        let config = saga_order_api::OrderApiConfig {
-            mutant: s.world.mutant,
-            ..Default::default()
-        };
-        let listener = SimListener::bind(HTTP_PORT).await?;
-        saga_order_api::run(deps, config, listener, forever()).await
-    });
-    service(sim, world, GATEWAY, move |s| async move {
-        let url = format!("http://{ORDER_API}:{HTTP_PORT}");
-        let config = saga_gateway::GatewayConfig::parse(Some(&url), Some("2"))
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let deps = saga_gateway::GatewayDeps {
-            dialer: Arc::new(SimDialer::default()),
-            entropy: s.entropy.clone(),
-        };
-        let listener = SimListener::bind(HTTP_PORT).await?;
-        saga_gateway::run(deps, config, listener, forever()).await
-    });
-    service(sim, world, RELAY, move |s| async move {
-        let deps = saga_outbox_relay::RelayDeps {
-            store: s.store(),
-            bus: s.bus(),
-            clock: s.clock.clone(),
-        };
-        let config = saga_outbox_relay::RelayConfig {
-            mutant: s.world.mutant,
-            ..Default::default()
-        };
-        saga_outbox_relay::run(deps, config, SimListener::bind(OPS_PORT).await?, forever()).await
-    });
-    service(sim, world, PAYMENT, move |s| async move {
-        let deps = saga_payment_worker::PaymentWorkerDeps {
-            bus: s.bus(),
-            decisions: Arc::new(SimDecisionStore::new(Endpoint::new(
-                "redis", REDIS, REDIS_PORT,
-            ))),
-            clock: s.clock.clone(),
-            entropy: s.entropy.clone(),
-        };
-        let config = saga_payment_worker::PaymentWorkerConfig {
-            mutant: s.world.mutant,
-            ..Default::default()
-        };
-        let listener = SimListener::bind(OPS_PORT).await?;
-        saga_payment_worker::run(deps, config, listener, forever()).await
-    });
-    service(sim, world, STATUS, move |s| async move {
-        let deps = saga_order_status_worker::StatusWorkerDeps {
-            bus: s.bus(),
-            store: s.store(),
-            clock: s.clock.clone(),
-            entropy: s.entropy.clone(),
-        };
-        let config = saga_order_status_worker::StatusWorkerConfig {
-            mutant: s.world.mutant,
-            ..Default::default()
-        };
-        let listener = SimListener::bind(OPS_PORT).await?;
-        saga_order_status_worker::run(deps, config, listener, forever()).await
-    });
-    service(sim, world, DELIVERY, move |s| async move {
-        let deps = saga_delivery_worker::DeliveryWorkerDeps {
-            bus: s.bus(),
-            deliveries: Arc::new(SimDeliveryStore::new(Endpoint::new(
-                "postgres",
-                POSTGRES,
-                POSTGRES_PORT,
-            ))),
-            clock: s.clock.clone(),
-            entropy: s.entropy.clone(),
-        };
-        let config = saga_delivery_worker::DeliveryWorkerConfig {
-            mutant: s.world.mutant,
-            ..Default::default()
-        };
-        let listener = SimListener::bind(OPS_PORT).await?;
-        saga_delivery_worker::run(deps, config, listener, forever()).await
-    });
+/// Registers every saga component on `sim`, plus a second instance of each component named
+/// in `replicas` (same group, same database: they share the work and race each other).
+pub fn register(sim: &mut Sim<'_>, world: &Arc<World>, replicas: &[&'static str]) {
+    service(sim, world, ORDER_API, order_api);
+    service(sim, world, GATEWAY, gateway);
+    for (primary, replica) in REPLICAS {
+        let names = std::iter::once(primary).chain(replicas.contains(&replica).then_some(replica));
+        for name in names {
+            match primary {
+                RELAY => service(sim, world, name, relay),
+                PAYMENT => service(sim, world, name, payment_worker),
+                STATUS => service(sim, world, name, status_worker),
+                _ => service(sim, world, name, delivery_worker),
+            }
+        }
+    }
+}
+
+fn forever() -> std::future::Pending<()> {
+    std::future::pending()
+}
+
+async fn order_api(s: Start) -> io::Result<()> {
+    let deps = saga_order_api::OrderApiDeps {
+        store: s.store(),
+        clock: s.clock.clone(),
+        entropy: s.entropy.clone(),
+    };
+    let config = saga_order_api::OrderApiConfig {
+        mutant: s.world.mutant,
+        ..Default::default()
+    };
+    let listener = SimListener::bind(HTTP_PORT).await?;
+    saga_order_api::run(deps, config, listener, forever()).await
+}
+
+async fn gateway(s: Start) -> io::Result<()> {
+    let url = format!("http://{ORDER_API}:{HTTP_PORT}");
+    let config = saga_gateway::GatewayConfig::parse(Some(&url), Some("2"))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let deps = saga_gateway::GatewayDeps {
+        dialer: Arc::new(SimDialer::default()),
+        entropy: s.entropy.clone(),
+    };
+    let listener = SimListener::bind(HTTP_PORT).await?;
+    saga_gateway::run(deps, config, listener, forever()).await
+}
+
+async fn relay(s: Start) -> io::Result<()> {
+    let deps = saga_outbox_relay::RelayDeps {
+        store: s.store(),
+        bus: s.bus(),
+        clock: s.clock.clone(),
+    };
+    let config = saga_outbox_relay::RelayConfig {
+        mutant: s.world.mutant,
+        ..Default::default()
+    };
+    saga_outbox_relay::run(deps, config, SimListener::bind(OPS_PORT).await?, forever()).await
+}
+
+async fn payment_worker(s: Start) -> io::Result<()> {
+    let redis = Endpoint::new("redis", REDIS, REDIS_PORT);
+    let deps = saga_payment_worker::PaymentWorkerDeps {
+        bus: s.bus(),
+        decisions: Arc::new(SimDecisionStore::new(redis)),
+        clock: s.clock.clone(),
+        entropy: s.entropy.clone(),
+    };
+    let config = saga_payment_worker::PaymentWorkerConfig {
+        mutant: s.world.mutant,
+        ..Default::default()
+    };
+    let listener = SimListener::bind(OPS_PORT).await?;
+    saga_payment_worker::run(deps, config, listener, forever()).await
+}
+
+async fn status_worker(s: Start) -> io::Result<()> {
+    let deps = saga_order_status_worker::StatusWorkerDeps {
+        bus: s.bus(),
+        store: s.store(),
+        clock: s.clock.clone(),
+        entropy: s.entropy.clone(),
+    };
+    let config = saga_order_status_worker::StatusWorkerConfig {
+        mutant: s.world.mutant,
+        ..Default::default()
+    };
+    let listener = SimListener::bind(OPS_PORT).await?;
+    saga_order_status_worker::run(deps, config, listener, forever()).await
+}
+
+async fn delivery_worker(s: Start) -> io::Result<()> {
+    let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+    let deps = saga_delivery_worker::DeliveryWorkerDeps {
+        bus: s.bus(),
+        deliveries: Arc::new(SimDeliveryStore::new(postgres)),
+        clock: s.clock.clone(),
+        entropy: s.entropy.clone(),
+    };
+    let config = saga_delivery_worker::DeliveryWorkerConfig {
+        mutant: s.world.mutant,
+        ..Default::default()
+    };
+    let listener = SimListener::bind(OPS_PORT).await?;
+    saga_delivery_worker::run(deps, config, listener, forever()).await
 }
