@@ -14,7 +14,7 @@ use crate::workload::{self, Plan};
 use crate::world::{self, CLIENTS, EPOCH, MAX_LATENCY, MIN_LATENCY, World};
 
 /// Simulated time per step: every host runs this long, then the network moves.
-pub const TICK: Duration = Duration::from_millis(10);
+pub const TICK: Duration = Duration::from_millis(20);
 
 /// What to run.
 #[derive(Debug, Clone)]

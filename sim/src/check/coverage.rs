@@ -25,10 +25,11 @@ pub enum Signal {
     DuplicatePaymentEvent,
     AmbiguousOrderCreation,
     RebalanceMidBatch,
+    DeadLettered,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 14] = [
+    pub const ALL: [Signal; 15] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -43,6 +44,7 @@ impl Signal {
         Self::DuplicatePaymentEvent,
         Self::AmbiguousOrderCreation,
         Self::RebalanceMidBatch,
+        Self::DeadLettered,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Signal {
             Self::DuplicatePaymentEvent => "duplicate-payment-event",
             Self::AmbiguousOrderCreation => "ambiguous-order-creation",
             Self::RebalanceMidBatch => "rebalance-mid-batch",
+            Self::DeadLettered => "poison-record-dead-lettered",
         }
     }
 }
@@ -127,6 +130,9 @@ impl Coverage {
             } => {
                 if *duplicate {
                     self.add(Signal::DuplicateAppend);
+                }
+                if matches!(topic, Topic::OrdersDlq | Topic::PaymentsDlq) {
+                    self.add(Signal::DeadLettered);
                 }
                 if let Some(id) = event {
                     self.events_at.insert((*topic, *partition, *offset), *id);

@@ -69,6 +69,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|r| r.sim_time.as_secs_f64())
         .sum();
+    if let Some(longest) = summary.reports.iter().max_by_key(|r| r.sim_time) {
+        println!(
+            "simulated time per seed: mean {:.1}s, longest {:.1}s (seed {})",
+            sim_secs / summary.reports.len() as f64,
+            longest.sim_time.as_secs_f64(),
+            longest.options.seed
+        );
+    }
     println!(
         "{} seeds, {} failed, {:.1}s wall on {jobs} threads: {:.1} seeds/s ({:.1} per thread), \
          {:.0} simulated orders/s, {:.0}x real time",

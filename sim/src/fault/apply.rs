@@ -58,6 +58,7 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             count(world, Signal::Rebalance);
         }
         Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(true),
+        Fault::Poison { topic } => poison(world, *topic),
         Fault::AmbiguousCommits { host, rate, .. } => {
             world.switches.set_ambiguous(host, Some(*rate))
         }
@@ -83,7 +84,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             sim.set_link_latency(*a, *b, MIN_LATENCY);
             sim.set_link_max_message_latency(*a, *b, MAX_LATENCY);
         }
-        Fault::Rebalance { .. } => return,
+        Fault::Rebalance { .. } | Fault::Poison { .. } => return,
         Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(false),
         Fault::AmbiguousCommits { host, .. } => world.switches.set_ambiguous(host, None),
     }
@@ -110,4 +111,18 @@ fn relay_mid_publish(world: &World) -> bool {
             .iter()
             .any(|row| !row.published && c.published_created().contains(&row.event_id))
     })
+}
+
+/// Appends a record that is JSON but not a valid envelope, keyed like an order's events.
+fn poison(world: &World, topic: saga_core::Topic) {
+    let message = saga_core::ports::OutgoingMessage {
+        topic,
+        key: "1".into(),
+        payload: br#"{"event_type":"ORDER_CREATED","schema_version":99}"#.to_vec(),
+        correlation_id: None,
+    };
+    for (partition, offset) in world.durable.bus.append(std::slice::from_ref(&message)) {
+        let event = Event::appended(topic, partition, offset, &message.payload, false);
+        world.emit("driver", event);
+    }
 }

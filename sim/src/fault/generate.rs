@@ -145,6 +145,13 @@ pub fn generate(seed: u64) -> Schedule {
             lasts: ms(&mut rng, 300, 2_000),
         });
     }
+    for _ in 0..count(&mut rng, 2) {
+        let topic = pick(
+            &mut rng,
+            &[saga_core::Topic::Orders, saga_core::Topic::Payments],
+        );
+        drawn.push(Fault::Poison { topic });
+    }
     let mut schedule = place(&mut rng, drawn, heal_at);
     schedule.replicas = replicas;
     schedule

@@ -36,6 +36,9 @@ pub enum Fault {
     /// Kafka appends every publish twice, as a producer retrying an unacknowledged send does.
     DuplicateAppends { lasts: Duration },
     /// The backend applies writes but drops some answers: the client cannot tell.
+    /// A producer outside the saga appends a record that is not a valid event: the consumers
+    /// must dead-letter it and move on.
+    Poison { topic: saga_core::Topic },
     AmbiguousCommits {
         host: &'static str,
         rate: f64,
@@ -54,7 +57,7 @@ impl Fault {
             | Self::LatencySpike { lasts, .. }
             | Self::DuplicateAppends { lasts }
             | Self::AmbiguousCommits { lasts, .. } => Some(*lasts),
-            Self::Rebalance { .. } => None,
+            Self::Rebalance { .. } | Self::Poison { .. } => None,
         }
     }
 
@@ -76,6 +79,7 @@ impl Fault {
             Self::Rebalance { group } => format!("group {group}"),
             Self::DuplicateAppends { .. } => "duplicates".into(),
             Self::AmbiguousCommits { host, .. } => format!("ambiguous {host}"),
+            Self::Poison { topic } => format!("poison {topic}"),
         }
     }
 }
@@ -114,6 +118,7 @@ impl fmt::Display for Fault {
             Self::DuplicateAppends { lasts } => {
                 write!(f, "kafka appends every publish twice for {}", secs(*lasts))
             }
+            Self::Poison { topic } => write!(f, "append an invalid record to {topic}"),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",

@@ -101,4 +101,4 @@ pub use services::HTTP_PORT;
 
 /// Normal one-way latency of every link: a uniform floor, an exponential tail up to the cap.
 pub const MIN_LATENCY: std::time::Duration = std::time::Duration::from_millis(1);
-pub const MAX_LATENCY: std::time::Duration = std::time::Duration::from_millis(12);
+pub const MAX_LATENCY: std::time::Duration = std::time::Duration::from_millis(24);
