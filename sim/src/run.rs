@@ -262,11 +262,11 @@ impl Timeline {
                 return;
             }
             self.next += 1;
-            let fault = &schedule.faults[i].fault;
+            let timed = &schedule.faults[i];
             if start {
-                fault::start(sim, world, i, fault);
+                fault::start(sim, world, timed.id, &timed.fault);
             } else {
-                fault::end(sim, world, i, fault);
+                fault::end(sim, world, timed.id, &timed.fault);
             }
         }
     }

@@ -162,6 +162,7 @@ fn place(rng: &mut ChaCha8Rng, drawn: Vec<Fault>, heal_at: Duration) -> Schedule
     let mut timed: Vec<TimedFault> = drawn
         .into_iter()
         .map(|fault| TimedFault {
+            id: 0,
             at: ms(rng, 200, heal_at.as_millis() as u64 - 200),
             fault,
         })
@@ -177,6 +178,9 @@ fn place(rng: &mut ChaCha8Rng, drawn: Vec<Fault>, heal_at: Duration) -> Schedule
         }
         free
     });
+    for (id, t) in timed.iter_mut().enumerate() {
+        t.id = id;
+    }
     Schedule {
         replicas: Vec::new(),
         faults: timed,

@@ -132,6 +132,8 @@ impl fmt::Display for Fault {
 /// A fault and when it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedFault {
+    /// Position in the seed's full schedule: what `--keep` names and what the trace prints.
+    pub id: usize,
     pub at: Duration,
     pub fault: Fault,
 }
@@ -160,9 +162,8 @@ impl Schedule {
         let faults = self
             .faults
             .iter()
-            .enumerate()
-            .filter(|(i, _)| keep.contains(i))
-            .map(|(_, f)| f.clone())
+            .filter(|f| keep.contains(&f.id))
+            .cloned()
             .collect();
         Schedule {
             replicas: self.replicas.clone(),
@@ -183,8 +184,8 @@ impl fmt::Display for Schedule {
         if !self.replicas.is_empty() {
             writeln!(f, "  second instances: {}", self.replicas.join(", "))?;
         }
-        for (i, t) in self.faults.iter().enumerate() {
-            writeln!(f, "  #{i:<3} at {:>8}  {}", secs(t.at), t.fault)?;
+        for t in &self.faults {
+            writeln!(f, "  #{:<3} at {:>8}  {}", t.id, secs(t.at), t.fault)?;
         }
         Ok(())
     }
