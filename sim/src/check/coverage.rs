@@ -111,6 +111,13 @@ impl Coverage {
         &self.published_created
     }
 
+    /// (one past the highest offset delivered, committed offset) of a group's partition.
+    fn progress(&mut self, group: &str, topic: Topic, partition: u32) -> &mut (u64, u64) {
+        self.in_flight
+            .entry((group.to_owned(), (topic, partition)))
+            .or_default()
+    }
+
     fn group_mid_batch(&self, group: &str) -> bool {
         self.in_flight
             .iter()
@@ -155,10 +162,7 @@ impl Coverage {
                 offset,
                 ..
             } => {
-                let slot = self
-                    .in_flight
-                    .entry((group.clone(), (*topic, *partition)))
-                    .or_default();
+                let slot = self.progress(group, *topic, *partition);
                 slot.0 = slot.0.max(offset + 1);
                 let Some(id) = self.events_at.get(&(*topic, *partition, *offset)).copied() else {
                     return;
@@ -175,10 +179,7 @@ impl Coverage {
                 offset,
                 ..
             } => {
-                let slot = self
-                    .in_flight
-                    .entry((group.clone(), (*topic, *partition)))
-                    .or_default();
+                let slot = self.progress(group, *topic, *partition);
                 slot.1 = slot.1.max(offset + 1);
             }
             Event::Joined { group, .. }
