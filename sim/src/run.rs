@@ -126,8 +126,10 @@ pub fn run(options: &RunOptions) -> RunReport {
         }
     };
     let sim_time = sim.elapsed();
+    // Judge before the simulation is dropped: dropping it ends sessions, which reports more.
+    let report = judge(options, schedule, &world, stop, sim_time, started);
     drop(sim);
-    judge(options, schedule, &world, stop, sim_time, started)
+    report
 }
 
 fn judge(

@@ -1,8 +1,8 @@
-//! One seed, one run: the same seed replays to the same trace hash, on one thread or several,
-//! and different seeds differ.
+//! One seed, one run: a seed replays to the same trace hash whether it runs alone or inside a
+//! sweep, on one thread or two, after whichever other seeds; and different seeds differ.
 
 use sim::RunOptions;
-use sim::sweep::sweep;
+use sim::sweep::{run_one, sweep};
 
 #[test]
 fn tokio_scheduling_is_seeded() {
@@ -22,23 +22,31 @@ fn a_seed_replays_to_the_same_trace_hash() {
             let seed: u64 = seed.trim().parse().expect("SIM_SEED must be a seed number");
             seed..seed + 1
         }
-        Err(_) => 0..6,
+        Err(_) => 12..24,
     };
-    let first = sweep(seeds.clone(), 1, RunOptions::new, |_| {});
-    let second = sweep(seeds.clone(), 2, RunOptions::new, |_| {});
-    let hashes = |s: &sim::sweep::Summary| {
-        s.reports
-            .iter()
-            .map(|r| (r.options.seed, r.hash))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(hashes(&first), hashes(&second), "a replay diverged");
-    let mut distinct: Vec<u64> = hashes(&first).into_iter().map(|(_, h)| h).collect();
+    let swept: Vec<(u64, u64)> = sweep(seeds.clone(), 2, RunOptions::new, |_| {})
+        .reports
+        .iter()
+        .map(|r| (r.options.seed, r.hash))
+        .collect();
+    // Alone, one by one, in the opposite order: nothing a previous run left behind in the
+    // process (tokio's task ids, thread-locals) may change a seed's run.
+    let mut alone: Vec<(u64, u64)> = seeds
+        .clone()
+        .rev()
+        .map(|seed| (seed, run_one(RunOptions::new(seed)).hash))
+        .collect();
+    alone.reverse();
+    assert_eq!(
+        swept, alone,
+        "a seed ran differently alone than in the sweep"
+    );
+    let mut distinct: Vec<u64> = swept.iter().map(|(_, h)| *h).collect();
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!(
         distinct.len(),
-        first.reports.len(),
+        swept.len(),
         "two seeds produced the same trace"
     );
 }

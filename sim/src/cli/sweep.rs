@@ -16,6 +16,9 @@ pub struct Args {
     /// Orders per seed.
     #[arg(long, default_value_t = 100)]
     orders: usize,
+    /// Print every seed's trace hash (to compare two sweeps seed by seed).
+    #[arg(long)]
+    hashes: bool,
     /// Run with a mutant switched on.
     #[arg(long, value_parser = super::parse_mutant)]
     mutant: Option<saga_core::mutant::Mutant>,
@@ -69,6 +72,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|r| r.sim_time.as_secs_f64())
         .sum();
+    if args.hashes {
+        for report in &summary.reports {
+            println!("seed {} hash {:016x}", report.options.seed, report.hash);
+        }
+    }
+    // One number for the whole sweep: equal digests mean every seed replayed identically.
+    let digest = summary
+        .reports
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |d, r| {
+            (d ^ r.hash ^ r.options.seed).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    println!("sweep digest {digest:016x} (over every seed's trace hash)");
     if let Some(longest) = summary.reports.iter().max_by_key(|r| r.sim_time) {
         println!(
             "simulated time per seed: mean {:.1}s, longest {:.1}s (seed {})",

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use crate::net::SimDialer;
+use crate::net::{SimDialer, SimStream};
 use crate::wire::Framed;
 
 /// A backend's address and the client's patience with it.
@@ -51,7 +51,7 @@ impl Endpoint {
 
 /// An open connection. Dropping it closes it, which ends the server-side session.
 pub(super) struct Conn {
-    framed: Framed<turmoil::net::TcpStream>,
+    framed: Framed<SimStream>,
     pub(super) last_used: Instant,
 }
 

@@ -26,7 +26,7 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             if (*host == RELAY || *host == RELAY_2) && relay_mid_publish(world) {
                 count(world, Signal::CrashBetweenPublishAndMark);
             }
-            sim.crash(*host);
+            crate::net::crash_silently(|| sim.crash(*host));
             if !INFRA.contains(host) {
                 count(world, Signal::CrashService);
             }

@@ -78,7 +78,7 @@ where
 
 async fn run_session<S: Session>(
     host: std::rc::Rc<Host>,
-    stream: turmoil::net::TcpStream,
+    stream: crate::net::SimStream,
     mut session: S,
 ) {
     let mut framed = Framed::new(stream);

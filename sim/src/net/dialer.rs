@@ -7,6 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use saga_runtime::net::{Dialer, Io};
 
+use super::SimStream;
+
 /// Opens simulated TCP connections by host name.
 #[derive(Debug, Clone, Copy)]
 pub struct SimDialer {
@@ -26,14 +28,14 @@ impl SimDialer {
     ///
     /// # Errors
     /// Refused (nothing listening, or a partition dropped the SYN) or timed out.
-    pub async fn connect(&self, host: &str, port: u16) -> io::Result<turmoil::net::TcpStream> {
+    pub async fn connect(&self, host: &str, port: u16) -> io::Result<SimStream> {
         match tokio::time::timeout(
             self.connect_timeout,
             turmoil::net::TcpStream::connect((host, port)),
         )
         .await
         {
-            Ok(connected) => connected,
+            Ok(connected) => connected.map(SimStream::new),
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!("connect to {host}:{port} timed out"),

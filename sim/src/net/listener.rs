@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use saga_runtime::Listener;
 
+use super::SimStream;
+
 /// A turmoil TCP listener bound on all of the host's addresses.
 pub struct SimListener(turmoil::net::TcpListener);
 
@@ -25,19 +27,20 @@ impl SimListener {
     ///
     /// # Errors
     /// The accept error.
-    pub async fn accept_raw(&self) -> io::Result<(turmoil::net::TcpStream, SocketAddr)> {
-        self.0.accept().await
+    pub async fn accept_raw(&self) -> io::Result<(SimStream, SocketAddr)> {
+        let (stream, peer) = self.0.accept().await?;
+        Ok((SimStream::new(stream), peer))
     }
 }
 
 impl Listener for SimListener {
-    type Io = turmoil::net::TcpStream;
+    type Io = SimStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
             match self.0.accept().await {
-                Ok(accepted) => return accepted,
+                Ok((stream, peer)) => return (SimStream::new(stream), peer),
                 // As axum does for real sockets: back off briefly, then accept again.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             }

@@ -3,6 +3,8 @@
 
 mod dialer;
 mod listener;
+mod stream;
 
 pub use dialer::SimDialer;
 pub use listener::SimListener;
+pub use stream::{SimStream, crash_silently};
