@@ -103,11 +103,13 @@ pub fn run(options: &RunOptions) -> RunReport {
     let stop = loop {
         let now = sim.elapsed();
         world.observer.set_driver_now(now);
-        timeline.apply_due(now, &mut sim, &world, &schedule);
-        if !healed && now >= schedule.heal_at {
-            fault::heal(&mut sim, &world, &schedule.hosts());
-            healed = true;
-        }
+        world.observer.driving(|| {
+            timeline.apply_due(now, &mut sim, &world, &schedule);
+            if !healed && now >= schedule.heal_at {
+                fault::heal(&mut sim, &world, &schedule.hosts());
+                healed = true;
+            }
+        });
         match sim.step() {
             Ok(done) => workload_done |= done,
             Err(error) => break Stop::HostFailed(error.to_string()),

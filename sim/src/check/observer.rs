@@ -37,6 +37,10 @@ struct Inner {
     coverage: Coverage,
     /// The driver's notion of now, for events it reports from outside any host.
     driver_now: Duration,
+    /// The driver is applying faults: whatever reports now (a session dropped by a crash
+    /// included) is stamped with the driver's time, since turmoil's host clocks are only
+    /// meaningful inside a step.
+    driving: bool,
 }
 
 /// Shared by every host of one simulation (all on one thread).
@@ -50,6 +54,7 @@ impl Default for Observer {
             monitor: Monitor::default(),
             coverage: Coverage::default(),
             driver_now: Duration::ZERO,
+            driving: false,
         }))
     }
 }
@@ -63,10 +68,21 @@ impl Observer {
         self.lock().driver_now = now;
     }
 
+    /// Runs `f` (the driver applying faults between steps) with events stamped at driver time.
+    pub fn driving<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.lock().driving = true;
+        let result = f();
+        self.lock().driving = false;
+        result
+    }
+
     /// Records `event` as reported by `host`.
     pub fn emit(&self, host: &'static str, event: Event) {
         let mut inner = self.lock();
-        let at = turmoil::sim_elapsed().unwrap_or(inner.driver_now);
+        let at = match inner.driving {
+            true => inner.driver_now,
+            false => turmoil::sim_elapsed().unwrap_or(inner.driver_now),
+        };
         let at_us = at.as_micros() as u64;
         let _ = writeln!(inner.hash, "{at_us} {host} {event:?}");
         inner.monitor.observe(&event);

@@ -42,18 +42,21 @@ impl Start {
 
 fn service<F, Fut>(sim: &mut Sim<'_>, world: &Arc<World>, name: &'static str, start: F)
 where
-    F: Fn(Start) -> Fut + 'static,
+    F: Fn(Start) -> Fut + Clone + 'static,
     Fut: Future<Output = io::Result<()>> + 'static,
 {
     let world = world.clone();
     sim.host(name, move || {
-        let entropy = Arc::new(world.start_host(name));
-        let running = start(Start {
-            world: world.clone(),
-            entropy,
-            clock: Arc::new(SimClock),
-        });
+        let (world, start) = (world.clone(), start.clone());
+        // Started on the first poll, inside a step: turmoil's notion of the host's time is only
+        // meaningful there (during `bounce` it would mix in the new runtime's wall-clock base).
         async move {
+            let entropy = Arc::new(world.start_host(name));
+            let running = start(Start {
+                world: world.clone(),
+                entropy,
+                clock: Arc::new(SimClock),
+            });
             running
                 .await
                 .map_err(|e| format!("{name} stopped: {e}").into())
