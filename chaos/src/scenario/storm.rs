@@ -8,6 +8,7 @@ use saga::real::Component;
 
 use super::catalog::Scenario;
 use super::plan::Plan;
+use super::toxics::KINDS;
 use crate::stack::Backend;
 use crate::timeline::Action;
 use crate::toxiproxy::Stream;
@@ -15,41 +16,23 @@ use crate::toxiproxy::Stream;
 fn one_fault(plan: &mut Plan, outaged: &mut Vec<Backend>) {
     let backend = plan.pick(&Backend::ALL);
     let window = plan.window(1_500, 5_000);
-    match plan.between(0, 7) {
-        0 => {
-            let toxic = plan.latency();
-            plan.toxic(backend, toxic, Stream::Downstream, window);
-        }
-        1 => {
-            let toxic = plan.timeout();
-            plan.toxic(backend, toxic, Stream::Upstream, window);
-        }
-        2 => {
-            let toxic = plan.reset_peer();
-            plan.toxic(backend, toxic, Stream::Downstream, window);
-        }
-        3 => {
-            let toxic = plan.bandwidth();
-            plan.toxic(backend, toxic, Stream::Downstream, window);
-        }
-        4 => {
-            let toxic = plan.slicer();
-            plan.toxic(backend, toxic, Stream::Upstream, window);
-        }
+    let choice = plan.between(0, 7) as usize;
+    if let Some((_, _, pick)) = KINDS.get(choice) {
+        let toxic = pick(plan);
+        let stream = plan.pick(&[Stream::Upstream, Stream::Downstream]);
+        plan.toxic(backend, toxic, stream, window);
+    } else if choice == KINDS.len() && !outaged.contains(&backend) {
         // One outage or restart per backend: overlapping ones would end each other early.
-        5 | 6 if !outaged.contains(&backend) => {
-            outaged.push(backend);
-            if plan.between(0, 1) == 0 {
-                plan.outage(backend, window);
-            } else {
-                plan.restart_backend(backend, window);
-            }
+        outaged.push(backend);
+        if plan.between(0, 1) == 0 {
+            plan.outage(backend, window);
+        } else {
+            plan.restart_backend(backend, window);
         }
-        _ => {
-            let victim = plan.pick(&Component::ALL);
-            let down = Duration::from_millis(u64::from(plan.between(500, 3_000)));
-            plan.kill(&[victim], (window.0, window.0 + down));
-        }
+    } else {
+        let victim = plan.pick(&Component::ALL);
+        let down = Duration::from_millis(u64::from(plan.between(500, 3_000)));
+        plan.kill(&[victim], (window.0, window.0 + down));
     }
 }
 

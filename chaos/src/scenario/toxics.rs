@@ -8,9 +8,9 @@ use super::plan::Plan;
 use crate::stack::Backend;
 use crate::toxiproxy::{Stream, ToxicKind};
 
-type Pick = fn(&mut Plan) -> ToxicKind;
+pub(super) type Pick = fn(&mut Plan) -> ToxicKind;
 
-const KINDS: [(&str, &str, Pick); 5] = [
+pub(super) const KINDS: [(&str, &str, Pick); 5] = [
     (
         "latency",
         "every packet delayed by a seeded latency with jitter",
