@@ -55,11 +55,18 @@ postgres_start() {
     require_free_port postgres "$PG_PORT"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     # max_connections: every test database and component keeps a pool.
-    pg_as_owner "$bin/pg_ctl" start -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w \
-        -t "$START_TIMEOUT" -o "-c listen_addresses=127.0.0.1 -p $PG_PORT \
-        -c unix_socket_directories=$PG_SOCKETS -c max_connections=300 \
-        -c fsync=on -c synchronous_commit=on" >/dev/null ||
-        fail_start postgres "$LOG_DIR/postgres.log"
+    # After a SIGKILL the old postmaster may linger a moment as a zombie, and PostgreSQL
+    # refuses to start while the pid in postmaster.pid exists: retry briefly.
+    local attempt
+    for attempt in 1 2 3 4 5 6 7 8 9 10; do
+        pg_as_owner "$bin/pg_ctl" start -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w \
+            -t "$START_TIMEOUT" -o "-c listen_addresses=127.0.0.1 -p $PG_PORT \
+            -c unix_socket_directories=$PG_SOCKETS -c max_connections=300 \
+            -c fsync=on -c synchronous_commit=on" >/dev/null && break
+        tail -n 3 "$LOG_DIR/postgres.log" | grep -q 'lock file "postmaster.pid" already exists' &&
+            ((attempt < 10)) || fail_start postgres "$LOG_DIR/postgres.log"
+        sleep 1
+    done
     head -n 1 "$PG_DATA/postmaster.pid" >"$RUN_DIR/postgres.pid"
     wait_until postgres "$LOG_DIR/postgres.log" "$RUN_DIR/postgres.pid" postgres_healthy
     if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \

@@ -2,6 +2,7 @@
 //! wiring that tests reuse — the embedded saga on memory backends, the components on real
 //! backends (`real`), and an HTTP client for the public API.
 
+pub mod bench;
 pub mod client;
 pub mod embedded;
 pub mod real;

@@ -2,13 +2,14 @@
 //! moves only when the service commits a delivery it has finished with.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance, StreamConsumer,
 };
 use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use saga_core::CorrelationId;
 use saga_core::Topic;
@@ -20,13 +21,29 @@ use crate::config::KafkaConfig;
 use crate::error::port_error;
 
 /// Notices when the group takes this member's assignment away without a clean revoke
-/// (session expiry, fencing): the member must re-subscribe.
+/// (session expiry, fencing): the member must re-subscribe. Also keeps the consumer lag
+/// from librdkafka's periodic statistics.
 #[derive(Default)]
 pub(crate) struct MembershipWatch {
     lost: AtomicBool,
+    /// Records behind the end of the assigned partitions, plus one (0 = not known yet).
+    lag_plus_one: AtomicU64,
 }
 
-impl ClientContext for MembershipWatch {}
+impl ClientContext for MembershipWatch {
+    fn stats(&self, statistics: Statistics) {
+        let lag: i64 = statistics
+            .topics
+            .values()
+            .flat_map(|topic| topic.partitions.iter())
+            .filter(|(id, _)| **id >= 0)
+            .map(|(_, partition)| partition.consumer_lag.max(0))
+            .sum();
+        let lag = u64::try_from(lag).unwrap_or(0);
+        self.lag_plus_one
+            .store(lag.saturating_add(1), Ordering::Relaxed);
+    }
+}
 
 impl ConsumerContext for MembershipWatch {
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -47,6 +64,23 @@ pub(crate) struct KafkaConsumer {
     config: KafkaConfig,
 }
 
+impl Drop for KafkaConsumer {
+    fn drop(&mut self) {
+        // Closing leaves the group, which blocks until the coordinator answers (long when
+        // Kafka is down): let the last reference go on a blocking thread, not this one.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let closing = Arc::clone(&self.inner);
+            runtime.spawn_blocking(move || {
+                // Wait for the struct's own reference to be gone, so this one is the last.
+                while Arc::strong_count(&closing) > 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                drop(closing);
+            });
+        }
+    }
+}
+
 impl KafkaConsumer {
     pub(crate) fn subscribe(
         config: &KafkaConfig,
@@ -62,6 +96,7 @@ impl KafkaConsumer {
             .set("session.timeout.ms", "10000")
             .set("heartbeat.interval.ms", "1000")
             .set("enable.partition.eof", "false")
+            .set("statistics.interval.ms", "5000")
             .create_with_context(MembershipWatch::default())
             .map_err(port_error)?;
         let names: Vec<String> = topics.iter().map(|t| config.topic_name(*t)).collect();
@@ -139,5 +174,10 @@ impl Consumer for KafkaConsumer {
             .await
             .map_err(|e| PortError::unavailable(BACKEND, e))?
             .map_err(port_error)
+    }
+
+    fn lag(&self) -> Option<u64> {
+        let known = self.inner.context().lag_plus_one.load(Ordering::Relaxed);
+        known.checked_sub(1)
     }
 }

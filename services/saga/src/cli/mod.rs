@@ -1,5 +1,6 @@
 //! The command line: one subcommand per way of running the saga.
 
+mod bench;
 mod component;
 mod demo;
 
@@ -37,6 +38,9 @@ enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Load-test a running gateway: place orders, follow each to its end, report throughput,
+    /// latency percentiles, HTTP errors and the services' lag metrics.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -56,5 +60,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DeliveryWorker(args) => component::run(Component::DeliveryWorker, args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }

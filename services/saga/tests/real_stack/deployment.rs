@@ -33,6 +33,12 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Whether an `e2e-{pid}-…` topic belongs to a test process that has ended.
+fn abandoned(topic: &str) -> bool {
+    let pid = topic.split('-').nth(1).unwrap_or_default();
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 impl Deployment {
     /// Creates the isolated resources; starts nothing.
     pub async fn new(backends: Backends, name: &str) -> Self {
@@ -44,6 +50,8 @@ impl Deployment {
             std::process::id(),
             OsEntropy.next_u64() >> 40
         );
+        let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
+        saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", abandoned).await;
         let ports = Component::ALL
             .iter()
             .map(|c| (c.name(), free_port()))

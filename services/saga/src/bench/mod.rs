@@ -1,0 +1,15 @@
+//! The load generator behind `saga bench`: places orders through the gateway (closed loop, or
+//! open loop at a fixed rate), follows each to its terminal state, and reports throughput,
+//! place→terminal latency, HTTP errors and the services' own lag metrics.
+//!
+//! Latency and throughput come from the orders' server-side timestamps (`created_at` when the
+//! Order API committed it, `updated_at` when the status worker finished it), so the follow-up
+//! reads that discover the outcome do not distort them.
+
+mod load;
+mod prometheus;
+mod report;
+
+pub use load::{LoadPlan, Pace, run};
+pub use prometheus::{Scrape, scrape};
+pub use report::BenchReport;
