@@ -60,6 +60,9 @@ struct RunArgs {
     /// Where component logs go.
     #[arg(long, env = "CHAOS_LOG_DIR")]
     logs: Option<PathBuf>,
+    /// Only print the timelines: no stack, no load, no faults.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 fn chosen(names: &str) -> anyhow::Result<Vec<Scenario>> {
@@ -77,6 +80,16 @@ fn chosen(names: &str) -> anyhow::Result<Vec<Scenario>> {
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let scenarios = chosen(&args.scenario)?;
+    if args.dry_run {
+        for s in &scenarios {
+            let timeline = s.timeline(args.seed, Duration::from_secs(args.duration));
+            println!(
+                "== {} (seed {}): {}\n{timeline}",
+                s.name, args.seed, s.about
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let logs = args.logs.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "order-saga-chaos/{}-{}",

@@ -19,6 +19,7 @@ use crate::player::Player;
 use crate::report::ScenarioReport;
 use crate::scenario::Scenario;
 use crate::stack::Stack;
+use crate::timeline::Timeline;
 use crate::toxiproxy::Toxiproxy;
 use crate::workload::Workload;
 
@@ -92,13 +93,14 @@ pub async fn run_scenario(
     let fleet = Arc::new(Fleet::new(launch).map_err(|e| ChaosError::component("fleet", e))?);
     let report = {
         let guard = HealGuard::new(&toxiproxy, script);
-        let report = drive(stack, scenario, settings, &deployment, &fleet, &toxiproxy).await;
+        let report = drive(stack, &timeline, settings, &deployment, &fleet, &toxiproxy).await;
         guard.disarm();
         report
     };
     drop(fleet);
     deployment.remove().await;
     let mut report = report?;
+    report.scenario = scenario.name.clone();
     report.timeline = timeline.steps.iter().map(ToString::to_string).collect();
     report.logs = logs.display().to_string();
     Ok(report)
@@ -106,13 +108,12 @@ pub async fn run_scenario(
 
 async fn drive(
     stack: &Stack,
-    scenario: &Scenario,
+    timeline: &Timeline,
     settings: &Settings,
     deployment: &Deployment,
     fleet: &Arc<Fleet>,
     toxiproxy: &Toxiproxy,
 ) -> Result<ScenarioReport, ChaosError> {
-    let timeline = scenario.timeline(settings.seed, settings.duration);
     fleet
         .start(&Component::ALL)
         .map_err(|e| ChaosError::component("fleet", e))?;
@@ -143,7 +144,7 @@ async fn drive(
     let start = tokio::time::Instant::now();
     let stop_load = tokio::time::sleep_until(start + settings.duration);
     let (played, ()) = tokio::join!(
-        player.play(&timeline, start),
+        player.play(timeline, start),
         workload.steady(settings.rate, stop_load)
     );
     let stopped: Vec<_> = played.stopped.iter().copied().collect();
@@ -167,7 +168,7 @@ async fn drive(
     let latency = Percentiles::of(tally.latencies.clone());
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Ok(ScenarioReport {
-        scenario: scenario.name.clone(),
+        scenario: String::new(),
         seed: settings.seed,
         timeline: Vec::new(),
         played: log,

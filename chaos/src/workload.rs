@@ -17,8 +17,9 @@ use tokio::sync::Semaphore;
 const MAX_IN_FLIGHT: u32 = 64;
 /// Per request: longer than the gateway's upstream timeout (5 s), so 504s are seen as such.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
-/// Tries per order, the first included.
-const TRIES: u32 = 4;
+/// Tries per order, the first included: with the doubling pause from 250 ms, a client keeps
+/// trying for about 8 s, longer than most outages the scenarios cause.
+const TRIES: u32 = 6;
 
 /// What the clients saw.
 #[derive(Debug, Clone, Default)]
