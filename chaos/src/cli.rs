@@ -108,16 +108,25 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let stack = Stack::open(args.stack, args.keep_stack).await?;
     println!("stack: {:?} ({})\n", args.stack, stack.endpoints.toxiproxy);
     let mut reports = Vec::new();
-    for scenario in &scenarios {
-        let report = run_scenario(&stack, scenario, &settings).await?;
-        for line in report.violations.iter().chain(&report.unreadable) {
-            println!("VIOLATION {line}");
+    let play_all = async {
+        for scenario in &scenarios {
+            let report = run_scenario(&stack, scenario, &settings).await?;
+            for line in report.violations.iter().chain(&report.unreadable) {
+                println!("VIOLATION {line}");
+            }
+            println!(
+                "{}",
+                RunReport::new(args.seed, vec![report.clone()]).table()
+            );
+            reports.push(report);
         }
-        println!(
-            "{}",
-            RunReport::new(args.seed, vec![report.clone()]).table()
-        );
-        reports.push(report);
+        Ok::<_, chaos::ChaosError>(())
+    };
+    // On Ctrl-C or SIGTERM the run is dropped: its guards heal the proxies, start stopped
+    // backends and kill the components; `stack` then stops a private stack it started.
+    tokio::select! {
+        played = play_all => played?,
+        () = saga_runtime::shutdown::signal() => anyhow::bail!("interrupted; cleaned up"),
     }
     let run = RunReport::new(args.seed, reports);
     println!("{}", run.table());

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::Full;
 use saga::real::Component;
@@ -28,7 +28,11 @@ struct Slot {
     /// Killed on purpose and not to be restarted until the timeline says so.
     held: bool,
     self_exits: u32,
+    started: Option<Instant>,
 }
+
+/// A component that keeps exiting is restarted at most this often.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
 
 /// The running components.
 pub struct Fleet {
@@ -38,10 +42,24 @@ pub struct Fleet {
     http: HttpClient,
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+/// A free port *below* the kernel's ephemeral range (32768–60999 by default). A port the
+/// kernel hands out for `bind(0)` is an ephemeral one: by the time a component is started
+/// (or restarted after a SIGKILL) some outgoing connection, or another test's component that
+/// picked a port the same way, may hold it — and answer its `/health`.
+fn free_port(picked: &BTreeMap<&'static str, u16>) -> std::io::Result<u16> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    for _ in 0..200 {
+        let port = rng.random_range(20_000..32_000);
+        // 25400–25499: the private stack's block (CHAOS_STACK_PORT_BASE's default).
+        if (25_400..25_500).contains(&port) || picked.values().any(|p| *p == port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::other("no free port in 20000–32000"))
 }
 
 fn component(name: &str) -> Component {
@@ -60,7 +78,8 @@ impl Fleet {
         std::fs::create_dir_all(&launch.logs)?;
         let mut ports = BTreeMap::new();
         for component in Component::ALL {
-            ports.insert(component.name(), free_port()?);
+            let port = free_port(&ports)?;
+            ports.insert(component.name(), port);
         }
         Ok(Self {
             launch,
@@ -114,6 +133,7 @@ impl Fleet {
                 .is_some_and(|child| matches!(child.try_wait(), Ok(None)));
             if !running {
                 slot.child = Some(self.spawn(c)?);
+                slot.started = Some(Instant::now());
             }
         }
         Ok(())
@@ -144,10 +164,12 @@ impl Fleet {
                 .child
                 .as_mut()
                 .is_some_and(|child| !matches!(child.try_wait(), Ok(None)));
-            if exited && !slot.held {
+            let paused = slot.started.is_some_and(|at| at.elapsed() < RESTART_PAUSE);
+            if exited && !slot.held && !paused {
                 tracing::warn!(component = name, "exited by itself; restarting");
                 slot.self_exits += 1;
                 slot.child = Some(self.spawn(component(name))?);
+                slot.started = Some(Instant::now());
                 restarted += 1;
             }
         }
@@ -164,7 +186,18 @@ impl Fleet {
             .collect()
     }
 
+    /// Our process is running and `/health` answers 200 on its port.
     async fn healthy(&self, component: Component) -> bool {
+        let running = {
+            let mut slots = self.slots.lock().expect("fleet lock");
+            let child = slots
+                .get_mut(component.name())
+                .and_then(|s| s.child.as_mut());
+            child.is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+        };
+        if !running {
+            return false;
+        }
         let uri = format!("http://{}/health", self.addr(component));
         let Ok(request) = http::Request::get(uri).body(Full::default()) else {
             return false;

@@ -94,7 +94,10 @@ pub async fn run_scenario(
     let report = {
         let guard = HealGuard::new(&toxiproxy, script);
         let report = drive(stack, &timeline, settings, &deployment, &fleet, &toxiproxy).await;
-        guard.disarm();
+        if report.is_ok() {
+            // Healed by `drive`; otherwise the guard heals as it drops.
+            guard.disarm();
+        }
         report
     };
     drop(fleet);
