@@ -7,22 +7,26 @@ if [[ $(id -u) -eq 0 ]]; then
 else
     STACK_HOME="${SAGA_STACK_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 fi
+# Installs (Kafka's jars, Toxiproxy's binaries) may live apart from the data, so a second,
+# private stack (SAGA_STACK_HOME elsewhere, ports moved by the SAGA_*_PORT variables below; the
+# chaos runner starts one) reuses what the first one installed.
+CACHE_HOME="${SAGA_STACK_CACHE:-$STACK_HOME}"
 RUN_DIR="$STACK_HOME/run"
 LOG_DIR="$STACK_HOME/logs"
 DATA_DIR="$STACK_HOME/data"
 
-PG_PORT=5432
-PG_PROXY_PORT=15432
+PG_PORT="${SAGA_PG_PORT:-5432}"
+PG_PROXY_PORT="${SAGA_PG_PROXY_PORT:-15432}"
 PG_USER=saga
 PG_PASSWORD=saga
 PG_DB=saga
-REDIS_PORT=6379
-REDIS_PROXY_PORT=16379
-KAFKA_PORT=9092          # direct client listener (tests, checker, admin)
-KAFKA_PROXIED_PORT=29092 # client listener advertised at the Toxiproxy address
-KAFKA_PROXY_PORT=19092   # Toxiproxy's listen port for that listener
-KAFKA_CONTROLLER_PORT=9093
-TOXIPROXY_PORT=8474
+REDIS_PORT="${SAGA_REDIS_PORT:-6379}"
+REDIS_PROXY_PORT="${SAGA_REDIS_PROXY_PORT:-16379}"
+KAFKA_PORT="${SAGA_KAFKA_PORT:-9092}"                     # direct listener (tests, checker, admin)
+KAFKA_PROXIED_PORT="${SAGA_KAFKA_PROXIED_PORT:-29092}"    # listener advertised at Toxiproxy
+KAFKA_PROXY_PORT="${SAGA_KAFKA_PROXY_PORT:-19092}"        # Toxiproxy's listen port for it
+KAFKA_CONTROLLER_PORT="${SAGA_KAFKA_CONTROLLER_PORT:-9093}"
+TOXIPROXY_PORT="${SAGA_TOXIPROXY_PORT:-8474}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-3}"
 
 # How long one service may take to become healthy.

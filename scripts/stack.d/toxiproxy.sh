@@ -3,7 +3,7 @@
 # with toxiproxy.json rewritten for loopback (compose's service names become 127.0.0.1).
 
 TOXIPROXY_VERSION=v2.12.0
-TOXIPROXY_BIN="$STACK_HOME/toxiproxy-$TOXIPROXY_VERSION/bin"
+TOXIPROXY_BIN="$CACHE_HOME/toxiproxy-$TOXIPROXY_VERSION/bin"
 
 go_command() {
     if command -v go >/dev/null; then
@@ -46,8 +46,17 @@ toxiproxy_start() {
     command -v curl >/dev/null || apt_install curl
     require_free_port toxiproxy "$TOXIPROXY_PORT"
     local config="$STACK_HOME/toxiproxy.native.json"
-    sed -e 's/"0\.0\.0\.0:/"127.0.0.1:/' -e 's/"\(postgres\|redis\|kafka\):/"127.0.0.1:/' \
+    # Compose's names become loopback, and the ports follow SAGA_*_PORT.
+    sed -e "s/\"0\.0\.0\.0:15432\"/\"127.0.0.1:$PG_PROXY_PORT\"/" \
+        -e "s/\"0\.0\.0\.0:16379\"/\"127.0.0.1:$REDIS_PROXY_PORT\"/" \
+        -e "s/\"0\.0\.0\.0:19092\"/\"127.0.0.1:$KAFKA_PROXY_PORT\"/" \
+        -e "s/\"postgres:5432\"/\"127.0.0.1:$PG_PORT\"/" \
+        -e "s/\"redis:6379\"/\"127.0.0.1:$REDIS_PORT\"/" \
+        -e "s/\"kafka:29092\"/\"127.0.0.1:$KAFKA_PROXIED_PORT\"/" \
         "$REPO_ROOT/toxiproxy.json" >"$config"
+    if grep -q '"0\.0\.0\.0:\|"\(postgres\|redis\|kafka\):' "$config"; then
+        die "toxiproxy.json has an address this script does not know how to rewrite"
+    fi
     log "starting Toxiproxy on 127.0.0.1:$TOXIPROXY_PORT"
     spawn toxiproxy "$LOG_DIR/toxiproxy.log" "$TOXIPROXY_BIN/toxiproxy-server" \
         -host 127.0.0.1 -port "$TOXIPROXY_PORT" -config "$config"

@@ -27,6 +27,10 @@ pub async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) ->
 /// Expands into one test per clause of every port's contract for the given adapters. The
 /// factory yields `Arc<dyn Port>`, or `Option<Arc<dyn Port>>` where `None` skips the clause
 /// (see [`backend::unavailable`]).
+///
+/// With `in $runner`, each clause is a plain `#[test]` that hands `$runner` a closure building
+/// the clause's future, for adapters that only work inside a harness (the simulation runs each
+/// clause as a turmoil client): `$runner(|| async { clause(make.await).await })`.
 #[macro_export]
 macro_rules! contract_tests {
     ($kind:ident => $make:expr, $($clause:ident),+ $(,)?) => {
@@ -44,13 +48,30 @@ macro_rules! contract_tests {
             )+
         }
     };
+    ($kind:ident in $runner:path => $make:expr, $($clause:ident),+ $(,)?) => {
+        mod $kind {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $clause() {
+                    $runner(|| async {
+                        if let Some(adapter) = $crate::backend::IntoAdapter::into_adapter($make.await) {
+                            $crate::$kind::$clause(adapter).await;
+                        }
+                    });
+                }
+            )+
+        }
+    };
 }
 
-/// Every clause of the order store contract.
+/// Every clause of the order store contract. Optionally `runner = path` (see
+/// [`contract_tests!`]); likewise for the other ports.
 #[macro_export]
 macro_rules! order_store_contract {
-    ($make:expr) => {
-        $crate::contract_tests!(order_store => $make,
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(order_store $(in $runner)? => $make,
             creates_pending_orders_with_increasing_ids,
             reads_back_orders_and_none_for_unknown,
             idempotency_key_returns_the_first_order,
@@ -70,8 +91,8 @@ macro_rules! order_store_contract {
 /// Every clause of the event bus contract.
 #[macro_export]
 macro_rules! event_bus_contract {
-    ($make:expr) => {
-        $crate::contract_tests!(event_bus => $make,
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(event_bus $(in $runner)? => $make,
             delivers_every_record_in_key_order_with_headers,
             uncommitted_deliveries_come_back_after_restart,
             committed_deliveries_never_come_back,
@@ -86,8 +107,8 @@ macro_rules! event_bus_contract {
 /// Every clause of the decision store contract.
 #[macro_export]
 macro_rules! decision_store_contract {
-    ($make:expr) => {
-        $crate::contract_tests!(decision_store => $make,
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(decision_store $(in $runner)? => $make,
             first_decision_wins_forever,
             concurrent_deciders_agree,
             sources_are_independent,
@@ -98,8 +119,8 @@ macro_rules! decision_store_contract {
 /// Every clause of the delivery store contract.
 #[macro_export]
 macro_rules! delivery_store_contract {
-    ($make:expr) => {
-        $crate::contract_tests!(delivery_store => $make,
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(delivery_store $(in $runner)? => $make,
             assigns_once_per_order,
             concurrent_assignments_assign_once,
         );

@@ -3,7 +3,8 @@
 //! decode, and only when the whole batch is done commit past its last delivery per partition.
 //! Deliveries with the same key are handled one after another in offset order; different keys
 //! run side by side. Any bus error drops the membership and re-subscribes, so uncommitted work
-//! is redelivered, never lost.
+//! is redelivered, never lost; a commit refused because a rebalance moved a partition is not an
+//! error of the membership and keeps it.
 
 mod batch;
 
@@ -125,8 +126,13 @@ async fn step(
     if let Some(lag) = consumer.lag() {
         ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
     }
-    if spec.commit_before_handling && !commit(spec, consumer, &deliveries).await {
-        return Step::Resubscribe;
+    if spec.commit_before_handling {
+        match commit(spec, consumer, &deliveries).await {
+            Commit::Done => {}
+            // Not all ours any more: the new owners handle what moved.
+            Commit::Revoked => return Step::Continue,
+            Commit::Failed => return Step::Resubscribe,
+        }
     }
     // Collected first (they start only when polled): a lazy `map` over borrowed lanes held
     // across the await is not provably `Send` for callers that `tokio::spawn` the loop.
@@ -142,7 +148,7 @@ async fn step(
         // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;
     }
-    if !spec.commit_before_handling && !commit(spec, consumer, &deliveries).await {
+    if !spec.commit_before_handling && commit(spec, consumer, &deliveries).await == Commit::Failed {
         return Step::Resubscribe;
     }
     if broken.is_some() {
@@ -264,16 +270,36 @@ where
     }
 }
 
+/// How a commit went.
+#[derive(Debug, PartialEq, Eq)]
+enum Commit {
+    Done,
+    /// A partition moved to another member in a rebalance: its records are redelivered to the
+    /// new owner. The membership itself is fine; leaving and re-joining here would force yet
+    /// another rebalance on every member (and, with two members, a storm of them).
+    Revoked,
+    /// The broker is unreachable or the membership is gone: re-subscribe.
+    Failed,
+}
+
 /// Commits past the last delivery of each partition in `deliveries`, in one request.
-async fn commit(spec: &ConsumerSpec, consumer: &mut dyn Consumer, deliveries: &[Delivery]) -> bool {
+async fn commit(
+    spec: &ConsumerSpec,
+    consumer: &mut dyn Consumer,
+    deliveries: &[Delivery],
+) -> Commit {
     match consumer
         .commit_batch(&batch::last_per_partition(deliveries))
         .await
     {
-        Ok(()) => true,
+        Ok(()) => Commit::Done,
+        Err(PortError::Rebalanced(reason)) => {
+            tracing::info!(component = spec.component, %reason, "partition reassigned before the commit; its new owner gets the records");
+            Commit::Revoked
+        }
         Err(error) => {
             tracing::warn!(component = spec.component, %error, "commit failed; the records will be redelivered");
-            false
+            Commit::Failed
         }
     }
 }

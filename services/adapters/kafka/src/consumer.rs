@@ -134,11 +134,15 @@ impl KafkaConsumer {
         })
     }
 
-    /// The offsets to commit: past the last of `deliveries` in each partition, all of them
-    /// still assigned to this member.
-    fn offsets(&self, deliveries: &[Delivery]) -> Result<TopicPartitionList, PortError> {
+    /// The offsets to commit: past the last of `deliveries` in each partition still assigned
+    /// to this member; and the first partition that is not, if any.
+    fn offsets(
+        &self,
+        deliveries: &[Delivery],
+    ) -> Result<(TopicPartitionList, Option<String>), PortError> {
         let assigned = self.inner.assignment().map_err(port_error)?;
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        let mut revoked = None;
         for delivery in deliveries {
             let topic = self.config.topic_name(delivery.topic);
             let partition = i32::try_from(delivery.partition)
@@ -148,9 +152,8 @@ impl KafkaConsumer {
                 .iter()
                 .any(|e| e.topic() == topic && e.partition() == partition);
             if !owned {
-                return Err(PortError::Rebalanced(format!(
-                    "{topic}/{partition} is no longer assigned to this member"
-                )));
+                revoked.get_or_insert(format!("{topic}/{partition}"));
+                continue;
             }
             let offset = i64::try_from(delivery.offset + 1)
                 .map_err(|_| PortError::rejected(BACKEND, "offset out of range"))?;
@@ -163,7 +166,7 @@ impl KafkaConsumer {
                 .add_partition_offset(&topic, partition, Offset::Offset(offset))
                 .map_err(port_error)?;
         }
-        Ok(offsets)
+        Ok((offsets, revoked))
     }
 }
 
@@ -198,13 +201,22 @@ impl Consumer for KafkaConsumer {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let offsets = self.offsets(deliveries)?;
-        let consumer = Arc::clone(&self.inner);
-        // A synchronous commit blocks its thread until the coordinator answers.
-        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
-            .await
-            .map_err(|e| PortError::unavailable(BACKEND, e))?
-            .map_err(port_error)
+        let (offsets, revoked) = self.offsets(deliveries)?;
+        if offsets.count() > 0 {
+            let consumer = Arc::clone(&self.inner);
+            // A synchronous commit blocks its thread until the coordinator answers.
+            tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+                .await
+                .map_err(|e| PortError::unavailable(BACKEND, e))?
+                .map_err(port_error)?;
+        }
+        match revoked {
+            // The partitions still ours are committed; the moved one's new owner redoes it.
+            Some(partition) => Err(PortError::Rebalanced(format!(
+                "{partition} is no longer assigned to this member"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn lag(&self) -> Option<u64> {

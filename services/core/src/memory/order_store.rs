@@ -111,6 +111,27 @@ impl MemoryOrderStore {
         );
     }
 
+    /// Commits the order row alone: the first of the two transactions of
+    /// [`OutboxWrite::SeparateTransaction`] (the dual-write bug). The simulation's PostgreSQL
+    /// host serves the two halves as separate requests, so a crash can fall between them.
+    pub fn insert_order_row(&self, new: &NewOrder) -> CreateOutcome {
+        self.insert_order(new, false)
+    }
+
+    /// Commits the ORDER_CREATED outbox row of `order`: the second transaction of
+    /// [`OutboxWrite::SeparateTransaction`]. Wakes waiting relays.
+    pub fn insert_order_created(&self, new: &NewOrder, order: &Order) {
+        Self::insert_event(&mut self.lock(), new, order);
+        self.signal_outbox();
+    }
+
+    /// Wakes every waiting relay, and leaves a permit so a relay that is between two waits
+    /// does not miss this commit (a spurious wake-up is allowed by the contract).
+    fn signal_outbox(&self) {
+        self.outbox_signal.notify_waiters();
+        self.outbox_signal.notify_one();
+    }
+
     /// Claims up to `limit` unclaimed unpublished rows; see [`OrderStore::claim_outbox`].
     pub fn claim(&self, limit: usize) -> (ClaimId, Vec<OutboxRecord>) {
         let mut state = self.lock();
@@ -257,7 +278,7 @@ impl OrderStore for MemoryOrderStore {
         let outcome = match new.outbox {
             OutboxWrite::SameTransaction => self.insert_order(&new, true),
             OutboxWrite::SeparateTransaction => {
-                let outcome = self.insert_order(&new, false);
+                let outcome = self.insert_order_row(&new);
                 // The gap where the dual-write bug loses events when the writer dies.
                 tokio::task::yield_now().await;
                 if let CreateOutcome::Created(order) = &outcome {
@@ -266,10 +287,7 @@ impl OrderStore for MemoryOrderStore {
                 outcome
             }
         };
-        // Wake every waiting relay, and leave a permit so a relay that is between two waits
-        // does not miss this commit (a spurious wake-up is allowed by the contract).
-        self.outbox_signal.notify_waiters();
-        self.outbox_signal.notify_one();
+        self.signal_outbox();
         Ok(outcome)
     }
 

@@ -1,0 +1,165 @@
+//! The command line: `list`, `run`, and the hidden `component` the runner starts itself as.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use chaos::report::RunReport;
+use chaos::runner::{Settings, run_scenario};
+use chaos::scenario::{Scenario, catalog, find};
+use chaos::stack::{Stack, StackMode};
+use clap::{Parser, Subcommand};
+
+/// Chaos on the real stack: Toxiproxy faults, SIGKILLs and backend restarts under load,
+/// judged by the saga's invariant checker.
+#[derive(Debug, Parser)]
+#[command(name = "chaos", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lists the scenarios with what each shows.
+    List,
+    /// Plays scenarios and prints the report; exits non-zero unless every one passed.
+    Run(RunArgs),
+    /// Runs one saga component (what `run` starts its children as).
+    #[command(hide = true)]
+    Component { name: String },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// A scenario name, several separated by commas, or `all`.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// Seeds every timeline; the same seed gives the same faults at the same times.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Seconds of load (and faults) per scenario.
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Steady orders per second.
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// Longest wait, in seconds, for quiescence after the heal.
+    #[arg(long, default_value_t = 120)]
+    patience: u64,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Which stack to use.
+    #[arg(long, value_enum, default_value = "private", env = "CHAOS_STACK")]
+    stack: StackMode,
+    /// Leave a private stack running afterwards (faster next time).
+    #[arg(long)]
+    keep_stack: bool,
+    /// Where component logs go.
+    #[arg(long, env = "CHAOS_LOG_DIR")]
+    logs: Option<PathBuf>,
+    /// Only print the timelines: no stack, no load, no faults.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn chosen(names: &str) -> anyhow::Result<Vec<Scenario>> {
+    if names == "all" {
+        return Ok(catalog());
+    }
+    names
+        .split(',')
+        .map(|name| {
+            find(name.trim()).ok_or_else(|| chaos::ChaosError::UnknownScenario(name.into()))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(Into::into)
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let scenarios = chosen(&args.scenario)?;
+    if args.dry_run {
+        for s in &scenarios {
+            let timeline = s.timeline(args.seed, Duration::from_secs(args.duration));
+            println!(
+                "== {} (seed {}): {}\n{timeline}",
+                s.name, args.seed, s.about
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let logs = args.logs.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "order-saga-chaos/{}-{}",
+            args.seed,
+            std::process::id()
+        ))
+    });
+    let settings = Settings {
+        seed: args.seed,
+        duration: Duration::from_secs(args.duration),
+        rate: args.rate,
+        patience: Duration::from_secs(args.patience),
+        exe: std::env::current_exe().context("locating the chaos binary")?,
+        logs,
+    };
+    let stack = Stack::open(args.stack, args.keep_stack).await?;
+    println!("stack: {:?} ({})\n", args.stack, stack.endpoints.toxiproxy);
+    let mut reports = Vec::new();
+    let play_all = async {
+        for scenario in &scenarios {
+            let report = run_scenario(&stack, scenario, &settings).await?;
+            for line in report.violations.iter().chain(&report.unreadable) {
+                println!("VIOLATION {line}");
+            }
+            println!(
+                "{}",
+                RunReport::new(args.seed, vec![report.clone()]).table()
+            );
+            reports.push(report);
+        }
+        Ok::<_, chaos::ChaosError>(())
+    };
+    // On Ctrl-C or SIGTERM the run is dropped: its guards heal the proxies, start stopped
+    // backends and kill the components; `stack` then stops a private stack it started.
+    tokio::select! {
+        played = play_all => played?,
+        () = saga_runtime::shutdown::signal() => anyhow::bail!("interrupted; cleaned up"),
+    }
+    let run = RunReport::new(args.seed, reports);
+    println!("{}", run.table());
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_string_pretty(&run)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(if run.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs the chosen subcommand.
+///
+/// # Errors
+/// Whatever stops it, described for a human.
+pub async fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::List => {
+            for s in catalog() {
+                println!("{:<26} {}", s.name, s.about);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => run(args).await,
+        Command::Component { name } => {
+            let component = crate::component::parse_component(&name)
+                .with_context(|| format!("no component called {name:?}"))?;
+            crate::component::run(component).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

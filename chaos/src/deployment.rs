@@ -1,0 +1,91 @@
+//! One scenario's isolated saga: a fresh database, its own Kafka topic and group prefix and
+//! Redis key prefix, so scenarios (and other users of the stack) never see each other's
+//! state; the environment its components get (proxied addresses); clean-up afterwards.
+
+use saga_kafka::KafkaConfig;
+use saga_postgres::PgConfig;
+
+use crate::error::ChaosError;
+use crate::stack::Endpoints;
+
+/// The isolated resources of one scenario.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub endpoints: Endpoints,
+    /// The scratch database, direct (for the checker's reads).
+    pub database_direct: String,
+    /// Prefix of topics, consumer groups and Redis keys.
+    pub prefix: String,
+}
+
+impl Deployment {
+    /// Creates a migrated scratch database; `tag` makes the prefix unique and readable.
+    ///
+    /// # Errors
+    /// When PostgreSQL refuses.
+    pub async fn create(endpoints: &Endpoints, tag: &str) -> Result<Self, ChaosError> {
+        let database_direct = saga_postgres::scratch::create_database(&endpoints.database_direct)
+            .await
+            .map_err(|e| ChaosError::backend("PostgreSQL", e))?;
+        Ok(Self {
+            endpoints: endpoints.clone(),
+            database_direct,
+            prefix: format!("chaos-{}-{tag}-", std::process::id()),
+        })
+    }
+
+    pub fn database_name(&self) -> &str {
+        self.database_direct.rsplit('/').next().unwrap_or_default()
+    }
+
+    pub fn decision_prefix(&self) -> String {
+        format!("{}payment-decision:", self.prefix)
+    }
+
+    /// Kafka settings for the runner's own direct reads.
+    pub fn kafka_direct(&self) -> KafkaConfig {
+        let mut config = KafkaConfig::new(&self.endpoints.kafka_direct);
+        config.prefix = self.prefix.clone();
+        config
+    }
+
+    /// What every component is started with: the proxied addresses of this deployment's
+    /// resources. Connect attempts are generous because a component may be (re)started in
+    /// the middle of an outage.
+    pub fn component_env(&self) -> Vec<(String, String)> {
+        let database = saga_postgres::scratch::with_database(
+            &self.endpoints.database_proxied,
+            self.database_name(),
+        );
+        [
+            ("DATABASE_URL", database),
+            (
+                "KAFKA_BOOTSTRAP_SERVERS",
+                self.endpoints.kafka_proxied.clone(),
+            ),
+            ("KAFKA_TOPIC_PREFIX", self.prefix.clone()),
+            ("REDIS_URL", self.endpoints.redis_proxied.clone()),
+            ("REDIS_KEY_PREFIX", self.decision_prefix()),
+            ("UPSTREAM_TIMEOUT_SECONDS", "5".to_owned()),
+            ("RUST_LOG", "info,sqlx=warn,rdkafka=warn".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Drops the database and deletes the topics (best effort; the components must be gone).
+    pub async fn remove(&self) {
+        let admin = PgConfig::new(&self.endpoints.database_direct);
+        if let Ok(pool) = admin.connect().await {
+            let sql = format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.database_name()
+            );
+            let _ = sqlx::Executor::execute(&pool, sql.as_str()).await;
+            pool.close().await;
+        }
+        let prefix = self.prefix.clone();
+        saga_kafka::delete_topics_with_prefix(&self.kafka_direct(), &prefix, |_| true).await;
+    }
+}

@@ -1,0 +1,250 @@
+//! The saga's components as child processes of the runner: started, SIGKILLed and restarted
+//! on the timeline's word, restarted like compose's `restart: on-failure` when one exits by
+//! itself, and all killed when the fleet is dropped (even on panic).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use saga::real::Component;
+use saga_runtime::net::{HttpClient, TcpDialer, http_client};
+
+/// How to start a component: `exe component NAME` with `env`, stderr appended to
+/// `logs/NAME.log`.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub exe: PathBuf,
+    pub env: Vec<(String, String)>,
+    pub logs: PathBuf,
+}
+
+#[derive(Default)]
+struct Slot {
+    child: Option<Child>,
+    /// Killed on purpose and not to be restarted until the timeline says so.
+    held: bool,
+    self_exits: u32,
+    started: Option<Instant>,
+}
+
+/// A component that keeps exiting is restarted at most this often.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
+
+/// The running components.
+pub struct Fleet {
+    launch: Launch,
+    ports: BTreeMap<&'static str, u16>,
+    slots: Arc<Mutex<BTreeMap<&'static str, Slot>>>,
+    http: HttpClient,
+}
+
+/// A free port *below* the kernel's ephemeral range (32768–60999 by default). A port the
+/// kernel hands out for `bind(0)` is an ephemeral one: by the time a component is started
+/// (or restarted after a SIGKILL) some outgoing connection, or another test's component that
+/// picked a port the same way, may hold it — and answer its `/health`.
+fn free_port(picked: &BTreeMap<&'static str, u16>) -> std::io::Result<u16> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    for _ in 0..200 {
+        let port = rng.random_range(20_000..32_000);
+        // 25400–25499: the private stack's block (CHAOS_STACK_PORT_BASE's default).
+        if (25_400..25_500).contains(&port) || picked.values().any(|p| *p == port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::other("no free port in 20000–32000"))
+}
+
+fn component(name: &str) -> Component {
+    Component::ALL
+        .into_iter()
+        .find(|c| c.name() == name)
+        .expect("slots are keyed by component names")
+}
+
+impl Fleet {
+    /// Picks a loopback port per component; starts nothing.
+    ///
+    /// # Errors
+    /// When no free port or no log directory can be had.
+    pub fn new(launch: Launch) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&launch.logs)?;
+        let mut ports = BTreeMap::new();
+        for component in Component::ALL {
+            let port = free_port(&ports)?;
+            ports.insert(component.name(), port);
+        }
+        Ok(Self {
+            launch,
+            ports,
+            slots: Arc::default(),
+            http: http_client(Arc::new(TcpDialer)),
+        })
+    }
+
+    pub fn addr(&self, component: Component) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name()]))
+    }
+
+    pub fn log_path(&self, component: Component) -> PathBuf {
+        self.launch.logs.join(format!("{}.log", component.name()))
+    }
+
+    fn spawn(&self, component: Component) -> std::io::Result<Child> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path(component))?;
+        Command::new(&self.launch.exe)
+            .args(["component", component.name()])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LISTEN_ADDR", self.addr(component).to_string())
+            .env(
+                "ORDER_SERVICE_URL",
+                format!("http://{}", self.addr(Component::OrderApi)),
+            )
+            .envs(self.launch.env.iter().cloned())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+    }
+
+    /// Starts (or restarts) components that are not running; clears their hold.
+    ///
+    /// # Errors
+    /// When a process cannot be spawned.
+    pub fn start(&self, components: &[Component]) -> std::io::Result<()> {
+        let mut slots = self.slots.lock().expect("fleet lock");
+        for &c in components {
+            let slot = slots.entry(c.name()).or_default();
+            slot.held = false;
+            let running = slot
+                .child
+                .as_mut()
+                .is_some_and(|child| matches!(child.try_wait(), Ok(None)));
+            if !running {
+                slot.child = Some(self.spawn(c)?);
+                slot.started = Some(Instant::now());
+            }
+        }
+        Ok(())
+    }
+
+    /// SIGKILLs components (no chance to finish anything) and holds them down.
+    pub fn kill(&self, components: &[Component]) {
+        let mut slots = self.slots.lock().expect("fleet lock");
+        for &c in components {
+            let slot = slots.entry(c.name()).or_default();
+            slot.held = true;
+            if let Some(mut child) = slot.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    /// Restarts every component that exited by itself (not the held ones); returns how many.
+    ///
+    /// # Errors
+    /// When a process cannot be spawned.
+    pub fn supervise(&self) -> std::io::Result<u32> {
+        let mut slots = self.slots.lock().expect("fleet lock");
+        let mut restarted = 0;
+        for (name, slot) in slots.iter_mut() {
+            let exited = slot
+                .child
+                .as_mut()
+                .is_some_and(|child| !matches!(child.try_wait(), Ok(None)));
+            let paused = slot.started.is_some_and(|at| at.elapsed() < RESTART_PAUSE);
+            if exited && !slot.held && !paused {
+                tracing::warn!(component = name, "exited by itself; restarting");
+                slot.self_exits += 1;
+                slot.child = Some(self.spawn(component(name))?);
+                slot.started = Some(Instant::now());
+                restarted += 1;
+            }
+        }
+        Ok(restarted)
+    }
+
+    /// How often each component exited without being killed.
+    pub fn self_exits(&self) -> BTreeMap<String, u32> {
+        let slots = self.slots.lock().expect("fleet lock");
+        slots
+            .iter()
+            .filter(|(_, s)| s.self_exits > 0)
+            .map(|(name, s)| ((*name).to_owned(), s.self_exits))
+            .collect()
+    }
+
+    /// Our process is running and `/health` answers 200 on its port.
+    async fn healthy(&self, component: Component) -> bool {
+        let running = {
+            let mut slots = self.slots.lock().expect("fleet lock");
+            let child = slots
+                .get_mut(component.name())
+                .and_then(|s| s.child.as_mut());
+            child.is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+        };
+        if !running {
+            return false;
+        }
+        let uri = format!("http://{}/health", self.addr(component));
+        let Ok(request) = http::Request::get(uri).body(Full::default()) else {
+            return false;
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(2), self.http.request(request));
+        matches!(answer.await, Ok(Ok(response)) if response.status() == 200)
+    }
+
+    /// Waits until every component answers `/health` with 200, restarting ones that exit, or
+    /// returns the components still unhealthy when `patience` runs out.
+    ///
+    /// # Errors
+    /// When a process cannot be spawned.
+    pub async fn wait_healthy(&self, patience: Duration) -> std::io::Result<Vec<Component>> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            self.supervise()?;
+            let mut sick = Vec::new();
+            for c in Component::ALL {
+                if !self.healthy(c).await {
+                    sick.push(c);
+                }
+            }
+            if sick.is_empty() || tokio::time::Instant::now() >= deadline {
+                return Ok(sick);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The last lines of a component's log, for failure messages.
+    pub fn log_tail(&self, component: Component, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.log_path(component)).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        // Even after a panic poisoned the lock, no child may outlive the fleet.
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        for slot in slots.values_mut() {
+            if let Some(mut child) = slot.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Chaos on the real stack (DESIGN §5): the saga's components as child processes on real
+//! PostgreSQL, Kafka and Redis reached through Toxiproxy, a steady workload through the
+//! gateway, and named scenarios — toxics, outages, SIGKILLs, backend restarts, a storm —
+//! played on a seeded timeline; after each, the heal, quiescence and the core checker on the
+//! real state read directly.
+
+pub mod deployment;
+pub mod error;
+pub mod fleet;
+pub mod heal;
+pub mod judge;
+pub mod player;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod stack;
+pub mod timeline;
+pub mod toxiproxy;
+pub mod workload;
+
+pub use error::ChaosError;

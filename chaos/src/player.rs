@@ -1,0 +1,100 @@
+//! Plays a timeline against the running system: each step at its time (a step that takes
+//! long, such as starting Kafka, delays the ones after it), with what actually happened
+//! noted for the report.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::ChaosError;
+use crate::fleet::Fleet;
+use crate::stack::{Backend, StackScript};
+use crate::timeline::{Action, Timeline};
+use crate::toxiproxy::Toxiproxy;
+use crate::workload::Workload;
+
+/// What the player acts on.
+pub struct Player<'a> {
+    pub toxiproxy: &'a Toxiproxy,
+    pub fleet: &'a Fleet,
+    pub workload: &'a Workload,
+    pub script: Option<&'a StackScript>,
+}
+
+/// What playing a timeline did.
+#[derive(Debug, Default)]
+pub struct Played {
+    /// One line per step: when it really happened and any problem.
+    pub log: Vec<String>,
+    /// Backends stopped and not started again (the heal starts them).
+    pub stopped: BTreeSet<Backend>,
+}
+
+impl Player<'_> {
+    /// Plays every step, `start` being time zero. Steps that fail are noted, not fatal: the
+    /// heal and the checker still run.
+    pub async fn play(&self, timeline: &Timeline, start: Instant) -> Played {
+        let mut played = Played::default();
+        for step in &timeline.steps {
+            tokio::time::sleep_until(start + step.at).await;
+            let began = start.elapsed();
+            let outcome = self.perform(&step.action, &mut played.stopped).await;
+            let took = start.elapsed() - began;
+            let mut line = format!("+{:>6.2}s  {}", began.as_secs_f64(), step.action);
+            if took > Duration::from_millis(500) {
+                line.push_str(&format!(" (took {:.1}s)", took.as_secs_f64()));
+            }
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(note)) => line.push_str(&format!(" — {note}")),
+                Err(error) => line.push_str(&format!(" — FAILED: {error}")),
+            }
+            tracing::info!("{line}");
+            played.log.push(line);
+        }
+        played
+    }
+
+    async fn perform(
+        &self,
+        action: &Action,
+        stopped: &mut BTreeSet<Backend>,
+    ) -> Result<Option<String>, ChaosError> {
+        match action {
+            Action::AddToxic { backend, toxic } => {
+                self.toxiproxy.add_toxic(backend.name(), toxic).await?;
+            }
+            Action::RemoveToxic { backend, name } => {
+                self.toxiproxy.remove_toxic(backend.name(), name).await?;
+            }
+            Action::Disable(backend) => self.toxiproxy.set_enabled(backend.name(), false).await?,
+            Action::Enable(backend) => self.toxiproxy.set_enabled(backend.name(), true).await?,
+            Action::Kill(victims) => self.fleet.kill(victims),
+            Action::Restart(victims) => self
+                .fleet
+                .start(victims)
+                .map_err(|e| ChaosError::component("fleet", e))?,
+            Action::StopBackend(backend) => {
+                let Some(script) = self.script else {
+                    return Ok(Some("skipped: this stack cannot be controlled".into()));
+                };
+                stopped.insert(*backend);
+                script.stop(*backend).await?;
+            }
+            Action::StartBackend(backend) => {
+                let Some(script) = self.script else {
+                    return Ok(Some("skipped: this stack cannot be controlled".into()));
+                };
+                script.start(*backend).await?;
+                stopped.remove(backend);
+            }
+            Action::Burst(n) => {
+                let workload = self.workload.clone();
+                let n = *n;
+                tokio::spawn(async move { workload.burst(n).await });
+            }
+        }
+        Ok(None)
+    }
+}

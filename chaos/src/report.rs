@@ -1,0 +1,115 @@
+//! The report: per scenario, what clients saw (orders attempted, acknowledged, terminal,
+//! errors by status code, latency), how long the system took to quiesce after the heal, and
+//! the checker's violations. A table for the terminal and JSON for files.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// One scenario's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    pub scenario: String,
+    pub seed: u64,
+    /// The planned timeline, one line per step.
+    pub timeline: Vec<String>,
+    /// What was actually done, when, and any step that failed.
+    pub played: Vec<String>,
+    pub load_seconds: f64,
+    pub attempted: u64,
+    pub acknowledged: usize,
+    pub terminal: usize,
+    pub requests: u64,
+    /// Failed requests by status code (`timeout`, `unreachable` for no answer).
+    pub errors: BTreeMap<String, u64>,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub latency_max_ms: f64,
+    /// Components that exited without being killed (and were restarted), by name.
+    pub self_exits: BTreeMap<String, u32>,
+    /// Seconds from the heal until every property held; `None`: never within the bound.
+    pub quiesce_seconds: Option<f64>,
+    pub violations: Vec<String>,
+    /// Why the final state could not be read, if it could not.
+    pub unreadable: Option<String>,
+    /// Where the components' logs are.
+    pub logs: String,
+}
+
+impl ScenarioReport {
+    /// Zero violations, the state read, quiesced in time, every acknowledged order terminal.
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty()
+            && self.unreadable.is_none()
+            && self.quiesce_seconds.is_some()
+            && self.terminal == self.acknowledged
+    }
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub seed: u64,
+    pub passed: bool,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+impl RunReport {
+    pub fn new(seed: u64, scenarios: Vec<ScenarioReport>) -> Self {
+        Self {
+            seed,
+            passed: scenarios.iter().all(ScenarioReport::passed),
+            scenarios,
+        }
+    }
+
+    pub fn violations(&self) -> usize {
+        self.scenarios.iter().map(|s| s.violations.len()).sum()
+    }
+
+    /// The human table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<26} {:>6} {:>6} {:>6} {:>8} {:>8}  {:<24} {:>8} {:>5}  result",
+            "scenario", "tried", "acked", "term", "p99 ms", "quiesce", "errors", "restarts", "viol"
+        );
+        for s in &self.scenarios {
+            let errors: Vec<String> = s.errors.iter().map(|(k, v)| format!("{k}×{v}")).collect();
+            let errors = if errors.is_empty() {
+                "-".into()
+            } else {
+                errors.join(" ")
+            };
+            let quiesce = s
+                .quiesce_seconds
+                .map_or_else(|| "never".into(), |q| format!("{q:.1}s"));
+            let exits: u32 = s.self_exits.values().sum();
+            let _ = writeln!(
+                out,
+                "{:<26} {:>6} {:>6} {:>6} {:>8.0} {:>8}  {:<24} {:>8} {:>5}  {}",
+                s.scenario,
+                s.attempted,
+                s.acknowledged,
+                s.terminal,
+                s.latency_p99_ms,
+                quiesce,
+                errors,
+                exits,
+                s.violations.len(),
+                if s.passed() { "ok" } else { "FAIL" }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "seed {}: {} scenarios, {} violations — {}",
+            self.seed,
+            self.scenarios.len(),
+            self.violations(),
+            if self.passed { "PASSED" } else { "FAILED" }
+        );
+        out
+    }
+}

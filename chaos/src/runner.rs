@@ -1,0 +1,193 @@
+//! One scenario from start to verdict: a fresh deployment, every component started, steady
+//! load and the timeline played together, then the heal, the bounded wait for quiescence and
+//! the checker. Toxics, stopped backends and child processes are cleaned up on every path.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use saga::real::Component;
+use saga::stats::Percentiles;
+use saga_runtime::CancellationToken;
+
+use crate::deployment::Deployment;
+use crate::error::ChaosError;
+use crate::fleet::{Fleet, Launch};
+use crate::heal::{HealGuard, heal};
+use crate::judge::quiesce;
+use crate::player::Player;
+use crate::report::ScenarioReport;
+use crate::scenario::Scenario;
+use crate::stack::Stack;
+use crate::timeline::Timeline;
+use crate::toxiproxy::Toxiproxy;
+use crate::workload::Workload;
+
+/// How a run is carried out.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub seed: u64,
+    /// Load (and fault) time per scenario.
+    pub duration: Duration,
+    /// Steady orders per second.
+    pub rate: f64,
+    /// Bound on the wait for quiescence after the heal.
+    pub patience: Duration,
+    /// The binary whose hidden `component NAME` subcommand runs a saga component.
+    pub exe: PathBuf,
+    /// Component logs go to `logs/<scenario>/<component>.log`.
+    pub logs: PathBuf,
+}
+
+/// Stops the supervisor task when dropped.
+struct Supervisor(CancellationToken);
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+fn supervise(fleet: Arc<Fleet>) -> Supervisor {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        while !stop.is_cancelled() {
+            if let Err(e) = fleet.supervise() {
+                tracing::error!("cannot restart a component: {e}");
+            }
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+        }
+    });
+    Supervisor(token)
+}
+
+/// Plays `scenario` on `stack` and judges the outcome.
+///
+/// # Errors
+/// When the run cannot be carried out (the stack does not answer, components never become
+/// healthy before the faults); what the run *finds* is in the report instead.
+pub async fn run_scenario(
+    stack: &Stack,
+    scenario: &Scenario,
+    settings: &Settings,
+) -> Result<ScenarioReport, ChaosError> {
+    let timeline = scenario.timeline(settings.seed, settings.duration);
+    println!(
+        "== {} (seed {}): {}\n{timeline}",
+        scenario.name, settings.seed, scenario.about
+    );
+    let toxiproxy = Toxiproxy::new(&stack.endpoints.toxiproxy);
+    let script = stack.script.as_ref();
+    heal(&toxiproxy, script, &[]).await?;
+    let deployment = Deployment::create(&stack.endpoints, &scenario.name).await?;
+    let logs = settings.logs.join(&scenario.name);
+    let launch = Launch {
+        exe: settings.exe.clone(),
+        env: deployment.component_env(),
+        logs: logs.clone(),
+    };
+    let fleet = Arc::new(Fleet::new(launch).map_err(|e| ChaosError::component("fleet", e))?);
+    let report = {
+        let guard = HealGuard::new(&toxiproxy, script);
+        let report = drive(stack, &timeline, settings, &deployment, &fleet, &toxiproxy).await;
+        if report.is_ok() {
+            // Healed by `drive`; otherwise the guard heals as it drops.
+            guard.disarm();
+        }
+        report
+    };
+    drop(fleet);
+    deployment.remove().await;
+    let mut report = report?;
+    report.scenario = scenario.name.clone();
+    report.timeline = timeline.steps.iter().map(ToString::to_string).collect();
+    report.logs = logs.display().to_string();
+    Ok(report)
+}
+
+async fn drive(
+    stack: &Stack,
+    timeline: &Timeline,
+    settings: &Settings,
+    deployment: &Deployment,
+    fleet: &Arc<Fleet>,
+    toxiproxy: &Toxiproxy,
+) -> Result<ScenarioReport, ChaosError> {
+    fleet
+        .start(&Component::ALL)
+        .map_err(|e| ChaosError::component("fleet", e))?;
+    let sick = fleet
+        .wait_healthy(Duration::from_secs(90))
+        .await
+        .map_err(|e| ChaosError::component("fleet", e))?;
+    if let Some(first) = sick.first() {
+        return Err(ChaosError::component(
+            first.name(),
+            format!(
+                "not healthy before the faults:\n{}",
+                fleet.log_tail(*first, 15)
+            ),
+        ));
+    }
+    let _supervisor = supervise(fleet.clone());
+    let workload = Workload::new(
+        &format!("http://{}", fleet.addr(Component::Gateway)),
+        &format!("{}{}-", deployment.prefix, settings.seed),
+    );
+    let player = Player {
+        toxiproxy,
+        fleet,
+        workload: &workload,
+        script: stack.script.as_ref(),
+    };
+    let start = tokio::time::Instant::now();
+    let stop_load = tokio::time::sleep_until(start + settings.duration);
+    let (played, ()) = tokio::join!(
+        player.play(timeline, start),
+        workload.steady(settings.rate, stop_load)
+    );
+    let stopped: Vec<_> = played.stopped.iter().copied().collect();
+    heal(toxiproxy, stack.script.as_ref(), &stopped).await?;
+    fleet
+        .start(&Component::ALL)
+        .map_err(|e| ChaosError::component("fleet", e))?;
+    let healed = tokio::time::Instant::now();
+    let mut log = played.log;
+    if !workload.drain(Duration::from_secs(60)).await {
+        log.push("some orders were still in flight 60 s after the heal".into());
+    }
+    let tally = workload.tally();
+    let elapsed = healed.elapsed();
+    let verdict = quiesce(
+        deployment,
+        &tally.acknowledged,
+        settings.patience.saturating_sub(elapsed),
+    )
+    .await;
+    let latency = Percentiles::of(tally.latencies.clone());
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    Ok(ScenarioReport {
+        scenario: String::new(),
+        seed: settings.seed,
+        timeline: Vec::new(),
+        played: log,
+        load_seconds: settings.duration.as_secs_f64(),
+        attempted: tally.attempted,
+        acknowledged: tally.acknowledged.len(),
+        terminal: verdict.terminal,
+        requests: tally.requests,
+        errors: tally.errors,
+        latency_p50_ms: ms(latency.p50),
+        latency_p99_ms: ms(latency.p99),
+        latency_max_ms: ms(latency.max),
+        self_exits: fleet.self_exits(),
+        quiesce_seconds: verdict.quiesced_after.map(|d| (d + elapsed).as_secs_f64()),
+        violations: verdict.violations.iter().map(ToString::to_string).collect(),
+        unreadable: verdict.unreadable,
+        logs: String::new(),
+    })
+}

@@ -1,0 +1,13 @@
+//! Named scenarios: each builds a seeded timeline. One family per file; `catalog` lists them
+//! all in a fixed order.
+
+mod catalog;
+mod kill;
+mod outage;
+mod plan;
+mod restart;
+mod storm;
+mod toxics;
+
+pub use catalog::{Scenario, catalog, find};
+pub use plan::Plan;

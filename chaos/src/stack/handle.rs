@@ -1,0 +1,162 @@
+//! Opening the stack in one of three ways, checking that every part answers, and restarting
+//! a backend. A private stack this process started is stopped again when the handle drops.
+
+use std::path::PathBuf;
+
+use crate::toxiproxy::Toxiproxy;
+
+use super::backend::Backend;
+use super::endpoints::Endpoints;
+use super::script::{StackError, StackScript};
+
+/// Which stack to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StackMode {
+    /// A native stack of the runner's own (own data directory, ports from
+    /// `CHAOS_STACK_PORT_BASE`, default 25430), so faults and restarts disturb no one else.
+    Private,
+    /// The shared native stack: `scripts/stack up`, then restarts through it.
+    Native,
+    /// Whatever the environment names (`scripts/stack env` variables, e.g. compose's):
+    /// nothing is started, and backend restarts are skipped.
+    Attach,
+}
+
+/// The stack a run uses.
+pub struct Stack {
+    pub endpoints: Endpoints,
+    /// How to stop and start backends; `None` when attached to a stack the runner cannot
+    /// control.
+    pub script: Option<StackScript>,
+    /// Stop the stack on drop (a private stack this process started).
+    owned: bool,
+}
+
+/// The variables that move a second native stack onto its own ports and data directory.
+fn private_env() -> Vec<(String, String)> {
+    let base: u16 = std::env::var("CHAOS_STACK_PORT_BASE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25430);
+    let shared_home = std::env::var_os("SAGA_STACK_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(default_home);
+    let home = std::env::var_os("CHAOS_STACK_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("{}-chaos-{base}", shared_home.display())));
+    let ports = [
+        ("SAGA_PG_PORT", 2),
+        ("SAGA_PG_PROXY_PORT", 3),
+        ("SAGA_REDIS_PORT", 4),
+        ("SAGA_REDIS_PROXY_PORT", 5),
+        ("SAGA_KAFKA_PORT", 6),
+        ("SAGA_KAFKA_PROXIED_PORT", 7),
+        ("SAGA_KAFKA_PROXY_PORT", 8),
+        ("SAGA_KAFKA_CONTROLLER_PORT", 9),
+        ("SAGA_TOXIPROXY_PORT", 10),
+    ];
+    let mut env: Vec<(String, String)> = ports
+        .iter()
+        .map(|(name, offset)| ((*name).to_owned(), (base + offset).to_string()))
+        .collect();
+    env.push(("SAGA_STACK_HOME".into(), home.display().to_string()));
+    env.push(("SAGA_STACK_CACHE".into(), shared_home.display().to_string()));
+    env
+}
+
+/// `scripts/stack`'s own default home (root: /var/lib/order-saga; else the user's cache).
+fn default_home() -> PathBuf {
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if root {
+        return PathBuf::from("/var/lib/order-saga");
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache"));
+    cache.join("order-saga")
+}
+
+impl Stack {
+    /// Opens the stack `mode` names, starting it if needed, and checks that it answers.
+    ///
+    /// # Errors
+    /// When the script is missing or fails, or a backend or Toxiproxy does not answer.
+    pub async fn open(mode: StackMode, keep: bool) -> Result<Self, StackError> {
+        let stack = match mode {
+            StackMode::Attach => Self {
+                endpoints: Endpoints::from_env(),
+                script: None,
+                owned: false,
+            },
+            StackMode::Native | StackMode::Private => {
+                let env = if mode == StackMode::Private {
+                    private_env()
+                } else {
+                    Vec::new()
+                };
+                let script = StackScript::locate(env)?;
+                let running = script.healthy().await;
+                let endpoints = script.up().await?;
+                Self {
+                    endpoints,
+                    owned: mode == StackMode::Private && !running && !keep,
+                    script: Some(script),
+                }
+            }
+        };
+        stack.check().await?;
+        Ok(stack)
+    }
+
+    /// Every backend answers directly, and Toxiproxy has the three proxies.
+    async fn check(&self) -> Result<(), StackError> {
+        let unreachable = |what, reason: String| StackError::Unreachable { what, reason };
+        let mut pg = saga_postgres::PgConfig::new(&self.endpoints.database_direct);
+        pg.connect_attempts = 1;
+        let pool = pg
+            .connect()
+            .await
+            .map_err(|e| unreachable("PostgreSQL", e.to_string()))?;
+        pool.close().await;
+        let mut redis = saga_redis::RedisConfig::new(&self.endpoints.redis_direct);
+        redis.connect_attempts = 1;
+        redis
+            .connect()
+            .await
+            .map_err(|e| unreachable("Redis", e.to_string()))?;
+        let mut kafka = saga_kafka::KafkaConfig::new(&self.endpoints.kafka_direct);
+        kafka.connect_attempts = 1;
+        saga_kafka::KafkaEventBus::connect(kafka)
+            .await
+            .map_err(|e| unreachable("Kafka", e.to_string()))?;
+        let proxies = Toxiproxy::new(&self.endpoints.toxiproxy)
+            .proxies()
+            .await
+            .map_err(|e| unreachable("Toxiproxy", e.to_string()))?;
+        for backend in Backend::ALL {
+            if !proxies.iter().any(|p| p.name == backend.name()) {
+                let names: Vec<&str> = proxies.iter().map(|p| p.name.as_str()).collect();
+                return Err(unreachable(
+                    "Toxiproxy",
+                    format!("no proxy named {backend} (has {names:?})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether backends can be stopped and started.
+    pub fn can_restart_backends(&self) -> bool {
+        self.script.is_some()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let (true, Some(script)) = (self.owned, &self.script) {
+            script.down_blocking();
+        }
+    }
+}

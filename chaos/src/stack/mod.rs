@@ -1,0 +1,13 @@
+//! The stack under test: where PostgreSQL, Kafka, Redis and Toxiproxy are (direct and
+//! proxied), and — for a native stack — stopping and starting the backends themselves through
+//! `scripts/stack`. The default is a private native stack on ports of its own.
+
+mod backend;
+mod endpoints;
+mod handle;
+mod script;
+
+pub use backend::Backend;
+pub use endpoints::Endpoints;
+pub use handle::{Stack, StackMode};
+pub use script::{StackError, StackScript};

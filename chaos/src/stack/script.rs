@@ -1,0 +1,116 @@
+//! `scripts/stack` as a command: bring services up or down (all, or one backend), with the
+//! environment that selects which stack (shared or private) it acts on.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::backend::Backend;
+use super::endpoints::Endpoints;
+
+/// `scripts/stack` failed or could not be found.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("scripts/stack not found at {0} (set CHAOS_STACK_SCRIPT)")]
+    NotFound(PathBuf),
+    #[error("`scripts/stack {args}` failed ({status}):\n{stderr}")]
+    Failed {
+        args: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("the stack's {what} is not reachable: {reason}")]
+    Unreachable { what: &'static str, reason: String },
+}
+
+/// The native stack's control script, with the environment of one stack.
+#[derive(Debug, Clone)]
+pub struct StackScript {
+    path: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl StackScript {
+    /// `CHAOS_STACK_SCRIPT`, or the repository's `scripts/stack`.
+    ///
+    /// # Errors
+    /// [`StackError::NotFound`] when the script is not there.
+    pub fn locate(env: Vec<(String, String)>) -> Result<Self, StackError> {
+        let path = std::env::var_os("CHAOS_STACK_SCRIPT").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/stack"),
+            PathBuf::from,
+        );
+        if !path.is_file() {
+            return Err(StackError::NotFound(path));
+        }
+        Ok(Self { path, env })
+    }
+
+    /// Runs `scripts/stack ARGS…` to completion (the script bounds its own waits) and returns
+    /// what it printed on stdout.
+    ///
+    /// # Errors
+    /// [`StackError::Failed`] with the tail of its stderr when it exits non-zero.
+    pub async fn run(&self, args: &[&str]) -> Result<String, StackError> {
+        let mut command = Command::new(&self.path);
+        command.args(args).envs(self.env.iter().cloned());
+        let joined = args.join(" ");
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        let output = output.map_err(|reason| StackError::Failed {
+            args: joined.clone(),
+            status: "not run".into(),
+            stderr: reason,
+        })?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let lines: Vec<&str> = stderr.lines().collect();
+            return Err(StackError::Failed {
+                args: joined,
+                status: output.status.to_string(),
+                stderr: lines[lines.len().saturating_sub(20)..].join("\n"),
+            });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// `up` (idempotent): installs and starts what is missing; returns the endpoints.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub async fn up(&self) -> Result<Endpoints, StackError> {
+        self.run(&["up"])
+            .await
+            .map(|out| Endpoints::from_exports(&out))
+    }
+
+    /// Whether every service of this stack is already healthy.
+    pub async fn healthy(&self) -> bool {
+        self.run(&["status"]).await.is_ok()
+    }
+
+    /// Stops one backend (the process itself, not its proxy).
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub async fn stop(&self, backend: Backend) -> Result<(), StackError> {
+        self.run(&["down", backend.name()]).await.map(drop)
+    }
+
+    /// Starts one backend and waits until it is healthy.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub async fn start(&self, backend: Backend) -> Result<(), StackError> {
+        self.run(&["up", backend.name()]).await.map(drop)
+    }
+
+    /// Stops the whole stack (used only for a private stack this process started).
+    pub fn down_blocking(&self) {
+        let _ = Command::new(&self.path)
+            .arg("down")
+            .envs(self.env.iter().cloned())
+            .output();
+    }
+}

@@ -1,0 +1,98 @@
+//! The short chaos suite for CI: a handful of scenarios that together use every kind of fault
+//! (latency, timeout, reset_peer, bandwidth, slicer, outage, SIGKILL of one and of two
+//! components, a backend restart) on a private native stack, each judged by the checker.
+//! Without a stack it is skipped locally and fails under `CI=true`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chaos::report::RunReport;
+use chaos::runner::{Settings, run_scenario};
+use chaos::scenario::find;
+use chaos::stack::{Stack, StackMode};
+use chaos::timeline::FaultKind;
+
+const SUITE: [&str; 9] = [
+    "kafka-latency",
+    "postgres-timeout",
+    "redis-reset-peer",
+    "kafka-bandwidth",
+    "postgres-slicer",
+    "redis-outage",
+    "kill-payment-worker",
+    "kill-two-at-once",
+    "restart-kafka",
+];
+const SEED: u64 = 1;
+const DURATION: Duration = Duration::from_secs(8);
+
+fn mode() -> StackMode {
+    match std::env::var("CHAOS_STACK").as_deref() {
+        Ok("native") => StackMode::Native,
+        Ok("attach") => StackMode::Attach,
+        _ => StackMode::Private,
+    }
+}
+
+#[test]
+fn the_suite_covers_every_kind_of_fault() {
+    let used: BTreeSet<FaultKind> = SUITE
+        .iter()
+        .map(|name| find(name).unwrap_or_else(|| panic!("no scenario {name}")))
+        .flat_map(|s| s.timeline(SEED, DURATION).faults())
+        .collect();
+    let missing: Vec<_> = FaultKind::ALL
+        .into_iter()
+        .filter(|k| !used.contains(k))
+        .collect();
+    assert!(missing.is_empty(), "the suite never injects {missing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_suite_of_faults_under_load_leaves_no_violation() {
+    let stack = match Stack::open(mode(), false).await {
+        Ok(stack) => stack,
+        Err(error) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipping the chaos suite: no stack ({error})");
+            return;
+        }
+        Err(error) => panic!("CI=true and no stack for the chaos suite: {error}"),
+    };
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let settings = Settings {
+        seed: SEED,
+        duration: DURATION,
+        rate: 15.0,
+        patience: Duration::from_secs(90),
+        exe: env!("CARGO_BIN_EXE_chaos").into(),
+        logs: target.join(format!("chaos-suite-{}", std::process::id())),
+    };
+    let mut reports = Vec::new();
+    for name in SUITE {
+        let scenario = find(name).expect("listed above");
+        let report = run_scenario(&stack, &scenario, &settings)
+            .await
+            .unwrap_or_else(|e| panic!("{name} could not be run: {e}"));
+        reports.push(report);
+    }
+    let run = RunReport::new(SEED, reports);
+    println!("{}", run.table());
+    let json = serde_json::to_string_pretty(&run).expect("the report serialises");
+    std::fs::write(target.join("chaos-suite-report.json"), json).expect("report written");
+    for report in &run.scenarios {
+        let name = &report.scenario;
+        assert!(report.acknowledged > 0, "{name}: no order was acknowledged");
+        let failed: Vec<&String> = report
+            .played
+            .iter()
+            .filter(|l| l.contains("FAILED"))
+            .collect();
+        assert!(failed.is_empty(), "{name}: faults not injected: {failed:?}");
+        assert!(
+            report.passed(),
+            "{name} failed (logs in {}):\n{:#?}",
+            report.logs,
+            report
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! Coverage counters: proof that each fault class and each tricky interleaving really happened.
+//! The fault driver counts the faults it applies; the interleavings are recognised here from
+//! the trace as it is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use saga_core::{EventId, OrderId, Topic};
+
+use super::Event;
+
+/// Something the sweep must have made happen at least once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Signal {
+    CrashService,
+    RestartInfra,
+    Partition,
+    PartitionOneWay,
+    Hold,
+    LatencySpike,
+    Rebalance,
+    DuplicateAppend,
+    AmbiguousCommit,
+    CrashBetweenPublishAndMark,
+    RedeliveredOrderCreated,
+    DuplicatePaymentEvent,
+    AmbiguousOrderCreation,
+    RebalanceMidBatch,
+    DeadLettered,
+}
+
+impl Signal {
+    pub const ALL: [Signal; 15] = [
+        Self::CrashService,
+        Self::RestartInfra,
+        Self::Partition,
+        Self::PartitionOneWay,
+        Self::Hold,
+        Self::LatencySpike,
+        Self::Rebalance,
+        Self::DuplicateAppend,
+        Self::AmbiguousCommit,
+        Self::CrashBetweenPublishAndMark,
+        Self::RedeliveredOrderCreated,
+        Self::DuplicatePaymentEvent,
+        Self::AmbiguousOrderCreation,
+        Self::RebalanceMidBatch,
+        Self::DeadLettered,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CrashService => "crash-service",
+            Self::RestartInfra => "restart-infra",
+            Self::Partition => "partition",
+            Self::PartitionOneWay => "partition-one-way",
+            Self::Hold => "hold-release",
+            Self::LatencySpike => "latency-spike",
+            Self::Rebalance => "forced-rebalance",
+            Self::DuplicateAppend => "duplicate-append",
+            Self::AmbiguousCommit => "ambiguous-commit",
+            Self::CrashBetweenPublishAndMark => "crash-between-publish-and-mark",
+            Self::RedeliveredOrderCreated => "redelivered-order-created",
+            Self::DuplicatePaymentEvent => "duplicate-payment-event",
+            Self::AmbiguousOrderCreation => "ambiguous-order-creation",
+            Self::RebalanceMidBatch => "rebalance-mid-batch",
+            Self::DeadLettered => "poison-record-dead-lettered",
+        }
+    }
+}
+
+type Partition = (Topic, u32);
+
+/// Counts per signal, and what is needed to recognise interleavings.
+#[derive(Debug, Default, Clone)]
+pub struct Coverage {
+    counts: BTreeMap<Signal, u64>,
+    events_at: BTreeMap<(Topic, u32, u64), EventId>,
+    delivered: BTreeMap<String, BTreeSet<EventId>>,
+    /// Per group and partition: one past the highest offset delivered, and the committed offset.
+    in_flight: BTreeMap<(String, Partition), (u64, u64)>,
+    payments: BTreeMap<OrderId, u32>,
+    failed_keys: BTreeSet<String>,
+    published_created: BTreeSet<EventId>,
+}
+
+impl Coverage {
+    pub fn add(&mut self, signal: Signal) {
+        *self.counts.entry(signal).or_default() += 1;
+    }
+
+    pub fn count(&self, signal: Signal) -> u64 {
+        self.counts.get(&signal).copied().unwrap_or(0)
+    }
+
+    pub fn merge(&mut self, other: &Coverage) {
+        for (signal, n) in &other.counts {
+            *self.counts.entry(*signal).or_default() += n;
+        }
+    }
+
+    /// Signals that never fired.
+    pub fn missing(&self) -> Vec<Signal> {
+        Signal::ALL
+            .into_iter()
+            .filter(|s| self.count(*s) == 0)
+            .collect()
+    }
+
+    /// ORDER_CREATED event ids that reached Kafka.
+    pub fn published_created(&self) -> &BTreeSet<EventId> {
+        &self.published_created
+    }
+
+    /// (one past the highest offset delivered, committed offset) of a group's partition.
+    fn progress(&mut self, group: &str, topic: Topic, partition: u32) -> &mut (u64, u64) {
+        self.in_flight
+            .entry((group.to_owned(), (topic, partition)))
+            .or_default()
+    }
+
+    fn group_mid_batch(&self, group: &str) -> bool {
+        self.in_flight
+            .iter()
+            .any(|((g, _), (delivered, committed))| g == group && delivered > committed)
+    }
+
+    pub fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Appended {
+                topic,
+                partition,
+                offset,
+                event,
+                order,
+                duplicate,
+                ..
+            } => {
+                if *duplicate {
+                    self.add(Signal::DuplicateAppend);
+                }
+                if matches!(topic, Topic::OrdersDlq | Topic::PaymentsDlq) {
+                    self.add(Signal::DeadLettered);
+                }
+                if let Some(id) = event {
+                    self.events_at.insert((*topic, *partition, *offset), *id);
+                    if *topic == Topic::Orders {
+                        self.published_created.insert(*id);
+                    }
+                }
+                if let (Topic::Payments, Some(order)) = (topic, order) {
+                    let n = self.payments.entry(*order).or_default();
+                    *n += 1;
+                    if *n == 2 {
+                        self.add(Signal::DuplicatePaymentEvent);
+                    }
+                }
+            }
+            Event::Delivered {
+                group,
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                let slot = self.progress(group, *topic, *partition);
+                slot.0 = slot.0.max(offset + 1);
+                let Some(id) = self.events_at.get(&(*topic, *partition, *offset)).copied() else {
+                    return;
+                };
+                let fresh = self.delivered.entry(group.clone()).or_default().insert(id);
+                if !fresh && *topic == Topic::Orders {
+                    self.add(Signal::RedeliveredOrderCreated);
+                }
+            }
+            Event::Committed {
+                group,
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                let slot = self.progress(group, *topic, *partition);
+                slot.1 = slot.1.max(offset + 1);
+            }
+            Event::Joined { group, .. }
+            | Event::Left { group, .. }
+            | Event::Rebalanced { group }
+                if self.group_mid_batch(group) =>
+            {
+                self.add(Signal::RebalanceMidBatch);
+            }
+            Event::ReplyDropped { .. } => self.add(Signal::AmbiguousCommit),
+            Event::PlaceFailed { key: Some(key), .. } => {
+                self.failed_keys.insert(key.clone());
+            }
+            Event::Acknowledged {
+                key: Some(key),
+                replayed: true,
+                ..
+            } if self.failed_keys.contains(key.as_str()) => {
+                self.add(Signal::AmbiguousOrderCreation);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! What happened, as the trace records it. Every event is serializable (the `--trace` file is
+//! one JSON object per line) and its `Debug` text feeds the trace hash.
+
+use saga_core::event::decode;
+use saga_core::{EventBody, EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision, Topic};
+use serde::Serialize;
+
+/// One fact about the run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    HostStarted {
+        host: &'static str,
+        incarnation: u64,
+    },
+    Fault {
+        action: String,
+    },
+    // PostgreSQL.
+    OrderCreated {
+        order: OrderId,
+        key: Option<IdempotencyKey>,
+        event: EventId,
+        outbox: bool,
+    },
+    OrderReplayed {
+        order: OrderId,
+    },
+    OutboxRowWritten {
+        order: OrderId,
+        event: EventId,
+    },
+    OutboxClaimed {
+        session: u64,
+        rows: Vec<i64>,
+    },
+    OutboxMarked {
+        session: u64,
+        rows: Vec<i64>,
+    },
+    ClaimReleased {
+        session: u64,
+    },
+    StatusChanged {
+        order: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+        event: EventId,
+    },
+    PaymentApplied {
+        order: OrderId,
+        event: EventId,
+        outcome: String,
+    },
+    DeliveryAssigned {
+        order: OrderId,
+        payment_event: EventId,
+        new: bool,
+    },
+    // Kafka.
+    Appended {
+        topic: Topic,
+        partition: u32,
+        offset: u64,
+        event: Option<EventId>,
+        order: Option<OrderId>,
+        decision: Option<PaymentDecision>,
+        duplicate: bool,
+    },
+    Joined {
+        group: String,
+        member: u64,
+    },
+    Left {
+        group: String,
+        member: u64,
+        why: &'static str,
+    },
+    Delivered {
+        group: String,
+        member: u64,
+        topic: Topic,
+        partition: u32,
+        offset: u64,
+    },
+    Committed {
+        group: String,
+        member: u64,
+        topic: Topic,
+        partition: u32,
+        offset: u64,
+    },
+    Rebalanced {
+        group: String,
+    },
+    // Redis.
+    Decided {
+        source: EventId,
+        proposal: PaymentDecision,
+        decision: PaymentDecision,
+    },
+    // Any backend: a write applied whose answer was never sent.
+    ReplyDropped {
+        host: &'static str,
+        request: String,
+    },
+    // The workload's clients.
+    PlaceFailed {
+        client: usize,
+        key: Option<String>,
+        attempt: u32,
+        reason: String,
+    },
+    Acknowledged {
+        client: usize,
+        order: OrderId,
+        key: Option<IdempotencyKey>,
+        replayed: bool,
+    },
+    ReadBack {
+        client: usize,
+        order: OrderId,
+        outcome: String,
+    },
+}
+
+impl Event {
+    /// An append, with the saga fields of its payload when it decodes.
+    pub fn appended(
+        topic: Topic,
+        partition: u32,
+        offset: u64,
+        payload: &[u8],
+        duplicate: bool,
+    ) -> Self {
+        let envelope = decode(payload).ok();
+        let (order, decision) = match envelope.as_ref().map(|e| &e.body) {
+            Some(EventBody::OrderCreated { order_id, .. }) => (Some(*order_id), None),
+            Some(EventBody::Payment { order_id, decision }) => (Some(*order_id), Some(*decision)),
+            _ => (None, None),
+        };
+        Self::Appended {
+            topic,
+            partition,
+            offset,
+            event: envelope.map(|e| e.event_id),
+            order,
+            decision,
+            duplicate,
+        }
+    }
+
+    /// The order this event is about, if any.
+    pub fn order(&self) -> Option<OrderId> {
+        match self {
+            Self::OrderCreated { order, .. }
+            | Self::OrderReplayed { order }
+            | Self::OutboxRowWritten { order, .. }
+            | Self::StatusChanged { order, .. }
+            | Self::PaymentApplied { order, .. }
+            | Self::DeliveryAssigned { order, .. }
+            | Self::Acknowledged { order, .. }
+            | Self::ReadBack { order, .. } => Some(*order),
+            Self::Appended { order, .. } => *order,
+            _ => None,
+        }
+    }
+}

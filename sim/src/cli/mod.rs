@@ -1,0 +1,91 @@
+//! The command line: `sweep`, `replay`, `shrink`, `mutants`.
+
+mod mutants;
+mod replay;
+mod shrink;
+mod sweep;
+
+use std::ops::Range;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use saga_core::mutant::Mutant;
+
+#[derive(Parser)]
+#[command(name = "sim", about = "Deterministic simulation of the order saga")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run many seeds; print failures, coverage, seeds/s and simulated orders/s.
+    Sweep(sweep::Args),
+    /// Play one seed again: verdict, schedule, trace hash; optionally the trace as JSON lines.
+    Replay(replay::Args),
+    /// Reduce a failing seed's fault schedule to the fewest faults that still fail.
+    Shrink(shrink::Args),
+    /// Run every mutant until the harness catches it; exit 0 only if all are caught.
+    Mutants(mutants::Args),
+}
+
+pub fn main() -> anyhow::Result<()> {
+    if !sim::tokio_seeded() {
+        eprintln!(
+            "warning: built without --cfg tokio_unstable (is RUSTFLAGS set?): runs are not reproducible"
+        );
+    }
+    match Cli::parse().command {
+        Command::Sweep(args) => sweep::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Shrink(args) => shrink::run(args),
+        Command::Mutants(args) => mutants::run(args),
+    }
+}
+
+/// `A..B` (B exclusive) or a single seed `A`.
+fn parse_seeds(text: &str) -> anyhow::Result<Range<u64>> {
+    match text.split_once("..") {
+        Some((a, b)) => {
+            let range =
+                a.parse().context("seed range start")?..b.parse().context("seed range end")?;
+            if range.is_empty() {
+                bail!("empty seed range {text}");
+            }
+            Ok(range)
+        }
+        None => {
+            let seed: u64 = text.parse().context("seed")?;
+            Ok(seed..seed + 1)
+        }
+    }
+}
+
+fn parse_mutant(name: &str) -> anyhow::Result<Mutant> {
+    Mutant::ALL
+        .into_iter()
+        .find(|m| m.name() == name)
+        .with_context(|| {
+            let names: Vec<_> = Mutant::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown mutant {name:?}; one of {}", names.join(", "))
+        })
+}
+
+/// `none` or a comma-separated list of schedule indices.
+fn parse_keep(text: &str) -> anyhow::Result<Vec<usize>> {
+    if text == "none" {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|i| {
+            i.trim()
+                .parse()
+                .with_context(|| format!("fault index {i:?}"))
+        })
+        .collect()
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

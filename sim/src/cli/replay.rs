@@ -1,0 +1,58 @@
+//! `sim replay --seed N [--trace FILE]`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use sim::RunOptions;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    seed: u64,
+    /// Write the full trace here, one JSON object per line.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    #[arg(long, default_value_t = 100)]
+    orders: usize,
+    #[arg(long, value_parser = super::parse_mutant)]
+    mutant: Option<saga_core::mutant::Mutant>,
+    /// Keep only these faults of the seed's schedule (`none`, or indices like `0,3,5`).
+    #[arg(long, value_parser = super::parse_keep)]
+    keep: Option<Vec<usize>>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let options = RunOptions {
+        orders: args.orders,
+        mutant: args.mutant,
+        keep: args.keep,
+        keep_trace: true,
+        ..RunOptions::new(args.seed)
+    };
+    let report = sim::sweep::run_one(options);
+    print!("{report}");
+    if report.passed() {
+        print!("{}", report.schedule);
+    }
+    if let Some(path) = &args.trace {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        for line in &report.trace {
+            serde_json::to_writer(&mut out, line)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        println!(
+            "trace: {} events written to {}",
+            report.trace.len(),
+            path.display()
+        );
+    }
+    println!("trace hash {:016x}", report.hash);
+    if !report.passed() {
+        anyhow::bail!("seed {} failed", args.seed);
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! `sim shrink --seed N [--mutant M]`.
+
+use sim::RunOptions;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    seed: u64,
+    #[arg(long, default_value_t = 100)]
+    orders: usize,
+    #[arg(long, value_parser = super::parse_mutant)]
+    mutant: Option<saga_core::mutant::Mutant>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let options = RunOptions {
+        orders: args.orders,
+        mutant: args.mutant,
+        ..RunOptions::new(args.seed)
+    };
+    let Some(shrunk) = sim::shrink::shrink(options, |tried, kept| {
+        eprintln!("  tried {tried} schedules; {kept} faults still needed");
+    }) else {
+        println!("seed {} passes: nothing to shrink", args.seed);
+        return Ok(());
+    };
+    println!(
+        "shrunk seed {} from {} to {} faults in {} runs; it still violates {}",
+        args.seed,
+        shrunk.original_faults,
+        shrunk.report.schedule.faults.len(),
+        shrunk.runs,
+        shrunk.property
+    );
+    print!("{}", shrunk.report);
+    Ok(())
+}

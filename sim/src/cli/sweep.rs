@@ -1,0 +1,115 @@
+//! `sim sweep --seeds A..B [--jobs N]`.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use sim::RunOptions;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Seeds to run, `A..B` (B exclusive).
+    #[arg(long, value_parser = super::parse_seeds, default_value = "0..100")]
+    seeds: std::ops::Range<u64>,
+    /// Threads; defaults to the number of cores.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Orders per seed.
+    #[arg(long, default_value_t = 100)]
+    orders: usize,
+    /// Print every seed's trace hash (to compare two sweeps seed by seed).
+    #[arg(long)]
+    hashes: bool,
+    /// Run with a mutant switched on.
+    #[arg(long, value_parser = super::parse_mutant)]
+    mutant: Option<saga_core::mutant::Mutant>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let jobs = args.jobs.unwrap_or_else(super::default_jobs);
+    let total = args.seeds.end - args.seeds.start;
+    eprintln!(
+        "sweeping {total} seeds on {jobs} threads, {} orders each",
+        args.orders
+    );
+    let started = Instant::now();
+    let progress = Mutex::new((0_u64, 0_u64, Instant::now()));
+    let summary = sim::sweep::sweep(
+        args.seeds.clone(),
+        jobs,
+        |seed| RunOptions {
+            orders: args.orders,
+            mutant: args.mutant,
+            ..RunOptions::new(seed)
+        },
+        |report| {
+            let mut p = progress.lock().expect("progress lock");
+            p.0 += 1;
+            if !report.passed() {
+                p.1 += 1;
+                eprintln!(
+                    "seed {} FAILED: {}",
+                    report.options.seed,
+                    report.replay_command()
+                );
+            }
+            if p.2.elapsed().as_secs_f64() >= 2.0 || p.0 == total {
+                let rate = p.0 as f64 / started.elapsed().as_secs_f64();
+                eprintln!("  [{:>6}/{total}] {rate:.1} seeds/s, {} failed", p.0, p.1);
+                p.2 = Instant::now();
+            }
+        },
+    );
+    let failures: Vec<_> = summary.failures().collect();
+    for report in &failures {
+        println!("{report}");
+    }
+    println!("coverage over the sweep:");
+    for signal in sim::check::Signal::ALL {
+        println!("  {:<32} {}", signal.name(), summary.coverage.count(signal));
+    }
+    let sim_secs: f64 = summary
+        .reports
+        .iter()
+        .map(|r| r.sim_time.as_secs_f64())
+        .sum();
+    if args.hashes {
+        for report in &summary.reports {
+            println!("seed {} hash {:016x}", report.options.seed, report.hash);
+        }
+    }
+    // One number for the whole sweep: equal digests mean every seed replayed identically.
+    let digest = summary
+        .reports
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |d, r| {
+            (d ^ r.hash ^ r.options.seed).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    println!("sweep digest {digest:016x} (over every seed's trace hash)");
+    if let Some(longest) = summary.reports.iter().max_by_key(|r| r.sim_time) {
+        println!(
+            "simulated time per seed: mean {:.1}s, longest {:.1}s (seed {})",
+            sim_secs / summary.reports.len() as f64,
+            longest.sim_time.as_secs_f64(),
+            longest.options.seed
+        );
+    }
+    println!(
+        "{} seeds, {} failed, {:.1}s wall on {jobs} threads: {:.1} seeds/s ({:.1} per thread), \
+         {:.0} simulated orders/s, {:.0}x real time",
+        summary.reports.len(),
+        failures.len(),
+        summary.wall_time.as_secs_f64(),
+        summary.seeds_per_second(),
+        summary.seeds_per_second() / jobs as f64,
+        summary.orders_per_second(),
+        sim_secs / summary.wall_time.as_secs_f64(),
+    );
+    if !failures.is_empty() {
+        anyhow::bail!(
+            "{} of {} seeds failed",
+            failures.len(),
+            summary.reports.len()
+        );
+    }
+    Ok(())
+}

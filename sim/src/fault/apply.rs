@@ -1,0 +1,128 @@
+//! Applying and undoing faults on a running simulation. Called by the driver between steps, so
+//! every fault lands at a deterministic point of the run.
+
+use turmoil::Sim;
+
+use super::Fault;
+use crate::check::{Event, Signal};
+use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, RELAY_2, World};
+
+fn note(world: &World, action: String) {
+    world.emit("driver", Event::Fault { action });
+}
+
+fn count(world: &World, signal: Signal) {
+    world.observer.with_coverage(|c| c.add(signal));
+}
+
+/// Starts `fault` (index `i` of the schedule).
+pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
+    note(world, format!("start #{i}: {fault}"));
+    match fault {
+        Fault::Crash { host, .. } => {
+            if !sim.is_host_running(*host) {
+                return;
+            }
+            if (*host == RELAY || *host == RELAY_2) && relay_mid_publish(world) {
+                count(world, Signal::CrashBetweenPublishAndMark);
+            }
+            crate::net::crash_silently(|| sim.crash(*host));
+            if !INFRA.contains(host) {
+                count(world, Signal::CrashService);
+            }
+        }
+        Fault::Partition { a, b, .. } => {
+            sim.partition(*a, *b);
+            count(world, Signal::Partition);
+        }
+        Fault::PartitionOneWay { from, to, .. } => {
+            sim.partition_oneway(*from, *to);
+            count(world, Signal::PartitionOneWay);
+        }
+        Fault::Hold { a, b, .. } => {
+            sim.hold(*a, *b);
+            count(world, Signal::Hold);
+        }
+        Fault::LatencySpike { a, b, latency, .. } => {
+            sim.set_link_latency(*a, *b, *latency);
+            count(world, Signal::LatencySpike);
+        }
+        Fault::Rebalance { group } => {
+            world.durable.bus.rebalance(group);
+            world.emit(
+                "kafka",
+                Event::Rebalanced {
+                    group: (*group).to_owned(),
+                },
+            );
+            count(world, Signal::Rebalance);
+        }
+        Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(true),
+        Fault::Poison { topic } => poison(world, *topic),
+        Fault::AmbiguousCommits { host, rate, .. } => {
+            world.switches.set_ambiguous(host, Some(*rate))
+        }
+    }
+}
+
+/// Undoes `fault` (index `i`).
+pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
+    match fault {
+        Fault::Crash { host, .. } => {
+            if sim.is_host_running(*host) {
+                return;
+            }
+            sim.bounce(*host);
+            if INFRA.contains(host) {
+                count(world, Signal::RestartInfra);
+            }
+        }
+        Fault::Partition { a, b, .. } => sim.repair(*a, *b),
+        Fault::PartitionOneWay { from, to, .. } => sim.repair_oneway(*from, *to),
+        Fault::Hold { a, b, .. } => sim.release(*a, *b),
+        Fault::LatencySpike { a, b, .. } => {
+            sim.set_link_latency(*a, *b, MIN_LATENCY);
+            sim.set_link_max_message_latency(*a, *b, MAX_LATENCY);
+        }
+        Fault::Rebalance { .. } | Fault::Poison { .. } => return,
+        Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(false),
+        Fault::AmbiguousCommits { host, .. } => world.switches.set_ambiguous(host, None),
+    }
+    note(world, format!("end #{i}: {fault}"));
+}
+
+/// Heal: whatever of `hosts` is still down comes back and every switch goes off.
+pub fn heal(sim: &mut Sim<'_>, world: &World, hosts: &[&'static str]) {
+    world.switches.clear();
+    for &host in hosts {
+        if !sim.is_host_running(host) {
+            sim.bounce(host);
+        }
+    }
+    note(world, "heal".into());
+}
+
+/// Whether the relay has published rows it has not yet marked: some unpublished outbox row's
+/// event is already on Kafka.
+fn relay_mid_publish(world: &World) -> bool {
+    let outbox = world.durable.store.snapshot().outbox;
+    world.observer.with_coverage(|c| {
+        outbox
+            .iter()
+            .any(|row| !row.published && c.published_created().contains(&row.event_id))
+    })
+}
+
+/// Appends a record that is JSON but not a valid envelope, keyed like an order's events.
+fn poison(world: &World, topic: saga_core::Topic) {
+    let message = saga_core::ports::OutgoingMessage {
+        topic,
+        key: "1".into(),
+        payload: br#"{"event_type":"ORDER_CREATED","schema_version":99}"#.to_vec(),
+        correlation_id: None,
+    };
+    for (partition, offset) in world.durable.bus.append(std::slice::from_ref(&message)) {
+        let event = Event::appended(topic, partition, offset, &message.payload, false);
+        world.emit("driver", event);
+    }
+}

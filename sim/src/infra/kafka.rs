@@ -1,0 +1,187 @@
+//! The simulated Kafka host: the durable memory event bus, served to producers and to consumer
+//! group members (one per connection). A member whose connection ends or goes silent past the
+//! session timeout leaves its group, and a restarted broker starts with no members: both
+//! rebalance, so uncommitted records are delivered again. While duplicate appends are switched
+//! on, every publish is appended twice, as a producer retrying an unacknowledged send does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use saga_core::ports::OutgoingMessage;
+use tokio::time::Instant;
+
+use super::server::{Host, Session, serve as serve_sessions};
+use crate::check::Event;
+use crate::wire::KAFKA_PORT;
+use crate::wire::kafka::{DeliveryWire, KafkaRequest, KafkaResponse};
+use crate::world::{KAFKA, World};
+
+/// A member that has not polled or committed for this long is expelled.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs the host until it crashes.
+///
+/// # Errors
+/// When the port cannot be bound.
+pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
+    // Sessions do not survive a broker restart.
+    world.durable.bus.expel_all_members();
+    let host = Host::start(KAFKA, world.clone(), SESSION_TIMEOUT);
+    serve_sessions(host, KAFKA_PORT, |_| KafkaSession {
+        world: world.clone(),
+        member: None,
+    })
+    .await
+}
+
+struct KafkaSession {
+    world: Arc<World>,
+    member: Option<(String, u64)>,
+}
+
+impl KafkaSession {
+    fn leave(&mut self, why: &'static str) {
+        if let Some((group, member)) = self.member.take() {
+            self.world.durable.bus.leave(&group, member);
+            self.world.emit(KAFKA, Event::Left { group, member, why });
+        }
+    }
+
+    fn publish(&self, batch: Vec<OutgoingMessage>) {
+        let copies = if self.world.switches.duplicate_appends() {
+            2
+        } else {
+            1
+        };
+        for copy in 0..copies {
+            let placed = self.world.durable.bus.append(&batch);
+            for (message, (partition, offset)) in batch.iter().zip(placed) {
+                self.world.emit(
+                    KAFKA,
+                    Event::appended(message.topic, partition, offset, &message.payload, copy > 0),
+                );
+            }
+        }
+    }
+
+    async fn poll(&mut self, wait: Duration, max: usize) -> KafkaResponse {
+        let Some((group, member)) = self.member.clone() else {
+            return KafkaResponse::Rebalanced("not a member of any group".into());
+        };
+        let bus = &self.world.durable.bus;
+        let deadline = Instant::now() + wait;
+        let mut fetched = Vec::new();
+        loop {
+            match bus.poll(&group, member) {
+                Ok(Some(delivery)) => {
+                    self.world.emit(
+                        KAFKA,
+                        Event::Delivered {
+                            group: group.clone(),
+                            member,
+                            topic: delivery.topic,
+                            partition: delivery.partition,
+                            offset: delivery.offset,
+                        },
+                    );
+                    fetched.push(DeliveryWire::from(delivery));
+                    if fetched.len() < max {
+                        continue;
+                    }
+                }
+                Ok(None) if fetched.is_empty() && Instant::now() < deadline => {
+                    // Nothing else runs between the poll above and this wait registering.
+                    let _ = tokio::time::timeout_at(deadline, bus.changed()).await;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    self.member = None;
+                    return KafkaResponse::Rebalanced(error.to_string());
+                }
+            }
+            return KafkaResponse::Records(fetched, bus.member_lag(&group, member));
+        }
+    }
+}
+
+impl Drop for KafkaSession {
+    fn drop(&mut self) {
+        self.leave("session ended");
+    }
+}
+
+impl Session for KafkaSession {
+    type Request = KafkaRequest;
+    type Response = KafkaResponse;
+
+    fn is_write(request: &KafkaRequest) -> bool {
+        request.is_write()
+    }
+
+    fn describe(request: &KafkaRequest) -> String {
+        match request {
+            KafkaRequest::Publish(batch) => format!("publish {} records", batch.len()),
+            KafkaRequest::Commit {
+                topic,
+                partition,
+                offset,
+            } => format!("commit {topic}/{partition}@{offset}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    async fn handle(&mut self, request: KafkaRequest) -> KafkaResponse {
+        match request {
+            KafkaRequest::Publish(batch) => {
+                self.publish(batch.into_iter().map(OutgoingMessage::from).collect());
+                KafkaResponse::Published
+            }
+            KafkaRequest::Join { group, topics } => {
+                self.leave("joined again");
+                let member = self.world.durable.bus.join(&group, &topics);
+                self.world.emit(
+                    KAFKA,
+                    Event::Joined {
+                        group: group.clone(),
+                        member,
+                    },
+                );
+                self.member = Some((group, member));
+                KafkaResponse::Joined
+            }
+            KafkaRequest::Poll { wait_ms, max } => {
+                self.poll(Duration::from_millis(wait_ms), max).await
+            }
+            KafkaRequest::Commit {
+                topic,
+                partition,
+                offset,
+            } => {
+                let Some((group, member)) = self.member.clone() else {
+                    return KafkaResponse::Rebalanced("not a member of any group".into());
+                };
+                match self
+                    .world
+                    .durable
+                    .bus
+                    .commit(&group, member, topic, partition, offset)
+                {
+                    Ok(()) => {
+                        let event = Event::Committed {
+                            group,
+                            member,
+                            topic,
+                            partition,
+                            offset,
+                        };
+                        self.world.emit(KAFKA, event);
+                        KafkaResponse::Committed
+                    }
+                    Err(error) => KafkaResponse::Rebalanced(error.to_string()),
+                }
+            }
+            KafkaRequest::Ping => KafkaResponse::Done,
+        }
+    }
+}

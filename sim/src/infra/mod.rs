@@ -1,0 +1,13 @@
+//! The simulated backends: PostgreSQL, Kafka and Redis as turmoil hosts serving the core's
+//! memory models. The models live in [`crate::world::Durable`], outside the host closures, so
+//! they survive a crash; everything volatile (sessions, open claims, group memberships) lives in
+//! the host and is released when the session ends or the host restarts, as the real ones do.
+
+mod kafka;
+mod postgres;
+mod redis;
+mod server;
+
+pub use kafka::serve as serve_kafka;
+pub use postgres::serve as serve_postgres;
+pub use redis::serve as serve_redis;

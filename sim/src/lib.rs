@@ -1,0 +1,31 @@
+//! The deterministic simulation of the order saga (DESIGN §4).
+//!
+//! Every saga component runs its production code as a turmoil host; PostgreSQL, Kafka and Redis
+//! are turmoil hosts serving the core's memory models over a small framed protocol on simulated
+//! TCP, and the services reach them through the sim adapters in [`client`]. One seed fixes
+//! everything: the fault [`fault::Schedule`], the workload, every id and coin, turmoil's network
+//! and tokio's scheduling. [`run::run`] plays one seed and judges it with the core checker.
+
+pub mod check;
+pub mod client;
+pub mod contract;
+pub mod fault;
+pub mod infra;
+pub mod mutants;
+pub mod net;
+pub mod report;
+pub mod run;
+pub mod shrink;
+pub mod sweep;
+pub mod wire;
+pub mod workload;
+pub mod world;
+
+pub use run::{RunOptions, RunReport, run};
+
+/// Whether tokio was built with `--cfg tokio_unstable`, without which turmoil cannot seed each
+/// host's scheduler and `tokio::select!` order (inside axum and hyper too) would not follow the
+/// seed. `.cargo/config.toml` sets it; a `RUSTFLAGS` variable overrides that file.
+pub fn tokio_seeded() -> bool {
+    cfg!(tokio_unstable)
+}

@@ -1,0 +1,117 @@
+//! The simulated Kafka protocol. A connection is either a producer or, after `Join`, one member
+//! of one consumer group; closing it (or going silent past the session timeout) leaves the group.
+
+use saga_core::ports::{Delivery, OutgoingMessage};
+use saga_core::{CorrelationId, Topic};
+use serde::{Deserialize, Serialize};
+
+use super::fields::base64_bytes;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum KafkaRequest {
+    Publish(Vec<MessageWire>),
+    Join {
+        group: String,
+        topics: Vec<Topic>,
+    },
+    /// Long poll: answered with up to `max` records as soon as one is ready, or with none
+    /// after `wait_ms` (a fetch, as Kafka clients prefetch).
+    Poll {
+        wait_ms: u64,
+        max: usize,
+    },
+    Commit {
+        topic: Topic,
+        partition: u32,
+        offset: u64,
+    },
+    Ping,
+}
+
+impl KafkaRequest {
+    /// Whether the request changes durable state (only those can be ambiguous commits).
+    pub fn is_write(&self) -> bool {
+        matches!(self, Self::Publish(_) | Self::Commit { .. })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum KafkaResponse {
+    Published,
+    Joined,
+    /// The next records, possibly none, and this member's lag.
+    Records(Vec<DeliveryWire>, u64),
+    Committed,
+    /// Membership lost; the text says why.
+    Rebalanced(String),
+    Done,
+    Error(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageWire {
+    pub topic: Topic,
+    pub key: String,
+    #[serde(with = "base64_bytes")]
+    pub payload: Vec<u8>,
+    pub correlation_id: Option<CorrelationId>,
+}
+
+impl From<OutgoingMessage> for MessageWire {
+    fn from(m: OutgoingMessage) -> Self {
+        Self {
+            topic: m.topic,
+            key: m.key,
+            payload: m.payload,
+            correlation_id: m.correlation_id,
+        }
+    }
+}
+
+impl From<MessageWire> for OutgoingMessage {
+    fn from(m: MessageWire) -> Self {
+        Self {
+            topic: m.topic,
+            key: m.key,
+            payload: m.payload,
+            correlation_id: m.correlation_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveryWire {
+    pub topic: Topic,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: Option<String>,
+    #[serde(with = "base64_bytes")]
+    pub payload: Vec<u8>,
+    pub correlation_id: Option<CorrelationId>,
+}
+
+impl From<Delivery> for DeliveryWire {
+    fn from(d: Delivery) -> Self {
+        Self {
+            topic: d.topic,
+            partition: d.partition,
+            offset: d.offset,
+            key: d.key,
+            payload: d.payload,
+            correlation_id: d.correlation_id,
+        }
+    }
+}
+
+impl From<DeliveryWire> for Delivery {
+    fn from(d: DeliveryWire) -> Self {
+        Self {
+            topic: d.topic,
+            partition: d.partition,
+            offset: d.offset,
+            key: d.key,
+            payload: d.payload,
+            correlation_id: d.correlation_id,
+        }
+    }
+}

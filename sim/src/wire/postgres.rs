@@ -1,0 +1,257 @@
+//! The simulated PostgreSQL protocol: the order store (orders, outbox, processed events) and
+//! the delivery worker's table. A session holds at most one open outbox claim (its transaction);
+//! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
+
+use saga_core::ports::{
+    ApplyMode, ApplyOutcome, AssignMode, DeliveryAssignment, NewOrder, OutboxRecord, OutboxWrite,
+    PaymentApplication,
+};
+use saga_core::{
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
+    Topic,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::fields::{base64_bytes, nanos};
+
+/// What a client asks.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum PgRequest {
+    /// Order and outbox row in one transaction.
+    CreateOrder(NewOrderWire),
+    /// The dual-write bug's first transaction: the order row alone.
+    CreateOrderRow(NewOrderWire),
+    /// The dual-write bug's second transaction: the outbox row of an order created before.
+    InsertOrderCreated(NewOrderWire, Order),
+    GetOrder(OrderId),
+    ClaimOutbox {
+        limit: usize,
+    },
+    MarkPublished {
+        ids: Vec<i64>,
+    },
+    WaitForOutbox {
+        max_wait_ms: u64,
+    },
+    ApplyPayment(PaymentWire),
+    OutboxBacklog,
+    Assign(AssignmentWire),
+    Ping,
+}
+
+impl PgRequest {
+    /// Whether the request changes durable state (only those can be ambiguous commits).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Self::CreateOrder(_)
+                | Self::CreateOrderRow(_)
+                | Self::InsertOrderCreated(..)
+                | Self::MarkPublished { .. }
+                | Self::ApplyPayment(_)
+                | Self::Assign(_)
+        )
+    }
+}
+
+/// What the server answers.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum PgResponse {
+    Created(Order),
+    Existing(Order),
+    Order(Option<Order>),
+    Claimed(Vec<OutboxRecordWire>),
+    Applied(ApplyOutcomeWire),
+    Backlog {
+        unpublished: u64,
+        #[serde(default)]
+        oldest_ns: Option<i128>,
+    },
+    Assigned {
+        new: bool,
+    },
+    Done,
+    Error(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewOrderWire {
+    pub item: Item,
+    pub correlation_id: CorrelationId,
+    pub idempotency_key: Option<IdempotencyKey>,
+    pub event_id: EventId,
+    #[serde(with = "nanos")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&NewOrder> for NewOrderWire {
+    fn from(new: &NewOrder) -> Self {
+        Self {
+            item: new.item.clone(),
+            correlation_id: new.correlation_id.clone(),
+            idempotency_key: new.idempotency_key.clone(),
+            event_id: new.event_id,
+            created_at: new.created_at,
+        }
+    }
+}
+
+impl NewOrderWire {
+    pub fn into_new(self, outbox: OutboxWrite) -> NewOrder {
+        NewOrder {
+            item: self.item,
+            correlation_id: self.correlation_id,
+            idempotency_key: self.idempotency_key,
+            event_id: self.event_id,
+            created_at: self.created_at,
+            outbox,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxRecordWire {
+    pub id: i64,
+    pub event_id: EventId,
+    pub topic: Topic,
+    pub key: String,
+    #[serde(with = "base64_bytes")]
+    pub payload: Vec<u8>,
+    pub correlation_id: CorrelationId,
+    #[serde(with = "nanos")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<OutboxRecord> for OutboxRecordWire {
+    fn from(r: OutboxRecord) -> Self {
+        Self {
+            id: r.id,
+            event_id: r.event_id,
+            topic: r.topic,
+            key: r.key,
+            payload: r.payload,
+            correlation_id: r.correlation_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl From<OutboxRecordWire> for OutboxRecord {
+    fn from(r: OutboxRecordWire) -> Self {
+        Self {
+            id: r.id,
+            event_id: r.event_id,
+            topic: r.topic,
+            key: r.key,
+            payload: r.payload,
+            correlation_id: r.correlation_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A payment application, with its [`ApplyMode`] carried through so mutants reach the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentWire {
+    pub event_id: EventId,
+    pub order_id: OrderId,
+    pub decision: PaymentDecision,
+    #[serde(with = "nanos")]
+    pub at: OffsetDateTime,
+    pub record_processed: bool,
+    pub only_from_pending: bool,
+}
+
+impl From<&PaymentApplication> for PaymentWire {
+    fn from(a: &PaymentApplication) -> Self {
+        Self {
+            event_id: a.event_id,
+            order_id: a.order_id,
+            decision: a.decision,
+            at: a.at,
+            record_processed: a.mode.record_processed,
+            only_from_pending: a.mode.only_from_pending,
+        }
+    }
+}
+
+impl From<PaymentWire> for PaymentApplication {
+    fn from(w: PaymentWire) -> Self {
+        Self {
+            event_id: w.event_id,
+            order_id: w.order_id,
+            decision: w.decision,
+            at: w.at,
+            mode: ApplyMode {
+                record_processed: w.record_processed,
+                only_from_pending: w.only_from_pending,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub enum ApplyOutcomeWire {
+    Applied(OrderStatus),
+    Duplicate,
+    AlreadyTerminal(OrderStatus),
+    UnknownOrder,
+}
+
+impl From<ApplyOutcome> for ApplyOutcomeWire {
+    fn from(o: ApplyOutcome) -> Self {
+        match o {
+            ApplyOutcome::Applied(s) => Self::Applied(s),
+            ApplyOutcome::Duplicate => Self::Duplicate,
+            ApplyOutcome::AlreadyTerminal(s) => Self::AlreadyTerminal(s),
+            ApplyOutcome::UnknownOrder => Self::UnknownOrder,
+        }
+    }
+}
+
+impl From<ApplyOutcomeWire> for ApplyOutcome {
+    fn from(o: ApplyOutcomeWire) -> Self {
+        match o {
+            ApplyOutcomeWire::Applied(s) => Self::Applied(s),
+            ApplyOutcomeWire::Duplicate => Self::Duplicate,
+            ApplyOutcomeWire::AlreadyTerminal(s) => Self::AlreadyTerminal(s),
+            ApplyOutcomeWire::UnknownOrder => Self::UnknownOrder,
+        }
+    }
+}
+
+/// A delivery assignment, with its [`AssignMode`] carried through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssignmentWire {
+    pub order_id: OrderId,
+    pub payment_event_id: EventId,
+    #[serde(with = "nanos")]
+    pub assigned_at: OffsetDateTime,
+    pub every_call: bool,
+}
+
+impl AssignmentWire {
+    pub fn new(a: &DeliveryAssignment, mode: AssignMode) -> Self {
+        Self {
+            order_id: a.order_id,
+            payment_event_id: a.payment_event_id,
+            assigned_at: a.assigned_at,
+            every_call: mode == AssignMode::EveryCall,
+        }
+    }
+
+    pub fn into_parts(self) -> (DeliveryAssignment, AssignMode) {
+        let mode = if self.every_call {
+            AssignMode::EveryCall
+        } else {
+            AssignMode::OncePerOrder
+        };
+        let assignment = DeliveryAssignment {
+            order_id: self.order_id,
+            payment_event_id: self.payment_event_id,
+            assigned_at: self.assigned_at,
+        };
+        (assignment, mode)
+    }
+}

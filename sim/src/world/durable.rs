@@ -1,0 +1,51 @@
+//! The durable state of the simulated backends: the core's memory models, created once per run
+//! and kept outside the host closures so a crashed backend comes back with its data.
+
+use std::sync::Mutex;
+
+use saga_core::checker::{Acknowledged, StatusChange, SystemSnapshot};
+use saga_core::memory::{
+    MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
+
+/// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys.
+pub struct Durable {
+    pub store: MemoryOrderStore,
+    pub deliveries: MemoryDeliveryStore,
+    pub bus: MemoryEventBus,
+    pub decisions: MemoryDecisionStore,
+    status_changes_seen: Mutex<usize>,
+}
+
+impl Default for Durable {
+    fn default() -> Self {
+        Self {
+            store: MemoryOrderStore::new(),
+            deliveries: MemoryDeliveryStore::new(),
+            bus: MemoryEventBus::new(3),
+            decisions: MemoryDecisionStore::new(),
+            status_changes_seen: Mutex::new(0),
+        }
+    }
+}
+
+impl Durable {
+    /// Status changes applied since the last call.
+    pub fn new_status_changes(&self) -> Vec<StatusChange> {
+        let mut seen = self.status_changes_seen.lock().expect("lock poisoned");
+        let changes = self.store.status_changes_since(*seen);
+        *seen += changes.len();
+        changes
+    }
+
+    /// The whole system's durable state, for the core checker.
+    pub fn snapshot(&self, acknowledged: Vec<Acknowledged>) -> SystemSnapshot {
+        SystemSnapshot {
+            acknowledged,
+            store: self.store.snapshot(),
+            decisions: self.decisions.snapshot(),
+            deliveries: self.deliveries.snapshot(),
+            bus: self.bus.snapshot(),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! One simulated world: the durable backend state, the observer, the fault switches, and the
+//! hosts wired onto a turmoil simulation.
+
+mod clock;
+mod durable;
+mod hosts;
+mod services;
+mod switches;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use saga_core::mutant::Mutant;
+use saga_core::ports::SeededEntropy;
+
+use crate::check::{Event, Observer};
+
+pub use clock::{EPOCH, SimClock};
+pub use durable::Durable;
+pub use hosts::{register, register_backends};
+pub use switches::Switches;
+
+pub const GATEWAY: &str = "gateway";
+pub const ORDER_API: &str = "order-api";
+pub const RELAY: &str = "outbox-relay";
+pub const PAYMENT: &str = "payment-worker";
+pub const STATUS: &str = "order-status-worker";
+pub const DELIVERY: &str = "delivery-worker";
+pub const POSTGRES: &str = "postgres";
+pub const KAFKA: &str = "kafka";
+pub const REDIS: &str = "redis";
+pub const CLIENTS: &str = "clients";
+
+pub const RELAY_2: &str = "outbox-relay-2";
+pub const PAYMENT_2: &str = "payment-worker-2";
+pub const STATUS_2: &str = "order-status-worker-2";
+pub const DELIVERY_2: &str = "delivery-worker-2";
+
+/// The six saga components, each a host running its production `run`.
+pub const SERVICES: [&str; 6] = [GATEWAY, ORDER_API, RELAY, PAYMENT, STATUS, DELIVERY];
+/// Components a seed may run twice, and the second instance's host name.
+pub const REPLICAS: [(&str, &str); 4] = [
+    (RELAY, RELAY_2),
+    (PAYMENT, PAYMENT_2),
+    (STATUS, STATUS_2),
+    (DELIVERY, DELIVERY_2),
+];
+/// The simulated backends, whose durable state survives a restart.
+pub const INFRA: [&str; 3] = [POSTGRES, KAFKA, REDIS];
+
+/// Everything one simulation shares across its hosts and its driver.
+pub struct World {
+    pub seed: u64,
+    pub mutant: Option<Mutant>,
+    pub durable: Durable,
+    pub observer: Observer,
+    pub switches: Switches,
+    incarnations: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl World {
+    pub fn new(seed: u64, mutant: Option<Mutant>) -> Arc<Self> {
+        Arc::new(Self {
+            seed,
+            mutant,
+            durable: Durable::default(),
+            observer: Observer::default(),
+            switches: Switches::default(),
+            incarnations: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    pub fn emit(&self, host: &'static str, event: Event) {
+        self.observer.emit(host, event);
+    }
+
+    /// Records a (re)start of `host` (the first start is incarnation 1) and returns the
+    /// entropy of this incarnation.
+    pub fn start_host(&self, host: &'static str) -> SeededEntropy {
+        let incarnation = {
+            let mut all = self.incarnations.lock().expect("incarnation lock poisoned");
+            let n = all.entry(host).or_default();
+            *n += 1;
+            *n
+        };
+        self.emit(host, Event::HostStarted { host, incarnation });
+        SeededEntropy::new(self.host_seed(host, incarnation))
+    }
+
+    /// The entropy seed of one incarnation of one host: a restarted host draws fresh ids, as
+    /// a restarted process's random UUIDs would be, yet the run stays a function of the seed.
+    pub fn host_seed(&self, host: &str, incarnation: u64) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ self.seed;
+        for b in host.bytes().chain(incarnation.to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    }
+}
+pub use services::HTTP_PORT;
+
+/// Normal one-way latency of every link: a uniform floor, an exponential tail up to the cap.
+pub const MIN_LATENCY: std::time::Duration = std::time::Duration::from_millis(1);
+pub const MAX_LATENCY: std::time::Duration = std::time::Duration::from_millis(24);

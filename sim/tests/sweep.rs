@@ -1,0 +1,76 @@
+//! The default sweep: 100 seeds with the full fault mix must all pass, and together they must
+//! make every fault class and every tricky interleaving happen at least once.
+//!
+//! `SIM_SEED=N cargo test -p sim` replays seed N alone (and prints it); `SIM_SEEDS=A..B` sweeps
+//! another range.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use sim::RunOptions;
+use sim::sweep::{Summary, run_one, sweep};
+
+fn single_seed() -> Option<u64> {
+    let text = std::env::var("SIM_SEED").ok()?;
+    Some(text.trim().parse().expect("SIM_SEED must be a seed number"))
+}
+
+fn seeds() -> Range<u64> {
+    let Ok(text) = std::env::var("SIM_SEEDS") else {
+        return 0..100;
+    };
+    let (a, b) = text
+        .split_once("..")
+        .expect("SIM_SEEDS must look like A..B");
+    a.parse().expect("SIM_SEEDS start")..b.parse().expect("SIM_SEEDS end")
+}
+
+fn default_sweep() -> &'static Summary {
+    static SUMMARY: OnceLock<Summary> = OnceLock::new();
+    SUMMARY.get_or_init(|| sweep(seeds(), 2, RunOptions::new, |_| {}))
+}
+
+#[test]
+fn every_seed_of_the_default_sweep_passes() {
+    if let Some(seed) = single_seed() {
+        let report = run_one(RunOptions {
+            keep_trace: true,
+            ..RunOptions::new(seed)
+        });
+        print!("{report}{}", report.schedule);
+        assert!(report.passed(), "seed {seed} failed:\n{report}");
+        return;
+    }
+    let summary = default_sweep();
+    let failures: Vec<String> = summary.failures().map(ToString::to_string).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} seeds failed:\n{}",
+        failures.len(),
+        summary.reports.len(),
+        failures.join("\n")
+    );
+    assert!(
+        summary.reports.iter().all(|r| r.acknowledged > 0),
+        "a seed acknowledged no order"
+    );
+}
+
+#[test]
+fn every_fault_class_and_interleaving_fires_in_the_default_sweep() {
+    if single_seed().is_some() {
+        return;
+    }
+    let summary = default_sweep();
+    let missing: Vec<&str> = summary
+        .coverage
+        .missing()
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "never fired in seeds {:?}: {missing:?}",
+        seeds()
+    );
+}
