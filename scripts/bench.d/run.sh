@@ -35,6 +35,17 @@ json_number() {
     sed -n "s/^  \"$1\": \\([-0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
 }
 
+# "requested timed" checkpoint counts of the whole server.
+checkpoints() {
+    "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt -F ' ' \
+        -c "SELECT checkpoints_req, checkpoints_timed FROM pg_stat_bgwriter"
+}
+
+checkpoint_delta() {
+    local before=($1) after=($2)
+    echo "$((after[0] - before[0])) $((after[1] - before[1]))"
+}
+
 create_db() {
     PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres \
         -qAt -v ON_ERROR_STOP=1 \

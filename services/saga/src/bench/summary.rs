@@ -13,7 +13,8 @@ pub struct Summary {
     pub saturation_concurrency: usize,
     pub saturation: Value,
     pub half_rate: f64,
-    pub half: Value,
+    /// The half-rate runs (repeated: one stall of a shared machine can own a run's p99).
+    pub half: Vec<Value>,
     /// pgbench sweep: (clients, orders/s).
     pub ceiling: Vec<(usize, f64)>,
     pub relay: Value,
@@ -21,6 +22,10 @@ pub struct Summary {
     pub peak_rss_kb: Vec<(String, u64)>,
     /// What else ran on the machine: the load average before the run.
     pub machine: String,
+}
+
+fn p99(run: &Value) -> f64 {
+    number(run, &["latency_ms", "p99"])
 }
 
 fn number(v: &Value, path: &[&str]) -> f64 {
@@ -55,6 +60,14 @@ impl Summary {
 
     pub fn ratio(&self) -> f64 {
         self.saga_orders_per_second() / self.ceiling_best().1
+    }
+
+    /// The half-rate run with the median p99 (the first of two middles).
+    pub fn half_median(&self) -> Value {
+        let mut runs: Vec<&Value> = self.half.iter().collect();
+        runs.sort_by(|a, b| p99(a).total_cmp(&p99(b)));
+        runs.get(runs.len().saturating_sub(1) / 2)
+            .map_or(Value::Null, |v| (*v).clone())
     }
 
     /// The table, one line each.
@@ -110,7 +123,16 @@ impl Summary {
             format!(
                 "{:<30} {}",
                 format!("at half rate ({:.0}/s open)", self.half_rate),
-                latency(&self.half)
+                latency(&self.half_median())
+            ),
+            format!(
+                "  (median of {} half-rate runs by p99; their p99s: {})",
+                self.half.len(),
+                self.half
+                    .iter()
+                    .map(|run| format!("{:.1}", p99(run)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             String::new(),
             format!("{:<30} {:>10}", "peak RSS (VmHWM)", "MB"),
@@ -135,7 +157,8 @@ impl Summary {
             "ceiling_orders_per_second": ceiling,
             "ratio": self.ratio(),
             "saturation": {"concurrency": self.saturation_concurrency, "report": self.saturation},
-            "half_rate": {"orders_per_second_offered": self.half_rate, "report": self.half},
+            "half_rate": {"orders_per_second_offered": self.half_rate,
+                          "median_by_p99": self.half_median(), "runs": self.half},
             "closed_loop_sweep": pairs(&self.sweep, "concurrency"),
             "ceiling": {"clients": clients, "sweep": pairs(&self.ceiling, "clients")},
             "relay_only": self.relay,
@@ -154,6 +177,9 @@ mod tests {
     fn ratio_uses_the_best_ceiling() {
         let summary = Summary {
             saturation: json!({"orders_per_second": 300.0, "latency_ms": {"p50": 10.0}}),
+            half: [40.0, 90.0, 30.0]
+                .map(|p| json!({"latency_ms": {"p99": p}}))
+                .to_vec(),
             ceiling: vec![(4, 500.0), (16, 1000.0), (32, 900.0)],
             peak_rss_kb: vec![("gateway".into(), 10240)],
             ..Default::default()
@@ -162,5 +188,6 @@ mod tests {
         assert!((summary.ratio() - 0.3).abs() < 1e-9);
         assert_eq!(summary.to_json()["peak_rss_mb"]["gateway"], json!(10.0));
         assert!(summary.lines().iter().any(|l| l.contains("30.0%")));
+        assert_eq!(p99(&summary.half_median()), 40.0);
     }
 }

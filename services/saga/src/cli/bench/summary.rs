@@ -16,9 +16,9 @@ pub struct SummaryArgs {
     /// Its closed-loop concurrency.
     #[arg(long)]
     saturation_concurrency: usize,
-    /// `saga bench --json` of the half-rate run.
-    #[arg(long)]
-    half: PathBuf,
+    /// `saga bench --json` of a half-rate run (repeatable).
+    #[arg(long, required = true)]
+    half: Vec<PathBuf>,
     /// The rate offered in the half-rate run, orders/s.
     #[arg(long)]
     half_rate: f64,
@@ -67,7 +67,11 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
         saturation_concurrency: args.saturation_concurrency,
         saturation: read(&args.saturation)?,
         half_rate: args.half_rate,
-        half: read(&args.half)?,
+        half: args
+            .half
+            .iter()
+            .map(|path| read(path))
+            .collect::<anyhow::Result<_>>()?,
         ceiling: args.ceiling,
         relay: read(&args.relay)?,
         peak_rss_kb: args.rss,
