@@ -42,26 +42,6 @@ pub struct Fleet {
     http: HttpClient,
 }
 
-/// A free port *below* the kernel's ephemeral range (32768–60999 by default). A port the
-/// kernel hands out for `bind(0)` is an ephemeral one: by the time a component is started
-/// (or restarted after a SIGKILL) some outgoing connection, or another test's component that
-/// picked a port the same way, may hold it — and answer its `/health`.
-fn free_port(picked: &BTreeMap<&'static str, u16>) -> std::io::Result<u16> {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    for _ in 0..200 {
-        let port = rng.random_range(20_000..32_000);
-        // 25400–25499: the private stack's block (CHAOS_STACK_PORT_BASE's default).
-        if (25_400..25_500).contains(&port) || picked.values().any(|p| *p == port) {
-            continue;
-        }
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err(std::io::Error::other("no free port in 20000–32000"))
-}
-
 fn component(name: &str) -> Component {
     Component::ALL
         .into_iter()
@@ -78,8 +58,8 @@ impl Fleet {
         std::fs::create_dir_all(&launch.logs)?;
         let mut ports = BTreeMap::new();
         for component in Component::ALL {
-            let port = free_port(&ports)?;
-            ports.insert(component.name(), port);
+            let taken: Vec<u16> = ports.values().copied().collect();
+            ports.insert(component.name(), saga::real::ports::free_port(&taken)?);
         }
         Ok(Self {
             launch,

@@ -58,7 +58,10 @@ toxiproxy_start() {
         die "toxiproxy.json has an address this script does not know how to rewrite"
     fi
     log "starting Toxiproxy on 127.0.0.1:$TOXIPROXY_PORT"
-    spawn toxiproxy "$LOG_DIR/toxiproxy.log" "$TOXIPROXY_BIN/toxiproxy-server" \
+    # Toxiproxy logs every connection at trace level unless told otherwise: gigabytes under
+    # load, and a failing start's log tail would show nothing useful.
+    spawn toxiproxy "$LOG_DIR/toxiproxy.log" env LOG_LEVEL="${SAGA_TOXIPROXY_LOG_LEVEL:-info}" \
+        "$TOXIPROXY_BIN/toxiproxy-server" \
         -host 127.0.0.1 -port "$TOXIPROXY_PORT" -config "$config"
     wait_until toxiproxy "$LOG_DIR/toxiproxy.log" "$RUN_DIR/toxiproxy.pid" toxiproxy_ready
 }

@@ -9,8 +9,7 @@ use saga_core::Topic;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DeliveryStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
-use saga_runtime::health::Health;
-use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+use saga_runtime::{Listener, component};
 
 /// What the delivery worker needs from the outside world.
 #[derive(Clone)]
@@ -53,9 +52,6 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let health = Health::new();
     let spec = ConsumerSpec {
         component: "delivery-worker",
         group: config.group.clone(),
@@ -68,15 +64,8 @@ where
         entropy: deps.entropy.clone(),
     };
     let handler = Arc::new(handler::DeliveryHandler { deps, config });
-    let ops = serve::http(
-        listener,
-        ops::router("delivery-worker", health.clone()),
-        token.clone(),
-    );
-    let consume = consumer::run(spec, consumer_deps, handler, health, token.clone());
-    let work = async {
-        let (served, ()) = tokio::join!(ops, consume);
-        served
-    };
-    shutdown::drive("delivery-worker", shutdown, token, work).await
+    component::run_with_ops("delivery-worker", listener, shutdown, |health, token| {
+        consumer::run(spec, consumer_deps, handler, health, token)
+    })
+    .await
 }

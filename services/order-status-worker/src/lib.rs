@@ -10,8 +10,7 @@ use saga_core::Topic;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, Entropy, EventBus, OrderStore};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
-use saga_runtime::health::Health;
-use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+use saga_runtime::{Listener, component};
 
 /// What the order-status worker needs from the outside world.
 #[derive(Clone)]
@@ -54,9 +53,6 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let health = Health::new();
     let spec = ConsumerSpec {
         component: "order-status-worker",
         group: config.group.clone(),
@@ -69,15 +65,11 @@ where
         entropy: deps.entropy.clone(),
     };
     let handler = Arc::new(handler::StatusHandler { deps, config });
-    let ops = serve::http(
+    component::run_with_ops(
+        "order-status-worker",
         listener,
-        ops::router("order-status-worker", health.clone()),
-        token.clone(),
-    );
-    let consume = consumer::run(spec, consumer_deps, handler, health, token.clone());
-    let work = async {
-        let (served, ()) = tokio::join!(ops, consume);
-        served
-    };
-    shutdown::drive("order-status-worker", shutdown, token, work).await
+        shutdown,
+        |health, token| consumer::run(spec, consumer_deps, handler, health, token),
+    )
+    .await
 }

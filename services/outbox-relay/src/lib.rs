@@ -8,8 +8,7 @@ mod relay_loop;
 use std::sync::Arc;
 
 use saga_core::ports::{Clock, EventBus, OrderStore};
-use saga_runtime::health::Health;
-use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+use saga_runtime::{Listener, component};
 
 pub use config::RelayConfig;
 
@@ -35,18 +34,8 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let health = Health::new();
-    let ops = serve::http(
-        listener,
-        ops::router("outbox-relay", health.clone()),
-        token.clone(),
-    );
-    let relay = relay_loop::run(deps, config, health, token.clone());
-    let work = async {
-        let (served, ()) = tokio::join!(ops, relay);
-        served
-    };
-    shutdown::drive("outbox-relay", shutdown, token, work).await
+    component::run_with_ops("outbox-relay", listener, shutdown, |health, token| {
+        relay_loop::run(deps, config, health, token)
+    })
+    .await
 }

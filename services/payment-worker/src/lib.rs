@@ -10,8 +10,7 @@ use saga_core::Topic;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DecisionStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
-use saga_runtime::health::Health;
-use saga_runtime::{CancellationToken, Listener, ops, serve, shutdown};
+use saga_runtime::{Listener, component};
 
 /// What the payment worker needs from the outside world.
 #[derive(Clone)]
@@ -57,9 +56,6 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let health = Health::new();
     let spec = ConsumerSpec {
         component: "payment-worker",
         group: config.group.clone(),
@@ -72,15 +68,8 @@ where
         entropy: deps.entropy.clone(),
     };
     let handler = Arc::new(handler::PaymentHandler { deps, config });
-    let ops = serve::http(
-        listener,
-        ops::router("payment-worker", health.clone()),
-        token.clone(),
-    );
-    let consume = consumer::run(spec, consumer_deps, handler, health, token.clone());
-    let work = async {
-        let (served, ()) = tokio::join!(ops, consume);
-        served
-    };
-    shutdown::drive("payment-worker", shutdown, token, work).await
+    component::run_with_ops("payment-worker", listener, shutdown, |health, token| {
+        consumer::run(spec, consumer_deps, handler, health, token)
+    })
+    .await
 }

@@ -3,6 +3,7 @@
 //! parameters, so service code never knows which world it runs in.
 
 pub mod backoff;
+pub mod component;
 pub mod consumer;
 pub mod correlation;
 pub mod health;

@@ -4,6 +4,7 @@
 
 mod backends;
 mod components;
+pub mod ports;
 
 pub use backends::{connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use components::{Component, run_all, run_component};

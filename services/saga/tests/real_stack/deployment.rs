@@ -26,13 +26,6 @@ pub struct Deployment {
     extra_env: Vec<(String, String)>,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// Whether an `e2e-{pid}-…` topic belongs to a test process that has ended.
 fn abandoned(topic: &str) -> bool {
     let pid = topic.split('-').nth(1).unwrap_or_default();
@@ -52,10 +45,13 @@ impl Deployment {
         );
         let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
         saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", abandoned).await;
-        let ports = Component::ALL
-            .iter()
-            .map(|c| (c.name(), free_port()))
-            .collect();
+        let mut taken = Vec::new();
+        let mut ports = BTreeMap::new();
+        for component in Component::ALL {
+            let port = saga::real::ports::free_port(&taken).expect("a free loopback port");
+            taken.push(port);
+            ports.insert(component.name(), port);
+        }
         let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{prefix}"));
         std::fs::create_dir_all(&logs).expect("log directory");
         Self {
