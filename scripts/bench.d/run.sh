@@ -93,6 +93,37 @@ peak_rss_kb() {
     awk '/^VmHWM:/ { print $2 }' "/proc/${PIDS[$1]}/status"
 }
 
+# CPU time (user + system, clock ticks) of process $1 and of its children, running and reaped:
+# a PostgreSQL server's work is done by its postmaster's children, the backends.
+cpu_ticks() {
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+        { pid = $1; sub(/^.*\) /, "") }
+        pid == root { ticks += $12 + $13 + $14 + $15 }
+        $2 == root { ticks += $12 + $13 }
+        END { print ticks + 0 }'
+}
+
+# NAME=TICKS for each running component and each backend of the stack, one per line.
+cpu_snapshot() {
+    local name
+    for name in "${COMPONENTS[@]}"; do echo "$name=$(cpu_ticks "${PIDS[$name]}")"; done
+    for name in postgres kafka redis; do
+        echo "$name=$(cpu_ticks "$(head -n 1 "$RUN_DIR/$name.pid")")"
+    done
+}
+
+# cpu_args BEFORE AFTER ORDERS [LOADGEN_SECONDS]: `--cpu NAME=MS` arguments, each process's
+# CPU milliseconds per order between two snapshots (and the load generator's, when given).
+cpu_args() {
+    local hz
+    hz="$(getconf CLK_TCK)"
+    awk -F= -v hz="$hz" -v orders="$3" -v loadgen="${4:-}" '
+        NR == FNR { before[$1] = $2; next }
+        { printf "--cpu\n%s=%.3f\n", $1, ($2 - before[$1]) * 1000 / hz / orders }
+        END { if (loadgen != "") printf "--cpu\nload generator=%.3f\n", loadgen * 1000 / orders }
+    ' <(echo "$1") <(echo "$2")
+}
+
 # Stops every component this script started: TERM, then KILL after 20 s.
 stop_saga() {
     local name pid deadline

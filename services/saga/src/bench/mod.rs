@@ -14,5 +14,5 @@ mod report;
 pub mod summary;
 
 pub use load::{LoadPlan, Pace, run};
-pub use prometheus::{Scrape, scrape};
+pub use prometheus::{Histogram, Scrape, scrape};
 pub use report::BenchReport;

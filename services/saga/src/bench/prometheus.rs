@@ -12,12 +12,67 @@ use saga_runtime::net::{TcpDialer, http_client};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scrape {
     pub url: String,
-    /// Mean commit→publish lag of outbox rows, seconds (relay only).
-    pub outbox_lag_mean: Option<f64>,
-    /// Upper bound of the bucket holding the 99th percentile of outbox lag, seconds.
-    pub outbox_lag_p99_bound: Option<f64>,
+    /// Commit→publish lag of outbox rows, seconds (relay only).
+    pub outbox_lag: Option<Histogram>,
     /// Consumer lag per component.
     pub consumer_lag: BTreeMap<String, f64>,
+}
+
+/// A Prometheus histogram as exposed: cumulative since the process started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    pub sum: f64,
+    pub count: f64,
+    /// (upper bound, observations at or under it), ascending.
+    pub buckets: Vec<(f64, f64)>,
+}
+
+impl Histogram {
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0.0).then(|| self.sum / self.count)
+    }
+
+    /// Upper bound of the bucket holding the 99th percentile.
+    pub fn p99_bound(&self) -> Option<f64> {
+        let target = self.count * 0.99;
+        self.buckets
+            .iter()
+            .find(|(_, c)| *c >= target && self.count > 0.0)
+            .map(|(b, _)| *b)
+    }
+
+    /// What was observed after `before` was read (the same series, read earlier).
+    #[must_use]
+    pub fn since(&self, before: &Histogram) -> Histogram {
+        let earlier = |bound: f64| {
+            before
+                .buckets
+                .iter()
+                .find(|(b, _)| *b == bound)
+                .map_or(0.0, |(_, c)| *c)
+        };
+        Histogram {
+            sum: self.sum - before.sum,
+            count: self.count - before.count,
+            buckets: self
+                .buckets
+                .iter()
+                .map(|(b, c)| (*b, c - earlier(*b)))
+                .collect(),
+        }
+    }
+}
+
+impl Scrape {
+    /// This scrape with the outbox lag narrowed to what happened after `before`: the figures
+    /// of one load run, not of everything the relay did since it started.
+    #[must_use]
+    pub fn since(mut self, before: &Scrape) -> Scrape {
+        if let (Some(now), Some(then)) = (&self.outbox_lag, &before.outbox_lag) {
+            self.outbox_lag = Some(now.since(then));
+        }
+        self
+    }
 }
 
 /// Scrapes one Prometheus text endpoint.
@@ -67,12 +122,12 @@ fn parse(url: &str, text: &str) -> Scrape {
         }
     }
     if let (Some(sum), Some(count)) = (sum, count) {
-        scrape.outbox_lag_mean = (count > 0.0).then(|| sum / count);
-        let target = count * 0.99;
-        scrape.outbox_lag_p99_bound = buckets
-            .iter()
-            .find(|(_, c)| *c >= target && count > 0.0)
-            .map(|(b, _)| *b);
+        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        scrape.outbox_lag = Some(Histogram {
+            sum,
+            count,
+            buckets,
+        });
     }
     scrape
 }
@@ -91,8 +146,20 @@ mod tests {
             saga_outbox_publish_lag_seconds_count 100\n\
             saga_consumer_lag{component=\"payment-worker\"} 3\n";
         let s = parse("u", text);
-        assert_eq!(s.outbox_lag_mean, Some(0.004));
-        assert_eq!(s.outbox_lag_p99_bound, Some(0.01));
+        let lag = s.outbox_lag.clone().unwrap();
+        assert_eq!(lag.mean(), Some(0.004));
+        assert_eq!(lag.p99_bound(), Some(0.01));
         assert_eq!(s.consumer_lag.get("payment-worker"), Some(&3.0));
+
+        // Earlier, 89 fast observations: the run itself saw 1 fast, 9 slower, 1 slowest.
+        let before = "saga_outbox_publish_lag_seconds_bucket{le=\"0.005\"} 89\n\
+            saga_outbox_publish_lag_seconds_bucket{le=\"0.01\"} 89\n\
+            saga_outbox_publish_lag_seconds_bucket{le=\"+Inf\"} 89\n\
+            saga_outbox_publish_lag_seconds_sum 0.1\n\
+            saga_outbox_publish_lag_seconds_count 89\n";
+        let run = s.since(&parse("u", before)).outbox_lag.unwrap();
+        assert_eq!(run.count, 11.0);
+        assert!((run.mean().unwrap() - 0.3 / 11.0).abs() < 1e-12);
+        assert_eq!(run.p99_bound(), Some(f64::INFINITY));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::Scrape;
+use super::{Histogram, Scrape};
 use crate::stats::{Percentiles, ms};
 
 /// The figures of one load run.
@@ -45,9 +45,11 @@ impl BenchReport {
             format!("http errors: {:?}", self.http_errors),
         ];
         for s in &self.scrapes {
-            if let Some(mean) = s.outbox_lag_mean {
+            if let Some(mean) = s.outbox_lag.as_ref().and_then(Histogram::mean) {
                 let p99 = s
-                    .outbox_lag_p99_bound
+                    .outbox_lag
+                    .as_ref()
+                    .and_then(Histogram::p99_bound)
                     .map_or("-".into(), |b| format!("<= {:.1} ms", b * 1000.0));
                 lines.push(format!(
                     "outbox lag (commit -> publish): mean {:.1} ms, p99 {p99}",
@@ -75,8 +77,8 @@ impl BenchReport {
             "latency_ms": {"p50": secs(self.latency.p50), "p95": secs(self.latency.p95), "p99": secs(self.latency.p99), "max": secs(self.latency.max)},
             "metrics": self.scrapes.iter().map(|s| json!({
                 "url": s.url,
-                "outbox_lag_mean_ms": s.outbox_lag_mean.map(|m| m * 1000.0),
-                "outbox_lag_p99_bound_ms": s.outbox_lag_p99_bound.map(|m| m * 1000.0),
+                "outbox_lag_mean_ms": s.outbox_lag.as_ref().and_then(Histogram::mean).map(|m| m * 1000.0),
+                "outbox_lag_p99_bound_ms": s.outbox_lag.as_ref().and_then(Histogram::p99_bound).map(|m| m * 1000.0),
                 "consumer_lag": s.consumer_lag,
             })).collect::<Vec<_>>(),
         })

@@ -20,6 +20,10 @@ pub struct Summary {
     pub relay: Value,
     /// (component, peak resident set in kB).
     pub peak_rss_kb: Vec<(String, u64)>,
+    /// (process, CPU milliseconds per order) over the saturation run: where the time goes.
+    pub cpu_ms_per_order: Vec<(String, f64)>,
+    /// Cores of the machine: with the CPU per order, the rate at which it runs out of CPU.
+    pub cores: usize,
     /// What else ran on the machine: the load average before the run.
     pub machine: String,
 }
@@ -68,6 +72,15 @@ impl Summary {
         runs.sort_by(|a, b| p99(a).total_cmp(&p99(b)));
         runs.get(runs.len().saturating_sub(1) / 2)
             .map_or(Value::Null, |v| (*v).clone())
+    }
+
+    pub fn cpu_ms_per_order_total(&self) -> f64 {
+        self.cpu_ms_per_order.iter().map(|(_, ms)| ms).sum()
+    }
+
+    /// Orders/s at which every core would be busy, at the CPU cost per order measured.
+    pub fn cpu_bound_orders_per_second(&self) -> f64 {
+        self.cores as f64 * 1000.0 / self.cpu_ms_per_order_total()
     }
 
     /// The table, one line each.
@@ -140,6 +153,23 @@ impl Summary {
         for (component, kb) in &self.peak_rss_kb {
             lines.push(format!("{component:<30} {:>10.1}", *kb as f64 / 1024.0));
         }
+        if !self.cpu_ms_per_order.is_empty() {
+            lines.push(String::new());
+            lines.push(format!(
+                "{:<30} {:>10}",
+                "CPU per order at saturation", "ms"
+            ));
+            for (process, ms) in &self.cpu_ms_per_order {
+                lines.push(format!("{process:<30} {ms:>10.3}"));
+            }
+            lines.push(format!(
+                "{:<30} {:>10.3}  ({} cores are all busy at {:.0} orders/s)",
+                "total",
+                self.cpu_ms_per_order_total(),
+                self.cores,
+                self.cpu_bound_orders_per_second()
+            ));
+        }
         lines
     }
 
@@ -165,6 +195,14 @@ impl Summary {
             "peak_rss_mb": self.peak_rss_kb.iter()
                 .map(|(c, kb)| (c.clone(), json!(*kb as f64 / 1024.0)))
                 .collect::<serde_json::Map<_, _>>(),
+            "cpu_at_saturation": {
+                "ms_per_order": self.cpu_ms_per_order.iter()
+                    .map(|(p, ms)| (p.clone(), json!(ms)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "total_ms_per_order": self.cpu_ms_per_order_total(),
+                "cores": self.cores,
+                "cpu_bound_orders_per_second": self.cpu_bound_orders_per_second(),
+            },
         })
     }
 }
@@ -182,6 +220,8 @@ mod tests {
                 .to_vec(),
             ceiling: vec![(4, 500.0), (16, 1000.0), (32, 900.0)],
             peak_rss_kb: vec![("gateway".into(), 10240)],
+            cpu_ms_per_order: vec![("order-api".into(), 0.5), ("postgres".into(), 1.5)],
+            cores: 2,
             ..Default::default()
         };
         assert_eq!(summary.ceiling_best(), (16, 1000.0));
@@ -189,5 +229,12 @@ mod tests {
         assert_eq!(summary.to_json()["peak_rss_mb"]["gateway"], json!(10.0));
         assert!(summary.lines().iter().any(|l| l.contains("30.0%")));
         assert_eq!(p99(&summary.half_median()), 40.0);
+        assert!((summary.cpu_bound_orders_per_second() - 1000.0).abs() < 1e-9);
+        assert!(
+            summary
+                .lines()
+                .iter()
+                .any(|l| l.contains("busy at 1000 orders/s"))
+        );
     }
 }

@@ -47,9 +47,13 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         pace,
         patience: Duration::from_secs(args.patience),
     };
-    let mut report = bench::run(&plan).await?;
+    let mut before = Vec::new();
     for url in &args.metrics {
-        report.scrapes.push(bench::scrape(url).await?);
+        before.push(bench::scrape(url).await?);
+    }
+    let mut report = bench::run(&plan).await?;
+    for (url, before) in args.metrics.iter().zip(&before) {
+        report.scrapes.push(bench::scrape(url).await?.since(before));
     }
     for line in report.lines() {
         println!("{line}");

@@ -34,6 +34,12 @@ pub struct SummaryArgs {
     /// A component's peak memory, `NAME=KILOBYTES` (repeatable).
     #[arg(long = "rss", value_parser = rss)]
     rss: Vec<(String, u64)>,
+    /// A process's CPU milliseconds per order at saturation, `NAME=MS` (repeatable).
+    #[arg(long = "cpu", value_parser = cpu)]
+    cpu: Vec<(String, f64)>,
+    /// The machine's cores.
+    #[arg(long, default_value_t = 1)]
+    cores: usize,
     /// What the machine was doing, for the record.
     #[arg(long, default_value = "")]
     machine: String,
@@ -52,6 +58,11 @@ fn pair(text: &str) -> Result<(usize, f64), String> {
 
 fn rss(text: &str) -> Result<(String, u64), String> {
     let (a, b) = text.split_once('=').ok_or("expected NAME=KB")?;
+    Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
+}
+
+fn cpu(text: &str) -> Result<(String, f64), String> {
+    let (a, b) = text.split_once('=').ok_or("expected NAME=MS")?;
     Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
 }
 
@@ -75,6 +86,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
         ceiling: args.ceiling,
         relay: read(&args.relay)?,
         peak_rss_kb: args.rss,
+        cpu_ms_per_order: args.cpu,
+        cores: args.cores,
         machine: args.machine,
     };
     for line in summary.lines() {
