@@ -57,7 +57,9 @@ impl BenchReport {
                 ));
             }
             for (component, lag) in &s.consumer_lag {
-                lines.push(format!("consumer lag at end: {component} {lag}"));
+                lines.push(format!(
+                    "consumer lag as of its last batch: {component} {lag}"
+                ));
             }
         }
         lines
