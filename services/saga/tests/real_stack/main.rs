@@ -4,6 +4,7 @@
 //! one at a time (two cores). Skipped locally without the stack, failed under `CI=true`.
 
 mod backends;
+mod bench;
 mod deployment;
 mod http;
 mod judge;
