@@ -32,10 +32,10 @@ pub struct SummaryArgs {
     #[arg(long)]
     relay: PathBuf,
     /// A component's peak memory, `NAME=KILOBYTES` (repeatable).
-    #[arg(long = "rss", value_parser = rss)]
+    #[arg(long = "rss", value_parser = named::<u64>)]
     rss: Vec<(String, u64)>,
     /// A process's CPU milliseconds per order at saturation, `NAME=MS` (repeatable).
-    #[arg(long = "cpu", value_parser = cpu)]
+    #[arg(long = "cpu", value_parser = named::<f64>)]
     cpu: Vec<(String, f64)>,
     /// The machine's cores.
     #[arg(long, default_value_t = 1)]
@@ -56,13 +56,12 @@ fn pair(text: &str) -> Result<(usize, f64), String> {
     ))
 }
 
-fn rss(text: &str) -> Result<(String, u64), String> {
-    let (a, b) = text.split_once('=').ok_or("expected NAME=KB")?;
-    Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
-}
-
-fn cpu(text: &str) -> Result<(String, f64), String> {
-    let (a, b) = text.split_once('=').ok_or("expected NAME=MS")?;
+/// `NAME=VALUE`, the name free text (component names have dashes and spaces).
+fn named<T: std::str::FromStr>(text: &str) -> Result<(String, T), String>
+where
+    T::Err: std::fmt::Display,
+{
+    let (a, b) = text.split_once('=').ok_or("expected NAME=VALUE")?;
     Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
 }
 
