@@ -26,10 +26,12 @@ pub enum Signal {
     AmbiguousOrderCreation,
     RebalanceMidBatch,
     DeadLettered,
+    /// One commit covering several deliveries of a partition: the consumer loop's batches.
+    BatchCommit,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 15] = [
+    pub const ALL: [Signal; 16] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -45,6 +47,7 @@ impl Signal {
         Self::AmbiguousOrderCreation,
         Self::RebalanceMidBatch,
         Self::DeadLettered,
+        Self::BatchCommit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Signal {
             Self::AmbiguousOrderCreation => "ambiguous-order-creation",
             Self::RebalanceMidBatch => "rebalance-mid-batch",
             Self::DeadLettered => "poison-record-dead-lettered",
+            Self::BatchCommit => "batch-commit",
         }
     }
 }
@@ -180,7 +184,11 @@ impl Coverage {
                 ..
             } => {
                 let slot = self.progress(group, *topic, *partition);
+                let covered = (offset + 1).saturating_sub(slot.1);
                 slot.1 = slot.1.max(offset + 1);
+                if covered > 1 {
+                    self.add(Signal::BatchCommit);
+                }
             }
             Event::Joined { group, .. }
             | Event::Left { group, .. }

@@ -1,5 +1,6 @@
 //! One consumer-group member on its own connection. Polls are long-poll fetches of a few
-//! records, buffered and handed out one by one, as Kafka clients prefetch; a poll whose caller
+//! records, buffered and handed out one by one (or as a batch through `try_next`), as Kafka
+//! clients prefetch; a poll whose caller
 //! was cancelled stays outstanding and its answer is read by the next call, so `next` is
 //! cancel-safe. Any transport error poisons the member: the caller re-subscribes and the broker
 //! rebalances, redelivering whatever was not committed.
@@ -95,6 +96,15 @@ impl Consumer for SimConsumer {
             }
             self.finish_poll().await?;
         }
+    }
+
+    /// What the last poll fetched and is not yet handed out (a broken member has nothing:
+    /// `next` reports why).
+    fn try_next(&mut self) -> Option<Result<Delivery, PortError>> {
+        if self.broken.is_some() {
+            return None;
+        }
+        self.buffer.pop_front().map(Ok)
     }
 
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {

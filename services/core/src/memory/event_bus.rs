@@ -353,6 +353,10 @@ impl Consumer for MemoryConsumer {
         }
     }
 
+    fn try_next(&mut self) -> Option<Result<Delivery, PortError>> {
+        self.bus.poll(&self.group, self.member).transpose()
+    }
+
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), PortError> {
         self.bus.commit(
             &self.group,
