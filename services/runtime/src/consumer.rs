@@ -9,6 +9,7 @@
 mod batch;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -100,6 +101,16 @@ pub async fn run(
     }
 }
 
+/// How often an idle member re-reads its lag: without it the gauge would keep the backlog the
+/// last batch saw after the work is done (Kafka's statistics arrive every 5 s).
+const LAG_REFRESH: Duration = Duration::from_secs(5);
+
+fn report_lag(spec: &ConsumerSpec, consumer: &dyn Consumer) {
+    if let Some(lag) = consumer.lag() {
+        ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
+    }
+}
+
 async fn step(
     spec: &ConsumerSpec,
     deps: &ConsumerDeps,
@@ -107,10 +118,14 @@ async fn step(
     consumer: &mut dyn Consumer,
     shutdown: &CancellationToken,
 ) -> Step {
-    let next = tokio::select! {
-        biased;
-        () = shutdown.cancelled() => return Step::Stop,
-        next = consumer.next() => next,
+    let next = loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return Step::Stop,
+            next = consumer.next() => break next,
+            // `next` is cancel-safe (the port's contract), so an idle wait can stop to re-read.
+            () = tokio::time::sleep(LAG_REFRESH) => report_lag(spec, consumer),
+        }
     };
     let first = match next {
         Ok(delivery) => delivery,
@@ -123,9 +138,7 @@ async fn step(
     if let Some(error) = &broken {
         tracing::warn!(component = spec.component, %error, "consumer failed; re-subscribing after this batch");
     }
-    if let Some(lag) = consumer.lag() {
-        ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
-    }
+    report_lag(spec, consumer);
     if spec.commit_before_handling {
         match commit(spec, consumer, &deliveries).await {
             Commit::Done => {}

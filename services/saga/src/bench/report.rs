@@ -58,7 +58,7 @@ impl BenchReport {
             }
             for (component, lag) in &s.consumer_lag {
                 lines.push(format!(
-                    "consumer lag as of its last batch: {component} {lag}"
+                    "consumer lag (re-read every 5 s): {component} {lag}"
                 ));
             }
         }
