@@ -4,6 +4,7 @@
 
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
+use saga_redis::RedisConfig;
 
 use crate::error::ChaosError;
 use crate::stack::Endpoints;
@@ -74,7 +75,8 @@ impl Deployment {
         .collect()
     }
 
-    /// Drops the database and deletes the topics (best effort; the components must be gone).
+    /// Drops the database, deletes the topics and the decisions (best effort; the components
+    /// must be gone).
     pub async fn remove(&self) {
         let admin = PgConfig::new(&self.endpoints.database_direct);
         if let Ok(pool) = admin.connect().await {
@@ -87,5 +89,12 @@ impl Deployment {
         }
         let prefix = self.prefix.clone();
         saga_kafka::delete_topics_with_prefix(&self.kafka_direct(), &prefix, |_| true).await;
+        if let Ok(redis) = RedisConfig::new(&self.endpoints.redis_direct)
+            .connect()
+            .await
+        {
+            let _ = saga_redis::delete_keys_with_prefix(&redis, &self.decision_prefix(), |_| true)
+                .await;
+        }
     }
 }

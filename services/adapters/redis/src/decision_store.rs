@@ -8,6 +8,7 @@ use saga_core::ports::{DecisionStore, PortError};
 use saga_core::{EventId, PaymentDecision};
 
 use crate::BACKEND;
+use crate::keys::{port_error, scan_prefix};
 
 /// GET, or SET and return the argument: atomic because Redis runs scripts one at a time.
 const DECIDE: &str = r"
@@ -33,10 +34,6 @@ impl std::fmt::Debug for RedisDecisionStore {
     }
 }
 
-fn port_error(error: redis::RedisError) -> PortError {
-    PortError::unavailable(BACKEND, error)
-}
-
 fn parse(text: &str) -> Result<PaymentDecision, PortError> {
     text.parse()
         .map_err(|e| PortError::rejected(BACKEND, format!("stored decision is invalid: {e}")))
@@ -51,6 +48,11 @@ impl RedisDecisionStore {
         }
     }
 
+    /// What every key of this store starts with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn key(&self, source: EventId) -> String {
         format!("{}{source}", self.prefix)
     }
@@ -60,28 +62,8 @@ impl RedisDecisionStore {
     /// # Errors
     /// [`PortError`] when Redis is unreachable or holds a value that is not a decision.
     pub async fn snapshot(&self) -> Result<Vec<(EventId, PaymentDecision)>, PortError> {
+        let keys = scan_prefix(&self.conn, &self.prefix).await?;
         let mut conn = self.conn.clone();
-        let pattern = format!("{}*", self.prefix);
-        let mut keys: Vec<String> = Vec::new();
-        let mut cursor = 0_u64;
-        loop {
-            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-                .map_err(port_error)?;
-            keys.extend(batch);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        keys.sort();
-        keys.dedup(); // SCAN may return a key twice
         let mut decisions = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(500) {
             let values: Vec<Option<String>> = conn.mget(chunk).await.map_err(port_error)?;

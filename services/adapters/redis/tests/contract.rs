@@ -6,18 +6,35 @@ use std::sync::Arc;
 
 use saga_core::PaymentDecision::{Failed, Success};
 use saga_core::ports::{DecisionStore, Entropy, OsEntropy};
-use saga_redis::{RedisConfig, RedisDecisionStore};
+use saga_redis::{RedisConfig, RedisDecisionStore, delete_keys_with_prefix};
+
+fn redis_url() -> String {
+    std::env::var("DIRECT_REDIS_URL")
+        .or_else(|_| std::env::var("REDIS_URL"))
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
+/// Whether a `contract-{pid}-…` key belongs to a test process that has ended.
+fn abandoned(key: &str) -> bool {
+    let pid = key.split(['-', ':']).nth(1).unwrap_or_default();
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
 
 /// A store under a fresh key prefix, or `None` when the test is skipped.
 async fn store() -> Option<RedisDecisionStore> {
-    let url = std::env::var("DIRECT_REDIS_URL")
-        .or_else(|_| std::env::var("REDIS_URL"))
-        .unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
-    let mut config = RedisConfig::new(url);
+    let mut config = RedisConfig::new(redis_url());
     config.connect_attempts = 1;
     match config.connect().await {
         Ok(conn) => {
-            let prefix = format!("contract-{}:payment-decision:", OsEntropy.next_u64());
+            // Keys of test processes that have ended go; this process's stay while it runs.
+            delete_keys_with_prefix(&conn, "contract-", abandoned)
+                .await
+                .unwrap();
+            let prefix = format!(
+                "contract-{}-{:x}:payment-decision:",
+                std::process::id(),
+                OsEntropy.next_u64()
+            );
             Some(RedisDecisionStore::new(conn, prefix))
         }
         Err(e) => saga_contract::backend::unavailable("Redis", &config.target(), &e),
@@ -42,4 +59,27 @@ async fn snapshot_lists_every_decision_under_the_prefix() {
     let mut got = store.snapshot().await.unwrap();
     got.sort();
     assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn deleting_by_prefix_removes_only_the_picked_keys() {
+    let Some(store) = store().await else { return };
+    let (keep, drop) = (OsEntropy.event_id(), OsEntropy.event_id());
+    store.decide(keep, Success).await.unwrap();
+    store.decide(drop, Failed).await.unwrap();
+    let prefix = store.prefix();
+    let conn = RedisConfig::new(redis_url()).connect().await.unwrap();
+    let doomed = drop.to_string();
+    let deleted = delete_keys_with_prefix(&conn, prefix, |key| key.ends_with(&doomed))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(store.snapshot().await.unwrap(), vec![(keep, Success)]);
+    assert_eq!(
+        delete_keys_with_prefix(&conn, prefix, |_| true)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.snapshot().await.unwrap().is_empty());
 }

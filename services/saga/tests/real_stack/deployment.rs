@@ -26,9 +26,9 @@ pub struct Deployment {
     extra_env: Vec<(String, String)>,
 }
 
-/// Whether an `e2e-{pid}-…` topic belongs to a test process that has ended.
-fn abandoned(topic: &str) -> bool {
-    let pid = topic.split('-').nth(1).unwrap_or_default();
+/// Whether an `e2e-{pid}-…` topic or key belongs to a test process that has ended.
+fn abandoned(name: &str) -> bool {
+    let pid = name.split('-').nth(1).unwrap_or_default();
     !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
@@ -45,6 +45,13 @@ impl Deployment {
         );
         let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
         saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", abandoned).await;
+        let redis = saga_redis::RedisConfig::new(&backends.redis_direct)
+            .connect()
+            .await
+            .expect("Redis");
+        saga_redis::delete_keys_with_prefix(&redis, "e2e-", abandoned)
+            .await
+            .expect("deleting abandoned keys");
         let mut taken = Vec::new();
         let mut ports = BTreeMap::new();
         for component in Component::ALL {
