@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use saga::client::SagaClient;
-use saga_core::OrderId;
 use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
 
 /// Places `n` orders with `concurrency` in flight; returns the acknowledged ids.
@@ -12,27 +10,10 @@ use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
 /// # Panics
 /// When the gateway cannot be reached or any order is not accepted.
 pub async fn place_orders(client: &SagaClient, n: usize, concurrency: usize) -> Vec<Acknowledged> {
-    futures::stream::iter(0..n)
-        .map(|i| {
-            let client = client.clone();
-            async move {
-                let placed = client
-                    .place_order(&format!("e2e meal {i}"), None)
-                    .await
-                    .expect("gateway reachable");
-                let order = placed
-                    .order
-                    .clone()
-                    .unwrap_or_else(|| panic!("order {i} not accepted: {placed:?}"));
-                Acknowledged {
-                    order_id: OrderId::new(order.order_id).unwrap(),
-                    idempotency_key: None,
-                }
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
+    client
+        .place_all_accepted("e2e meal", n, concurrency)
         .await
+        .expect("every order accepted")
 }
 
 /// Checks every property, waiting (bounded) while only liveness properties fail: consumers

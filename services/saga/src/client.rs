@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
+use futures::StreamExt;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use saga_api::{OrderResponse, PlaceOrderResponse};
+use saga_core::OrderId;
+use saga_core::checker::Acknowledged;
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
 /// What `POST /place-order` answered.
@@ -84,6 +87,55 @@ impl SagaClient {
             correlation_id,
             body,
         })
+    }
+
+    /// Places `n` orders named `{label} {i}`, `concurrency` at a time; every answer, in the
+    /// order they arrived.
+    pub async fn place_many(
+        &self,
+        label: &str,
+        n: usize,
+        concurrency: usize,
+    ) -> Vec<anyhow::Result<Placed>> {
+        futures::stream::iter(0..n)
+            .map(|i| {
+                let client = self.clone();
+                async move { client.place_order(&format!("{label} {i}"), None).await }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// [`SagaClient::place_many`] where every order must be accepted: what the checker needs
+    /// of each.
+    ///
+    /// # Errors
+    /// The first order that could not be placed or was not answered 202.
+    pub async fn place_all_accepted(
+        &self,
+        label: &str,
+        n: usize,
+        concurrency: usize,
+    ) -> anyhow::Result<Vec<Acknowledged>> {
+        self.place_many(label, n, concurrency)
+            .await
+            .into_iter()
+            .map(|placed| {
+                let placed = placed?;
+                let order = placed.order.as_ref().with_context(|| {
+                    format!(
+                        "not accepted: {} {}",
+                        placed.status,
+                        String::from_utf8_lossy(&placed.body)
+                    )
+                })?;
+                Ok(Acknowledged {
+                    order_id: OrderId::new(order.order_id)?,
+                    idempotency_key: None,
+                })
+            })
+            .collect()
     }
 
     /// Reads an order; `Ok(None)` on 404.

@@ -92,13 +92,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 async fn place_and_check(saga: &EmbeddedSaga, args: &DemoArgs) -> anyhow::Result<bool> {
     let client = SagaClient::new(&format!("http://{}", saga.gateway));
     let started = tokio::time::Instant::now();
-    let placed: Vec<_> = futures::stream::iter(0..args.orders)
-        .map(|i| {
-            let client = client.clone();
-            async move { client.place_order(&format!("demo meal {i}"), None).await }
-        })
-        .buffer_unordered(args.concurrency.max(1))
-        .collect()
+    let placed = client
+        .place_many("demo meal", args.orders, args.concurrency)
         .await;
     let mut acknowledged = Vec::new();
     for placed in placed {

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use saga::client::SagaClient;
-use saga_core::OrderId;
 use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
@@ -88,26 +87,8 @@ pub async fn converge(
 
 /// Places `n` orders through the gateway, `concurrency` at a time; every one must get 202.
 pub async fn place(client: &SagaClient, n: usize, concurrency: usize) -> Vec<Acknowledged> {
-    use futures::StreamExt;
-    futures::stream::iter(0..n)
-        .map(|i| {
-            let client = client.clone();
-            async move {
-                let placed = client
-                    .place_order(&format!("real meal {i}"), None)
-                    .await
-                    .expect("gateway reachable");
-                let order = placed
-                    .order
-                    .clone()
-                    .unwrap_or_else(|| panic!("order {i} not accepted: {placed:?}"));
-                Acknowledged {
-                    order_id: OrderId::new(order.order_id).expect("positive ids"),
-                    idempotency_key: None,
-                }
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
+    client
+        .place_all_accepted("real meal", n, concurrency)
         .await
+        .expect("every order accepted")
 }
