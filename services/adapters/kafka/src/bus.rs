@@ -10,6 +10,8 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use saga_core::Topic;
 use saga_core::ports::{Consumer, EventBus, OutgoingMessage, PortError};
 
+use saga_core::ports::startup::{GaveUp, connect_with_retries};
+
 use crate::BACKEND;
 use crate::admin::ensure_topics;
 use crate::config::{ConnectError, KafkaConfig};
@@ -58,28 +60,16 @@ impl KafkaEventBus {
                 reason: e.to_string(),
             })?;
         let bus = Self { producer, config };
-        let attempts = bus.config.connect_attempts.max(1);
-        let mut backoff = Duration::from_millis(500);
-        for attempt in 1..=attempts {
-            match bus.ping().await {
-                Ok(()) => {
-                    ensure_topics(&bus.config).await?;
-                    return Ok(bus);
-                }
-                Err(e) if attempt == attempts => {
-                    return Err(ConnectError::Unreachable {
-                        target: bus.config.bootstrap_servers.clone(),
-                        attempts,
-                        reason: e.to_string(),
-                    });
-                }
-                Err(e) => tracing::warn!(servers = %bus.config.bootstrap_servers, attempt,
-                    attempts, error = %e, "Kafka not reachable yet"),
-            }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
-        unreachable!("the last attempt returns")
+        let target = bus.config.bootstrap_servers.clone();
+        connect_with_retries(BACKEND, &target, bus.config.connect_attempts, || bus.ping())
+            .await
+            .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
+                target,
+                attempts,
+                reason,
+            })?;
+        ensure_topics(&bus.config).await?;
+        Ok(bus)
     }
 
     pub fn config(&self) -> &KafkaConfig {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
+use saga_core::ports::startup::{GaveUp, connect_with_retries};
+
 use crate::BACKEND;
 
 /// A pooled connection idle longer than this is pinged before it is handed out.
@@ -118,11 +120,9 @@ impl PgConfig {
     /// [`ConnectError::Unreachable`] naming PostgreSQL and the address after the last attempt.
     pub async fn connect(&self) -> Result<PgPool, ConnectError> {
         let options = self.connect_options()?;
-        let attempts = self.connect_attempts.max(1);
-        let mut backoff = Duration::from_millis(500);
-        let mut last = String::new();
-        for attempt in 1..=attempts {
-            let pool = PgPoolOptions::new()
+        let target = self.target();
+        connect_with_retries(BACKEND, &target, self.connect_attempts, || {
+            PgPoolOptions::new()
                 .max_connections(self.pool_size.max(2))
                 .acquire_timeout(self.acquire_timeout)
                 // sqlx pings every connection it hands out: a round trip per statement. Ping
@@ -138,22 +138,12 @@ impl PgConfig {
                     })
                 })
                 .connect_with(options.clone())
-                .await;
-            match pool {
-                Ok(pool) => return Ok(pool),
-                Err(e) => last = e.to_string(),
-            }
-            tracing::warn!(target = %self.target(), attempt, attempts, error = %last,
-                "PostgreSQL not reachable yet");
-            if attempt < attempts {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-        Err(ConnectError::Unreachable {
-            target: self.target(),
+        })
+        .await
+        .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
+            target,
             attempts,
-            reason: last,
+            reason,
         })
     }
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use saga_core::ports::startup::{GaveUp, connect_with_retries};
+
 use crate::BACKEND;
 
 /// How to reach Redis and where decisions live.
@@ -92,25 +94,15 @@ impl RedisConfig {
             .set_response_timeout(self.timeout)
             .set_number_of_retries(2)
             .set_max_delay(1_000);
-        let attempts = self.connect_attempts.max(1);
-        let mut backoff = Duration::from_millis(500);
-        let mut last = String::new();
-        for attempt in 1..=attempts {
-            match ConnectionManager::new_with_config(client.clone(), manager_config.clone()).await {
-                Ok(manager) => return Ok(manager),
-                Err(e) => last = e.to_string(),
-            }
-            tracing::warn!(target = %self.target(), attempt, attempts, error = %last,
-                "Redis not reachable yet");
-            if attempt < attempts {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-        Err(ConnectError::Unreachable {
-            target: self.target(),
+        let target = self.target();
+        connect_with_retries(BACKEND, &target, self.connect_attempts, || {
+            ConnectionManager::new_with_config(client.clone(), manager_config.clone())
+        })
+        .await
+        .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
+            target,
             attempts,
-            reason: last,
+            reason,
         })
     }
 }

@@ -9,6 +9,7 @@ mod entropy;
 mod error;
 mod event_bus;
 mod order_store;
+pub mod startup;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use decision_store::DecisionStore;
