@@ -40,7 +40,7 @@ impl Deployment {
     }
 
     pub fn decision_prefix(&self) -> String {
-        format!("{}payment-decision:", self.prefix)
+        saga::real::decision_prefix(&self.prefix)
     }
 
     /// Kafka settings for the runner's own direct reads.
@@ -54,25 +54,8 @@ impl Deployment {
     /// resources. Connect attempts are generous because a component may be (re)started in
     /// the middle of an outage.
     pub fn component_env(&self) -> Vec<(String, String)> {
-        let database = saga_postgres::scratch::with_database(
-            &self.endpoints.database_proxied,
-            self.database_name(),
-        );
-        [
-            ("DATABASE_URL", database),
-            (
-                "KAFKA_BOOTSTRAP_SERVERS",
-                self.endpoints.kafka_proxied.clone(),
-            ),
-            ("KAFKA_TOPIC_PREFIX", self.prefix.clone()),
-            ("REDIS_URL", self.endpoints.redis_proxied.clone()),
-            ("REDIS_KEY_PREFIX", self.decision_prefix()),
-            ("UPSTREAM_TIMEOUT_SECONDS", "5".to_owned()),
-            ("RUST_LOG", "info,sqlx=warn,rdkafka=warn".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        self.endpoints
+            .component_env(self.database_name(), &self.prefix)
     }
 
     /// Drops the database, deletes the topics and the decisions (best effort; the components

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::toxiproxy::Toxiproxy;
 
+use super::Endpoints;
 use super::backend::Backend;
-use super::endpoints::Endpoints;
 use super::script::{StackError, StackScript};
 
 /// Which stack to use.

@@ -3,11 +3,10 @@
 //! `scripts/stack`. The default is a private native stack on ports of its own.
 
 mod backend;
-mod endpoints;
 mod handle;
 mod script;
 
 pub use backend::Backend;
-pub use endpoints::Endpoints;
 pub use handle::{Stack, StackMode};
+pub use saga::real::Endpoints;
 pub use script::{StackError, StackScript};

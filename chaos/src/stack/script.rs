@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::Endpoints;
 use super::backend::Backend;
-use super::endpoints::Endpoints;
 
 /// `scripts/stack` failed or could not be found.
 #[derive(Debug, thiserror::Error)]

@@ -12,13 +12,13 @@ use saga::bench::{LoadPlan, Pace};
 use saga::real::Component;
 
 use crate::SERIAL;
-use crate::backends::Backends;
+use crate::backends;
 use crate::deployment::Deployment;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its_run_only() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "bench-load").await;
@@ -65,7 +65,7 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_drain_publishes_a_prefilled_outbox() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "bench-relay").await;
@@ -100,7 +100,7 @@ fn pgbench() -> Option<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ceiling_script_does_one_orders_postgres_work_on_the_migrated_schema() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let Some(pgbench) = pgbench() else {

@@ -88,8 +88,6 @@ impl Deployment {
     /// The `saga <component>` command with this deployment's environment.
     pub fn command(&self, component: Component) -> Command {
         let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
-        let database_proxied =
-            saga_postgres::scratch::with_database(&self.backends.database_proxied, database_name);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -105,16 +103,7 @@ impl Deployment {
                 "ORDER_SERVICE_URL",
                 format!("http://{}", self.addr(Component::OrderApi)),
             )
-            .env("UPSTREAM_TIMEOUT_SECONDS", "5")
-            .env("DATABASE_URL", database_proxied)
-            .env("KAFKA_BOOTSTRAP_SERVERS", &self.backends.kafka_proxied)
-            .env("KAFKA_TOPIC_PREFIX", &self.prefix)
-            .env("REDIS_URL", &self.backends.redis_proxied)
-            .env(
-                "REDIS_KEY_PREFIX",
-                format!("{}payment-decision:", self.prefix),
-            )
-            .env("RUST_LOG", "info,sqlx=warn,rdkafka=warn")
+            .envs(self.backends.component_env(database_name, &self.prefix))
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -18,7 +18,6 @@ use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};
 use tokio::sync::Mutex;
 
-use crate::backends::Backends;
 use crate::deployment::Deployment;
 use crate::judge::{converge, decision_count, kafka, place, snapshot};
 
@@ -30,7 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(120);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_orders_reach_a_terminal_state_and_the_checker_passes() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "two-hundred").await;
@@ -59,7 +58,7 @@ fn raw(topic: Topic, payload: &[u8]) -> OutgoingMessage {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_records_are_dead_lettered_and_the_saga_carries_on() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "dlq").await;
@@ -106,7 +105,7 @@ async fn undecodable_records_are_dead_lettered_and_the_saga_carries_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_answers_503_while_the_order_api_is_stopped_and_recovers() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "gateway-503").await;
@@ -130,7 +129,7 @@ async fn gateway_answers_503_while_the_order_api_is_stopped_and_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "sigkill").await;
@@ -165,7 +164,7 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka() {
     let _serial = SERIAL.lock().await;
-    let Some(backends) = Backends::available().await else {
+    let Some(backends) = backends::available().await else {
         return;
     };
     let mut saga = Deployment::new(backends, "kafka-down").await;

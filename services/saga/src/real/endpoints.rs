@@ -1,5 +1,6 @@
 //! Addresses of the stack, named as `scripts/stack env` prints them: components use the
-//! proxied ones, the checker and the runner's own reads the direct ones.
+//! proxied ones; the checker, the chaos runner's own reads and the real-stack tests the direct
+//! ones.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,27 @@ impl Endpoints {
         }
     }
 
+    /// The environment of a component of one isolated deployment (its own database, and
+    /// `run_prefix` before its topics and Redis keys), reaching every backend through the
+    /// proxies. The gateway gives the Order API 5 s, so a fault shows up as a 504.
+    pub fn component_env(&self, database: &str, run_prefix: &str) -> Vec<(String, String)> {
+        [
+            (
+                "DATABASE_URL",
+                saga_postgres::scratch::with_database(&self.database_proxied, database),
+            ),
+            ("KAFKA_BOOTSTRAP_SERVERS", self.kafka_proxied.clone()),
+            ("KAFKA_TOPIC_PREFIX", run_prefix.to_owned()),
+            ("REDIS_URL", self.redis_proxied.clone()),
+            ("REDIS_KEY_PREFIX", decision_prefix(run_prefix)),
+            ("UPSTREAM_TIMEOUT_SECONDS", "5".to_owned()),
+            ("RUST_LOG", "info,sqlx=warn,rdkafka=warn".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// From this process's environment.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -47,6 +69,11 @@ impl Endpoints {
             .collect();
         Self::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
     }
+}
+
+/// The Redis key prefix of a deployment's payment decisions.
+pub fn decision_prefix(run_prefix: &str) -> String {
+    format!("{run_prefix}payment-decision:")
 }
 
 #[cfg(test)]
