@@ -157,3 +157,12 @@ fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigErro
         }),
     }
 }
+
+/// One round trip on a pooled connection: what the stores' `ping` (readiness) means.
+pub(crate) async fn ping(pool: &PgPool) -> Result<(), saga_core::ports::PortError> {
+    sqlx::query("SELECT 1")
+        .execute(pool)
+        .await
+        .map_err(crate::error::port_error)?;
+    Ok(())
+}

@@ -53,10 +53,6 @@ impl DeliveryStore for PgDeliveryStore {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(port_error)?;
-        Ok(())
+        crate::config::ping(&self.pool).await
     }
 }

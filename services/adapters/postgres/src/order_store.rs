@@ -231,11 +231,7 @@ impl OrderStore for PgOrderStore {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(port_error)?;
-        Ok(())
+        crate::config::ping(&self.pool).await
     }
 }
 
