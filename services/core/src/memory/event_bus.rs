@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::checker::{BusSnapshot, GroupOffsets, TopicRecord};
 use crate::domain::CorrelationId;
 use crate::ports::{Consumer, Delivery, EventBus, OutgoingMessage, PortError};
+use crate::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use crate::topic::Topic;
 
 /// The partition a key maps to: FNV-1a, stable across processes and runs.

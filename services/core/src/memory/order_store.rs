@@ -7,13 +7,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::checker::{OrderStoreSnapshot, OutboxRow, StatusChange};
 use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
 use crate::event::Envelope;
 use crate::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
     OutboxWrite, PaymentApplication, PortError,
 };
+use crate::snapshot::{OrderStoreSnapshot, OutboxRow, StatusChange};
 use crate::topic::Topic;
 
 /// Identifies one live outbox claim.
