@@ -6,7 +6,6 @@
 
 pub mod domain;
 pub mod event;
-pub mod memory;
 pub mod mutant;
 pub mod ports;
 pub mod snapshot;
