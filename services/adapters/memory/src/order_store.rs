@@ -224,15 +224,7 @@ impl OrderTables<'_> {
         }
         state.next_order_id += 1;
         let id = OrderId::new(state.next_order_id).expect("ids start at 1");
-        let order = Order {
-            id,
-            item: new.item.clone(),
-            status: OrderStatus::Pending,
-            correlation_id: new.correlation_id.clone(),
-            idempotency_key: new.idempotency_key.clone(),
-            created_at: new.created_at,
-            updated_at: new.created_at,
-        };
+        let order = new.pending(id);
         state.orders.insert(id, order.clone());
         if let Some(key) = &new.idempotency_key {
             state.by_key.insert(key.clone(), id);

@@ -9,7 +9,7 @@ use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
     PaymentApplication, PortError,
 };
-use saga_core::{Envelope, IdempotencyKey, Order, OrderId, OrderStatus, Topic};
+use saga_core::{Envelope, IdempotencyKey, Order, OrderId, Topic};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
@@ -169,13 +169,5 @@ impl OrderStore for PgOrderStore {
 
 /// The order `new` became under the id the database assigned.
 fn pending(new: &NewOrder, id: i64) -> Result<Order, PortError> {
-    Ok(Order {
-        id: OrderId::new(id).map_err(|e| corrupt("order id", e))?,
-        item: new.item.clone(),
-        status: OrderStatus::Pending,
-        correlation_id: new.correlation_id.clone(),
-        idempotency_key: new.idempotency_key.clone(),
-        created_at: new.created_at,
-        updated_at: new.created_at,
-    })
+    Ok(new.pending(OrderId::new(id).map_err(|e| corrupt("order id", e))?))
 }

@@ -22,6 +22,22 @@ pub struct NewOrder {
     pub created_at: OffsetDateTime,
 }
 
+impl NewOrder {
+    /// The order this request becomes once the store assigns it `id`: PENDING, created and
+    /// updated at `created_at` (what [`OrderStore::create_order`] returns).
+    pub fn pending(&self, id: OrderId) -> Order {
+        Order {
+            id,
+            item: self.item.clone(),
+            status: OrderStatus::Pending,
+            correlation_id: self.correlation_id.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
+}
+
 /// What `create_order` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateOutcome {
