@@ -26,6 +26,8 @@ pub enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Lists the components, one name a line (what `saga <component>` accepts).
+    Components,
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
     /// latency percentiles, HTTP errors and the services' lag metrics.
     Bench(Box<bench::BenchArgs>),
@@ -65,6 +67,12 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Components => {
+            for component in saga_components::COMPONENTS {
+                println!("{}", component.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => bench::run(*args).await,
     }
 }
