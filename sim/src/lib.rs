@@ -13,6 +13,7 @@ pub mod infra;
 pub mod mutants;
 pub mod net;
 pub mod observe;
+pub mod options;
 pub mod report;
 pub mod run;
 pub mod shrink;
@@ -21,7 +22,9 @@ pub mod wire;
 pub mod workload;
 pub mod world;
 
-pub use run::{RunOptions, RunReport, run};
+pub use options::RunOptions;
+pub use report::RunReport;
+pub use run::run;
 
 /// Whether tokio was built with `--cfg tokio_unstable`, without which turmoil cannot seed each
 /// host's scheduler and `tokio::select!` order (inside axum and hyper too) would not follow the
