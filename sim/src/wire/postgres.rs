@@ -7,8 +7,8 @@ use saga_core::ports::{
     PaymentApplication,
 };
 use saga_core::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
-    Topic,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    PaymentDecision, Topic,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -80,6 +80,7 @@ pub struct NewOrderWire {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    pub owner: Option<Owner>,
     pub event_id: EventId,
     #[serde(with = "nanos")]
     pub created_at: OffsetDateTime,
@@ -91,6 +92,7 @@ impl From<&NewOrder> for NewOrderWire {
             item: new.item.clone(),
             correlation_id: new.correlation_id.clone(),
             idempotency_key: new.idempotency_key.clone(),
+            owner: new.owner.clone(),
             event_id: new.event_id,
             created_at: new.created_at,
         }
@@ -103,6 +105,7 @@ impl NewOrderWire {
             item: self.item,
             correlation_id: self.correlation_id,
             idempotency_key: self.idempotency_key,
+            owner: self.owner,
             event_id: self.event_id,
             created_at: self.created_at,
             outbox,

@@ -102,8 +102,15 @@ async fn order_api(s: Start) -> io::Result<()> {
 
 async fn gateway(s: Start) -> io::Result<()> {
     let url = format!("http://{ORDER_API}:{HTTP_PORT}");
-    let config = saga_gateway::GatewayConfig::parse(Some(&url), Some("2"))
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    // Open (no API keys): the simulated clients are the saga's own, and a per-key rate limit
+    // would only turn the workload's bursts into 429s.
+    let config = saga_gateway::GatewayConfig::from_lookup(|name| match name {
+        "ORDER_SERVICE_URL" => Some(url.clone()),
+        "UPSTREAM_TIMEOUT_SECONDS" => Some("2".into()),
+        "API_AUTH" => Some("off".into()),
+        _ => None,
+    })
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
     let deps = saga_gateway::GatewayDeps {
         dialer: Arc::new(SimDialer::default()),
         entropy: s.entropy.clone(),

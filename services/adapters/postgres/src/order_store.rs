@@ -1,5 +1,5 @@
 //! The order store on PostgreSQL: order + outbox row + `pg_notify` in one transaction, the
-//! idempotency key enforced by a unique index, and payment outcomes applied together with
+//! idempotency key enforced per owner by a unique index, and payment outcomes applied together with
 //! their processed-events row.
 
 use std::time::Duration;
@@ -9,7 +9,7 @@ use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxWrite,
     PaymentApplication, PortError,
 };
-use saga_core::{Envelope, IdempotencyKey, Order, OrderId, OrderStatus, Topic};
+use saga_core::{Envelope, IdempotencyKey, Order, OrderId, OrderStatus, Owner, Topic};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
@@ -23,9 +23,10 @@ use crate::rows::{ORDER_COLUMNS, OrderRow};
 /// which PostgreSQL delivers at commit.
 const CREATE: &str = "\
     WITH new_order AS (INSERT INTO orders \
-        (item, status, correlation_id, idempotency_key, created_at, updated_at) \
-        VALUES ($1, 'PENDING', $2, $3, $4, $4) \
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), \
+        (item, status, correlation_id, idempotency_key, owner, created_at, updated_at) \
+        VALUES ($1, 'PENDING', $2, $3, $10, $4, $4) \
+        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
+        DO NOTHING RETURNING id), \
     event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
         SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4 \
         FROM new_order RETURNING key) \
@@ -59,14 +60,17 @@ impl PgOrderStore {
         new: &NewOrder,
     ) -> Result<Option<Order>, PortError> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO orders (item, status, correlation_id, idempotency_key, created_at, updated_at) \
-             VALUES ($1, 'PENDING', $2, $3, $4, $4) \
-             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            "INSERT INTO orders \
+             (item, status, correlation_id, idempotency_key, owner, created_at, updated_at) \
+             VALUES ($1, 'PENDING', $2, $3, $5, $4, $4) \
+             ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
+             DO NOTHING RETURNING id",
         )
         .bind(new.item.as_str())
         .bind(new.correlation_id.as_str())
         .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
         .bind(new.created_at)
+        .bind(new.owner.as_ref().map(Owner::as_str))
         .fetch_optional(&mut *conn)
         .await
         .map_err(port_error)?;
@@ -107,11 +111,17 @@ impl PgOrderStore {
         Ok(())
     }
 
-    async fn by_key(&self, key: &IdempotencyKey) -> Result<Option<Order>, PortError> {
+    async fn by_key(
+        &self,
+        owner: Option<&Owner>,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Order>, PortError> {
         let row: Option<OrderRow> = sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = $1"
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE idempotency_key = $1 AND owner IS NOT DISTINCT FROM $2"
         ))
         .bind(key.as_str())
+        .bind(owner.map(Owner::as_str))
         .fetch_optional(&self.pool)
         .await
         .map_err(port_error)?;
@@ -138,6 +148,7 @@ impl PgOrderStore {
             .bind(prefix)
             .bind(suffix)
             .bind(CHANNEL)
+            .bind(new.owner.as_ref().map(Owner::as_str))
             .fetch_optional(&self.pool)
             .await
             .map_err(port_error)?;
@@ -173,7 +184,8 @@ impl PgOrderStore {
             .expect("only a key can conflict");
         // The conflicting insert has committed (ON CONFLICT waited for it), so this
         // statement's snapshot sees it.
-        Ok(self.by_key(key).await?.map(CreateOutcome::Existing))
+        let found = self.by_key(new.owner.as_ref(), key).await?;
+        Ok(found.map(CreateOutcome::Existing))
     }
 }
 
@@ -243,6 +255,7 @@ fn pending(new: &NewOrder, id: i64) -> Result<Order, PortError> {
         status: OrderStatus::Pending,
         correlation_id: new.correlation_id.clone(),
         idempotency_key: new.idempotency_key.clone(),
+        owner: new.owner.clone(),
         created_at: new.created_at,
         updated_at: new.created_at,
     })

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use crate::checker::{OrderStoreSnapshot, OutboxRow, StatusChange};
-use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
+use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, Owner};
 use crate::event::Envelope;
 use crate::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
@@ -29,7 +29,8 @@ struct Row {
 #[derive(Debug, Default)]
 struct State {
     orders: BTreeMap<OrderId, Order>,
-    by_key: BTreeMap<IdempotencyKey, OrderId>,
+    /// Idempotency keys are scoped to the order's owner.
+    by_key: BTreeMap<(Option<Owner>, IdempotencyKey), OrderId>,
     next_order_id: i64,
     outbox: BTreeMap<i64, Row>,
     next_outbox_id: i64,
@@ -57,10 +58,12 @@ impl MemoryOrderStore {
     /// Inserts the order row (and with `with_event`, its outbox row) as one atomic step.
     fn insert_order(&self, new: &NewOrder, with_event: bool) -> CreateOutcome {
         let mut state = self.lock();
-        if let Some(key) = &new.idempotency_key {
-            if let Some(id) = state.by_key.get(key) {
-                return CreateOutcome::Existing(state.orders[id].clone());
-            }
+        let scoped = new
+            .idempotency_key
+            .as_ref()
+            .map(|key| (new.owner.clone(), key.clone()));
+        if let Some(id) = scoped.as_ref().and_then(|scoped| state.by_key.get(scoped)) {
+            return CreateOutcome::Existing(state.orders[id].clone());
         }
         state.next_order_id += 1;
         let id = OrderId::new(state.next_order_id).expect("ids start at 1");
@@ -70,12 +73,13 @@ impl MemoryOrderStore {
             status: OrderStatus::Pending,
             correlation_id: new.correlation_id.clone(),
             idempotency_key: new.idempotency_key.clone(),
+            owner: new.owner.clone(),
             created_at: new.created_at,
             updated_at: new.created_at,
         };
         state.orders.insert(id, order.clone());
-        if let Some(key) = &new.idempotency_key {
-            state.by_key.insert(key.clone(), id);
+        if let Some(scoped) = scoped {
+            state.by_key.insert(scoped, id);
         }
         if with_event {
             Self::insert_event(&mut state, new, &order);

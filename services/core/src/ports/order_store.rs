@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 
 use super::PortError;
 use crate::domain::PaymentDecision;
-use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
+use crate::domain::{
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+};
 use crate::topic::Topic;
 
 /// How the outbox row of a new order is written.
@@ -28,6 +30,8 @@ pub struct NewOrder {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The API key that placed it; `None` when authentication is off.
+    pub owner: Option<Owner>,
     /// Id of the ORDER_CREATED event written to the outbox.
     pub event_id: EventId,
     pub created_at: OffsetDateTime,
@@ -136,9 +140,10 @@ pub trait OrderStore: Send + Sync + 'static {
     /// in one transaction when `new.outbox` is `SameTransaction`.
     ///
     /// Contract: ids are positive and increase; with an idempotency key, at most one order
-    /// ever exists per key, even under concurrent calls, and a repeat returns
-    /// [`CreateOutcome::Existing`] with the first order; the new order is PENDING with
-    /// `created_at == updated_at == new.created_at`.
+    /// ever exists per (owner, key) — `None` being an owner of its own — even under concurrent
+    /// calls, and a repeat returns [`CreateOutcome::Existing`] with the first order, while the
+    /// same key from another owner creates another order; the new order is PENDING with
+    /// `created_at == updated_at == new.created_at` and keeps `new.owner`.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the order may have been created (the

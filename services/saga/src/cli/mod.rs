@@ -3,6 +3,7 @@
 mod bench;
 mod component;
 mod demo;
+mod keys;
 
 use std::process::ExitCode;
 
@@ -22,7 +23,8 @@ pub struct Cli {
 enum Command {
     /// Run every component in this process on in-memory backends, with the gateway on HTTP.
     Demo(demo::DemoArgs),
-    /// The public HTTP API (DESIGN §2), forwarding to the Order API (`ORDER_SERVICE_URL`).
+    /// The public HTTP API, forwarding to the Order API (`ORDER_SERVICE_URL`); requires API
+    /// keys (`API_KEYS`, `API_KEYS_FILE`) unless `API_AUTH=off`.
     Gateway(component::ComponentArgs),
     /// Creates and reads orders on PostgreSQL (`DATABASE_URL`); applies migrations first.
     OrderApi(component::ComponentArgs),
@@ -38,6 +40,8 @@ enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
+    Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
     /// latency percentiles, HTTP errors and the services' lag metrics.
     Bench(Box<bench::BenchArgs>),
@@ -60,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DeliveryWorker(args) => component::run(Component::DeliveryWorker, args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(*args).await,
     }
 }

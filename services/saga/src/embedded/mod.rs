@@ -24,6 +24,10 @@ pub struct EmbeddedOptions {
     pub order_api_port: u16,
     pub success_probability: f64,
     pub partitions: u32,
+    /// The gateway's configuration variables, as the environment would give them
+    /// (`API_KEYS`, `API_RATE_LIMIT_PER_SECOND`, …). Without `API_KEYS` or `API_KEYS_FILE` the
+    /// gateway is open (`API_AUTH=off`); `ORDER_SERVICE_URL` is always the embedded Order API.
+    pub gateway_vars: Vec<(String, String)>,
 }
 
 impl Default for EmbeddedOptions {
@@ -33,6 +37,7 @@ impl Default for EmbeddedOptions {
             order_api_port: 0,
             success_probability: 0.8,
             partitions: 3,
+            gateway_vars: Vec::new(),
         }
     }
 }
@@ -52,6 +57,22 @@ async fn bind(port: u16) -> io::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on 127.0.0.1:{port}: {e}")))
+}
+
+/// The embedded gateway's configuration: `vars`, the embedded Order API as upstream, and open
+/// unless keys are given.
+fn gateway_config(
+    vars: &[(String, String)],
+    order_api: SocketAddr,
+) -> io::Result<saga_gateway::GatewayConfig> {
+    let given = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let keyed = given("API_KEYS").is_some() || given("API_KEYS_FILE").is_some();
+    saga_gateway::GatewayConfig::from_lookup(|name| match name {
+        "ORDER_SERVICE_URL" => Some(format!("http://{order_api}")),
+        "API_AUTH" if !keyed => Some("off".into()),
+        other => given(other),
+    })
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
 }
 
 impl EmbeddedSaga {
@@ -89,8 +110,7 @@ impl EmbeddedSaga {
         let run = saga_order_api::run(deps, Default::default(), order_api_listener, stop(&token));
         tasks.spawn(async move { ("order-api", run.await) });
 
-        let config = saga_gateway::GatewayConfig::parse(Some(&format!("http://{order_api}")), None)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let config = gateway_config(&options.gateway_vars, order_api)?;
         let deps = saga_gateway::GatewayDeps {
             dialer: Arc::new(TcpDialer),
             entropy: entropy.clone(),

@@ -151,16 +151,18 @@ pub async fn run_component(
     result.with_context(|| format!("{name} failed"))
 }
 
-/// The gateway's settings; in `saga all` the Order API next door is the default upstream.
+/// The gateway's settings from the environment; in `saga all` the Order API next door is the
+/// default upstream.
 fn gateway_config(
     local_order_api: Option<SocketAddr>,
 ) -> Result<saga_gateway::GatewayConfig, saga_gateway::ConfigError> {
-    let var = |name| std::env::var(name).ok();
-    let upstream = var("ORDER_SERVICE_URL").or(local_order_api.map(|a| format!("http://{a}")));
-    saga_gateway::GatewayConfig::parse(
-        upstream.as_deref(),
-        var("UPSTREAM_TIMEOUT_SECONDS").as_deref(),
-    )
+    let Some(local) = local_order_api else {
+        return saga_gateway::GatewayConfig::from_env();
+    };
+    saga_gateway::GatewayConfig::from_lookup(|name| {
+        let default = (name == "ORDER_SERVICE_URL").then(|| format!("http://{local}"));
+        std::env::var(name).ok().or(default)
+    })
 }
 
 /// Every component in this process, each with its own connections, until `shutdown`: the

@@ -26,6 +26,7 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
     let metrics = format!("http://{}/metrics", saga.addr(Component::OutboxRelay));
     let plan = |orders, pace| LoadPlan {
         url: saga.gateway_url(),
+        api_key: Some(saga::real::DEV_API_KEY.to_owned()),
         orders,
         pace,
         patience: Duration::from_secs(120),

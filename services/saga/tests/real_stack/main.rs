@@ -12,7 +12,7 @@ mod judge;
 use std::time::Duration;
 
 use saga::client::SagaClient;
-use saga::real::Component;
+use saga::real::{Component, DEV_API_KEY};
 use saga_core::event::decode;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};
@@ -34,7 +34,9 @@ async fn two_hundred_orders_reach_a_terminal_state_and_the_checker_passes() {
     };
     let mut saga = Deployment::new(backends, "two-hundred").await;
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let acknowledged = place(&client, 200, 16).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
@@ -73,7 +75,9 @@ async fn undecodable_records_are_dead_lettered_and_the_saga_carries_on() {
         raw(Topic::Payments, INVALID_ENVELOPE),
     ];
     producer.publish(bad.to_vec()).await.unwrap();
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let acknowledged = place(&client, 20, 4).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
@@ -111,7 +115,9 @@ async fn gateway_answers_503_while_the_order_api_is_stopped_and_recovers() {
     let mut saga = Deployment::new(backends, "gateway-503").await;
     saga.start(Component::OrderApi).await;
     saga.start(Component::Gateway).await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     assert_eq!(
         client.place_order("before", None).await.unwrap().status,
         202
@@ -134,7 +140,9 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
     };
     let mut saga = Deployment::new(backends, "sigkill").await;
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let first = tokio::spawn({
         let client = client.clone();
         async move { place(&client, 100, 2).await }
