@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use saga::client::SagaClient;
-use saga_core::checker::Acknowledged;
+use saga_core::snapshot::Acknowledged;
 use saga_core::{IdempotencyKey, OrderId};
 use tokio::sync::Semaphore;
 
@@ -52,7 +52,7 @@ impl Workload {
     pub fn new(gateway_url: &str, key_prefix: &str) -> Self {
         Self(Arc::new(Shared {
             client: SagaClient::new(gateway_url)
-                .with_api_key(saga::real::DEV_API_KEY)
+                .with_api_key(saga_harness::DEV_API_KEY)
                 .expect("the development key is a valid header"),
             key_prefix: key_prefix.to_owned(),
             next: AtomicU64::new(0),

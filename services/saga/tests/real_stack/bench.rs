@@ -26,7 +26,7 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
     let metrics = format!("http://{}/metrics", saga.addr(Component::OutboxRelay));
     let plan = |orders, pace| LoadPlan {
         url: saga.gateway_url(),
-        api_key: Some(saga::real::DEV_API_KEY.to_owned()),
+        api_key: Some(saga_harness::DEV_API_KEY.to_owned()),
         orders,
         pace,
         patience: Duration::from_secs(120),
@@ -108,7 +108,7 @@ async fn the_ceiling_script_does_one_orders_postgres_work_on_the_migrated_schema
         saga_contract::backend::unavailable::<()>("pgbench", "PATH", &"not installed");
         return;
     };
-    let url = saga_postgres::scratch::create_database(&backends.database_direct)
+    let url = saga_harness::scratch::create_database(&backends.database_direct)
         .await
         .unwrap();
     let script = concat!(
