@@ -78,13 +78,14 @@ pub struct Answer {
     pub status: StatusCode,
     pub correlation: Option<String>,
     pub replayed: bool,
+    pub retry_after: Option<String>,
     pub json: Value,
 }
 
 pub async fn call(app: &Router, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let (correlation, replayed) = {
+    let (correlation, replayed, retry_after) = {
         let header = |name: &str| {
             response
                 .headers()
@@ -94,6 +95,7 @@ pub async fn call(app: &Router, request: Request<Body>) -> Answer {
         (
             header("x-correlation-id"),
             header("idempotent-replayed").is_some(),
+            header("retry-after"),
         )
     };
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -102,6 +104,7 @@ pub async fn call(app: &Router, request: Request<Body>) -> Answer {
         status,
         correlation,
         replayed,
+        retry_after,
         json,
     }
 }
@@ -119,5 +122,14 @@ pub async fn place(app: &Router, body: &str, headers: &[(&str, &str)]) -> Answer
 }
 
 pub async fn get(app: &Router, path: &str) -> Answer {
-    call(app, Request::get(path).body(Body::empty()).unwrap()).await
+    get_as(app, path, &[]).await
+}
+
+/// `GET path` with these headers (an `authorization`, typically).
+pub async fn get_as(app: &Router, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    call(app, request.body(Body::empty()).unwrap()).await
 }

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use saga::client::SagaClient;
 use saga::real::Component;
-use saga_harness::DEV_API_KEY;
 use saga_core::event::decode;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};
+use saga_harness::DEV_API_KEY;
 use tokio::sync::Mutex;
 
 use crate::deployment::Deployment;
