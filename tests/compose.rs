@@ -245,5 +245,8 @@ fn the_gateway_ships_the_development_key_by_hash_only() {
         .as_str()
         .expect("compose configures the gateway's API keys");
     assert_eq!(keys, saga_harness::dev_api_keys());
-    assert!(!keys.contains(saga_harness::DEV_API_KEY), "never the clear key");
+    assert!(
+        !keys.contains(saga_harness::DEV_API_KEY),
+        "never the clear key"
+    );
 }

@@ -1,10 +1,10 @@
 //! Gateway request handlers, one per file.
 
 mod fallback;
+mod forward;
 mod get_order;
 mod health;
 mod place_order;
-mod relay;
 
 pub(crate) use fallback::{method_not_allowed, not_found};
 pub(crate) use get_order::{__path_get_order, get_order};

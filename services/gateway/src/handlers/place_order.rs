@@ -8,7 +8,7 @@ use saga_api::auth::Principal;
 use saga_api::{ApiJson, PlaceOrderRequest, input};
 use saga_core::CorrelationId;
 
-use super::relay::{correlation_header, owner_header, pass_through};
+use super::forward::{correlation_header, owner_header, pass_through};
 use crate::AppState;
 use crate::error::GatewayError;
 
