@@ -41,7 +41,7 @@ pub(crate) struct AppState {
 
 /// The gateway's routes, ready to serve or to test with `oneshot`. The order routes sit behind
 /// the API-key check (unless authentication is off), the per-key rate limit, the concurrency
-/// limit and the request timeout; `/health`, `/ready` and the docs are open.
+/// limit and the request timeout; `/health`, `/ready`, `/metrics` and the docs are open.
 pub fn router(deps: GatewayDeps, config: GatewayConfig) -> Router {
     let layer = CorrelationLayer {
         entropy: deps.entropy.clone(),
@@ -76,6 +76,10 @@ pub fn router(deps: GatewayDeps, config: GatewayConfig) -> Router {
         .route("/ready", get(handlers::ready))
         .with_state(state)
         .merge(orders)
+        .route(
+            "/metrics",
+            get(|| async { saga_runtime::metrics::render() }),
+        )
         .merge(openapi::routes(authenticated))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
@@ -102,6 +106,7 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
+    saga_runtime::metrics::prometheus();
     let token = CancellationToken::new();
     let header_timeout = config.limits.header_timeout;
     match &config.api_keys {

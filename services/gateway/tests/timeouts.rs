@@ -84,6 +84,21 @@ async fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout
         elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
         "closed after {elapsed:?}, the timeout being 1 s"
     );
+    let metrics = http_get(addr, "/metrics").await;
+    assert!(
+        metrics.contains(r#"saga_http_rejections_total{reason="header_timeout"}"#),
+        "the rejection is counted: {metrics}"
+    );
+}
+
+/// A one-shot `GET path` over a fresh connection; the whole reply.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    String::from_utf8_lossy(&reply).into_owned()
 }
 
 #[tokio::test]
