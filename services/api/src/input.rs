@@ -36,18 +36,12 @@ pub fn order_id(text: &str) -> Result<OrderId, ApiError> {
 /// # Errors
 /// 400 `invalid_idempotency_key` when present but not 1–255 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = headers.get(crate::IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let invalid = |message: String| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key", message)
-    };
-    let text = value
-        .to_str()
-        .map_err(|_| invalid("Idempotency-Key must be visible ASCII".into()))?;
-    IdempotencyKey::parse(text)
-        .map(Some)
-        .map_err(|e| invalid(e.to_string()))
+    header(
+        headers,
+        crate::IDEMPOTENCY_KEY,
+        "invalid_idempotency_key",
+        |text| IdempotencyKey::parse(text).map_err(|e| e.to_string()),
+    )
 }
 
 /// The internal owner header the gateway sets ([`crate::OWNER_HEADER`]).
@@ -55,17 +49,27 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Ap
 /// # Errors
 /// 400 `invalid_owner` when present but not a key name.
 pub fn owner(headers: &HeaderMap) -> Result<Option<Owner>, ApiError> {
-    let Some(value) = headers.get(crate::OWNER_HEADER) else {
+    header(headers, crate::OWNER_HEADER, "invalid_owner", |text| {
+        Owner::parse(text).map_err(|e| e.to_string())
+    })
+}
+
+/// An optional header parsed by `parse`; 400 with `code` when it is not visible ASCII or
+/// `parse` refuses it.
+fn header<T>(
+    headers: &HeaderMap,
+    name: &str,
+    code: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ApiError> {
+    let Some(value) = headers.get(name) else {
         return Ok(None);
     };
-    let invalid =
-        |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_owner", message);
+    let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
     let text = value
         .to_str()
-        .map_err(|_| invalid("the owner header must be ASCII".into()))?;
-    Owner::parse(text)
-        .map(Some)
-        .map_err(|e| invalid(e.to_string()))
+        .map_err(|_| invalid(format!("{name} must be visible ASCII")))?;
+    parse(text).map(Some).map_err(invalid)
 }
 
 #[cfg(test)]
