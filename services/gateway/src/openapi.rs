@@ -31,6 +31,34 @@ use crate::handlers;
 )]
 pub struct ApiDoc;
 
+/// What any order operation may answer before, or instead of, the Order API: the key check,
+/// the limits and the upstream's failures. A document only: never constructed.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Refusals {
+    /// No API key, or an unknown one.
+    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+    Unauthorized(saga_api::ErrorBody),
+    /// The body stopped arriving, or the whole request took too long.
+    #[response(status = 408)]
+    RequestTimeout(saga_api::ErrorBody),
+    /// This API key's rate limit is exceeded.
+    #[response(
+        status = 429,
+        headers(("Retry-After" = u64, description = "Seconds until a request will be accepted"))
+    )]
+    RateLimited(saga_api::ErrorBody),
+    /// Too many requests in flight, or the order service unavailable.
+    #[response(
+        status = 503,
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
+    )]
+    Unavailable(saga_api::ErrorBody),
+    /// The order service did not answer in time.
+    #[response(status = 504)]
+    UpstreamTimeout(saga_api::ErrorBody),
+}
+
 /// The `api_key` security scheme the order operations require.
 struct BearerKeys;
 

@@ -107,7 +107,22 @@ async fn the_document_requires_a_key_only_when_keys_are_configured() {
     let document = get_as(&keyed, "/openapi.json", &[]).await.json;
     let post = &document["paths"]["/place-order"]["post"];
     assert_eq!(post["security"][0]["api_key"], serde_json::json!([]));
-    assert!(post["responses"]["401"].is_object());
+    for path in ["/place-order", "/orders/{order_id}"] {
+        let operation = document["paths"][path]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        let responses = &operation["responses"];
+        for status in ["401", "408", "429", "503", "504"] {
+            let body = &responses[status]["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(body, "#/components/schemas/ErrorBody", "{path} {status}");
+        }
+        assert!(responses["401"]["headers"]["WWW-Authenticate"].is_object());
+        assert!(responses["429"]["headers"]["Retry-After"].is_object());
+        assert!(responses["503"]["headers"]["Retry-After"].is_object());
+    }
     assert_eq!(
         document["components"]["securitySchemes"]["api_key"]["scheme"],
         "bearer"

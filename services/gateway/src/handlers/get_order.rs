@@ -19,15 +19,8 @@ use crate::error::GatewayError;
     responses(
         (status = 200, description = "The order", body = saga_api::OrderResponse),
         (status = 400, description = "Not a positive integer id", body = saga_api::ErrorBody),
-        (status = 401, description = "No API key, or an unknown one", body = saga_api::ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 404, description = "No such order, or another API key's", body = saga_api::ErrorBody),
-        (status = 408, description = "The request took too long", body = saga_api::ErrorBody),
-        (status = 429, description = "This API key's rate limit is exceeded", body = saga_api::ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until a request will be accepted"))),
-        (status = 503, description = "Too many requests in flight, or the order service unavailable", body = saga_api::ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 504, description = "Order service timed out", body = saga_api::ErrorBody),
+        crate::openapi::Refusals,
     ),
     security(("api_key" = [])),
     tag = "orders"
