@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use saga_core::event::decode;
 use saga_core::ports::{
-    ApplyMode, ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite,
-    PaymentApplication,
+    ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
 };
 use saga_core::{
     EventBody, IdempotencyKey, Item, OrderId, OrderStatus, Owner, PaymentDecision, Topic,
@@ -28,7 +27,6 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         owner: None,
         event_id: OsEntropy.event_id(),
         created_at: now(),
-        outbox: OutboxWrite::SameTransaction,
     }
 }
 
@@ -49,7 +47,6 @@ fn payment(order: OrderId, decision: PaymentDecision) -> PaymentApplication {
         order_id: order,
         decision,
         at: now(),
-        mode: ApplyMode::default(),
     }
 }
 

@@ -6,8 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse, input};
 use saga_core::CorrelationId;
-use saga_core::mutant::Mutant;
-use saga_core::ports::{CreateOutcome, NewOrder, OutboxWrite};
+use saga_core::ports::{CreateOutcome, NewOrder};
 
 use crate::AppState;
 use crate::error::OrderApiError;
@@ -21,11 +20,6 @@ pub(crate) async fn create_order(
     let item = input::item(request.item)?;
     let idempotency_key = input::idempotency_key(&headers)?;
     let owner = input::owner(&headers)?;
-    let outbox = if state.config.mutant == Some(Mutant::OutboxOutsideTransaction) {
-        OutboxWrite::SeparateTransaction
-    } else {
-        OutboxWrite::SameTransaction
-    };
     let new = NewOrder {
         item: item.clone(),
         correlation_id,
@@ -33,7 +27,6 @@ pub(crate) async fn create_order(
         owner,
         event_id: state.deps.entropy.event_id(),
         created_at: state.deps.clock.now(),
-        outbox,
     };
     let outcome = state.deps.store.create_order(new).await?;
     let order = outcome.order();
