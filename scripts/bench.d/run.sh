@@ -30,11 +30,6 @@ port_of() {
     bench_die "unknown component $1"
 }
 
-# A top-level number from a pretty-printed JSON file of `saga bench --json`.
-json_number() {
-    sed -n "s/^  \"$1\": \\([-0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
-}
-
 # "requested timed" checkpoint counts of the whole server.
 checkpoints() {
     "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt -F ' ' \
@@ -150,7 +145,7 @@ auth_compare() {
             "$SAGA" bench --url "http://127.0.0.1:$PORT_BASE" --orders "$ORDERS" \
                 --concurrency "$AUTH_CLIENTS" --patience 120 \
                 --json "$WORK/auth-$mode-$round.json" >"$WORK/auth-$mode-$round.txt"
-            rate="$(json_number orders_per_second "$WORK/auth-$mode-$round.json")"
+            rate="$("$SAGA" bench figure orders-per-second "$WORK/auth-$mode-$round.json")"
             cpu="$(awk -v t="$(($(cpu_ticks "${PIDS[gateway]}") - ticks))" -v hz="$hz" \
                 -v n="$ORDERS" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')"
             bench_log "authentication $mode, round $round: $rate orders/s, gateway $cpu CPU ms/order"
