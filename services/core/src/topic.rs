@@ -32,7 +32,7 @@ impl Topic {
         }
     }
 
-    /// The dead-letter topic for records that fail to decode on this topic.
+    /// The dead-letter topic for records rejected on this topic.
     pub fn dlq(self) -> Topic {
         match self {
             Self::Orders | Self::OrdersDlq => Self::OrdersDlq,
@@ -56,5 +56,5 @@ impl std::fmt::Display for Topic {
 pub const CONSUMER_GROUPS: [(&str, Topic); 3] = [
     ("payment-worker", Topic::Orders),
     ("order-status-worker", Topic::Payments),
-    ("delivery-worker", Topic::Payments),
+    ("delivery-worker", Topic::Orders),
 ];

@@ -177,6 +177,43 @@ impl Session for PgSession {
                 });
                 PgResponse::Assigned { new }
             }
+            PgRequest::Redrive { cutoff, now, limit } => {
+                let found = store.redrive(cutoff, now, limit);
+                PgResponse::Redriven {
+                    stuck: found.stuck,
+                    redriven: found.redriven,
+                }
+            }
+            PgRequest::Prune {
+                outbox,
+                processed_events,
+                idempotency_keys,
+                batch,
+            } => {
+                let pruned = store.prune_now(saga_core::ports::PruneCutoffs {
+                    outbox,
+                    processed_events,
+                    idempotency_keys,
+                    batch,
+                });
+                PgResponse::Pruned {
+                    outbox: pruned.outbox,
+                    processed_events: pruned.processed_events,
+                    idempotency_keys: pruned.idempotency_keys,
+                }
+            }
+            PgRequest::KeepDeadLetter { envelope } => match saga_core::event::decode(&envelope) {
+                Ok(envelope) if durable.dead_letters.keep_now(&envelope) => PgResponse::Done,
+                _ => PgResponse::Error("only EVENT_REJECTED envelopes are kept".into()),
+            },
+            PgRequest::ListDeadLetters => PgResponse::DeadLetters(
+                durable
+                    .dead_letters
+                    .snapshot()
+                    .iter()
+                    .map(saga_core::Envelope::to_bytes)
+                    .collect(),
+            ),
             PgRequest::Ping => PgResponse::Done,
         }
     }

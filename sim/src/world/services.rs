@@ -11,7 +11,9 @@ use turmoil::Sim;
 use super::{
     GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS, STATUS, SimClock, World,
 };
-use crate::client::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::client::{
+    Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
+};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 
@@ -37,6 +39,14 @@ impl Start {
 
     fn bus(&self) -> Arc<SimEventBus> {
         Arc::new(SimEventBus::new(Endpoint::new("kafka", KAFKA, KAFKA_PORT)))
+    }
+
+    fn dead_letters(&self) -> Arc<SimDeadLetters> {
+        Arc::new(SimDeadLetters::new(Endpoint::new(
+            "postgres",
+            POSTGRES,
+            POSTGRES_PORT,
+        )))
     }
 }
 
@@ -129,6 +139,7 @@ async fn payment_worker(s: Start) -> io::Result<()> {
     let redis = Endpoint::new("redis", REDIS, REDIS_PORT);
     let deps = saga_payment_worker::PaymentWorkerDeps {
         bus: s.bus(),
+        dead_letters: s.dead_letters(),
         decisions: Arc::new(SimDecisionStore::new(redis)),
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),
@@ -144,6 +155,7 @@ async fn payment_worker(s: Start) -> io::Result<()> {
 async fn status_worker(s: Start) -> io::Result<()> {
     let deps = saga_order_status_worker::StatusWorkerDeps {
         bus: s.bus(),
+        dead_letters: s.dead_letters(),
         store: s.store(),
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),
@@ -160,6 +172,7 @@ async fn delivery_worker(s: Start) -> io::Result<()> {
     let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
     let deps = saga_delivery_worker::DeliveryWorkerDeps {
         bus: s.bus(),
+        dead_letters: s.dead_letters(),
         deliveries: Arc::new(SimDeliveryStore::new(postgres)),
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),

@@ -6,18 +6,25 @@ use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliverySt
 use sqlx::PgPool;
 
 use crate::BACKEND;
-use crate::error::port_error;
+use crate::guard::{Db, within};
 
 /// Delivery assignments in the `delivery` schema.
 #[derive(Debug, Clone)]
 pub struct PgDeliveryStore {
-    pool: PgPool,
+    db: Db,
 }
 
 impl PgDeliveryStore {
-    /// A store on a migrated database (see [`crate::migrate`]).
+    /// A store on a migrated database (see [`crate::migrate`]) with the default deadline.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_deadline(pool, crate::DEFAULT_CALL_TIMEOUT)
+    }
+
+    /// A store whose every call gives up after `deadline`.
+    pub fn with_deadline(pool: PgPool, deadline: std::time::Duration) -> Self {
+        Self {
+            db: Db::new(pool, deadline),
+        }
     }
 }
 
@@ -35,16 +42,14 @@ impl DeliveryStore for PgDeliveryStore {
                 "delivery.assignments allows one assignment per order",
             ));
         }
-        let inserted = sqlx::query(
+        let inserted = within!(&self.db, |conn| sqlx::query(
             "INSERT INTO delivery.assignments (order_id, payment_event_id, assigned_at) \
              VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING",
         )
         .bind(assignment.order_id.get())
         .bind(assignment.payment_event_id.as_uuid())
         .bind(assignment.assigned_at)
-        .execute(&self.pool)
-        .await
-        .map_err(port_error)?;
+        .execute(conn))?;
         Ok(if inserted.rows_affected() == 1 {
             AssignOutcome::Assigned
         } else {
@@ -53,6 +58,6 @@ impl DeliveryStore for PgDeliveryStore {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        crate::config::ping(&self.pool).await
+        crate::config::ping(&self.db).await
     }
 }

@@ -2,7 +2,10 @@
 
 use super::index::Index;
 use super::{Property, SystemSnapshot, Violation};
-use crate::domain::OrderStatus;
+use crate::domain::{EventId, OrderStatus};
+
+/// The consumer group that applies payment events.
+const STATUS_GROUP: &str = "order-status-worker";
 use crate::topic::CONSUMER_GROUPS;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
@@ -39,15 +42,17 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
         ));
     }
     for (order, events) in &index.payments {
+        // Applied (recorded) or dead-lettered by the order-status worker: never dropped.
+        let rejected = |e: &EventId| index.rejected.contains(&(STATUS_GROUP.to_owned(), *e));
         for event in events
             .iter()
-            .filter(|e| !index.processed.contains(&e.event_id))
+            .filter(|e| !index.processed.contains(&e.event_id) && !rejected(&e.event_id))
         {
             found.push(Violation::new(
                 Property::PaymentEventProcessed,
                 Some(*order),
                 format!(
-                    "payment event {} has no processed_events record",
+                    "payment event {} was neither applied nor dead-lettered",
                     event.event_id
                 ),
             ));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::index::Index;
 use super::{Property, SystemSnapshot, Violation};
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
-use crate::event::{EventBody, EventType, decode};
+use crate::event::{EventBody, EventType, RejectionCode, decode};
 use crate::topic::Topic;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
@@ -175,34 +175,49 @@ fn dlq_holds_only_invalid(index: &Index<'_>, found: &mut Vec<Violation>) {
                 continue;
             }
         };
-        let source = rejection.source.as_ref().map_or(
-            if record.topic == Topic::OrdersDlq {
-                Topic::Orders
-            } else {
-                Topic::Payments
-            },
-            |s| s.topic,
-        );
-        if let Ok(original) = decode(&rejection.original) {
-            let expected = match source {
-                Topic::Orders => original.event_type() == EventType::OrderCreated,
-                Topic::Payments => matches!(
-                    original.event_type(),
-                    EventType::PaymentSuccess | EventType::PaymentFailed
-                ),
-                Topic::OrdersDlq | Topic::PaymentsDlq => false,
-            };
-            if expected {
-                found.push(Violation::new(
-                    Property::NoValidEventInDlq,
-                    original.order_id(),
-                    format!(
-                        "{place} dead-lettered a valid {} ({})",
-                        original.event_type().as_str(),
-                        rejection.reason
-                    ),
-                ));
+        let source = rejection.source.topic;
+        let Ok(original) = decode(&rejection.original.bytes) else {
+            continue;
+        };
+        let expected = match source {
+            Topic::Orders => matches!(
+                original.event_type(),
+                EventType::OrderCreated | EventType::OrderCompleted
+            ),
+            Topic::Payments => matches!(
+                original.event_type(),
+                EventType::PaymentSuccess | EventType::PaymentFailed
+            ),
+            Topic::OrdersDlq | Topic::PaymentsDlq => false,
+        };
+        if !expected {
+            continue;
+        }
+        // A valid event may be dead-lettered only as unprocessable, and only when it is.
+        let unprocessable = match (rejection.code, &original.body) {
+            (RejectionCode::UnknownOrder, body) => original.order_id().is_some_and(|id| {
+                !index.orders.contains_key(&id) && matches!(body, EventBody::Payment { .. })
+            }),
+            (RejectionCode::ContradictsApplied, EventBody::Payment { order_id, decision }) => index
+                .orders
+                .get(order_id)
+                .is_some_and(|o| o.status.is_terminal() && o.status != decision.terminal_status()),
+            (RejectionCode::WrongCausation, EventBody::Payment { order_id, .. }) => {
+                index.source_event(*order_id) != original.causation_id
             }
+            _ => false,
+        };
+        if !unprocessable {
+            found.push(Violation::new(
+                Property::NoValidEventInDlq,
+                original.order_id(),
+                format!(
+                    "{place} dead-lettered a valid {} ({}: {})",
+                    original.event_type().as_str(),
+                    rejection.code.as_str(),
+                    rejection.reason
+                ),
+            ));
         }
     }
 }

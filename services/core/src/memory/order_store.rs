@@ -1,4 +1,5 @@
-//! The in-memory order store: orders, outbox, processed events and every status change.
+//! The in-memory order store: orders, outbox, processed events and every status change, with
+//! the reconciler's re-drive and retention's pruning.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -12,9 +13,10 @@ use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
 use crate::event::Envelope;
 use crate::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    OutboxWrite, PaymentApplication, PortError,
+    OutboxWrite, PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
 use crate::topic::Topic;
+use time::OffsetDateTime;
 
 /// Identifies one live outbox claim.
 pub type ClaimId = u64;
@@ -24,6 +26,9 @@ struct Row {
     record: OutboxRecord,
     published: bool,
     claimed_by: Option<ClaimId>,
+    /// An ORDER_CREATED (the reconciler's to re-drive), not an ORDER_COMPLETED.
+    order_created: bool,
+    redriven_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Default)]
@@ -33,7 +38,9 @@ struct State {
     next_order_id: i64,
     outbox: BTreeMap<i64, Row>,
     next_outbox_id: i64,
-    processed: BTreeMap<EventId, OrderId>,
+    processed: BTreeMap<EventId, (OrderId, OffsetDateTime)>,
+    /// Each order's ORDER_CREATED event id.
+    created_events: BTreeMap<OrderId, EventId>,
     history: Vec<StatusChange>,
     next_claim: ClaimId,
 }
@@ -74,6 +81,7 @@ impl MemoryOrderStore {
             updated_at: new.created_at,
         };
         state.orders.insert(id, order.clone());
+        state.created_events.insert(id, new.event_id);
         if let Some(key) = &new.idempotency_key {
             state.by_key.insert(key.clone(), id);
         }
@@ -91,15 +99,22 @@ impl MemoryOrderStore {
             order.id,
             order.item.clone(),
         );
+        Self::push_outbox(state, &envelope, new.created_at, true);
+    }
+
+    fn push_outbox(state: &mut State, envelope: &Envelope, at: OffsetDateTime, created: bool) {
         state.next_outbox_id += 1;
+        let order = envelope
+            .order_id()
+            .expect("outbox events are about an order");
         let record = OutboxRecord {
             id: state.next_outbox_id,
-            event_id: new.event_id,
+            event_id: envelope.event_id,
             topic: Topic::Orders,
-            key: order.id.key(),
+            key: order.key(),
             payload: envelope.to_bytes(),
-            correlation_id: new.correlation_id.clone(),
-            created_at: new.created_at,
+            correlation_id: envelope.correlation_id.clone(),
+            created_at: at,
         };
         state.outbox.insert(
             record.id,
@@ -107,6 +122,8 @@ impl MemoryOrderStore {
                 record,
                 published: false,
                 claimed_by: None,
+                order_created: created,
+                redriven_at: None,
             },
         );
     }
@@ -186,14 +203,29 @@ impl MemoryOrderStore {
     /// Applies a payment outcome; see [`OrderStore::apply_payment`].
     pub fn apply(&self, apply: &PaymentApplication) -> ApplyOutcome {
         let mut state = self.lock();
+        let outcome = Self::apply_locked(&mut state, apply);
+        drop(state);
+        if outcome == ApplyOutcome::Applied(OrderStatus::Completed) {
+            self.signal_outbox();
+        }
+        outcome
+    }
+
+    fn apply_locked(state: &mut State, apply: &PaymentApplication) -> ApplyOutcome {
         if apply.mode.record_processed && state.processed.contains_key(&apply.event_id) {
             return ApplyOutcome::Duplicate;
         }
         let Some(order) = state.orders.get_mut(&apply.order_id) else {
             return ApplyOutcome::UnknownOrder;
         };
+        if state.created_events.get(&apply.order_id) != Some(&apply.causation_id) {
+            return ApplyOutcome::WrongCausation;
+        }
         let from = order.status;
         let to = apply.decision.terminal_status();
+        if apply.mode.only_from_pending && from.is_terminal() && from != to {
+            return ApplyOutcome::Contradicts(from);
+        }
         let outcome = if from.transition(to).is_ok() || !apply.mode.only_from_pending {
             order.status = to;
             order.updated_at = apply.at;
@@ -208,11 +240,111 @@ impl MemoryOrderStore {
                 to,
                 event_id: apply.event_id,
             });
+            if to == OrderStatus::Completed {
+                Self::push_outbox(state, &apply.completion(), apply.at, false);
+            }
         }
         if apply.mode.record_processed {
-            state.processed.insert(apply.event_id, apply.order_id);
+            state
+                .processed
+                .insert(apply.event_id, (apply.order_id, apply.at));
         }
         outcome
+    }
+
+    /// See [`OrderStore::redrive_stuck`].
+    pub fn redrive(&self, cutoff: OffsetDateTime, now: OffsetDateTime, limit: usize) -> Redrive {
+        let mut state = self.lock();
+        let State { orders, outbox, .. } = &mut *state;
+        let stuck: Vec<OrderId> = orders
+            .values()
+            .filter(|o| o.status == OrderStatus::Pending && o.created_at <= cutoff)
+            .map(|o| o.id)
+            .collect();
+        let mut redriven = 0;
+        for row in outbox.values_mut() {
+            if redriven as usize >= limit {
+                break;
+            }
+            let due = row.order_created
+                && row.published
+                && row.redriven_at.is_none_or(|at| at < cutoff)
+                && row
+                    .record
+                    .key
+                    .parse()
+                    .ok()
+                    .is_some_and(|id| stuck.contains(&id));
+            if due {
+                row.published = false;
+                row.redriven_at = Some(now);
+                redriven += 1;
+            }
+        }
+        drop(state);
+        if redriven > 0 {
+            self.signal_outbox();
+        }
+        Redrive {
+            stuck: stuck.len() as u64,
+            redriven,
+        }
+    }
+
+    /// See [`OrderStore::prune`].
+    pub fn prune_now(&self, cutoffs: PruneCutoffs) -> Pruned {
+        let mut state = self.lock();
+        let State {
+            orders,
+            outbox,
+            processed,
+            by_key,
+            ..
+        } = &mut *state;
+        let pending = |key: &str| {
+            key.parse()
+                .ok()
+                .and_then(|id: OrderId| orders.get(&id))
+                .is_some_and(|o| o.status == OrderStatus::Pending)
+        };
+        let old_rows: Vec<i64> = outbox
+            .values()
+            .filter(|r| r.published && r.record.created_at < cutoffs.outbox)
+            .filter(|r| !(r.order_created && pending(&r.record.key)))
+            .map(|r| r.record.id)
+            .take(cutoffs.batch)
+            .collect();
+        for id in &old_rows {
+            outbox.remove(id);
+        }
+        let old_events: Vec<EventId> = processed
+            .iter()
+            .filter(|(_, (_, at))| *at < cutoffs.processed_events)
+            .map(|(id, _)| *id)
+            .take(cutoffs.batch)
+            .collect();
+        for id in &old_events {
+            processed.remove(id);
+        }
+        let old_keys: Vec<IdempotencyKey> = by_key
+            .iter()
+            .filter(|(_, id)| orders[*id].created_at < cutoffs.idempotency_keys)
+            .map(|(key, _)| key.clone())
+            .take(cutoffs.batch)
+            .collect();
+        for key in &old_keys {
+            if let Some(id) = by_key.remove(key) {
+                orders
+                    .get_mut(&id)
+                    .expect("keys name orders")
+                    .idempotency_key = None;
+            }
+        }
+        Pruned {
+            outbox: old_rows.len() as u64,
+            processed_events: old_events.len() as u64,
+            idempotency_keys: old_keys.len() as u64,
+        }
     }
 
     /// Everything the checker needs from this store.
@@ -227,6 +359,7 @@ impl MemoryOrderStore {
                     event_id: row.record.event_id,
                     order_id: row.record.key.parse().ok(),
                     published: row.published,
+                    order_created: row.order_created,
                 })
                 .collect(),
             processed_events: state.processed.keys().copied().collect(),
@@ -311,6 +444,19 @@ impl OrderStore for MemoryOrderStore {
 
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         Ok(self.apply(&apply))
+    }
+
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError> {
+        Ok(self.redrive(cutoff, now, limit))
+    }
+
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
+        Ok(self.prune_now(cutoffs))
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

@@ -108,6 +108,7 @@ impl EmbeddedSaga {
 
         let deps = saga_payment_worker::PaymentWorkerDeps {
             bus: backends.bus(),
+            dead_letters: backends.dead_letters(),
             decisions: backends.decisions(),
             clock: clock.clone(),
             entropy: entropy.clone(),
@@ -121,6 +122,7 @@ impl EmbeddedSaga {
 
         let deps = saga_order_status_worker::StatusWorkerDeps {
             bus: backends.bus(),
+            dead_letters: backends.dead_letters(),
             store: backends.store(),
             clock: clock.clone(),
             entropy: entropy.clone(),
@@ -130,6 +132,7 @@ impl EmbeddedSaga {
 
         let deps = saga_delivery_worker::DeliveryWorkerDeps {
             bus: backends.bus(),
+            dead_letters: backends.dead_letters(),
             deliveries: backends.deliveries(),
             clock,
             entropy,

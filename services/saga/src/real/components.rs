@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use saga_core::ports::{Clock, Entropy, OsEntropy, SystemClock};
-use saga_postgres::{PgDeliveryStore, PgOrderStore};
+use saga_runtime::consumer::ConsumerPolicy;
 use saga_runtime::net::TcpDialer;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::backends::{connect_bus, connect_decisions, connect_postgres};
+use super::retention;
 
 /// A saga component that runs as its own process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +97,7 @@ pub async fn run_component(
             saga_gateway::run(deps, config, listener, shutdown).await
         }
         Component::OrderApi => {
-            let store = Arc::new(PgOrderStore::new(connect_postgres().await?));
+            let store = connect_postgres().await?.order_store();
             let deps = saga_order_api::OrderApiDeps {
                 store,
                 clock: clock(),
@@ -106,46 +107,66 @@ pub async fn run_component(
             saga_order_api::run(deps, Default::default(), listener, shutdown).await
         }
         Component::OutboxRelay => {
-            let store = Arc::new(PgOrderStore::new(connect_postgres().await?));
+            let config = saga_outbox_relay::RelayConfig::from_env()?;
+            let pg = connect_postgres().await?;
+            let bus = connect_bus().await?;
+            retention::check_relay(&config.retention).await?;
             let deps = saga_outbox_relay::RelayDeps {
-                store,
-                bus: connect_bus().await?,
+                store: pg.order_store(),
+                bus,
                 clock: clock(),
             };
             let listener = bind(component, listen).await?;
-            saga_outbox_relay::run(deps, Default::default(), listener, shutdown).await
+            saga_outbox_relay::run(deps, config, listener, shutdown).await
         }
         Component::PaymentWorker => {
+            let config = saga_payment_worker::PaymentWorkerConfig {
+                policy: ConsumerPolicy::from_env()?,
+                ..Default::default()
+            };
+            let (decisions, ttl) = connect_decisions().await?;
             let deps = saga_payment_worker::PaymentWorkerDeps {
                 bus: connect_bus().await?,
-                decisions: connect_decisions().await?,
+                dead_letters: connect_postgres().await?.dead_letters(),
+                decisions,
                 clock: clock(),
                 entropy: entropy(),
             };
+            retention::check_decision_ttl(ttl).await?;
             let listener = bind(component, listen).await?;
-            saga_payment_worker::run(deps, Default::default(), listener, shutdown).await
+            saga_payment_worker::run(deps, config, listener, shutdown).await
         }
         Component::OrderStatusWorker => {
-            let store = Arc::new(PgOrderStore::new(connect_postgres().await?));
+            let config = saga_order_status_worker::StatusWorkerConfig {
+                policy: ConsumerPolicy::from_env()?,
+                ..Default::default()
+            };
+            let pg = connect_postgres().await?;
             let deps = saga_order_status_worker::StatusWorkerDeps {
                 bus: connect_bus().await?,
-                store,
+                dead_letters: pg.dead_letters(),
+                store: pg.order_store(),
                 clock: clock(),
                 entropy: entropy(),
             };
             let listener = bind(component, listen).await?;
-            saga_order_status_worker::run(deps, Default::default(), listener, shutdown).await
+            saga_order_status_worker::run(deps, config, listener, shutdown).await
         }
         Component::DeliveryWorker => {
-            let deliveries = Arc::new(PgDeliveryStore::new(connect_postgres().await?));
+            let config = saga_delivery_worker::DeliveryWorkerConfig {
+                policy: ConsumerPolicy::from_env()?,
+                ..Default::default()
+            };
+            let pg = connect_postgres().await?;
             let deps = saga_delivery_worker::DeliveryWorkerDeps {
                 bus: connect_bus().await?,
-                deliveries,
+                dead_letters: pg.dead_letters(),
+                deliveries: pg.delivery_store(),
                 clock: clock(),
                 entropy: entropy(),
             };
             let listener = bind(component, listen).await?;
-            saga_delivery_worker::run(deps, Default::default(), listener, shutdown).await
+            saga_delivery_worker::run(deps, config, listener, shutdown).await
         }
     };
     result.with_context(|| format!("{name} failed"))
