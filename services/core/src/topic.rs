@@ -51,6 +51,9 @@ impl std::fmt::Display for Topic {
     }
 }
 
+/// The consumer group that applies payment events (and dead-letters those it must not).
+pub const STATUS_GROUP: &str = "order-status-worker";
+
 /// The saga's consumer groups and the topic each reads; liveness requires each to have
 /// committed everything on its topic.
 pub const CONSUMER_GROUPS: [(&str, Topic); 3] = [

@@ -119,6 +119,12 @@ impl<'a> Index<'a> {
             })
     }
 
+    /// Whether the order-status worker dead-lettered this payment event.
+    pub fn rejected_by_status(&self, event: EventId) -> bool {
+        self.rejected
+            .contains(&(crate::topic::STATUS_GROUP.to_owned(), event))
+    }
+
     /// The stored payment decision for an order's source event.
     pub fn decision(&self, order: OrderId) -> Option<PaymentDecision> {
         self.source_event(order)

@@ -2,10 +2,7 @@
 
 use super::index::Index;
 use super::{Property, SystemSnapshot, Violation};
-use crate::domain::{EventId, OrderStatus};
-
-/// The consumer group that applies payment events.
-const STATUS_GROUP: &str = "order-status-worker";
+use crate::domain::OrderStatus;
 use crate::topic::CONSUMER_GROUPS;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
@@ -43,11 +40,9 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     }
     for (order, events) in &index.payments {
         // Applied (recorded) or dead-lettered by the order-status worker: never dropped.
-        let rejected = |e: &EventId| index.rejected.contains(&(STATUS_GROUP.to_owned(), *e));
-        for event in events
-            .iter()
-            .filter(|e| !index.processed.contains(&e.event_id) && !rejected(&e.event_id))
-        {
+        for event in events.iter().filter(|e| {
+            !index.processed.contains(&e.event_id) && !index.rejected_by_status(e.event_id)
+        }) {
             found.push(Violation::new(
                 Property::PaymentEventProcessed,
                 Some(*order),
