@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
 
-use crate::client::{
+use crate::adapters::{
     Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
 };
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};

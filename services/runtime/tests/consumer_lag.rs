@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use saga_core::memory::MemoryDeadLetters;
+use saga_memory::MemoryDeadLetters;
 use saga_core::ports::{
     Consumer, Delivery, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
 };

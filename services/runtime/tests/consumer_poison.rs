@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use saga_core::event::{Rejection, RejectionCode, decode, sha256_hex};
-use saga_core::memory::{MemoryDeadLetters, MemoryEventBus};
+use saga_memory::{MemoryDeadLetters, MemoryEventBus};
 use saga_core::ports::{
     DeadLetterStore, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
 };

@@ -3,8 +3,8 @@
 
 use std::sync::Mutex;
 
-use saga_core::checker::{Acknowledged, StatusChange, SystemSnapshot};
-use saga_core::memory::{
+use saga_core::snapshot::{Acknowledged, StatusChange, SystemSnapshot};
+use saga_memory::{
     MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
 };
 

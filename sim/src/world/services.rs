@@ -11,7 +11,7 @@ use turmoil::Sim;
 use super::{
     GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS, STATUS, SimClock, World,
 };
-use crate::client::{
+use crate::adapters::{
     Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
 };
 use crate::net::{SimDialer, SimListener};

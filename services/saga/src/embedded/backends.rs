@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use saga_core::checker::{Acknowledged, SystemSnapshot};
-use saga_core::memory::{
+use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
+use saga_memory::{
     MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
 };
-use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
 
 /// One instance of each memory adapter, shared by every embedded component.
 #[derive(Debug, Clone)]

@@ -4,10 +4,7 @@
 
 mod backends;
 mod components;
-mod endpoints;
-pub mod ports;
 pub mod retention;
 
 pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use components::{Component, run_all, run_component};
-pub use endpoints::{Endpoints, decision_prefix};

@@ -107,7 +107,7 @@ async fn the_ceiling_script_does_one_orders_postgres_work_on_the_migrated_schema
         saga_contract::backend::unavailable::<()>("pgbench", "PATH", &"not installed");
         return;
     };
-    let url = saga_postgres::scratch::create_database(&backends.database_direct)
+    let url = saga_harness::scratch::create_database(&backends.database_direct)
         .await
         .unwrap();
     let script = concat!(

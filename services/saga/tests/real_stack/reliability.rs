@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use saga::client::SagaClient;
 use saga::real::Component;
-use saga_core::checker::Acknowledged;
+use saga_core::snapshot::Acknowledged;
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
 use saga_core::{
@@ -88,7 +88,7 @@ async fn poison_and_permanent_failures_are_dead_lettered_once_per_group_and_orde
     let failing = created_for(999_001);
     let key = format!(
         "{}{}",
-        saga::real::decision_prefix(&saga.prefix),
+        saga_harness::decision_prefix(&saga.prefix),
         failing.event_id
     );
     let redis = saga_redis::RedisConfig::new(&saga.backends.redis_direct)

@@ -31,7 +31,7 @@ impl Proxy {
     /// Creates the proxy, forwarding to the direct PostgreSQL address.
     pub async fn create(backends: &Backends, prefix: &str) -> Self {
         let api = api_addr(backends);
-        let listen = saga::real::ports::free_port(&[]).expect("a free port");
+        let listen = saga_harness::free_port(&[]).expect("a free port");
         let name = format!("{prefix}postgres");
         let body = format!(
             r#"{{"name":"{name}","listen":"127.0.0.1:{listen}","upstream":"{}","enabled":true}}"#,

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::event::{Envelope, EventBody};
-use crate::ports::{DeadLetterStore, PortError};
+use saga_core::event::{Envelope, EventBody};
+use saga_core::ports::{DeadLetterStore, PortError};
 
 /// Kept rejections in memory. Cheap to clone; clones share state.
 #[derive(Debug, Clone, Default)]

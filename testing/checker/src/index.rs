@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{OutboxRow, SystemSnapshot, TopicRecord};
-use crate::domain::{EventId, Order, OrderId, PaymentDecision};
-use crate::event::{DecodeError, Envelope, EventBody, decode};
-use crate::ports::DeliveryAssignment;
-use crate::topic::Topic;
+use saga_core::event::{DecodeError, Envelope, EventBody, decode};
+use saga_core::ports::DeliveryAssignment;
+use saga_core::snapshot::{OutboxRow, SystemSnapshot, TopicRecord};
+use saga_core::topic::Topic;
+use saga_core::{EventId, Order, OrderId, PaymentDecision};
 
 /// A payment event found on the `payments` topic.
 pub(super) struct PaymentEvent<'a> {
@@ -122,7 +122,7 @@ impl<'a> Index<'a> {
     /// Whether the order-status worker dead-lettered this payment event.
     pub fn rejected_by_status(&self, event: EventId) -> bool {
         self.rejected
-            .contains(&(crate::topic::STATUS_GROUP.to_owned(), event))
+            .contains(&(saga_core::topic::STATUS_GROUP.to_owned(), event))
     }
 
     /// The stored payment decision for an order's source event.

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use saga_core::memory::{
+use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_memory::{
     MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
 };
-use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
 
 async fn order_store() -> Arc<dyn OrderStore> {
     Arc::new(MemoryOrderStore::new())
