@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use saga_memory::MemoryDeadLetters;
 use saga_core::ports::{
     Consumer, Delivery, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
 };
 use saga_core::{Envelope, EventType, Topic};
+use saga_memory::MemoryDeadLetters;
 use saga_runtime::CancellationToken;
 use saga_runtime::consumer::{
     self, ConsumerDeps, ConsumerPolicy, ConsumerSpec, Handled, Handler, Interest,

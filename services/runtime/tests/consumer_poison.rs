@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use saga_core::event::{Rejection, RejectionCode, decode, sha256_hex};
-use saga_memory::{MemoryDeadLetters, MemoryEventBus};
 use saga_core::ports::{
     DeadLetterStore, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
 };
 use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
+use saga_memory::{MemoryDeadLetters, MemoryEventBus};
 use saga_runtime::CancellationToken;
 use saga_runtime::consumer::{
     self, ConsumerDeps, ConsumerPolicy, ConsumerSpec, Handled, Handler, Interest,

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use saga::client::SagaClient;
 use saga::real::Component;
-use saga_core::snapshot::Acknowledged;
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
+use saga_core::snapshot::Acknowledged;
 use saga_core::{
     CorrelationId, Envelope, EventBody, EventId, Item, OrderId, PaymentDecision, Topic,
 };
