@@ -139,7 +139,6 @@ impl PgConfig {
     pub async fn connect(&self) -> Result<PgPool, ConnectError> {
         let options = self.connect_options()?;
         let target = self.target();
-        let deadline = self.call_timeout;
         connect_with_retries(BACKEND, &target, self.connect_attempts, || {
             PgPoolOptions::new()
                 .max_connections(self.pool_size.max(2))
@@ -154,18 +153,6 @@ impl PgConfig {
                             conn.ping().await?;
                         }
                         Ok(true)
-                    })
-                })
-                // sqlx pings every released connection without a bound: one that stopped
-                // answering just after its last statement would hold its pool slot forever.
-                // This bounded ping runs first and closes such a connection instead.
-                .after_release(move |conn, _| {
-                    Box::pin(async move {
-                        match tokio::time::timeout(deadline, conn.ping()).await {
-                            Ok(Ok(())) => Ok(true),
-                            Ok(Err(error)) => Err(error),
-                            Err(_) => Ok(false),
-                        }
                     })
                 })
                 .connect_with(options.clone())

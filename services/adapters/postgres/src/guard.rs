@@ -1,9 +1,9 @@
 //! Client-side deadlines on every statement. PostgreSQL's own `statement_timeout` cannot help
 //! when the connection itself stops answering (a black-holed link): the client would wait
-//! forever, and sqlx, returning such a connection to its pool, pings it without a bound and
-//! leaks the pool slot. So every call here takes a connection explicitly, runs within the
-//! deadline, and on a timeout *detaches* the connection (closing the socket, freeing the slot)
-//! instead of handing it back.
+//! forever. So every call here takes a connection explicitly and runs within the deadline; on a
+//! timeout the connection's state is unknown (a statement may be half sent, an answer half
+//! read), so it is *detached* — its socket closed, its pool slot freed — rather than handed
+//! back for sqlx to test (`tests/black_hole.rs`).
 
 use std::time::Duration;
 

@@ -1,18 +1,16 @@
 //! A black-holed Redis link (requests vanish, the connection stays open) must not outlive the
 //! fault. A multiplexed connection matches answers to requests in order, so once requests were
 //! lost every later answer would go to the wrong caller, or to none: the store must replace a
-//! connection on which a command timed out. Runs through a small in-process proxy that can
-//! drop data, in front of the real Redis (`REDIS_URL`; skipped without one, failed under CI).
+//! connection on which a command timed out. Runs through [`BlackHole`] in front of the real
+//! Redis (`REDIS_URL`; skipped without one, failed under CI).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use saga_core::PaymentDecision::{Failed, Success};
 use saga_core::ports::{DecisionStore, Entropy, OsEntropy};
+use saga_harness::BlackHole;
 use saga_redis::{RedisConfig, RedisDecisionStore};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 fn redis_addr() -> String {
     let url = std::env::var("DIRECT_REDIS_URL")
@@ -22,43 +20,6 @@ fn redis_addr() -> String {
     rest.split('/').next().unwrap_or(rest).to_owned()
 }
 
-/// Copies bytes from `from` to `to`, dropping them while `hole` is set.
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    hole: Arc<AtomicBool>,
-) {
-    let mut buffer = vec![0_u8; 16 * 1024];
-    while let Ok(n) = from.read(&mut buffer).await {
-        if n == 0 {
-            return;
-        }
-        if !hole.load(Ordering::SeqCst) && to.write_all(&buffer[..n]).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// A proxy to `upstream` on a loopback port; its flag black-holes every connection.
-async fn proxy(upstream: String) -> (u16, Arc<AtomicBool>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let hole = Arc::new(AtomicBool::new(false));
-    let flag = hole.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(&upstream).await else {
-                continue;
-            };
-            let (client_read, client_write) = client.into_split();
-            let (server_read, server_write) = server.into_split();
-            tokio::spawn(pump(client_read, server_write, flag.clone()));
-            tokio::spawn(pump(server_read, client_write, flag.clone()));
-        }
-    });
-    (port, hole)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_black_hole_heals_every_caller_gets_its_own_answer() {
     let upstream = redis_addr();
@@ -66,8 +27,8 @@ async fn after_a_black_hole_heals_every_caller_gets_its_own_answer() {
         saga_contract::backend::unavailable::<()>("Redis", &upstream, &e);
         return;
     }
-    let (port, hole) = proxy(upstream).await;
-    let mut config = RedisConfig::new(format!("redis://127.0.0.1:{port}/0"));
+    let hole = BlackHole::start(&upstream).await;
+    let mut config = RedisConfig::new(format!("redis://127.0.0.1:{}/0", hole.port()));
     config.key_prefix = format!(
         "contract-{}-{:x}:payment-decision:",
         std::process::id(),
@@ -83,14 +44,14 @@ async fn after_a_black_hole_heals_every_caller_gets_its_own_answer() {
     );
     assert_eq!(store.decide(a, Success).await.unwrap(), Success);
 
-    hole.store(true, Ordering::SeqCst);
+    hole.swallow();
     for _ in 0..3 {
         assert!(
             store.decide(b, Failed).await.is_err(),
             "a black hole times out"
         );
     }
-    hole.store(false, Ordering::SeqCst);
+    hole.heal();
 
     // Each caller gets the answer to its own question, at once, with no stale one in between.
     let answers = tokio::time::timeout(Duration::from_secs(5), async {
