@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use saga_core::event::decode;
 use saga_core::ports::{
-    ApplyMode, ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite,
-    PaymentApplication, PruneCutoffs, Pruned,
+    ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
+    PruneCutoffs, Pruned,
 };
 use saga_core::{
     EventBody, EventId, IdempotencyKey, Item, OrderId, OrderStatus, PaymentDecision, Topic,
@@ -27,7 +27,6 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
         event_id: OsEntropy.event_id(),
         created_at: now(),
-        outbox: OutboxWrite::SameTransaction,
     }
 }
 
@@ -66,7 +65,6 @@ fn payment(placed: &Placed, decision: PaymentDecision) -> PaymentApplication {
         correlation_id: placed.order.correlation_id.clone(),
         at: now(),
         completion_event_id: OsEntropy.event_id(),
-        mode: ApplyMode::default(),
     }
 }
 

@@ -7,7 +7,6 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DeadLetterStore, DeliveryStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerPolicy, ConsumerSpec};
 use saga_runtime::{Listener, component};
@@ -30,8 +29,6 @@ pub struct DeliveryWorkerConfig {
     pub group: String,
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
-    /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<Mutant>,
 }
 
 impl Default for DeliveryWorkerConfig {
@@ -39,7 +36,6 @@ impl Default for DeliveryWorkerConfig {
         Self {
             group: "delivery-worker".into(),
             policy: ConsumerPolicy::default(),
-            mutant: None,
         }
     }
 }
@@ -72,7 +68,7 @@ where
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
-    let handler = Arc::new(handler::DeliveryHandler { deps, config });
+    let handler = Arc::new(handler::DeliveryHandler { deps });
     component::run_with_ops(
         "delivery-worker",
         stall_after,

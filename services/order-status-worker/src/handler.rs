@@ -2,25 +2,14 @@
 
 use async_trait::async_trait;
 use saga_core::event::RejectionCode;
-use saga_core::mutant::Mutant;
-use saga_core::ports::{ApplyMode, ApplyOutcome, PaymentApplication, PortError};
+use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
 use saga_core::{Envelope, EventBody, EventType};
 use saga_runtime::consumer::{Handled, Handler, Interest};
 
-use crate::{StatusWorkerConfig, StatusWorkerDeps};
+use crate::StatusWorkerDeps;
 
 pub(crate) struct StatusHandler {
     pub deps: StatusWorkerDeps,
-    pub config: StatusWorkerConfig,
-}
-
-impl StatusHandler {
-    fn mode(&self) -> ApplyMode {
-        ApplyMode {
-            record_processed: self.config.mutant != Some(Mutant::SkipProcessedEvents),
-            only_from_pending: self.config.mutant != Some(Mutant::UnconditionalStatusUpdate),
-        }
-    }
 }
 
 #[async_trait]
@@ -50,7 +39,6 @@ impl Handler for StatusHandler {
                 correlation_id: event.correlation_id.clone(),
                 at: self.deps.clock.now(),
                 completion_event_id: self.deps.entropy.event_id(),
-                mode: self.mode(),
             })
             .await?;
         let (label, unprocessable) = match outcome {

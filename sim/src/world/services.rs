@@ -30,11 +30,8 @@ struct Start {
 
 impl Start {
     fn store(&self) -> Arc<SimOrderStore> {
-        Arc::new(SimOrderStore::new(Endpoint::new(
-            "postgres",
-            POSTGRES,
-            POSTGRES_PORT,
-        )))
+        let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        Arc::new(SimOrderStore::new(postgres, self.world.mutant))
     }
 
     fn bus(&self) -> Arc<SimEventBus> {
@@ -102,12 +99,8 @@ async fn order_api(s: Start) -> io::Result<()> {
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),
     };
-    let config = saga_order_api::OrderApiConfig {
-        mutant: s.world.mutant,
-        ..Default::default()
-    };
     let listener = SimListener::bind(HTTP_PORT).await?;
-    saga_order_api::run(deps, config, listener, forever()).await
+    saga_order_api::run(deps, Default::default(), listener, forever()).await
 }
 
 async fn gateway(s: Start) -> io::Result<()> {
@@ -160,12 +153,8 @@ async fn status_worker(s: Start) -> io::Result<()> {
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),
     };
-    let config = saga_order_status_worker::StatusWorkerConfig {
-        mutant: s.world.mutant,
-        ..Default::default()
-    };
     let listener = SimListener::bind(OPS_PORT).await?;
-    saga_order_status_worker::run(deps, config, listener, forever()).await
+    saga_order_status_worker::run(deps, Default::default(), listener, forever()).await
 }
 
 async fn delivery_worker(s: Start) -> io::Result<()> {
@@ -177,10 +166,6 @@ async fn delivery_worker(s: Start) -> io::Result<()> {
         clock: s.clock.clone(),
         entropy: s.entropy.clone(),
     };
-    let config = saga_delivery_worker::DeliveryWorkerConfig {
-        mutant: s.world.mutant,
-        ..Default::default()
-    };
     let listener = SimListener::bind(OPS_PORT).await?;
-    saga_delivery_worker::run(deps, config, listener, forever()).await
+    saga_delivery_worker::run(deps, Default::default(), listener, forever()).await
 }

@@ -5,16 +5,15 @@
 //! or contradicting the applied payment changes and records nothing.
 
 use saga_core::OrderStatus;
-use saga_core::ports::{ApplyMode, ApplyOutcome, PaymentApplication, PortError};
+use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
 use saga_core::{EventId, Topic};
-use sqlx::Executor;
 use uuid::Uuid;
 
-use crate::error::{corrupt, port_error};
+use crate::error::corrupt;
 use crate::guard::{Db, within};
 use crate::outbox::CHANNEL;
 
-/// The correct mode in one statement, so one round trip and its own transaction: lock the
+/// One statement, so one round trip and its own transaction: lock the
 /// order; go on only if the event names the order's ORDER_CREATED and agrees with its status;
 /// record the event (nothing when it was already recorded); move the order out of PENDING only
 /// when the event was new; write ORDER_COMPLETED (and wake the relay) when that made it
@@ -36,18 +35,8 @@ const APPLY: &str = "\
 
 type Row = (Option<String>, Option<Uuid>, bool, bool, Option<String>);
 
-/// Applies a payment outcome in one transaction.
+/// Applies a payment outcome in one statement (so one transaction), as [`APPLY`] says.
 pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOutcome, PortError> {
-    if apply.mode == ApplyMode::default() {
-        return apply_at_once(db, apply).await;
-    }
-    match tokio::time::timeout(db.deadline, apply_step_by_step(db, apply)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(PortError::timeout(crate::BACKEND, db.deadline)),
-    }
-}
-
-async fn apply_at_once(db: &Db, apply: &PaymentApplication) -> Result<ApplyOutcome, PortError> {
     let to = apply.decision.terminal_status();
     let completion = apply.completion();
     let payload = completion.to_bytes();
@@ -78,83 +67,4 @@ async fn apply_at_once(db: &Db, apply: &PaymentApplication) -> Result<ApplyOutco
         (true, true) => ApplyOutcome::Applied(to),
         (true, false) => ApplyOutcome::AlreadyTerminal(from),
     })
-}
-
-/// The mutants' modes (processed events skipped, or the status changed unconditionally), one
-/// statement at a time as the mode asks.
-async fn apply_step_by_step(
-    db: &Db,
-    apply: &PaymentApplication,
-) -> Result<ApplyOutcome, PortError> {
-    let mut tx = db.pool.begin().await.map_err(port_error)?;
-    // The row lock serialises concurrent deliveries of events for one order.
-    let row: Option<(String, Option<Uuid>)> =
-        sqlx::query_as("SELECT status, created_event_id FROM orders WHERE id = $1 FOR UPDATE")
-            .bind(apply.order_id.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(port_error)?;
-    let Some((status, created)) = row else {
-        tx.rollback().await.map_err(port_error)?;
-        return Ok(ApplyOutcome::UnknownOrder);
-    };
-    let from: OrderStatus = status.parse().map_err(|e| corrupt("status", e))?;
-    let to = apply.decision.terminal_status();
-    if created.is_some_and(|c| EventId::from_uuid(c) != apply.causation_id) {
-        tx.rollback().await.map_err(port_error)?;
-        return Ok(ApplyOutcome::WrongCausation);
-    }
-    if apply.mode.only_from_pending && from.is_terminal() && from != to {
-        tx.rollback().await.map_err(port_error)?;
-        return Ok(ApplyOutcome::Contradicts(from));
-    }
-    if apply.mode.record_processed {
-        let recorded = sqlx::query(
-            "INSERT INTO processed_events (event_id, order_id, processed_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(apply.event_id.as_uuid())
-        .bind(apply.order_id.get())
-        .bind(apply.at)
-        .execute(&mut *tx)
-        .await
-        .map_err(port_error)?;
-        if recorded.rows_affected() == 0 {
-            tx.rollback().await.map_err(port_error)?;
-            return Ok(ApplyOutcome::Duplicate);
-        }
-    }
-    let outcome = if from.transition(to).is_ok() || !apply.mode.only_from_pending {
-        sqlx::query("UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1")
-            .bind(apply.order_id.get())
-            .bind(to.as_str())
-            .bind(apply.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(port_error)?;
-        if to == OrderStatus::Completed {
-            let completion = apply.completion();
-            sqlx::query(
-                "INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(completion.event_id.as_uuid())
-            .bind(Topic::Orders.as_str())
-            .bind(apply.order_id.key())
-            .bind(completion.to_bytes())
-            .bind(completion.correlation_id.as_str())
-            .bind(apply.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(port_error)?;
-            tx.execute(format!("NOTIFY {CHANNEL}").as_str())
-                .await
-                .map_err(port_error)?;
-        }
-        ApplyOutcome::Applied(to)
-    } else {
-        ApplyOutcome::AlreadyTerminal(from)
-    };
-    tx.commit().await.map_err(port_error)?;
-    Ok(outcome)
 }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite};
+use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy};
 use saga_core::{Item, OrderId};
 use saga_harness::{BlackHole, scratch};
 use saga_postgres::{PgConfig, PgOrderStore};
@@ -27,7 +27,6 @@ fn order() -> NewOrder {
         idempotency_key: None,
         event_id: OsEntropy.event_id(),
         created_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
-        outbox: OutboxWrite::SameTransaction,
     }
 }
 

@@ -11,17 +11,6 @@ use crate::domain::PaymentDecision;
 use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
 use crate::topic::Topic;
 
-/// How the outbox row of a new order is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutboxWrite {
-    /// Order row and outbox row commit together or not at all. The only correct choice.
-    #[default]
-    SameTransaction,
-    /// The order commits first and the outbox row in a second transaction: the classic
-    /// dual-write bug. Exists only so the harness's mutant can reproduce it.
-    SeparateTransaction,
-}
-
 /// A new order as the Order API asks for it.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
@@ -31,7 +20,22 @@ pub struct NewOrder {
     /// Id of the ORDER_CREATED event written to the outbox.
     pub event_id: EventId,
     pub created_at: OffsetDateTime,
-    pub outbox: OutboxWrite,
+}
+
+impl NewOrder {
+    /// The order this request becomes once the store assigns it `id`: PENDING, created and
+    /// updated at `created_at` (what [`OrderStore::create_order`] returns).
+    pub fn pending(&self, id: OrderId) -> Order {
+        Order {
+            id,
+            item: self.item.clone(),
+            status: OrderStatus::Pending,
+            correlation_id: self.correlation_id.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
 }
 
 /// What `create_order` did.
@@ -81,24 +85,6 @@ pub trait OutboxClaim: Send {
     async fn mark_published(self: Box<Self>, ids: &[i64]) -> Result<(), PortError>;
 }
 
-/// How a payment outcome is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApplyMode {
-    /// Record the event in processed_events and skip it when already there. Correct: true.
-    pub record_processed: bool,
-    /// Only change the status of a PENDING order. Correct: true.
-    pub only_from_pending: bool,
-}
-
-impl Default for ApplyMode {
-    fn default() -> Self {
-        Self {
-            record_processed: true,
-            only_from_pending: true,
-        }
-    }
-}
-
 /// A payment event to apply to its order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApplication {
@@ -112,7 +98,6 @@ pub struct PaymentApplication {
     /// Id of the ORDER_COMPLETED event written to the outbox if this moves the order to
     /// COMPLETED.
     pub completion_event_id: EventId,
-    pub mode: ApplyMode,
 }
 
 impl PaymentApplication {
@@ -188,7 +173,7 @@ pub struct OutboxBacklog {
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
     /// Creates an order and its ORDER_CREATED outbox row (topic `orders`, key = order id)
-    /// in one transaction when `new.outbox` is `SameTransaction`.
+    /// in one transaction.
     ///
     /// Contract: ids are positive and increase; with an idempotency key, at most one order
     /// ever exists per key, even under concurrent calls, and a repeat returns
@@ -218,13 +203,13 @@ pub trait OrderStore: Send + Sync + 'static {
     /// `max_wait`. MAY return early spuriously; callers claim and find out.
     async fn wait_for_outbox(&self, max_wait: Duration);
 
-    /// Applies a payment outcome to its order. With the default mode, recording the event id
-    /// in processed_events, the conditional status change and, when the order becomes
-    /// COMPLETED, its ORDER_COMPLETED outbox row
-    /// ([`PaymentApplication::completion`]) happen in one transaction: a repeated event id is
-    /// [`ApplyOutcome::Duplicate`] and a terminal order never changes. An event that cannot be
-    /// applied (unknown order, wrong causation, contradicting the applied payment) changes and
-    /// records nothing, so a redelivery is judged again.
+    /// Applies a payment outcome to its order. Recording the event id in processed_events,
+    /// the conditional status change and, when the order becomes COMPLETED, its
+    /// ORDER_COMPLETED outbox row ([`PaymentApplication::completion`]) happen in one
+    /// transaction: a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order
+    /// never changes. An event that cannot be applied (unknown order, wrong causation,
+    /// contradicting the applied payment) changes and records nothing, so a redelivery is
+    /// judged again.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the change may or may not have committed.

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
 use saga_checker::{self as checker, Scope, Violation};
+use saga_client::SagaClient;
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;

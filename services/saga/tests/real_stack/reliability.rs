@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use saga::client::SagaClient;
 use saga::real::Component;
+use saga_client::SagaClient;
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
 use saga_core::snapshot::Acknowledged;
@@ -194,7 +194,7 @@ async fn unprocessable_payments_are_dead_lettered_and_get_no_courier() {
         .connect()
         .await
         .unwrap();
-    let created: uuid::Uuid =
+    let created: sqlx::types::Uuid =
         sqlx::query_scalar("SELECT created_event_id FROM orders WHERE id = $1")
             .bind(cancelled.get())
             .fetch_one(&pool)
