@@ -23,7 +23,7 @@ WITH ids AS (SELECT gen_random_uuid() AS event_id),
 -- conditional update, and the ORDER_COMPLETED outbox row with the relay's wake-up.
 WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = :order_id FOR UPDATE),
     fits AS (SELECT id FROM target WHERE (created_event_id IS NULL
-        OR created_event_id = :'created_event_id') AND status IN ('PENDING', 'COMPLETED')),
+        OR created_event_id = :created_event_id::uuid) AND status IN ('PENDING', 'COMPLETED')),
     recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at)
         SELECT gen_random_uuid(), id, now() FROM fits
         ON CONFLICT (event_id) DO NOTHING RETURNING order_id),
@@ -42,7 +42,7 @@ WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = :orde
 BEGIN;
 SELECT coalesce((SELECT array_agg(id) FROM (SELECT id FROM outbox WHERE published_at IS NULL
                  ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED) c), '{}') AS claimed \gset
-UPDATE outbox SET published_at = now() WHERE id = ANY(:'claimed'::bigint[]);
+UPDATE outbox SET published_at = now() WHERE id = ANY(:claimed::bigint[]);
 COMMIT;
 -- delivery-worker (delivery_store.rs), on ORDER_COMPLETED: one assignment per order.
 INSERT INTO delivery.assignments (order_id, payment_event_id, assigned_at)
