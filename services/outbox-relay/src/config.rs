@@ -36,16 +36,16 @@ impl Default for RelayConfig {
 }
 
 impl RelayConfig {
-    /// Reads `HEALTH_STALL_SECONDS`, `RECONCILE_*` and `*_RETENTION_SECONDS`.
+    /// Reads `HEALTH_STALL_SECONDS`, `RECONCILE_*` and `*_RETENTION_SECONDS` from `lookup`.
     ///
     /// # Errors
     /// [`EnvError`] naming a malformed variable.
-    pub fn from_env() -> Result<Self, EnvError> {
+    pub fn from_vars(lookup: env::Lookup<'_>) -> Result<Self, EnvError> {
         let d = Self::default();
         Ok(Self {
-            stall_after: env::seconds("HEALTH_STALL_SECONDS", d.stall_after)?,
-            reconcile: ReconcileConfig::from_env()?,
-            retention: RetentionConfig::from_env()?,
+            stall_after: env::seconds_in(lookup, "HEALTH_STALL_SECONDS", d.stall_after)?,
+            reconcile: ReconcileConfig::from_vars(lookup)?,
+            retention: RetentionConfig::from_vars(lookup)?,
             ..d
         })
     }
@@ -75,11 +75,11 @@ impl Default for ReconcileConfig {
 }
 
 impl ReconcileConfig {
-    fn from_env() -> Result<Self, EnvError> {
+    fn from_vars(lookup: env::Lookup<'_>) -> Result<Self, EnvError> {
         let d = Self::default();
         Ok(Self {
-            every: env::seconds("RECONCILE_INTERVAL_SECONDS", d.every)?,
-            stuck_after: env::seconds("RECONCILE_STUCK_AFTER_SECONDS", d.stuck_after)?,
+            every: env::seconds_in(lookup, "RECONCILE_INTERVAL_SECONDS", d.every)?,
+            stuck_after: env::seconds_in(lookup, "RECONCILE_STUCK_AFTER_SECONDS", d.stuck_after)?,
             ..d
         })
     }
@@ -135,16 +135,18 @@ pub enum UnsafeRetention {
 }
 
 impl RetentionConfig {
-    fn from_env() -> Result<Self, EnvError> {
+    fn from_vars(lookup: env::Lookup<'_>) -> Result<Self, EnvError> {
         let d = Self::default();
         Ok(Self {
-            every: env::seconds("RETENTION_INTERVAL_SECONDS", d.every)?,
-            outbox: env::seconds("OUTBOX_RETENTION_SECONDS", d.outbox)?,
-            processed_events: env::seconds(
+            every: env::seconds_in(lookup, "RETENTION_INTERVAL_SECONDS", d.every)?,
+            outbox: env::seconds_in(lookup, "OUTBOX_RETENTION_SECONDS", d.outbox)?,
+            processed_events: env::seconds_in(
+                lookup,
                 "PROCESSED_EVENTS_RETENTION_SECONDS",
                 d.processed_events,
             )?,
-            idempotency_keys: env::seconds(
+            idempotency_keys: env::seconds_in(
+                lookup,
                 "IDEMPOTENCY_KEY_RETENTION_SECONDS",
                 d.idempotency_keys,
             )?,

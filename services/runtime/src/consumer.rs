@@ -87,15 +87,16 @@ impl Default for ConsumerPolicy {
 }
 
 impl ConsumerPolicy {
-    /// Reads `CONSUMER_MAX_ATTEMPTS` and `HEALTH_STALL_SECONDS`.
+    /// Reads `CONSUMER_MAX_ATTEMPTS` and `HEALTH_STALL_SECONDS` from `lookup`.
     ///
     /// # Errors
     /// [`crate::env::EnvError`] naming the malformed variable.
-    pub fn from_env() -> Result<Self, crate::env::EnvError> {
+    pub fn from_vars(lookup: crate::env::Lookup<'_>) -> Result<Self, crate::env::EnvError> {
+        use crate::env::{number_in, seconds_in};
         let default = Self::default();
         Ok(Self {
-            max_attempts: crate::env::number("CONSUMER_MAX_ATTEMPTS", default.max_attempts)?.max(1),
-            stall_after: crate::env::seconds("HEALTH_STALL_SECONDS", default.stall_after)?,
+            max_attempts: number_in(lookup, "CONSUMER_MAX_ATTEMPTS", default.max_attempts)?.max(1),
+            stall_after: seconds_in(lookup, "HEALTH_STALL_SECONDS", default.stall_after)?,
         })
     }
 }

@@ -50,21 +50,3 @@ pub async fn check_decision_ttl(ttl: Duration) -> anyhow::Result<()> {
         Some(_) => Ok(()),
     }
 }
-
-/// Refuses relay retention windows shorter than what they protect.
-///
-/// # Errors
-/// Naming the variable and the bound.
-pub async fn check_relay(config: &saga_outbox_relay::RetentionConfig) -> anyhow::Result<()> {
-    if !config.enabled() {
-        return Ok(());
-    }
-    let Some(window) = redelivery_window(Topic::Payments).await? else {
-        bail!(
-            "the payments topic keeps records forever, so processed events must be kept \
-             forever too: set RETENTION_INTERVAL_SECONDS=0"
-        );
-    };
-    config.check(window)?;
-    Ok(())
-}

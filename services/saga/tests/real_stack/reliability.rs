@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use saga::real::Component;
 use saga_client::SagaClient;
+use saga_components::{COMPONENTS, registry};
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
 use saga_core::snapshot::Acknowledged;
@@ -271,7 +271,7 @@ async fn a_black_holed_postgres_leaves_no_component_hung_after_it_heals() {
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.black_hole().await;
-    let relay = saga.addr(Component::OutboxRelay);
+    let relay = saga.addr(registry::OUTBOX_RELAY);
     let mut relay_unhealthy = false;
     let hole = Instant::now();
     while hole.elapsed() < Duration::from_secs(30) {
@@ -293,13 +293,13 @@ async fn a_black_holed_postgres_leaves_no_component_hung_after_it_heals() {
     }
     // Nothing hung: every component is healthy again and new orders go through.
     let healed = Instant::now();
-    for component in Component::ALL {
+    for component in COMPONENTS.iter().copied() {
         let addr = saga.addr(component);
         while crate::http::get_status(addr, "/health").await != Some(200) {
             assert!(
                 healed.elapsed() < Duration::from_secs(60),
                 "{} still unhealthy 60 s after the heal:\n{}",
-                component.name(),
+                component.name,
                 saga.log_tail(component)
             );
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -319,8 +319,8 @@ async fn an_order_whose_event_was_lost_after_publishing_is_redriven_to_a_termina
     let mut saga = Deployment::new(backends, "reconciler").await;
     saga.set_env("RECONCILE_STUCK_AFTER_SECONDS", "2");
     saga.set_env("RECONCILE_INTERVAL_SECONDS", "1");
-    saga.start(Component::OrderApi).await;
-    saga.start(Component::Gateway).await;
+    saga.start(registry::ORDER_API).await;
+    saga.start(registry::GATEWAY).await;
     let client = SagaClient::new(&saga.gateway_url());
     let acknowledged = place(&client, 3, 3).await;
     // As if the broker lost them after acknowledging: marked published, never in Kafka.
@@ -334,10 +334,10 @@ async fn an_order_whose_event_was_lost_after_publishing_is_redriven_to_a_termina
         .unwrap();
     assert_eq!(lost.rows_affected(), 3);
     for component in [
-        Component::OutboxRelay,
-        Component::PaymentWorker,
-        Component::OrderStatusWorker,
-        Component::DeliveryWorker,
+        registry::OUTBOX_RELAY,
+        registry::PAYMENT_WORKER,
+        registry::ORDER_STATUS_WORKER,
+        registry::DELIVERY_WORKER,
     ] {
         saga.start(component).await;
     }
