@@ -270,6 +270,20 @@ impl OrderStore for DownStore {
     async fn apply_payment(&self, _: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
+    async fn redrive_stuck(
+        &self,
+        _: time::OffsetDateTime,
+        _: time::OffsetDateTime,
+        _: usize,
+    ) -> Result<saga_core::ports::Redrive, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn prune(
+        &self,
+        _: saga_core::ports::PruneCutoffs,
+    ) -> Result<saga_core::ports::Pruned, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }

@@ -18,7 +18,9 @@ use turmoil::Sim;
 
 use super::topology::{KAFKA, POSTGRES, REDIS, replicas};
 use super::{SimClock, World};
-use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{
+    Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
+};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 
@@ -95,6 +97,11 @@ impl Environment for SimEnvironment {
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
         Ok(Arc::new(SimDeliveryStore::new(postgres)))
+    }
+
+    async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+        let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        Ok(Arc::new(SimDeadLetters::new(postgres)))
     }
 }
 
