@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use saga_core::checker::{Acknowledged, Scope, Violation, check};
+use saga_checker::{Scope, Violation, check};
 use saga_core::mutant::Mutant;
+use saga_core::snapshot::Acknowledged;
 
 use crate::check::{Coverage, Event, Signal, TraceLine};
 use crate::fault::{self, Schedule};

@@ -16,7 +16,7 @@ use chaos::judge::{Verdict, quiesce};
 use chaos::toxiproxy::Toxiproxy;
 use http::StatusCode;
 use saga::client::SagaClient;
-use saga_core::checker::Acknowledged;
+use saga_core::snapshot::Acknowledged;
 use tokio::sync::Mutex;
 
 use crate::project::Project;

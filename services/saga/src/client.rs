@@ -10,7 +10,7 @@ use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use saga_api::{OrderResponse, PlaceOrderResponse};
 use saga_core::OrderId;
-use saga_core::checker::Acknowledged;
+use saga_core::snapshot::Acknowledged;
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
 /// What `POST /place-order` answered.

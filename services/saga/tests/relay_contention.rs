@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use saga_core::event::decode;
-use saga_core::memory::MemoryEventBus;
 use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite, SystemClock};
 use saga_core::{Item, Topic};
+use saga_memory::MemoryEventBus;
 use saga_postgres::{PgConfig, PgOrderStore, scratch};
 use time::OffsetDateTime;
 

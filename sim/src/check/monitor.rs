@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use saga_core::checker::{Property, Violation};
+use saga_checker::{Property, Violation};
 use saga_core::{EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision, Topic};
 
 use super::Event;

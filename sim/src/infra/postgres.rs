@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::memory::ClaimId;
 use saga_core::ports::{CreateOutcome, OrderStore, OutboxWrite};
+use saga_memory::ClaimId;
 
 use super::server::{Host, Session, serve as serve_sessions};
 use crate::check::Event;

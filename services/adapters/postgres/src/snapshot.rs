@@ -1,8 +1,8 @@
 //! The checker's view of PostgreSQL: every order, outbox row, processed event and delivery
 //! assignment, read in one repeatable-read transaction so they agree with each other.
 
-use saga_core::checker::{OrderStoreSnapshot, OutboxRow};
 use saga_core::ports::{DeliveryAssignment, PortError};
+use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
 use saga_core::{EventId, Order, OrderId};
 use sqlx::PgPool;
 use time::OffsetDateTime;

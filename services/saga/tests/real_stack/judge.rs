@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use saga::client::SagaClient;
-use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
+use saga_checker::{self as checker, Scope, Violation};
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
 use saga_redis::{RedisConfig, RedisDecisionStore};

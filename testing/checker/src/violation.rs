@@ -1,6 +1,6 @@
 //! What the checker reports.
 
-use crate::domain::OrderId;
+use saga_core::OrderId;
 
 /// The properties of DESIGN §4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::checker::{BusSnapshot, GroupOffsets, TopicRecord};
-use crate::domain::CorrelationId;
-use crate::ports::{Consumer, Delivery, EventBus, OutgoingMessage, PortError};
-use crate::topic::Topic;
+use saga_core::CorrelationId;
+use saga_core::ports::{Consumer, Delivery, EventBus, OutgoingMessage, PortError};
+use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
+use saga_core::topic::Topic;
 
 /// The partition a key maps to: FNV-1a, stable across processes and runs.
 pub fn partition_for(key: &str, partitions: u32) -> u32 {

@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use saga_core::memory::{
-    MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
-};
 use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
 
 async fn order_store() -> Arc<dyn OrderStore> {
     Arc::new(MemoryOrderStore::new())

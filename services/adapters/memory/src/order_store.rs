@@ -7,14 +7,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::checker::{OrderStoreSnapshot, OutboxRow, StatusChange};
-use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
-use crate::event::Envelope;
-use crate::ports::{
+use saga_core::event::Envelope;
+use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
     OutboxWrite, PaymentApplication, PortError,
 };
-use crate::topic::Topic;
+use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow, StatusChange};
+use saga_core::topic::Topic;
+use saga_core::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
 
 /// Identifies one live outbox claim.
 pub type ClaimId = u64;

@@ -1,9 +1,10 @@
 //! Liveness properties: must hold once faults are healed and the system has quiesced.
 
-use super::index::Index;
-use super::{Property, SystemSnapshot, Violation};
-use crate::domain::OrderStatus;
-use crate::topic::CONSUMER_GROUPS;
+use crate::index::Index;
+use crate::{Property, Violation};
+use saga_core::OrderStatus;
+use saga_core::snapshot::SystemSnapshot;
+use saga_core::topic::CONSUMER_GROUPS;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();

@@ -1,19 +1,17 @@
-//! The invariant checker (DESIGN §4): given a snapshot of the whole system's state, returns
-//! every violated safety property, and with [`Scope::SafetyAndLiveness`] every liveness one,
-//! each with the offending order's history across services. The simulation and the chaos
-//! runner both judge runs with it.
+//! The invariant checker: given a snapshot of the whole system's state
+//! ([`saga_core::snapshot::SystemSnapshot`]), returns every violated safety property, and with
+//! [`Scope::SafetyAndLiveness`] every liveness one, each with the offending order's history
+//! across services. The simulation, the chaos runner and the end-to-end tests judge runs with
+//! it; no service depends on it. The properties are listed in `docs/architecture.md`.
 
 mod history;
 mod index;
 mod liveness;
 mod safety;
-mod snapshot;
 mod violation;
 
-pub use snapshot::{
-    Acknowledged, BusSnapshot, GroupOffsets, OrderStoreSnapshot, OutboxRow, StatusChange,
-    SystemSnapshot, TopicRecord,
-};
+use saga_core::snapshot::SystemSnapshot;
+
 pub use violation::{Property, Violation};
 
 /// Which properties to check.

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use super::index::Index;
-use super::{Property, SystemSnapshot, Violation};
-use crate::domain::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
-use crate::event::{EventBody, EventType, decode};
-use crate::topic::Topic;
+use crate::index::Index;
+use crate::{Property, Violation};
+use saga_core::event::{EventBody, EventType, decode};
+use saga_core::snapshot::SystemSnapshot;
+use saga_core::topic::Topic;
+use saga_core::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::domain::{EventId, PaymentDecision};
-use crate::ports::{DecisionStore, PortError};
+use saga_core::ports::{DecisionStore, PortError};
+use saga_core::{EventId, PaymentDecision};
 
 /// Payment decisions in memory. Cheap to clone; clones share state.
 #[derive(Debug, Clone, Default)]

@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{OutboxRow, SystemSnapshot, TopicRecord};
-use crate::domain::{EventId, Order, OrderId, PaymentDecision};
-use crate::event::{DecodeError, Envelope, EventBody, decode};
-use crate::ports::DeliveryAssignment;
-use crate::topic::Topic;
+use saga_core::event::{DecodeError, Envelope, EventBody, decode};
+use saga_core::ports::DeliveryAssignment;
+use saga_core::snapshot::{OutboxRow, SystemSnapshot, TopicRecord};
+use saga_core::topic::Topic;
+use saga_core::{EventId, Order, OrderId, PaymentDecision};
 
 /// A payment event found on the `payments` topic.
 pub(super) struct PaymentEvent<'a> {

@@ -3,11 +3,12 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::domain::PaymentDecision;
-use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
-use crate::event::{Envelope, EventBody, Rejection, RejectionSource};
-use crate::ports::DeliveryAssignment;
-use crate::topic::Topic;
+use saga_core::PaymentDecision;
+use saga_core::event::{Envelope, EventBody, Rejection, RejectionSource};
+use saga_core::ports::DeliveryAssignment;
+use saga_core::snapshot::{Acknowledged, GroupOffsets, OutboxRow, StatusChange, TopicRecord};
+use saga_core::topic::Topic;
+use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
 
 const AT: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 
@@ -101,7 +102,7 @@ fn healthy() -> SystemSnapshot {
     }
     s.bus.end_offsets.insert((Topic::Orders, 0), 2);
     s.bus.end_offsets.insert((Topic::Payments, 0), 2);
-    for (group, topic) in crate::topic::CONSUMER_GROUPS {
+    for (group, topic) in saga_core::topic::CONSUMER_GROUPS {
         let mut offsets = GroupOffsets {
             group: group.into(),
             ..Default::default()

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
+use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
 
 /// Delivery assignments in memory. Cheap to clone; clones share state.
 #[derive(Debug, Clone, Default)]

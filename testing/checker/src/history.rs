@@ -1,9 +1,9 @@
 //! One order's story across services, for violation reports.
 
-use super::SystemSnapshot;
-use super::index::Index;
-use crate::domain::OrderId;
-use crate::event::format_timestamp;
+use crate::index::Index;
+use saga_core::OrderId;
+use saga_core::event::format_timestamp;
+use saga_core::snapshot::SystemSnapshot;
 
 pub(super) fn of(order: OrderId, s: &SystemSnapshot, index: &Index<'_>) -> Vec<String> {
     let mut lines = Vec::new();
