@@ -59,12 +59,18 @@ build_one() {
                 "${bin##*/}/toxiproxy-server" "${bin##*/}/toxiproxy-cli"
             ;;
         rust)
-            local toolchain
+            local toolchain context
             toolchain="$(rust_toolchain_dir)"
             [[ -x "$toolchain/bin/cargo" ]] || die "no Rust toolchain found (rustup which rustc)"
-            docker_build rust -C "$(dirname "$toolchain")" \
+            # The builder trusts what this machine trusts: cargo fetches crates over HTTPS,
+            # possibly through an egress that presents a local CA.
+            context="$(mktemp -d)"
+            mkdir -p "$context/ca-certificates"
+            cp /usr/local/share/ca-certificates/*.crt "$context/ca-certificates/" 2>/dev/null || true
+            docker_build rust -C "$context" ca-certificates -C "$(dirname "$toolchain")" \
                 --transform "s|^${toolchain##*/}/|toolchain/|" \
                 "${toolchain##*/}/bin" "${toolchain##*/}/lib" "${toolchain##*/}/libexec"
+            rm -rf "$context"
             ;;
         *) die "unknown image $1 (one of: ${IMAGE_NAMES[*]})" ;;
     esac

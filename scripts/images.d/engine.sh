@@ -71,11 +71,21 @@ compose_install() {
     log "docker compose $COMPOSE_VERSION installed in $((SECONDS - started)) s"
 }
 
+# engine [--no-compose]: dockerd (and debootstrap for the base image), then the compose
+# plugin unless told not to (CI builds it with `compose` in the background meanwhile).
 cmd_engine() {
     mkdir -p "$LOG_DIR"
     engine_install
     command -v debootstrap >/dev/null || apt_install debootstrap
+    # Resolved now, so that a compose build in the background never needs apt.
+    go_command >/dev/null
     engine_start
+    [[ "${1:-}" == --no-compose ]] || compose_install
+    log "engine: $(docker version -f 'server {{.Server.Version}}, cli {{.Client.Version}}')"
+}
+
+cmd_compose() {
+    mkdir -p "$LOG_DIR"
     compose_install
-    log "engine: $(docker version -f 'server {{.Server.Version}}, cli {{.Client.Version}}'), $(docker compose version --short 2>/dev/null || true)"
+    log "$(docker compose version)"
 }
