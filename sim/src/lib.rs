@@ -7,12 +7,12 @@
 //! and tokio's scheduling. [`run::run`] plays one seed and judges it with the core checker.
 
 pub mod adapters;
-pub mod check;
 pub mod contract;
 pub mod fault;
 pub mod infra;
 pub mod mutants;
 pub mod net;
+pub mod observe;
 pub mod report;
 pub mod run;
 pub mod shrink;

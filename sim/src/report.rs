@@ -7,7 +7,7 @@ use std::fmt;
 use saga_checker::Violation;
 use saga_core::OrderId;
 
-use crate::check::{Event, TraceLine};
+use crate::observe::{Event, TraceLine};
 use crate::run::RunReport;
 
 /// Longest history printed per violation.

@@ -8,8 +8,8 @@ use saga_checker::{Scope, Violation, check};
 use saga_core::mutant::Mutant;
 use saga_core::snapshot::Acknowledged;
 
-use crate::check::{Coverage, Event, Signal, TraceLine};
 use crate::fault::{self, Schedule};
+use crate::observe::{Coverage, Event, Signal, TraceLine};
 use crate::report;
 use crate::workload::{self, Plan};
 use crate::world::{self, CLIENTS, EPOCH, MAX_LATENCY, MIN_LATENCY, World};

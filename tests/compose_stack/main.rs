@@ -15,7 +15,7 @@ use chaos::deployment::Deployment;
 use chaos::judge::{Verdict, quiesce};
 use chaos::toxiproxy::Toxiproxy;
 use http::StatusCode;
-use saga::client::SagaClient;
+use saga_client::SagaClient;
 use saga_core::snapshot::Acknowledged;
 use tokio::sync::Mutex;
 

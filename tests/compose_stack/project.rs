@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use saga::real::Endpoints;
+use saga_harness::Endpoints;
 
 /// The host-port variables of docker-compose.yml, each given a free port.
 const PORT_VARIABLES: [&str; 7] = [
@@ -51,7 +51,7 @@ impl Project {
         let ports = PORT_VARIABLES
             .iter()
             .map(|variable| {
-                let port = saga::real::ports::free_port(&taken).expect("a free loopback port");
+                let port = saga_harness::free_port(&taken).expect("a free loopback port");
                 taken.push(port);
                 (*variable, port)
             })

@@ -64,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{report}");
     }
     println!("coverage over the sweep:");
-    for signal in sim::check::Signal::ALL {
+    for signal in sim::observe::Signal::ALL {
         println!("  {:<32} {}", signal.name(), summary.coverage.count(signal));
     }
     let sim_secs: f64 = summary

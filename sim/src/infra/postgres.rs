@@ -10,7 +10,7 @@ use saga_core::ports::{CreateOutcome, OrderStore, OutboxWrite};
 use saga_memory::ClaimId;
 
 use super::server::{Host, Session, serve as serve_sessions};
-use crate::check::Event;
+use crate::observe::Event;
 use crate::wire::POSTGRES_PORT;
 use crate::wire::postgres::{OutboxRecordWire, PgRequest, PgResponse};
 use crate::world::{POSTGRES, World};

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use saga_core::ports::{DeliveryStore, OrderStore};
-use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool, scratch};
+use saga_harness::scratch;
+use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool};
 use saga_test_backends::Backend;
 
 async fn fresh_pool() -> Option<PgPool> {

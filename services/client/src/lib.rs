@@ -1,4 +1,7 @@
-//! A client of the public API, for the demo, the tests and the load generator.
+//! A client of the saga's public HTTP API (the gateway), for the demo, the tests, the chaos
+//! runner and the load generator, and the latency [`percentiles`] they report.
+
+pub mod percentiles;
 
 use std::sync::Arc;
 use std::time::Duration;

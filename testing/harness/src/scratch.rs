@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::config::{ConnectError, PgConfig};
-use crate::migrate::migrate;
+use saga_postgres::{ConnectError, PgConfig, migrate};
 
 const PREFIX: &str = "saga_scratch_";
 
@@ -35,7 +34,7 @@ pub async fn create_database(admin_url: &str) -> Result<String, ConnectError> {
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
     admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
+        .execute(format!("CREATE DATABASE {}", quote_ident(&name)).as_str())
         .await
         .map_err(|e| unreachable(&e))?;
     let _ = admin.close().await;
@@ -59,10 +58,19 @@ async fn drop_abandoned(admin: &mut PgConnection) {
         if std::path::Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        let _ = admin
-            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-            .await;
+        let _ = admin.execute(drop_statement(&name).as_str()).await;
     }
+}
+
+/// `DROP DATABASE` of `name` (quoted), ending its sessions.
+pub fn drop_statement(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+}
+
+/// `name` as a PostgreSQL identifier: in double quotes, with any quote doubled, so a database
+/// name read back from `pg_database` is never taken for SQL.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `url` with its database (the path) replaced by `database`.
@@ -81,7 +89,7 @@ pub fn with_database(url: &str, database: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{drop_statement, with_database};
 
     #[test]
     fn replaces_only_the_database() {
@@ -90,5 +98,17 @@ mod tests {
             "postgres://u:p@h:5432/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+
+    #[test]
+    fn quotes_the_name_it_drops() {
+        assert_eq!(
+            drop_statement("saga_scratch_1_0"),
+            "DROP DATABASE IF EXISTS \"saga_scratch_1_0\" WITH (FORCE)"
+        );
+        assert_eq!(
+            drop_statement("a\"; DROP TABLE x; --"),
+            "DROP DATABASE IF EXISTS \"a\"\"; DROP TABLE x; --\" WITH (FORCE)"
+        );
     }
 }

@@ -41,7 +41,7 @@ impl Endpoints {
         [
             (
                 "DATABASE_URL",
-                saga_postgres::scratch::with_database(&self.database_proxied, database),
+                crate::scratch::with_database(&self.database_proxied, database),
             ),
             ("KAFKA_BOOTSTRAP_SERVERS", self.kafka_proxied.clone()),
             ("KAFKA_TOPIC_PREFIX", run_prefix.to_owned()),

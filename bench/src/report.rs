@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Histogram, Scrape};
-use crate::stats::{Percentiles, ms};
+use saga_client::percentiles::{Percentiles, ms};
 
 /// The figures of one load run.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use saga::bench::relay::{self, RelayPlan};
+use saga_bench::outbox_drain::{self, RelayPlan};
 
 #[derive(Debug, Args)]
 pub struct RelayArgs {
@@ -28,7 +28,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         events: args.events,
         patience: Duration::from_secs(args.patience),
     };
-    let report = relay::run(&plan).await?;
+    let report = outbox_drain::run(&plan).await?;
     println!("{}", report.line());
     if let Some(path) = args.json {
         super::write_json(&path, &report.to_json())?;

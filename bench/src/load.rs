@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::Semaphore;
 
 use super::BenchReport;
-use crate::client::SagaClient;
-use crate::stats::Percentiles;
+use saga_client::SagaClient;
+use saga_client::percentiles::Percentiles;
 
 /// How orders are offered.
 #[derive(Debug, Clone, Copy)]

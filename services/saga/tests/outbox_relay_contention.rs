@@ -10,8 +10,9 @@ use futures::StreamExt;
 use saga_core::event::decode;
 use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite, SystemClock};
 use saga_core::{Item, Topic};
+use saga_harness::scratch;
 use saga_memory::MemoryEventBus;
-use saga_postgres::{PgConfig, PgOrderStore, scratch};
+use saga_postgres::{PgConfig, PgOrderStore};
 use time::OffsetDateTime;
 
 const ROWS: usize = 5_000;

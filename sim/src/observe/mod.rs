@@ -1,7 +1,7 @@
 //! Watching a run: every state transition the simulated backends, the workload and the fault
 //! driver report becomes a timed [`Event`] in the trace; the [`Monitor`] checks the safety
 //! properties on each transition as it happens, [`Coverage`] counts the faults and interleavings
-//! that really fired, and the core checker judges the final state.
+//! that really fired, and the invariant checker (`saga-checker`) judges the final state.
 
 mod coverage;
 mod event;
