@@ -243,16 +243,27 @@ fn kafka_is_kraft_and_advertises_the_component_listener_at_the_proxy() {
 #[test]
 fn the_image_runs_as_a_non_root_user() {
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
-    let stages =
-        dockerfile.matches("\nFROM ").count() + usize::from(dockerfile.starts_with("FROM "));
-    assert!(stages >= 2, "multi-stage build");
-    let last_stage = dockerfile.rsplit("\nFROM ").next().unwrap();
-    let user = last_stage
-        .lines()
-        .filter_map(|l| l.strip_prefix("USER "))
-        .next_back()
-        .expect("the final stage sets USER");
-    assert!(!["root", "0"].contains(&user.trim()), "USER {user}");
+    let stages: Vec<&str> = dockerfile.split("\nFROM ").skip(1).collect();
+    assert!(stages.len() >= 2, "multi-stage build");
+    // Every stage an image is made of (it has an ENTRYPOINT: `runtime`, the default, and
+    // `prebuilt`) runs as a user that is not root.
+    let images: Vec<&&str> = stages
+        .iter()
+        .filter(|s| s.contains("\nENTRYPOINT "))
+        .collect();
+    assert!(images.len() >= 2, "the runtime and prebuilt targets");
+    assert!(
+        stages.last().unwrap().contains("\nENTRYPOINT "),
+        "the default target runs saga"
+    );
+    for stage in images {
+        let user = stage
+            .lines()
+            .filter_map(|l| l.strip_prefix("USER "))
+            .next_back()
+            .unwrap_or_else(|| panic!("no USER in stage {stage}"));
+        assert!(!["root", "0"].contains(&user.trim()), "USER {user}");
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! the other scales the relay and two workers out with compose flags alone and runs 1,000
 //! orders through them. Images come from the `*_IMAGE` variables (`scripts/images env` on a
 //! machine without a registry), the build target from `SAGA_BUILD_TARGET`. Without Docker
-//! the tests skip locally and fail under `CI=true`. ~4 minutes together with cached images.
+//! the tests skip locally and fail under `CI=true`. ~3 minutes together with built images.
 
 mod project;
 
