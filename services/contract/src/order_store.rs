@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use saga_core::event::decode;
 use saga_core::ports::{
-    ApplyMode, ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite,
-    PaymentApplication,
+    ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
 };
 use saga_core::{EventBody, IdempotencyKey, Item, OrderId, OrderStatus, PaymentDecision, Topic};
 use time::OffsetDateTime;
@@ -25,7 +24,6 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
         event_id: OsEntropy.event_id(),
         created_at: now(),
-        outbox: OutboxWrite::SameTransaction,
     }
 }
 
@@ -46,7 +44,6 @@ fn payment(order: OrderId, decision: PaymentDecision) -> PaymentApplication {
         order_id: order,
         decision,
         at: now(),
-        mode: ApplyMode::default(),
     }
 }
 
