@@ -51,11 +51,13 @@ fn assert_clean(verdict: &Verdict, acknowledged: usize) {
     );
 }
 
-/// Polls `/ready` until it answers `want`; how long that took.
+/// Polls `/ready` until it answers `want`; how long that took. One answer may take the
+/// gateway's upstream timeout (5 s: the Order API's own check can hang while its database
+/// is unreachable), so each poll waits a little longer than that.
 async fn ready_becomes(client: &SagaClient, want: StatusCode, within: Duration) -> Duration {
     let started = tokio::time::Instant::now();
     loop {
-        let got = tokio::time::timeout(Duration::from_secs(5), client.ready()).await;
+        let got = tokio::time::timeout(Duration::from_secs(8), client.ready()).await;
         if matches!(got, Ok(Ok(status)) if status == want) {
             return started.elapsed();
         }
