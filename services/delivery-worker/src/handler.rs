@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use saga_core::ports::{AssignOutcome, DeliveryAssignment, PortError};
-use saga_core::{Envelope, EventBody, EventType, PaymentDecision};
-use saga_runtime::consumer::Handler;
+use saga_core::{Envelope, EventBody, EventType};
+use saga_runtime::consumer::{Handled, Handler, Interest};
 
 use crate::DeliveryWorkerDeps;
 
@@ -13,25 +13,28 @@ pub(crate) struct DeliveryHandler {
 
 #[async_trait]
 impl Handler for DeliveryHandler {
-    fn accepts(&self, event_type: EventType) -> bool {
-        matches!(
-            event_type,
-            EventType::PaymentSuccess | EventType::PaymentFailed
-        )
+    fn interest(&self, event_type: EventType) -> Interest {
+        match event_type {
+            EventType::OrderCompleted => Interest::Handle,
+            // The payment worker's, on the same topic.
+            EventType::OrderCreated => Interest::Skip,
+            _ => Interest::Reject,
+        }
     }
 
-    async fn handle(&self, event: &Envelope) -> Result<(), PortError> {
-        let EventBody::Payment {
-            order_id,
-            decision: PaymentDecision::Success,
-        } = event.body
+    /// Only ORDER_COMPLETED reaches here, and only the order-status worker writes it, in the
+    /// transaction that makes the order COMPLETED: whatever arrives on `payments` (forged,
+    /// contradictory, duplicated), no courier goes to an order that is not COMPLETED.
+    async fn handle(&self, event: &Envelope) -> Result<Handled, PortError> {
+        let (EventBody::OrderCompleted { order_id }, Some(payment_event_id)) =
+            (&event.body, event.causation_id)
         else {
-            // A failed payment cancels the order: nothing to deliver.
-            return Ok(());
+            return Ok(Handled::Done);
         };
+        let order_id = *order_id;
         let assignment = DeliveryAssignment {
             order_id,
-            payment_event_id: event.event_id,
+            payment_event_id,
             assigned_at: self.deps.clock.now(),
         };
         let outcome = self.deps.deliveries.assign(assignment).await?;
@@ -43,20 +46,21 @@ impl Handler for DeliveryHandler {
             AssignOutcome::AlreadyAssigned => "already_assigned",
         };
         metrics::counter!(saga_runtime::metrics::DELIVERIES, "outcome" => label).increment(1);
-        Ok(())
+        Ok(Handled::Done)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    //! The handler alone on the memory delivery store. It sees payment events only (no
-    //! orders): a successful payment assigns a courier once per order, a failed one none.
+    //! The handler alone on the memory delivery store. It keeps no orders: it assigns a courier
+    //! once per ORDER_COMPLETED order (the order-status worker writes that event only when it
+    //! completes an order), whatever is redelivered or reordered, and nothing for anything else.
 
     use std::sync::Arc;
 
     use saga_core::ports::{Entropy, FixedClock, SeededEntropy};
-    use saga_core::{CorrelationId, Item, OrderId, PaymentDecision};
-    use saga_memory::{MemoryDeliveryStore, MemoryEventBus};
+    use saga_core::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
+    use saga_memory::{MemoryDeadLetters, MemoryDeliveryStore, MemoryEventBus};
     use time::macros::datetime;
 
     use super::*;
@@ -71,6 +75,7 @@ mod tests {
         let deliveries = MemoryDeliveryStore::new();
         let deps = DeliveryWorkerDeps {
             bus: Arc::new(MemoryEventBus::new(3)),
+            dead_letters: Arc::new(MemoryDeadLetters::new()),
             deliveries: Arc::new(deliveries.clone()),
             clock: Arc::new(FixedClock::new(datetime!(2026-01-01 0:01 UTC))),
             entropy: Arc::new(SeededEntropy::new(7)),
@@ -83,17 +88,19 @@ mod tests {
     }
 
     impl Fixture {
-        fn payment(&self, order: i64, decision: PaymentDecision) -> Envelope {
-            Envelope {
-                event_id: self.entropy.event_id(),
-                occurred_at: datetime!(2026-01-01 0:00 UTC),
-                correlation_id: CorrelationId::parse("c-1").unwrap(),
-                causation_id: Some(self.entropy.event_id()),
-                body: EventBody::Payment {
-                    order_id: OrderId::new(order).unwrap(),
-                    decision,
-                },
-            }
+        /// ORDER_COMPLETED for `order`, caused by the payment event `payment`.
+        fn completed_by(&self, order: i64, payment: EventId) -> Envelope {
+            Envelope::order_completed(
+                self.entropy.event_id(),
+                datetime!(2026-01-01 0:00 UTC),
+                CorrelationId::parse("c-1").unwrap(),
+                OrderId::new(order).unwrap(),
+                payment,
+            )
+        }
+
+        fn completed(&self, order: i64) -> Envelope {
+            self.completed_by(order, self.entropy.event_id())
         }
 
         fn assigned(&self, order: i64) -> usize {
@@ -101,58 +108,77 @@ mod tests {
             let rows = self.deliveries.snapshot();
             rows.iter().filter(|a| a.order_id == order).count()
         }
+
+        async fn handle(&self, event: &Envelope) {
+            assert_eq!(self.handler.handle(event).await.unwrap(), Handled::Done);
+        }
     }
 
     #[tokio::test]
-    async fn duplicate_success_events_assign_one_courier() {
+    async fn a_redelivered_or_repeated_completion_assigns_one_courier() {
         let f = fixture();
-        let success = f.payment(1, PaymentDecision::Success);
-        // The same event redelivered, and a second success event for the same order.
-        for event in [&success, &success, &f.payment(1, PaymentDecision::Success)] {
-            f.handler.handle(event).await.unwrap();
+        let completed = f.completed(1);
+        // The same event redelivered, then another ORDER_COMPLETED for the same order.
+        for event in [&completed, &completed, &f.completed(1)] {
+            f.handle(event).await;
         }
         assert_eq!(f.assigned(1), 1);
         let row = &f.deliveries.snapshot()[0];
-        assert_eq!(row.payment_event_id, success.event_id);
+        assert_eq!(Some(row.payment_event_id), completed.causation_id);
         assert_eq!(row.assigned_at, datetime!(2026-01-01 0:01 UTC));
-    }
-
-    #[tokio::test]
-    async fn a_failed_payment_assigns_nothing_whatever_the_order() {
-        let f = fixture();
-        f.handler
-            .handle(&f.payment(2, PaymentDecision::Failed))
-            .await
-            .unwrap();
-        assert!(f.deliveries.snapshot().is_empty());
     }
 
     #[tokio::test]
     async fn interleaved_orders_out_of_order_get_one_courier_each() {
         let f = fixture();
-        let events = [
-            f.payment(3, PaymentDecision::Success),
-            f.payment(1, PaymentDecision::Success),
-            f.payment(2, PaymentDecision::Failed),
-        ];
+        let events = [f.completed(3), f.completed(1), f.completed(2)];
         for event in events.iter().rev().chain(&events) {
-            f.handler.handle(event).await.unwrap();
+            f.handle(event).await;
         }
-        assert_eq!((f.assigned(1), f.assigned(2), f.assigned(3)), (1, 0, 1));
+        assert_eq!((f.assigned(1), f.assigned(2), f.assigned(3)), (1, 1, 1));
+        assert_eq!(f.deliveries.snapshot().len(), 3);
     }
 
     #[tokio::test]
-    async fn an_order_created_event_is_not_taken_and_assigns_nothing() {
+    async fn payment_events_are_not_taken_and_assign_nothing() {
         let f = fixture();
-        assert!(!f.handler.accepts(EventType::OrderCreated));
+        // A success on `payments` is not a completed order (it may be forged or contradict
+        // the outcome applied): only the order-status worker's ORDER_COMPLETED counts.
+        for event_type in [EventType::PaymentSuccess, EventType::PaymentFailed] {
+            assert_eq!(f.handler.interest(event_type), Interest::Reject);
+        }
+        let success = Envelope {
+            body: EventBody::Payment {
+                order_id: OrderId::new(1).unwrap(),
+                decision: PaymentDecision::Success,
+            },
+            ..f.completed(1)
+        };
+        f.handle(&success).await;
+        assert!(f.deliveries.snapshot().is_empty());
+    }
+
+    #[tokio::test]
+    async fn order_created_is_skipped_and_a_completion_without_cause_assigns_nothing() {
+        let f = fixture();
+        assert_eq!(f.handler.interest(EventType::OrderCreated), Interest::Skip);
+        assert_eq!(
+            f.handler.interest(EventType::OrderCompleted),
+            Interest::Handle
+        );
         let created = Envelope {
             body: EventBody::OrderCreated {
                 order_id: OrderId::new(1).unwrap(),
                 item: Item::parse("tea").unwrap(),
             },
-            ..f.payment(1, PaymentDecision::Success)
+            ..f.completed(1)
         };
-        f.handler.handle(&created).await.unwrap();
+        f.handle(&created).await;
+        let uncaused = Envelope {
+            causation_id: None,
+            ..f.completed(2)
+        };
+        f.handle(&uncaused).await;
         assert!(f.deliveries.snapshot().is_empty());
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{OutgoingMessage, PortError};
 use saga_core::{Envelope, EventBody, EventType, PaymentDecision, Topic};
-use saga_runtime::consumer::Handler;
+use saga_runtime::consumer::{Handled, Handler, Interest};
 
 use crate::{PaymentWorkerConfig, PaymentWorkerDeps};
 
@@ -15,13 +15,18 @@ pub(crate) struct PaymentHandler {
 
 #[async_trait]
 impl Handler for PaymentHandler {
-    fn accepts(&self, event_type: EventType) -> bool {
-        event_type == EventType::OrderCreated
+    fn interest(&self, event_type: EventType) -> Interest {
+        match event_type {
+            EventType::OrderCreated => Interest::Handle,
+            // The delivery worker's, on the same topic.
+            EventType::OrderCompleted => Interest::Skip,
+            _ => Interest::Reject,
+        }
     }
 
-    async fn handle(&self, created: &Envelope) -> Result<(), PortError> {
+    async fn handle(&self, created: &Envelope) -> Result<Handled, PortError> {
         let EventBody::OrderCreated { order_id, .. } = created.body else {
-            return Ok(());
+            return Ok(Handled::Done);
         };
         let proposal = if self.deps.entropy.coin(self.config.success_probability) {
             PaymentDecision::Success
@@ -55,7 +60,7 @@ impl Handler for PaymentHandler {
         self.deps.bus.publish(vec![message]).await?;
         metrics::counter!(saga_runtime::metrics::PAYMENT_DECISIONS, "decision" => decision.as_str()).increment(1);
         tracing::info!(%order_id, decision = decision.as_str(), "payment decided");
-        Ok(())
+        Ok(Handled::Done)
     }
 }
 
@@ -70,7 +75,7 @@ mod tests {
     use saga_core::event::decode;
     use saga_core::ports::{Entropy, FixedClock, SeededEntropy};
     use saga_core::{CorrelationId, Item, OrderId};
-    use saga_memory::{MemoryDecisionStore, MemoryEventBus};
+    use saga_memory::{MemoryDeadLetters, MemoryDecisionStore, MemoryEventBus};
     use time::macros::datetime;
 
     use super::*;
@@ -86,6 +91,7 @@ mod tests {
         let (bus, decisions) = (MemoryEventBus::new(3), MemoryDecisionStore::new());
         let deps = PaymentWorkerDeps {
             bus: Arc::new(bus.clone()),
+            dead_letters: Arc::new(MemoryDeadLetters::new()),
             decisions: Arc::new(decisions.clone()),
             clock: Arc::new(FixedClock::new(datetime!(2026-01-01 0:00 UTC))),
             entropy: Arc::new(SeededEntropy::new(7)),
@@ -133,7 +139,7 @@ mod tests {
         let f = fixture();
         let created = f.created(1);
         for _ in 0..12 {
-            f.handler.handle(&created).await.unwrap();
+            assert_eq!(f.handler.handle(&created).await.unwrap(), Handled::Done);
         }
         let payments = f.payments();
         assert_eq!(payments.len(), 12);
@@ -157,7 +163,7 @@ mod tests {
         let f = fixture();
         let events: Vec<Envelope> = (1..=6).map(|order| f.created(order)).collect();
         for i in [5, 2, 0, 5, 3, 1, 4, 0, 2] {
-            f.handler.handle(&events[i]).await.unwrap();
+            assert_eq!(f.handler.handle(&events[i]).await.unwrap(), Handled::Done);
         }
         let stored = f.decisions.snapshot();
         assert_eq!(stored.len(), 6);
@@ -171,10 +177,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_order_created_is_taken_and_other_bodies_change_nothing() {
+    async fn only_order_created_is_handled_and_other_bodies_change_nothing() {
         let f = fixture();
-        assert!(f.handler.accepts(EventType::OrderCreated));
-        assert!(!f.handler.accepts(EventType::PaymentSuccess));
+        assert_eq!(
+            f.handler.interest(EventType::OrderCreated),
+            Interest::Handle
+        );
+        // The delivery worker's, on the same topic.
+        assert_eq!(
+            f.handler.interest(EventType::OrderCompleted),
+            Interest::Skip
+        );
+        assert_eq!(
+            f.handler.interest(EventType::PaymentSuccess),
+            Interest::Reject
+        );
         let payment = Envelope {
             body: EventBody::Payment {
                 order_id: OrderId::new(1).unwrap(),
@@ -182,7 +199,7 @@ mod tests {
             },
             ..f.created(1)
         };
-        f.handler.handle(&payment).await.unwrap();
+        assert_eq!(f.handler.handle(&payment).await.unwrap(), Handled::Done);
         assert!(f.payments().is_empty());
         assert!(f.decisions.snapshot().is_empty());
     }

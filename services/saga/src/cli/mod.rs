@@ -4,6 +4,7 @@
 mod bench;
 mod component;
 mod demo;
+mod keys;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Migrate,
     /// Lists the components, one name a line (what `saga <component>` accepts).
     Components,
+    /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
+    Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
     /// latency percentiles, HTTP errors and the services' lag metrics.
     Bench(Box<bench::BenchArgs>),
@@ -73,6 +76,7 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(*args).await,
     }
 }
