@@ -16,6 +16,7 @@ pub mod observe;
 pub mod options;
 pub mod report;
 pub mod run;
+pub mod seeded;
 pub mod shrink;
 pub mod sweep;
 pub mod wire;
@@ -26,9 +27,4 @@ pub use options::RunOptions;
 pub use report::RunReport;
 pub use run::run;
 
-/// Whether tokio was built with `--cfg tokio_unstable`, without which turmoil cannot seed each
-/// host's scheduler and `tokio::select!` order (inside axum and hyper too) would not follow the
-/// seed. `.cargo/config.toml` sets it; a `RUSTFLAGS` variable overrides that file.
-pub fn tokio_seeded() -> bool {
-    cfg!(tokio_unstable)
-}
+pub use seeded::tokio_seeded;

@@ -114,7 +114,7 @@ impl RunReport {
     /// The command that plays this run again.
     pub fn replay_command(&self) -> String {
         let o = &self.options;
-        let mut command = format!("cargo run --release -p sim -- replay --seed {}", o.seed);
+        let mut command = format!("scripts/sim replay --seed {}", o.seed);
         if o.orders != 100 {
             command += &format!(" --orders {}", o.orders);
         }
