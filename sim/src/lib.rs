@@ -1,4 +1,5 @@
-//! The deterministic simulation of the order saga (DESIGN §4).
+//! The deterministic simulation of the order saga (`sim/README.md`; the fault model in
+//! `docs/architecture.md`).
 //!
 //! Every saga component runs its production code as a turmoil host; PostgreSQL, Kafka and Redis
 //! are turmoil hosts serving the core's memory models over a small framed protocol on simulated
