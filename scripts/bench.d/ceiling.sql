@@ -23,13 +23,17 @@ SELECT coalesce((SELECT id FROM outbox WHERE published_at IS NULL
                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), 0) AS claimed \gset
 UPDATE outbox SET published_at = now() WHERE id = ANY(ARRAY[:claimed]::bigint[]);
 COMMIT;
--- order-status-worker (payment.rs APPLY): lock, record the event, conditional update.
+-- order-status-worker (payment.rs APPLY): lock, record the event, conditional update, and
+-- the change into the status history.
 WITH target AS (SELECT id, status FROM orders WHERE id = :order_id FOR UPDATE),
     recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at)
         SELECT gen_random_uuid(), id, now() FROM target
         ON CONFLICT (event_id) DO NOTHING RETURNING order_id),
     changed AS (UPDATE orders SET status = 'COMPLETED', updated_at = now() FROM recorded
-        WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id)
+        WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id),
+    history AS (INSERT INTO order_status_history
+        (order_id, from_status, to_status, event_id, changed_at)
+        SELECT id, 'PENDING', 'COMPLETED', gen_random_uuid(), now() FROM changed)
     SELECT (SELECT status FROM target), EXISTS (SELECT 1 FROM recorded),
         EXISTS (SELECT 1 FROM changed);
 -- delivery-worker (delivery_store.rs): one assignment per order.

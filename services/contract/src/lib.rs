@@ -82,6 +82,7 @@ macro_rules! order_store_contract {
             applies_payment_once_and_never_changes_a_terminal_order,
             concurrent_payments_apply_once,
             unknown_order_is_reported,
+            records_each_status_change_with_its_event,
             backlog_counts_unpublished_rows,
             wait_for_outbox_wakes_on_new_orders,
         );

@@ -258,6 +258,41 @@ pub async fn unknown_order_is_reported(store: Store) {
     );
 }
 
+pub async fn records_each_status_change_with_its_event(store: Store) {
+    let order = create(&store, "stew").await;
+    assert_eq!(store.status_history(order.id).await.unwrap(), vec![]);
+    let failed = payment(order.id, PaymentDecision::Failed);
+    store.apply_payment(failed.clone()).await.unwrap();
+    // A redelivery, a contrary event and a duplicate of it change nothing, so record nothing.
+    store.apply_payment(failed.clone()).await.unwrap();
+    let contrary = payment(order.id, PaymentDecision::Success);
+    store.apply_payment(contrary.clone()).await.unwrap();
+    store.apply_payment(contrary).await.unwrap();
+    let history = store.status_history(order.id).await.unwrap();
+    let changes: Vec<_> = history
+        .iter()
+        .map(|c| (c.order_id, c.from, c.to, c.event_id, c.at))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![(
+            order.id,
+            OrderStatus::Pending,
+            OrderStatus::Cancelled,
+            failed.event_id,
+            failed.at
+        )]
+    );
+    let other = create(&store, "broth").await;
+    assert_eq!(store.status_history(other.id).await.unwrap(), vec![]);
+    let unknown = OrderId::new(i64::MAX - 3).unwrap();
+    store
+        .apply_payment(payment(unknown, PaymentDecision::Success))
+        .await
+        .unwrap();
+    assert_eq!(store.status_history(unknown).await.unwrap(), vec![]);
+}
+
 pub async fn backlog_counts_unpublished_rows(store: Store) {
     let before = store.outbox_backlog().await.unwrap().unpublished;
     create(&store, "fish").await;

@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use saga_core::memory::MemoryOrderStore;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OsEntropy, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError, SystemClock,
+    PaymentApplication, PortError, StatusChange, SystemClock,
 };
 use saga_core::{Order, OrderId};
 use saga_gateway::{GatewayConfig, GatewayDeps};
@@ -350,6 +350,9 @@ impl OrderStore for DownStore {
     }
     async fn wait_for_outbox(&self, _: Duration) {}
     async fn apply_payment(&self, _: PaymentApplication) -> Result<ApplyOutcome, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn status_history(&self, _: OrderId) -> Result<Vec<StatusChange>, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

@@ -10,7 +10,7 @@ use saga_core::Order;
 use saga_core::OrderId;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    OutboxWrite, PaymentApplication, PortError,
+    OutboxWrite, PaymentApplication, PortError, StatusChange,
 };
 use time::OffsetDateTime;
 
@@ -114,6 +114,13 @@ impl OrderStore for SimOrderStore {
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         match self.call(&PgRequest::ApplyPayment((&apply).into())).await? {
             PgResponse::Applied(outcome) => Ok(outcome.into()),
+            other => Err(unexpected("postgres", other)),
+        }
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        match self.call(&PgRequest::StatusHistory(id)).await? {
+            PgResponse::History(changes) => Ok(changes.into_iter().map(Into::into).collect()),
             other => Err(unexpected("postgres", other)),
         }
     }

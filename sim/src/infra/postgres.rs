@@ -157,6 +157,10 @@ impl Session for PgSession {
                 });
                 PgResponse::Applied(outcome.into())
             }
+            PgRequest::StatusHistory(id) => match store.status_history(id).await {
+                Ok(changes) => PgResponse::History(changes.into_iter().map(Into::into).collect()),
+                Err(e) => PgResponse::Error(e.to_string()),
+            },
             PgRequest::OutboxBacklog => match store.outbox_backlog().await {
                 Ok(b) => PgResponse::Backlog {
                     unpublished: b.unpublished,

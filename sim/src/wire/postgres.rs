@@ -4,7 +4,7 @@
 
 use saga_core::ports::{
     ApplyMode, ApplyOutcome, AssignMode, DeliveryAssignment, NewOrder, OutboxRecord, OutboxWrite,
-    PaymentApplication,
+    PaymentApplication, StatusChange,
 };
 use saga_core::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
@@ -35,6 +35,7 @@ pub enum PgRequest {
         max_wait_ms: u64,
     },
     ApplyPayment(PaymentWire),
+    StatusHistory(OrderId),
     OutboxBacklog,
     Assign(AssignmentWire),
     Ping,
@@ -63,6 +64,7 @@ pub enum PgResponse {
     Order(Option<Order>),
     Claimed(Vec<OutboxRecordWire>),
     Applied(ApplyOutcomeWire),
+    History(Vec<StatusChangeWire>),
     Backlog {
         unpublished: u64,
         #[serde(default)]
@@ -217,6 +219,41 @@ impl From<ApplyOutcomeWire> for ApplyOutcome {
             ApplyOutcomeWire::Duplicate => Self::Duplicate,
             ApplyOutcomeWire::AlreadyTerminal(s) => Self::AlreadyTerminal(s),
             ApplyOutcomeWire::UnknownOrder => Self::UnknownOrder,
+        }
+    }
+}
+
+/// One status change of the history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusChangeWire {
+    pub order_id: OrderId,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub event_id: EventId,
+    #[serde(with = "nanos")]
+    pub at: OffsetDateTime,
+}
+
+impl From<StatusChange> for StatusChangeWire {
+    fn from(c: StatusChange) -> Self {
+        Self {
+            order_id: c.order_id,
+            from: c.from,
+            to: c.to,
+            event_id: c.event_id,
+            at: c.at,
+        }
+    }
+}
+
+impl From<StatusChangeWire> for StatusChange {
+    fn from(c: StatusChangeWire) -> Self {
+        Self {
+            order_id: c.order_id,
+            from: c.from,
+            to: c.to,
+            event_id: c.event_id,
+            at: c.at,
         }
     }
 }

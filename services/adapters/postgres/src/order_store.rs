@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxWrite,
-    PaymentApplication, PortError,
+    PaymentApplication, PortError, StatusChange,
 };
 use saga_core::{Envelope, IdempotencyKey, Order, OrderId, OrderStatus, Topic};
 use sqlx::{PgConnection, PgPool};
@@ -215,6 +215,10 @@ impl OrderStore for PgOrderStore {
     #[tracing::instrument(skip_all, fields(order_id = %apply.order_id, event_id = %apply.event_id))]
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         crate::payment::apply(&self.pool, &apply).await
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        crate::payment::history(&self.pool, id).await
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

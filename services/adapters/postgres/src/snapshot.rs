@@ -1,20 +1,21 @@
-//! The checker's view of PostgreSQL: every order, outbox row, processed event and delivery
-//! assignment, read in one repeatable-read transaction so they agree with each other.
+//! The checker's view of PostgreSQL: every order, outbox row, processed event, status change
+//! and delivery assignment, read in one repeatable-read transaction so they agree with each
+//! other.
 
 use saga_core::checker::{OrderStoreSnapshot, OutboxRow};
-use saga_core::ports::{DeliveryAssignment, PortError};
+use saga_core::ports::{DeliveryAssignment, PortError, StatusChange};
 use saga_core::{EventId, Order, OrderId};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{corrupt, port_error};
-use crate::rows::{ORDER_COLUMNS, OrderRow};
+use crate::rows::{HISTORY_COLUMNS, HistoryRow, ORDER_COLUMNS, OrderRow};
 
 /// What PostgreSQL holds of the saga's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PgSnapshot {
-    /// Orders, outbox and processed events (PostgreSQL keeps no status history).
+    /// Orders, outbox, processed events and the status history.
     pub store: OrderStoreSnapshot,
     pub deliveries: Vec<DeliveryAssignment>,
 }
@@ -44,6 +45,12 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?;
+    let history: Vec<HistoryRow> = sqlx::query_as(&format!(
+        "SELECT {HISTORY_COLUMNS} FROM order_status_history ORDER BY id"
+    ))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
     let deliveries: Vec<(i64, Uuid, OffsetDateTime)> = sqlx::query_as(
         "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
     )
@@ -66,7 +73,10 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 })
                 .collect(),
             processed_events: processed.into_iter().map(EventId::from_uuid).collect(),
-            status_changes: None,
+            status_changes: history
+                .into_iter()
+                .map(StatusChange::try_from)
+                .collect::<Result<_, _>>()?,
         },
         deliveries: deliveries
             .into_iter()

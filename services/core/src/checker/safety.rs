@@ -33,9 +33,7 @@ fn acknowledged_orders_exist(s: &SystemSnapshot, index: &Index<'_>, found: &mut 
 }
 
 fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
-    let Some(changes) = &s.store.status_changes else {
-        return;
-    };
+    let changes = &s.store.status_changes;
     let mut per_order: BTreeMap<OrderId, usize> = BTreeMap::new();
     for change in changes {
         let count = per_order.entry(change.order_id).or_default();

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, PaymentDecision};
+use crate::domain::{EventId, IdempotencyKey, Order, OrderId, PaymentDecision};
 use crate::ports::DeliveryAssignment;
+pub use crate::ports::StatusChange;
 use crate::topic::Topic;
 
 /// An order a client received `202 Accepted` for.
@@ -12,16 +13,6 @@ use crate::topic::Topic;
 pub struct Acknowledged {
     pub order_id: OrderId,
     pub idempotency_key: Option<IdempotencyKey>,
-}
-
-/// One applied status change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusChange {
-    pub order_id: OrderId,
-    pub from: OrderStatus,
-    pub to: OrderStatus,
-    /// The payment event that caused it.
-    pub event_id: EventId,
 }
 
 /// One outbox row, as far as the checker cares.
@@ -38,9 +29,8 @@ pub struct OrderStoreSnapshot {
     pub orders: Vec<Order>,
     pub outbox: Vec<OutboxRow>,
     pub processed_events: Vec<EventId>,
-    /// Every status change ever applied, when the store keeps that history (the memory
-    /// model does; PostgreSQL only has the current status).
-    pub status_changes: Option<Vec<StatusChange>>,
+    /// Every status change ever applied, oldest first (the store's status history).
+    pub status_changes: Vec<StatusChange>,
 }
 
 /// One record of a topic.

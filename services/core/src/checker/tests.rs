@@ -75,15 +75,13 @@ fn healthy() -> SystemSnapshot {
             published: true,
         });
         s.store.processed_events.push(paid.event_id);
-        s.store
-            .status_changes
-            .get_or_insert_with(Vec::new)
-            .push(StatusChange {
-                order_id: id(n),
-                from: OrderStatus::Pending,
-                to: decision.terminal_status(),
-                event_id: paid.event_id,
-            });
+        s.store.status_changes.push(StatusChange {
+            order_id: id(n),
+            from: OrderStatus::Pending,
+            to: decision.terminal_status(),
+            event_id: paid.event_id,
+            at: AT,
+        });
         s.decisions.push((created.event_id, decision));
         if decision == PaymentDecision::Success {
             s.deliveries.push(DeliveryAssignment {
@@ -144,8 +142,9 @@ fn second_status_change() {
         from: OrderStatus::Completed,
         to: OrderStatus::Completed,
         event_id: created_event(1),
+        at: AT,
     };
-    s.store.status_changes.as_mut().unwrap().push(again);
+    s.store.status_changes.push(again);
     assert_eq!(properties(&s), vec![Property::StatusChangesOnce]);
 }
 
@@ -237,7 +236,7 @@ fn valid_event_in_dlq_but_garbage_is_fine() {
 fn liveness_only_when_asked() {
     let mut s = healthy();
     s.store.orders[0].status = OrderStatus::Pending;
-    s.store.status_changes = None;
+    s.store.status_changes.clear();
     s.store.outbox[0].published = false;
     assert_eq!(check(&s, Scope::Safety), vec![]);
     let found = properties(&s);

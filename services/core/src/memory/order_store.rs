@@ -7,12 +7,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::checker::{OrderStoreSnapshot, OutboxRow, StatusChange};
+use crate::checker::{OrderStoreSnapshot, OutboxRow};
 use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
 use crate::event::Envelope;
 use crate::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    OutboxWrite, PaymentApplication, PortError,
+    OutboxWrite, PaymentApplication, PortError, StatusChange,
 };
 use crate::topic::Topic;
 
@@ -207,6 +207,7 @@ impl MemoryOrderStore {
                 from,
                 to,
                 event_id: apply.event_id,
+                at: apply.at,
             });
         }
         if apply.mode.record_processed {
@@ -230,7 +231,7 @@ impl MemoryOrderStore {
                 })
                 .collect(),
             processed_events: state.processed.keys().copied().collect(),
-            status_changes: Some(state.history.clone()),
+            status_changes: state.history.clone(),
         }
     }
 
@@ -311,6 +312,12 @@ impl OrderStore for MemoryOrderStore {
 
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         Ok(self.apply(&apply))
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        let state = self.lock();
+        let changes = state.history.iter().filter(|c| c.order_id == id);
+        Ok(changes.cloned().collect())
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

@@ -19,5 +19,5 @@ pub use error::PortError;
 pub use event_bus::{Consumer, Delivery, EventBus, OutgoingMessage};
 pub use order_store::{
     ApplyMode, ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    OutboxRecord, OutboxWrite, PaymentApplication,
+    OutboxRecord, OutboxWrite, PaymentApplication, StatusChange,
 };
