@@ -52,6 +52,7 @@ pub async fn snapshot(
         decisions,
         deliveries: pg.deliveries,
         bus,
+        interference: Default::default(),
     })
 }
 

@@ -8,7 +8,7 @@ use saga_core::checker::{Acknowledged, Scope, Violation, check};
 use saga_core::mutant::Mutant;
 
 use crate::check::{Coverage, Event, Signal, TraceLine};
-use crate::fault::{self, Schedule};
+use crate::fault::{self, Mix, Schedule};
 use crate::report;
 use crate::workload::{self, Plan};
 use crate::world::{self, CLIENTS, EPOCH, MAX_LATENCY, MIN_LATENCY, World};
@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub seed: u64,
     pub orders: usize,
     pub mutant: Option<Mutant>,
+    /// The fault classes played.
+    pub faults: Mix,
     /// Keep only these faults of the seed's schedule (indices into it); all when `None`.
     pub keep: Option<Vec<usize>>,
     /// How long after heal the system has to become quiescent.
@@ -36,6 +38,7 @@ impl RunOptions {
             seed,
             orders: 100,
             mutant: None,
+            faults: Mix::survivable(),
             keep: None,
             liveness_bound: Duration::from_secs(40),
             keep_trace: false,
@@ -76,7 +79,7 @@ enum Stop {
 /// Plays `options.seed` and judges it.
 pub fn run(options: &RunOptions) -> RunReport {
     let started = Instant::now();
-    let generated = fault::generate(options.seed);
+    let generated = fault::generate(options.seed, &options.faults);
     let schedule = match &options.keep {
         Some(keep) => generated.keep(keep),
         None => generated,
@@ -93,7 +96,7 @@ pub fn run(options: &RunOptions) -> RunReport {
         .tcp_capacity(1024)
         .build();
     world::register(&mut sim, &world, &schedule.replicas);
-    let plan = Plan::new(options.seed, options.orders, schedule.heal_at);
+    let plan = Plan::new(options.seed, options.orders, schedule.load_for);
     sim.client(CLIENTS, workload::run(world.clone(), plan));
 
     let mut timeline = Timeline::new(&schedule);
@@ -154,7 +157,10 @@ fn judge(
             })
             .collect()
     });
-    let snapshot = world.durable.snapshot(acknowledged.clone());
+    let mut snapshot = world.durable.snapshot(acknowledged.clone());
+    snapshot.interference = world
+        .observer
+        .with_trace(crate::check::allowances::interference);
     let orphans = snapshot
         .store
         .orders
@@ -209,10 +215,15 @@ fn judge(
     }
 }
 
-/// Every order terminal, the outbox drained, every group caught up.
+/// Every order terminal (but those the harness made unprocessable), the outbox drained, every
+/// group caught up.
 fn quiescent(world: &World) -> bool {
     let store = world.durable.store.snapshot();
-    let settled = store.orders.iter().all(|o| o.status.is_terminal())
+    let sabotage = &world.durable.sabotage;
+    let settled = store
+        .orders
+        .iter()
+        .all(|o| o.status.is_terminal() || sabotage.quarantined(o.id))
         && store.outbox.iter().all(|r| r.published);
     settled && {
         let bus = world.durable.bus.snapshot();

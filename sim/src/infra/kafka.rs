@@ -19,6 +19,11 @@ use crate::world::{KAFKA, World};
 /// A member that has not polled or committed for this long is expelled.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The broker's `message.max.bytes`: a record larger than this is refused for good. Kafka's
+/// default is about 1 MB; the simulation scales it down (and its oversized poison records
+/// with it) so a seed moves kilobytes, not megabytes.
+pub const MESSAGE_MAX_BYTES: usize = 16 * 1024;
+
 /// Runs the host until it crashes.
 ///
 /// # Errors
@@ -47,7 +52,18 @@ impl KafkaSession {
         }
     }
 
-    fn publish(&self, batch: Vec<OutgoingMessage>) {
+    fn publish(&self, batch: Vec<OutgoingMessage>) -> KafkaResponse {
+        if let Some(big) = batch
+            .iter()
+            .find(|m| m.payload.len() + m.key.len() > MESSAGE_MAX_BYTES)
+        {
+            return KafkaResponse::Error(format!(
+                "MessageSizeTooLarge: a {}-byte record for {} exceeds message.max.bytes {MESSAGE_MAX_BYTES}",
+                big.payload.len() + big.key.len(),
+                big.topic
+            ));
+        }
+        let at = turmoil::sim_elapsed().unwrap_or_default();
         let copies = if self.world.switches.duplicate_appends() {
             2
         } else {
@@ -56,12 +72,15 @@ impl KafkaSession {
         for copy in 0..copies {
             let placed = self.world.durable.bus.append(&batch);
             for (message, (partition, offset)) in batch.iter().zip(placed) {
+                let unflushed = &self.world.durable.unflushed;
+                unflushed.append(at, message.topic, partition, offset);
                 self.world.emit(
                     KAFKA,
                     Event::appended(message.topic, partition, offset, &message.payload, copy > 0),
                 );
             }
         }
+        KafkaResponse::Published
     }
 
     async fn poll(&mut self, wait: Duration, max: usize) -> KafkaResponse {
@@ -134,8 +153,7 @@ impl Session for KafkaSession {
     async fn handle(&mut self, request: KafkaRequest) -> KafkaResponse {
         match request {
             KafkaRequest::Publish(batch) => {
-                self.publish(batch.into_iter().map(OutgoingMessage::from).collect());
-                KafkaResponse::Published
+                self.publish(batch.into_iter().map(OutgoingMessage::from).collect())
             }
             KafkaRequest::Join { group, topics } => {
                 self.leave("joined again");
@@ -161,13 +179,13 @@ impl Session for KafkaSession {
                 let Some((group, member)) = self.member.clone() else {
                     return KafkaResponse::Rebalanced("not a member of any group".into());
                 };
-                match self
-                    .world
-                    .durable
-                    .bus
-                    .commit(&group, member, topic, partition, offset)
-                {
+                let bus = &self.world.durable.bus;
+                let before = bus.committed(&group, topic, partition);
+                match bus.commit(&group, member, topic, partition, offset) {
                     Ok(()) => {
+                        let at = turmoil::sim_elapsed().unwrap_or_default();
+                        let unflushed = &self.world.durable.unflushed;
+                        unflushed.commit(at, &group, topic, partition, before);
                         let event = Event::Committed {
                             group,
                             member,

@@ -140,6 +140,18 @@ impl Session for PgSession {
                 PgResponse::Done
             }
             PgRequest::ApplyPayment(payment) => {
+                if durable.sabotage.payments_refused(payment.order_id) {
+                    let request =
+                        format!("apply {} to order {}", payment.event_id, payment.order_id);
+                    self.emit(Event::Refused {
+                        host: POSTGRES,
+                        request,
+                    });
+                    return PgResponse::Error(format!(
+                        "new row for relation \"processed_events\" violates check constraint \"order_accepts_payments\" (order {})",
+                        payment.order_id
+                    ));
+                }
                 let application = payment.into();
                 let outcome = store.apply(&application);
                 for change in durable.new_status_changes() {

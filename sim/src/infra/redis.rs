@@ -1,4 +1,6 @@
-//! The simulated Redis host: payment decisions (`SET NX`), durable across restarts as with AOF.
+//! The simulated Redis host: payment decisions (`SET NX`), durable across restarts as with AOF
+//! (each new decision journaled as unsynced until the next whole second, which a power loss
+//! takes); a value the harness corrupted fails every `decide` on it for good.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +42,26 @@ impl Session for RedisSession {
     async fn handle(&mut self, request: RedisRequest) -> RedisResponse {
         match request {
             RedisRequest::Decide { source, proposal } => {
-                let decision = self.world.durable.decisions.decide_now(source, proposal);
+                let durable = &self.world.durable;
+                if durable.sabotage.decision_corrupt(source) {
+                    let request = format!("decide {source}");
+                    self.world.emit(
+                        REDIS,
+                        Event::Refused {
+                            host: REDIS,
+                            request,
+                        },
+                    );
+                    // What the real adapter says when the stored value does not parse.
+                    return RedisResponse::Error(format!(
+                        "stored decision is invalid: unknown payment decision \"MAYBE\" under {source}"
+                    ));
+                }
+                if durable.decisions.get(source).is_none() {
+                    let at = turmoil::sim_elapsed().unwrap_or_default();
+                    durable.unflushed.decision(at, source);
+                }
+                let decision = durable.decisions.decide_now(source, proposal);
                 let event = Event::Decided {
                     source,
                     proposal,

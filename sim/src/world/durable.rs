@@ -8,12 +8,17 @@ use saga_core::memory::{
     MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
 };
 
-/// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys.
+use super::{Sabotage, Unflushed};
+
+/// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys; what Redis and Kafka
+/// have not yet synced to disk; and the unprocessable data the harness planted.
 pub struct Durable {
     pub store: MemoryOrderStore,
     pub deliveries: MemoryDeliveryStore,
     pub bus: MemoryEventBus,
     pub decisions: MemoryDecisionStore,
+    pub unflushed: Unflushed,
+    pub sabotage: Sabotage,
     status_changes_seen: Mutex<usize>,
 }
 
@@ -24,6 +29,8 @@ impl Default for Durable {
             deliveries: MemoryDeliveryStore::new(),
             bus: MemoryEventBus::new(3),
             decisions: MemoryDecisionStore::new(),
+            unflushed: Unflushed::default(),
+            sabotage: Sabotage::default(),
             status_changes_seen: Mutex::new(0),
         }
     }
@@ -46,6 +53,7 @@ impl Durable {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            interference: Default::default(),
         }
     }
 }

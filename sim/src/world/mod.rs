@@ -4,8 +4,10 @@
 mod clock;
 mod durable;
 mod hosts;
+mod sabotage;
 mod services;
 mod switches;
+mod unflushed;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -18,7 +20,9 @@ use crate::check::{Event, Observer};
 pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
 pub use hosts::{register, register_backends};
+pub use sabotage::Sabotage;
 pub use switches::Switches;
+pub use unflushed::{KafkaLoss, Unflushed};
 
 pub const GATEWAY: &str = "gateway";
 pub const ORDER_API: &str = "order-api";

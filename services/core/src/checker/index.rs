@@ -16,6 +16,26 @@ pub(super) struct PaymentEvent<'a> {
     pub record: &'a TopicRecord,
 }
 
+/// Why a payment event cannot be applied, if it cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unfit {
+    UnknownOrder,
+    /// Its causation is not the order's ORDER_CREATED.
+    ForeignCausation,
+    /// Its outcome is not the one the terminal order took.
+    Contradicts,
+}
+
+impl Unfit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownOrder => "is for an unknown order",
+            Self::ForeignCausation => "is not caused by the order's ORDER_CREATED",
+            Self::Contradicts => "contradicts the outcome the order took",
+        }
+    }
+}
+
 pub(super) struct Index<'a> {
     pub orders: BTreeMap<OrderId, &'a Order>,
     pub outbox: BTreeMap<OrderId, Vec<&'a OutboxRow>>,
@@ -26,6 +46,10 @@ pub(super) struct Index<'a> {
     pub deliveries: BTreeMap<OrderId, Vec<&'a DeliveryAssignment>>,
     pub processed: BTreeSet<EventId>,
     pub dlq: Vec<(&'a TopicRecord, Result<Envelope, DecodeError>)>,
+    /// Payment events by event id: (order, decision, causation).
+    pub payment_by_id: BTreeMap<EventId, (OrderId, PaymentDecision, Option<EventId>)>,
+    /// How many rejections name each source record (topic, partition, offset).
+    pub rejected: BTreeMap<(Topic, u32, u64), usize>,
 }
 
 impl<'a> Index<'a> {
@@ -39,6 +63,8 @@ impl<'a> Index<'a> {
             deliveries: BTreeMap::new(),
             processed: s.store.processed_events.iter().copied().collect(),
             dlq: Vec::new(),
+            payment_by_id: BTreeMap::new(),
+            rejected: BTreeMap::new(),
         };
         for row in &s.store.outbox {
             if let Some(order) = row.order_id {
@@ -60,7 +86,20 @@ impl<'a> Index<'a> {
 
     fn add_record(&mut self, record: &'a TopicRecord) {
         if matches!(record.topic, Topic::OrdersDlq | Topic::PaymentsDlq) {
-            self.dlq.push((record, decode(&record.payload)));
+            let decoded = decode(&record.payload);
+            if let Ok(Envelope {
+                body: EventBody::EventRejected(rejection),
+                ..
+            }) = &decoded
+            {
+                if let Some(at) = &rejection.source {
+                    *self
+                        .rejected
+                        .entry((at.topic, at.partition, at.offset))
+                        .or_default() += 1;
+                }
+            }
+            self.dlq.push((record, decoded));
             return;
         }
         // Undecodable records on the main topics are the consumers' business (they go to a
@@ -76,6 +115,10 @@ impl<'a> Index<'a> {
                     .push((envelope.event_id, record));
             }
             EventBody::Payment { order_id, decision } if record.topic == Topic::Payments => {
+                self.payment_by_id.insert(
+                    envelope.event_id,
+                    (order_id, decision, envelope.causation_id),
+                );
                 self.payments
                     .entry(order_id)
                     .or_default()
@@ -108,5 +151,32 @@ impl<'a> Index<'a> {
     pub fn decision(&self, order: OrderId) -> Option<PaymentDecision> {
         self.source_event(order)
             .and_then(|e| self.decisions.get(&e).copied())
+    }
+}
+
+impl Index<'_> {
+    /// Why a payment event for `order` with this causation and outcome cannot be applied.
+    pub fn unfit(
+        &self,
+        order: OrderId,
+        causation: Option<EventId>,
+        decision: PaymentDecision,
+    ) -> Option<Unfit> {
+        let Some(o) = self.orders.get(&order) else {
+            return Some(Unfit::UnknownOrder);
+        };
+        if causation.is_none() || causation != self.source_event(order) {
+            return Some(Unfit::ForeignCausation);
+        }
+        if o.status.is_terminal() && decision.terminal_status() != o.status {
+            return Some(Unfit::Contradicts);
+        }
+        None
+    }
+
+    /// Whether some rejection names this source record.
+    pub fn dead_lettered(&self, record: &TopicRecord) -> bool {
+        self.rejected
+            .contains_key(&(record.topic, record.partition, record.offset))
     }
 }

@@ -1,14 +1,15 @@
 //! Liveness properties: must hold once faults are healed and the system has quiesced.
 
 use super::index::Index;
-use super::{Property, SystemSnapshot, Violation};
-use crate::domain::OrderStatus;
+use super::{Lost, Property, SystemSnapshot, Violation};
+use crate::domain::{OrderId, OrderStatus, PaymentDecision};
 use crate::topic::CONSUMER_GROUPS;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();
     for order in &s.store.orders {
-        if !order.status.is_terminal() {
+        let quarantined = s.interference.quarantined.contains(&order.id);
+        if !order.status.is_terminal() && !quarantined {
             found.push(Violation::new(
                 Property::OrderTerminal,
                 Some(order.id),
@@ -16,7 +17,10 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
             ));
         }
         let delivered = index.deliveries.contains_key(&order.id);
-        if order.status == OrderStatus::Completed && !delivered {
+        if order.status == OrderStatus::Completed
+            && !delivered
+            && !success_may_be_lost(s, index, order.id)
+        {
             found.push(Violation::new(
                 Property::CompletedOrderDelivered,
                 Some(order.id),
@@ -38,23 +42,32 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
             format!("outbox event {} is still unpublished", row.event_id),
         ));
     }
-    for (order, events) in &index.payments {
-        for event in events
-            .iter()
-            .filter(|e| !index.processed.contains(&e.event_id))
-        {
-            found.push(Violation::new(
-                Property::PaymentEventProcessed,
-                Some(*order),
-                format!(
-                    "payment event {} has no processed_events record",
-                    event.event_id
-                ),
-            ));
-        }
-    }
     consumer_lag(s, &mut found);
     found
+}
+
+/// Whether the bus may have lost the order's PAYMENT_SUCCESS before the delivery worker read
+/// it, or let the delivery worker skip it (then nothing is left to assign a delivery from).
+fn success_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
+    let interference = &s.interference;
+    let successes: Vec<_> = index
+        .payments
+        .get(&order)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.decision == PaymentDecision::Success)
+        .collect();
+    match &interference.lost_events {
+        Lost::Unknown => true,
+        Lost::These(ids) if ids.is_empty() => false,
+        Lost::These(_) => {
+            successes.is_empty()
+                || successes.iter().any(|e| {
+                    let r = e.record;
+                    interference.offset_reused(r.topic, r.partition, r.offset)
+                })
+        }
+    }
 }
 
 fn consumer_lag(s: &SystemSnapshot, found: &mut Vec<Violation>) {

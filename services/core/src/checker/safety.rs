@@ -5,19 +5,27 @@ use std::collections::BTreeMap;
 use super::index::Index;
 use super::{Property, SystemSnapshot, Violation};
 use crate::domain::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
-use crate::event::{EventBody, EventType, decode};
-use crate::topic::Topic;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();
     acknowledged_orders_exist(s, index, &mut found);
     status_changes_once(s, &mut found);
-    payment_events_agree(index, &mut found);
-    status_matches_decision(index, &mut found);
-    deliveries(index, &mut found);
+    super::causes::status_change_tied_to_payment(s, index, &mut found);
+    payment_events_agree(s, index, &mut found);
+    status_matches_decision(s, index, &mut found);
+    deliveries(s, index, &mut found);
+    super::causes::delivery_tied_to_success(s, index, &mut found);
     idempotency_keys(s, &mut found);
-    dlq_holds_only_invalid(index, &mut found);
+    super::dead_letters::check(s, index, &mut found);
     found
+}
+
+/// Whether the decision store may have lost `order`'s decision (then the payment worker may
+/// have made a second one, and the saga's own payment events may disagree).
+fn decision_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
+    index
+        .source_event(order)
+        .is_none_or(|source| s.interference.lost_decisions.may_include(source))
 }
 
 fn acknowledged_orders_exist(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
@@ -52,17 +60,24 @@ fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
     }
 }
 
-fn payment_events_agree(index: &Index<'_>, found: &mut Vec<Violation>) {
+/// The saga's own payment events for one order agree (forged ones are not the saga's).
+fn payment_events_agree(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, events) in &index.payments {
-        let first = events[0].decision;
-        if let Some(other) = events.iter().find(|e| e.decision != first) {
+        if decision_may_be_lost(s, index, *order) && index.orders.contains_key(order) {
+            continue;
+        }
+        let mut own = events
+            .iter()
+            .filter(|e| !s.interference.forged.contains(&e.event_id));
+        let Some(first) = own.next() else { continue };
+        if let Some(other) = own.find(|e| e.decision != first.decision) {
             found.push(Violation::new(
                 Property::PaymentEventsAgree,
                 Some(*order),
                 format!(
                     "payment events disagree: {} says {}, {} says {}",
-                    events[0].event_id,
-                    first.as_str(),
+                    first.event_id,
+                    first.decision.as_str(),
                     other.event_id,
                     other.decision.as_str()
                 ),
@@ -71,9 +86,9 @@ fn payment_events_agree(index: &Index<'_>, found: &mut Vec<Violation>) {
     }
 }
 
-fn status_matches_decision(index: &Index<'_>, found: &mut Vec<Violation>) {
+fn status_matches_decision(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (id, order) in &index.orders {
-        if !order.status.is_terminal() {
+        if !order.status.is_terminal() || decision_may_be_lost(s, index, *id) {
             continue;
         }
         let problem = match index.decision(*id) {
@@ -95,7 +110,7 @@ fn status_matches_decision(index: &Index<'_>, found: &mut Vec<Violation>) {
     }
 }
 
-fn deliveries(index: &Index<'_>, found: &mut Vec<Violation>) {
+fn deliveries(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, rows) in &index.deliveries {
         if rows.len() > 1 {
             found.push(Violation::new(
@@ -106,15 +121,20 @@ fn deliveries(index: &Index<'_>, found: &mut Vec<Violation>) {
         }
         // The delivery worker and the status worker read payments independently, so a
         // delivery may precede COMPLETED; it must never exist without a successful payment.
-        let cancelled = index
-            .orders
-            .get(order)
-            .is_some_and(|o| o.status == OrderStatus::Cancelled);
-        if cancelled || index.decision(*order) != Some(PaymentDecision::Success) {
+        let status = index.orders.get(order).map(|o| o.status);
+        let paid = index.decision(*order) == Some(PaymentDecision::Success)
+            || (status.is_some() && decision_may_be_lost(s, index, *order));
+        let problem = match status {
+            None => Some("delivery assigned to an order that does not exist".to_owned()),
+            Some(OrderStatus::Cancelled) => Some("delivery assigned to a CANCELLED order".into()),
+            Some(_) if !paid => Some("delivery assigned without a successful payment".into()),
+            Some(_) => None,
+        };
+        if let Some(detail) = problem {
             found.push(Violation::new(
                 Property::DeliveryOnlyWhenCompleted,
                 Some(*order),
-                "delivery assigned without a successful payment".into(),
+                detail,
             ));
         }
     }
@@ -142,65 +162,6 @@ fn idempotency_keys(s: &SystemSnapshot, found: &mut Vec<Violation>) {
                 Some(ids[1]),
                 format!("idempotency key {:?} maps to orders {ids:?}", key.as_str()),
             ));
-        }
-    }
-}
-
-fn dlq_holds_only_invalid(index: &Index<'_>, found: &mut Vec<Violation>) {
-    for (record, decoded) in &index.dlq {
-        let place = format!("{}/{}@{}", record.topic, record.partition, record.offset);
-        let rejection = match decoded {
-            Ok(envelope) => match &envelope.body {
-                EventBody::EventRejected(rejection) => rejection,
-                _ => {
-                    found.push(Violation::new(
-                        Property::NoValidEventInDlq,
-                        envelope.order_id(),
-                        format!(
-                            "{place} holds a {} instead of EVENT_REJECTED",
-                            envelope.event_type().as_str()
-                        ),
-                    ));
-                    continue;
-                }
-            },
-            Err(e) => {
-                found.push(Violation::new(
-                    Property::NoValidEventInDlq,
-                    None,
-                    format!("{place} is not a valid EVENT_REJECTED envelope: {e}"),
-                ));
-                continue;
-            }
-        };
-        let source = rejection.source.as_ref().map_or(
-            if record.topic == Topic::OrdersDlq {
-                Topic::Orders
-            } else {
-                Topic::Payments
-            },
-            |s| s.topic,
-        );
-        if let Ok(original) = decode(&rejection.original) {
-            let expected = match source {
-                Topic::Orders => original.event_type() == EventType::OrderCreated,
-                Topic::Payments => matches!(
-                    original.event_type(),
-                    EventType::PaymentSuccess | EventType::PaymentFailed
-                ),
-                Topic::OrdersDlq | Topic::PaymentsDlq => false,
-            };
-            if expected {
-                found.push(Violation::new(
-                    Property::NoValidEventInDlq,
-                    original.order_id(),
-                    format!(
-                        "{place} dead-lettered a valid {} ({})",
-                        original.event_type().as_str(),
-                        rejection.reason
-                    ),
-                ));
-            }
         }
     }
 }

@@ -63,6 +63,8 @@ pub struct BusSnapshot {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemSnapshot {
     pub acknowledged: Vec<Acknowledged>,
+    /// What the harness did that the saga is not asked to undo.
+    pub interference: super::Interference,
     pub store: OrderStoreSnapshot,
     pub decisions: Vec<(EventId, PaymentDecision)>,
     pub deliveries: Vec<DeliveryAssignment>,

@@ -2,24 +2,34 @@
 
 use crate::domain::OrderId;
 
-/// The properties of DESIGN §4.
+/// The properties the saga promises (see the README's checker table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Property {
     // Safety.
     AcknowledgedOrderExists,
     StatusChangesOnce,
+    /// Every status change names a processed payment event for that order, caused by its
+    /// ORDER_CREATED, whose outcome is the new status.
+    StatusChangeTiedToPayment,
     PaymentEventsAgree,
     StatusMatchesDecision,
     DeliveryOnlyWhenCompleted,
+    /// A delivery names a PAYMENT_SUCCESS for that order, caused by its ORDER_CREATED.
+    DeliveryTiedToSuccess,
     DeliveryAtMostOnce,
     IdempotencyKeyOneOrder,
-    NoValidEventInDlq,
+    /// No event the saga could have applied sits in a DLQ.
+    NoApplicableEventInDlq,
+    /// A payment event that cannot be applied (unknown order, foreign causation, contradicting
+    /// the applied outcome) is dead-lettered by the group that applies payments.
+    UnprocessableEventDeadLettered,
+    /// Every valid event a group committed past was applied or dead-lettered.
+    NoValidEventDropped,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
     NoConsumerLag,
     CompletedOrderDelivered,
-    PaymentEventProcessed,
 }
 
 impl Property {
@@ -27,17 +37,20 @@ impl Property {
         match self {
             Self::AcknowledgedOrderExists => "acknowledged-order-exists",
             Self::StatusChangesOnce => "status-changes-once",
+            Self::StatusChangeTiedToPayment => "status-change-tied-to-payment",
             Self::PaymentEventsAgree => "payment-events-agree",
             Self::StatusMatchesDecision => "status-matches-decision",
             Self::DeliveryOnlyWhenCompleted => "delivery-only-when-completed",
+            Self::DeliveryTiedToSuccess => "delivery-tied-to-success",
             Self::DeliveryAtMostOnce => "delivery-at-most-once",
             Self::IdempotencyKeyOneOrder => "idempotency-key-one-order",
-            Self::NoValidEventInDlq => "no-valid-event-in-dlq",
+            Self::NoApplicableEventInDlq => "no-applicable-event-in-dlq",
+            Self::UnprocessableEventDeadLettered => "unprocessable-event-dead-lettered",
+            Self::NoValidEventDropped => "no-valid-event-dropped",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",
             Self::CompletedOrderDelivered => "completed-order-delivered",
-            Self::PaymentEventProcessed => "payment-event-processed",
         }
     }
 
@@ -48,7 +61,6 @@ impl Property {
                 | Self::OutboxDrained
                 | Self::NoConsumerLag
                 | Self::CompletedOrderDelivered
-                | Self::PaymentEventProcessed
         )
     }
 }

@@ -51,6 +51,7 @@ impl MemoryBackends {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            interference: Default::default(),
         }
     }
 }

@@ -62,6 +62,7 @@ pub async fn snapshot(deployment: &Deployment, acknowledged: &[Acknowledged]) ->
         decisions,
         deliveries: pg.deliveries,
         bus,
+        interference: Default::default(),
     }
 }
 
