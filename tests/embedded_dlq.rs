@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
 use saga::embedded::{EmbeddedOptions, EmbeddedSaga};
+use saga_client::SagaClient;
 use saga_core::event::decode;
 use saga_core::ports::OutgoingMessage;
 use saga_core::{EventBody, Topic};

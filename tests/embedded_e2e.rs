@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
 use saga::embedded::{EmbeddedOptions, EmbeddedSaga};
+use saga_client::SagaClient;
 use saga_tests::{place_orders, quiesced};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,7 +25,7 @@ impl Deployment {
     /// # Errors
     /// When PostgreSQL refuses.
     pub async fn create(endpoints: &Endpoints, tag: &str) -> Result<Self, ChaosError> {
-        let database_direct = saga_postgres::scratch::create_database(&endpoints.database_direct)
+        let database_direct = saga_harness::scratch::create_database(&endpoints.database_direct)
             .await
             .map_err(|e| ChaosError::backend("PostgreSQL", e))?;
         Ok(Self {
@@ -40,7 +40,7 @@ impl Deployment {
     }
 
     pub fn decision_prefix(&self) -> String {
-        saga::real::decision_prefix(&self.prefix)
+        saga_harness::decision_prefix(&self.prefix)
     }
 
     /// Kafka settings for the runner's own direct reads.
@@ -63,10 +63,7 @@ impl Deployment {
     pub async fn remove(&self) {
         let admin = PgConfig::new(&self.endpoints.database_direct);
         if let Ok(pool) = admin.connect().await {
-            let sql = format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.database_name()
-            );
+            let sql = saga_harness::scratch::drop_statement(self.database_name());
             let _ = sqlx::Executor::execute(&pool, sql.as_str()).await;
             pool.close().await;
         }

@@ -59,7 +59,7 @@ impl Fleet {
         let mut ports = BTreeMap::new();
         for component in Component::ALL {
             let taken: Vec<u16> = ports.values().copied().collect();
-            ports.insert(component.name(), saga::real::ports::free_port(&taken)?);
+            ports.insert(component.name(), saga_harness::free_port(&taken)?);
         }
         Ok(Self {
             launch,

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
+use saga_checker::{self as checker, Scope, Violation};
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_postgres::PgConfig;
 use saga_redis::{RedisConfig, RedisDecisionStore};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use saga::real::Component;
-use saga::stats::Percentiles;
+use saga_client::percentiles::Percentiles;
 use saga_runtime::CancellationToken;
 
 use crate::deployment::Deployment;

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use saga::client::SagaClient;
-use saga_core::checker::Acknowledged;
+use saga_client::SagaClient;
+use saga_core::snapshot::Acknowledged;
 use saga_core::{IdempotencyKey, OrderId};
 use tokio::sync::Semaphore;
 

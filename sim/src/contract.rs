@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
 
-use crate::client::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 use crate::world::{self, KAFKA, MAX_LATENCY, MIN_LATENCY, POSTGRES, REDIS, World};
 

@@ -2,17 +2,17 @@
 //!
 //! Every saga component runs its production code as a turmoil host; PostgreSQL, Kafka and Redis
 //! are turmoil hosts serving the core's memory models over a small framed protocol on simulated
-//! TCP, and the services reach them through the sim adapters in [`client`]. One seed fixes
+//! TCP, and the services reach them through the sim adapters in [`adapters`]. One seed fixes
 //! everything: the fault [`fault::Schedule`], the workload, every id and coin, turmoil's network
 //! and tokio's scheduling. [`run::run`] plays one seed and judges it with the core checker.
 
-pub mod check;
-pub mod client;
+pub mod adapters;
 pub mod contract;
 pub mod fault;
 pub mod infra;
 pub mod mutants;
 pub mod net;
+pub mod observe;
 pub mod report;
 pub mod run;
 pub mod shrink;

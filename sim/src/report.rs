@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use saga_checker::Violation;
 use saga_core::OrderId;
-use saga_core::checker::Violation;
 
-use crate::check::{Event, TraceLine};
+use crate::observe::{Event, TraceLine};
 use crate::run::RunReport;
 
 /// Longest history printed per violation.

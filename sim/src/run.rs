@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use saga_core::checker::{Acknowledged, Scope, Violation, check};
+use saga_checker::{Scope, Violation, check};
 use saga_core::mutant::Mutant;
+use saga_core::snapshot::Acknowledged;
 
-use crate::check::{Coverage, Event, Signal, TraceLine};
 use crate::fault::{self, Mix, Schedule};
+use crate::observe::{Coverage, Event, Signal, TraceLine};
 use crate::report;
 use crate::workload::{self, Plan};
 use crate::world::{self, CLIENTS, EPOCH, MAX_LATENCY, MIN_LATENCY, World};
@@ -160,7 +161,7 @@ fn judge(
     let mut snapshot = world.durable.snapshot(acknowledged.clone());
     snapshot.interference = world
         .observer
-        .with_trace(crate::check::allowances::interference);
+        .with_trace(crate::observe::allowances::interference);
     let orphans = snapshot
         .store
         .orders

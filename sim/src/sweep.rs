@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::check::Coverage;
+use crate::observe::Coverage;
 use crate::run::{RunOptions, RunReport, run};
 
 /// Stack for simulation threads: a whole service stack's futures nest deeply in debug builds.

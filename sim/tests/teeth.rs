@@ -4,7 +4,7 @@
 //! has teeth for it); once the fixes land and the class leaves that list, the same seed must
 //! pass. `sim/FINDINGS.md` tells each story.
 
-use saga_core::checker::Property;
+use saga_checker::Property;
 use sim::RunOptions;
 use sim::fault::{AWAITING_FIXES, FaultClass, Mix};
 use sim::sweep::run_one;

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
-use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
+use saga_checker::{self as checker, Scope, Violation};
+use saga_client::SagaClient;
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 
 /// Places `n` orders with `concurrency` in flight; returns the acknowledged ids.
 ///

@@ -8,5 +8,5 @@ mod script;
 
 pub use backend::Backend;
 pub use handle::{Stack, StackMode};
-pub use saga::real::Endpoints;
+pub use saga_harness::Endpoints;
 pub use script::{StackError, StackScript};

@@ -1,15 +1,14 @@
 //! The order saga's core: domain types, the event envelope, the ports every service depends
-//! on, in-memory adapters with the same semantics as the real backends, and the invariant
-//! checker shared by the simulation and the chaos runner.
+//! on, and the snapshot of the saga's durable state that adapters produce and the invariant
+//! checker (`testing/checker`) reads.
 //!
 //! Nothing here performs I/O or depends on sqlx, rdkafka, redis, axum or turmoil.
 
-pub mod checker;
 pub mod domain;
 pub mod event;
-pub mod memory;
 pub mod mutant;
 pub mod ports;
+pub mod snapshot;
 pub mod topic;
 
 pub use domain::{

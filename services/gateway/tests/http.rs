@@ -9,13 +9,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use saga_core::memory::MemoryOrderStore;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OsEntropy, OutboxBacklog, OutboxClaim,
     PaymentApplication, PortError, StatusChange, SystemClock,
 };
 use saga_core::{Order, OrderId};
 use saga_gateway::{GatewayConfig, GatewayDeps};
+use saga_memory::MemoryOrderStore;
 use saga_runtime::net::TcpDialer;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;

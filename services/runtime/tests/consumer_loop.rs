@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use saga_core::event::decode;
-use saga_core::memory::MemoryEventBus;
 use saga_core::ports::{OsEntropy, OutgoingMessage, PortError, SystemClock};
 use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
+use saga_memory::MemoryEventBus;
 use saga_runtime::CancellationToken;
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
 use saga_runtime::health::Health;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use saga_core::memory::{MemoryEventBus, partition_for};
 use saga_core::ports::{Consumer, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock};
 use saga_core::{CorrelationId, Envelope, EventId, EventType, Item, OrderId, Topic};
+use saga_memory::{MemoryEventBus, partition_for};
 use saga_runtime::CancellationToken;
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
 use saga_runtime::health::Health;

@@ -1,9 +1,6 @@
 //! The `saga` package: wiring only. The binary parses arguments; this library holds the
-//! wiring that tests reuse — the embedded saga on memory backends, the components on real
-//! backends (`real`), and an HTTP client for the public API.
+//! wiring that tests reuse — the embedded saga on memory backends and the components on real
+//! backends (`real`). The HTTP client is `saga-client`, the load generator `saga-bench`.
 
-pub mod bench;
-pub mod client;
 pub mod embedded;
 pub mod real;
-pub mod stats;

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{report}");
     }
     println!("coverage over the sweep:");
-    for signal in sim::check::Signal::ALL {
+    for signal in sim::observe::Signal::ALL {
         let count = summary.coverage.count(signal);
         match signal.class() {
             Some(class) if !mix.contains(class) => {

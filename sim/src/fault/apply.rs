@@ -4,7 +4,7 @@
 use turmoil::Sim;
 
 use super::Fault;
-use crate::check::{Event, Signal};
+use crate::observe::{Event, Signal};
 use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, RELAY_2, World};
 
 fn note(world: &World, action: String) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use saga_core::event::decode;
 
-use crate::check::{Event, Signal};
+use crate::observe::{Event, Signal};
 use crate::world::{KAFKA, POSTGRES, REDIS, World};
 
 /// Takes from the durable models what `host`'s power loss loses, now (`unflushed`: how far

@@ -11,7 +11,7 @@ use saga_core::ports::OutgoingMessage;
 use tokio::time::Instant;
 
 use super::server::{Host, Session, serve as serve_sessions};
-use crate::check::Event;
+use crate::observe::Event;
 use crate::wire::KAFKA_PORT;
 use crate::wire::kafka::{DeliveryWire, KafkaRequest, KafkaResponse};
 use crate::world::{KAFKA, World};

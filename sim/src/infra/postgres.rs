@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::memory::ClaimId;
 use saga_core::ports::{CreateOutcome, OrderStore, OutboxWrite};
+use saga_memory::ClaimId;
 
 use super::server::{Host, Session, serve as serve_sessions};
-use crate::check::Event;
+use crate::observe::Event;
 use crate::wire::POSTGRES_PORT;
 use crate::wire::postgres::{OutboxRecordWire, PgRequest, PgResponse};
 use crate::world::{POSTGRES, World};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::server::{Host, Session, serve as serve_sessions};
-use crate::check::Event;
+use crate::observe::Event;
 use crate::wire::REDIS_PORT;
 use crate::wire::redis::{RedisRequest, RedisResponse};
 use crate::world::{REDIS, World};

@@ -12,8 +12,8 @@ use saga_core::ports::{Entropy, SeededEntropy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::check::Event;
 use crate::net::SimListener;
+use crate::observe::Event;
 use crate::wire::Framed;
 use crate::world::World;
 

@@ -16,8 +16,8 @@ use saga_core::{IdempotencyKey, OrderId};
 use saga_runtime::net::{HttpClient, http_client};
 
 use super::Plan;
-use crate::check::Event;
 use crate::net::SimDialer;
+use crate::observe::Event;
 use crate::world::{CLIENTS, GATEWAY, HTTP_PORT, World};
 
 /// How long a client waits for one answer (the gateway gives up upstream after 2 s).

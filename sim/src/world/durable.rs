@@ -3,10 +3,8 @@
 
 use std::sync::Mutex;
 
-use saga_core::checker::{Acknowledged, StatusChange, SystemSnapshot};
-use saga_core::memory::{
-    MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
-};
+use saga_core::snapshot::{Acknowledged, StatusChange, SystemSnapshot};
+use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
 
 use super::{Sabotage, Unflushed};
 

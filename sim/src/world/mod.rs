@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use saga_core::mutant::Mutant;
 use saga_core::ports::SeededEntropy;
 
-use crate::check::{Event, Observer};
+use crate::observe::{Event, Observer};
 
 pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;

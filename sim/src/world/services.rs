@@ -11,7 +11,7 @@ use turmoil::Sim;
 use super::{
     GATEWAY, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS, STATUS, SimClock, World,
 };
-use crate::client::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 

@@ -9,8 +9,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use saga_core::Topic;
-use saga_core::checker::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::ports::PortError;
+use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 
 use crate::BACKEND;
 use crate::config::KafkaConfig;

@@ -10,7 +10,6 @@ mod order_store;
 mod outbox;
 mod payment;
 mod rows;
-pub mod scratch;
 mod snapshot;
 
 pub use config::{ConfigError, ConnectError, PgConfig};

@@ -2,8 +2,8 @@
 //! and delivery assignment, read in one repeatable-read transaction so they agree with each
 //! other.
 
-use saga_core::checker::{OrderStoreSnapshot, OutboxRow};
 use saga_core::ports::{DeliveryAssignment, PortError, StatusChange};
+use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
 use saga_core::{EventId, Order, OrderId};
 use sqlx::PgPool;
 use time::OffsetDateTime;

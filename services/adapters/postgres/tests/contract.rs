@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use saga_core::ports::{DeliveryStore, OrderStore};
-use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool, scratch};
+use saga_harness::scratch;
+use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool};
 
 const DEFAULT_URL: &str = "postgres://saga:saga@127.0.0.1:5432/saga";
 

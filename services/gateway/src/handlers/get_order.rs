@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use saga_core::{CorrelationId, OrderId};
 
-use super::relay::{correlation_header, pass_through};
+use super::forward::{correlation_header, pass_through};
 use crate::AppState;
 use crate::error::GatewayError;
 

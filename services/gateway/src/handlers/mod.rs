@@ -1,9 +1,9 @@
 //! Gateway request handlers, one per file.
 
+mod forward;
 mod get_order;
 mod health;
 mod place_order;
-mod relay;
 
 pub(crate) use get_order::{__path_get_order, get_order};
 pub(crate) use health::{__path_health, __path_ready, health, ready};

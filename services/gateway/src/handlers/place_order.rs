@@ -7,7 +7,7 @@ use axum::response::Response;
 use saga_api::{ApiJson, PlaceOrderRequest};
 use saga_core::{CorrelationId, IdempotencyKey, Item};
 
-use super::relay::{correlation_header, pass_through};
+use super::forward::{correlation_header, pass_through};
 use crate::AppState;
 use crate::error::GatewayError;
 

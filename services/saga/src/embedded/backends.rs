@@ -2,11 +2,9 @@
 
 use std::sync::Arc;
 
-use saga_core::checker::{Acknowledged, SystemSnapshot};
-use saga_core::memory::{
-    MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
-};
 use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
+use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
 
 /// One instance of each memory adapter, shared by every embedded component.
 #[derive(Debug, Clone)]

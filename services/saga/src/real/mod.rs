@@ -4,9 +4,6 @@
 
 mod backends;
 mod components;
-mod endpoints;
-pub mod ports;
 
 pub use backends::{connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use components::{Component, run_all, run_component};
-pub use endpoints::{Endpoints, decision_prefix};

@@ -2,7 +2,7 @@
 //! ones for the components, from the environment `scripts/stack env` prints, with its
 //! defaults). A stack that is not running skips the tests locally and fails them in CI.
 
-use saga::real::Endpoints;
+use saga_harness::Endpoints;
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
 use saga_redis::RedisConfig;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use saga::bench::relay::RelayPlan;
-use saga::bench::{LoadPlan, Pace};
 use saga::real::Component;
+use saga_bench::outbox_drain::RelayPlan;
+use saga_bench::{LoadPlan, Pace};
 
 use crate::SERIAL;
 use crate::backends;
@@ -31,11 +31,11 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
         patience: Duration::from_secs(120),
     };
 
-    let closed = saga::bench::run(&plan(60, Pace::Closed { concurrency: 8 }))
+    let closed = saga_bench::run(&plan(60, Pace::Closed { concurrency: 8 }))
         .await
         .unwrap();
-    let before = saga::bench::scrape(&metrics).await.unwrap();
-    let open = saga::bench::run(&plan(
+    let before = saga_bench::scrape(&metrics).await.unwrap();
+    let open = saga_bench::run(&plan(
         40,
         Pace::Open {
             per_second: 80.0,
@@ -44,7 +44,7 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
     ))
     .await
     .unwrap();
-    let after = saga::bench::scrape(&metrics).await.unwrap();
+    let after = saga_bench::scrape(&metrics).await.unwrap();
 
     for report in [&closed, &open] {
         assert_eq!(report.accepted, report.offered, "{:?}", report.http_errors);
@@ -70,7 +70,7 @@ async fn the_relay_drain_publishes_a_prefilled_outbox() {
     };
     let mut saga = Deployment::new(backends, "bench-relay").await;
     saga.start(Component::OutboxRelay).await;
-    let report = saga::bench::relay::run(&RelayPlan {
+    let report = saga_bench::outbox_drain::run(&RelayPlan {
         database_url: saga.database_direct.clone(),
         events: 2_000,
         patience: Duration::from_secs(120),
@@ -107,7 +107,7 @@ async fn the_ceiling_script_does_one_orders_postgres_work_on_the_migrated_schema
         saga_contract::backend::unavailable::<()>("pgbench", "PATH", &"not installed");
         return;
     };
-    let url = saga_postgres::scratch::create_database(&backends.database_direct)
+    let url = saga_harness::scratch::create_database(&backends.database_direct)
         .await
         .unwrap();
     let script = concat!(

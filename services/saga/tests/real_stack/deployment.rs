@@ -35,7 +35,7 @@ fn abandoned(name: &str) -> bool {
 impl Deployment {
     /// Creates the isolated resources; starts nothing.
     pub async fn new(backends: Backends, name: &str) -> Self {
-        let database_direct = saga_postgres::scratch::create_database(&backends.database_direct)
+        let database_direct = saga_harness::scratch::create_database(&backends.database_direct)
             .await
             .expect("a scratch database");
         let prefix = format!(
@@ -55,7 +55,7 @@ impl Deployment {
         let mut taken = Vec::new();
         let mut ports = BTreeMap::new();
         for component in Component::ALL {
-            let port = saga::real::ports::free_port(&taken).expect("a free loopback port");
+            let port = saga_harness::free_port(&taken).expect("a free loopback port");
             taken.push(port);
             ports.insert(component.name(), port);
         }

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
-use saga_core::checker::{self, Acknowledged, Scope, SystemSnapshot, Violation};
+use saga_checker::{self as checker, Scope, Violation};
+use saga_client::SagaClient;
+use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
 use saga_redis::{RedisConfig, RedisDecisionStore};
@@ -24,7 +25,7 @@ pub async fn decision_count(deployment: &Deployment) -> usize {
         .connect()
         .await
         .expect("Redis");
-    RedisDecisionStore::new(conn, saga::real::decision_prefix(&deployment.prefix))
+    RedisDecisionStore::new(conn, saga_harness::decision_prefix(&deployment.prefix))
         .snapshot()
         .await
         .expect("Redis snapshot")
@@ -45,10 +46,11 @@ pub async fn snapshot(deployment: &Deployment, acknowledged: &[Acknowledged]) ->
         .connect()
         .await
         .expect("Redis");
-    let decisions = RedisDecisionStore::new(conn, saga::real::decision_prefix(&deployment.prefix))
-        .snapshot()
-        .await
-        .expect("Redis snapshot");
+    let decisions =
+        RedisDecisionStore::new(conn, saga_harness::decision_prefix(&deployment.prefix))
+            .snapshot()
+            .await
+            .expect("Redis snapshot");
     let groups: Vec<&str> = saga_core::topic::CONSUMER_GROUPS
         .iter()
         .map(|(g, _)| *g)

@@ -11,8 +11,8 @@ mod judge;
 
 use std::time::Duration;
 
-use saga::client::SagaClient;
 use saga::real::Component;
+use saga_client::SagaClient;
 use saga_core::event::decode;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};

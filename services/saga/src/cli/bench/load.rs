@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use saga::bench::{self, LoadPlan, Pace};
+use saga_bench::{self as bench, LoadPlan, Pace};
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {

@@ -3,7 +3,7 @@
 
 mod cleanup;
 mod load;
-mod relay;
+mod outbox_drain;
 mod summary;
 
 use std::process::ExitCode;
@@ -22,7 +22,7 @@ pub struct BenchArgs {
 #[derive(Debug, Subcommand)]
 enum Mode {
     /// Fill an outbox in bulk and time a running relay draining it to Kafka.
-    Relay(relay::RelayArgs),
+    Relay(outbox_drain::RelayArgs),
     /// Print the table of a `scripts/bench` run and write its JSON.
     Summary(summary::SummaryArgs),
     /// Delete the Kafka topics a benchmark run created (by prefix).
@@ -32,7 +32,7 @@ enum Mode {
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.mode {
         None => load::run(args.load).await,
-        Some(Mode::Relay(args)) => relay::run(args).await,
+        Some(Mode::Relay(args)) => outbox_drain::run(args).await,
         Some(Mode::Summary(args)) => summary::run(args),
         Some(Mode::Cleanup(args)) => cleanup::run(args).await,
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use saga::bench::summary::Summary;
+use saga_bench::summary::Summary;
 
 #[derive(Debug, Args)]
 pub struct SummaryArgs {

@@ -1,0 +1,106 @@
+//! What the checker reports.
+
+use saga_core::OrderId;
+
+/// The properties the saga promises (see the README's checker table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Property {
+    // Safety.
+    AcknowledgedOrderExists,
+    StatusChangesOnce,
+    /// Every status change names a processed payment event for that order, caused by its
+    /// ORDER_CREATED, whose outcome is the new status.
+    StatusChangeTiedToPayment,
+    PaymentEventsAgree,
+    StatusMatchesDecision,
+    DeliveryOnlyWhenCompleted,
+    /// A delivery names a PAYMENT_SUCCESS for that order, caused by its ORDER_CREATED.
+    DeliveryTiedToSuccess,
+    DeliveryAtMostOnce,
+    IdempotencyKeyOneOrder,
+    /// No event the saga could have applied sits in a DLQ.
+    NoApplicableEventInDlq,
+    /// A payment event that cannot be applied (unknown order, foreign causation, contradicting
+    /// the applied outcome) is dead-lettered by the group that applies payments.
+    UnprocessableEventDeadLettered,
+    /// Every valid event a group committed past was applied or dead-lettered.
+    NoValidEventDropped,
+    // Liveness.
+    OrderTerminal,
+    OutboxDrained,
+    NoConsumerLag,
+    CompletedOrderDelivered,
+}
+
+impl Property {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AcknowledgedOrderExists => "acknowledged-order-exists",
+            Self::StatusChangesOnce => "status-changes-once",
+            Self::StatusChangeTiedToPayment => "status-change-tied-to-payment",
+            Self::PaymentEventsAgree => "payment-events-agree",
+            Self::StatusMatchesDecision => "status-matches-decision",
+            Self::DeliveryOnlyWhenCompleted => "delivery-only-when-completed",
+            Self::DeliveryTiedToSuccess => "delivery-tied-to-success",
+            Self::DeliveryAtMostOnce => "delivery-at-most-once",
+            Self::IdempotencyKeyOneOrder => "idempotency-key-one-order",
+            Self::NoApplicableEventInDlq => "no-applicable-event-in-dlq",
+            Self::UnprocessableEventDeadLettered => "unprocessable-event-dead-lettered",
+            Self::NoValidEventDropped => "no-valid-event-dropped",
+            Self::OrderTerminal => "order-terminal",
+            Self::OutboxDrained => "outbox-drained",
+            Self::NoConsumerLag => "no-consumer-lag",
+            Self::CompletedOrderDelivered => "completed-order-delivered",
+        }
+    }
+
+    pub fn is_liveness(self) -> bool {
+        matches!(
+            self,
+            Self::OrderTerminal
+                | Self::OutboxDrained
+                | Self::NoConsumerLag
+                | Self::CompletedOrderDelivered
+        )
+    }
+}
+
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One violated property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub property: Property,
+    pub order_id: Option<OrderId>,
+    pub detail: String,
+    /// The order's history across services, one line per fact, when an order is involved.
+    pub history: Vec<String>,
+}
+
+impl Violation {
+    pub(super) fn new(property: Property, order_id: Option<OrderId>, detail: String) -> Self {
+        Self {
+            property,
+            order_id,
+            detail,
+            history: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.order_id {
+            Some(id) => write!(f, "{} (order {id}): {}", self.property, self.detail)?,
+            None => write!(f, "{}: {}", self.property, self.detail)?,
+        }
+        for line in &self.history {
+            write!(f, "\n    {line}")?;
+        }
+        Ok(())
+    }
+}

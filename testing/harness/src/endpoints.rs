@@ -1,0 +1,95 @@
+//! Addresses of the stack, named as `scripts/stack env` prints them: components use the
+//! proxied ones; the checker, the chaos runner's own reads and the real-stack tests the direct
+//! ones.
+
+use std::collections::BTreeMap;
+
+/// Where each backend is, directly and through Toxiproxy, and Toxiproxy's API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub database_direct: String,
+    pub database_proxied: String,
+    pub kafka_direct: String,
+    pub kafka_proxied: String,
+    pub redis_direct: String,
+    pub redis_proxied: String,
+    pub toxiproxy: String,
+}
+
+impl Endpoints {
+    /// From `lookup(NAME)`, with the shared native stack's addresses as defaults.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        Self {
+            database_direct: var(
+                "DIRECT_DATABASE_URL",
+                "postgres://saga:saga@127.0.0.1:5432/saga",
+            ),
+            database_proxied: var("DATABASE_URL", "postgres://saga:saga@127.0.0.1:15432/saga"),
+            kafka_direct: var("DIRECT_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka_proxied: var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
+            redis_direct: var("DIRECT_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            redis_proxied: var("REDIS_URL", "redis://127.0.0.1:16379/0"),
+            toxiproxy: var("TOXIPROXY_URL", "http://127.0.0.1:8474"),
+        }
+    }
+
+    /// The environment of a component of one isolated deployment (its own database, and
+    /// `run_prefix` before its topics and Redis keys), reaching every backend through the
+    /// proxies. The gateway gives the Order API 5 s, so a fault shows up as a 504.
+    pub fn component_env(&self, database: &str, run_prefix: &str) -> Vec<(String, String)> {
+        [
+            (
+                "DATABASE_URL",
+                crate::scratch::with_database(&self.database_proxied, database),
+            ),
+            ("KAFKA_BOOTSTRAP_SERVERS", self.kafka_proxied.clone()),
+            ("KAFKA_TOPIC_PREFIX", run_prefix.to_owned()),
+            ("REDIS_URL", self.redis_proxied.clone()),
+            ("REDIS_KEY_PREFIX", decision_prefix(run_prefix)),
+            ("UPSTREAM_TIMEOUT_SECONDS", "5".to_owned()),
+            ("RUST_LOG", "info,sqlx=warn,rdkafka=warn".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// From this process's environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From the `export NAME=value` lines `scripts/stack up` and `env` print.
+    pub fn from_exports(text: &str) -> Self {
+        let vars: BTreeMap<&str, &str> = text
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("export "))
+            .filter_map(|assignment| assignment.split_once('='))
+            .collect();
+        Self::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+}
+
+/// The Redis key prefix of a deployment's payment decisions.
+pub fn decision_prefix(run_prefix: &str) -> String {
+    format!("{run_prefix}payment-decision:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoints;
+
+    #[test]
+    fn reads_the_exports_of_scripts_stack() {
+        let text = "# comment\nexport DATABASE_URL=postgres://a@127.0.0.1:25433/saga\n\
+            export DIRECT_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:25436\n";
+        let endpoints = Endpoints::from_exports(text);
+        assert_eq!(
+            endpoints.database_proxied,
+            "postgres://a@127.0.0.1:25433/saga"
+        );
+        assert_eq!(endpoints.kafka_direct, "127.0.0.1:25436");
+        assert_eq!(endpoints.toxiproxy, "http://127.0.0.1:8474");
+    }
+}

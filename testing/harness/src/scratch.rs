@@ -1,0 +1,114 @@
+//! Throw-away databases for tests and harnesses: each one is created fresh, migrated with the
+//! real migrations, and dropped by a later run once the process that made it has exited.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection, Executor, PgConnection};
+
+use saga_postgres::{ConnectError, PgConfig, migrate};
+
+const PREFIX: &str = "saga_scratch_";
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// Creates a new database next to the one `admin_url` names, migrates it, and returns its
+/// URL. Databases left behind by processes that are gone are dropped first.
+///
+/// # Errors
+/// A message naming PostgreSQL and the address when the server is unreachable or refuses.
+pub async fn create_database(admin_url: &str) -> Result<String, ConnectError> {
+    let config = PgConfig::new(admin_url);
+    let unreachable = |e: &dyn std::fmt::Display| ConnectError::Unreachable {
+        target: config.target(),
+        attempts: 1,
+        reason: e.to_string(),
+    };
+    let options = config.connect_options()?;
+    let mut admin = PgConnection::connect_with(&options)
+        .await
+        .map_err(|e| unreachable(&e))?;
+    drop_abandoned(&mut admin).await;
+    let name = format!(
+        "{PREFIX}{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    admin
+        .execute(format!("CREATE DATABASE {}", quote_ident(&name)).as_str())
+        .await
+        .map_err(|e| unreachable(&e))?;
+    let _ = admin.close().await;
+    let url = with_database(admin_url, &name);
+    let pool = PgConfig::new(&url).connect().await?;
+    migrate(&pool).await.map_err(|e| unreachable(&e))?;
+    pool.close().await;
+    Ok(url)
+}
+
+/// Drops scratch databases whose creating process no longer exists (on this machine).
+async fn drop_abandoned(admin: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'saga\\_scratch\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let pid = name[PREFIX.len()..].split('_').next().unwrap_or("");
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let _ = admin.execute(drop_statement(&name).as_str()).await;
+    }
+}
+
+/// `DROP DATABASE` of `name` (quoted), ending its sessions.
+pub fn drop_statement(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+}
+
+/// `name` as a PostgreSQL identifier: in double quotes, with any quote doubled, so a database
+/// name read back from `pg_database` is never taken for SQL.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `url` with its database (the path) replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    format!("{root}/{database}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{drop_statement, with_database};
+
+    #[test]
+    fn replaces_only_the_database() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/saga?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+
+    #[test]
+    fn quotes_the_name_it_drops() {
+        assert_eq!(
+            drop_statement("saga_scratch_1_0"),
+            "DROP DATABASE IF EXISTS \"saga_scratch_1_0\" WITH (FORCE)"
+        );
+        assert_eq!(
+            drop_statement("a\"; DROP TABLE x; --"),
+            "DROP DATABASE IF EXISTS \"a\"\"; DROP TABLE x; --\" WITH (FORCE)"
+        );
+    }
+}
