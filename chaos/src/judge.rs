@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use saga_checker::{self as checker, Scope, Violation};
-use saga_core::snapshot::{Acknowledged, SystemSnapshot};
+use saga_core::snapshot::{Acknowledged, Interference, SystemSnapshot};
 use saga_postgres::PgConfig;
 use saga_redis::{RedisConfig, RedisDecisionStore};
 
@@ -66,6 +66,8 @@ pub struct Verdict {
     pub quiesced_after: Option<Duration>,
     /// Acknowledged orders that were terminal in the last snapshot read.
     pub terminal: usize,
+    /// Status changes in the last snapshot's history, each judged by the checker.
+    pub status_changes: usize,
     /// Why the state could not be read at the end, if it could not (a failure too).
     pub unreadable: Option<String>,
 }
@@ -75,6 +77,7 @@ pub struct Verdict {
 pub async fn quiesce(
     deployment: &Deployment,
     acknowledged: &[Acknowledged],
+    interference: &Interference,
     patience: Duration,
 ) -> Verdict {
     let started = tokio::time::Instant::now();
@@ -83,13 +86,16 @@ pub async fn quiesce(
         violations: Vec::new(),
         quiesced_after: None,
         terminal: 0,
+        status_changes: 0,
         unreadable: None,
     };
     loop {
         match snapshot(deployment, acknowledged).await {
-            Ok(state) => {
+            Ok(mut state) => {
+                state.interference = interference.clone();
                 last_error = None;
                 verdict.terminal = terminal(&state);
+                verdict.status_changes = state.store.status_changes.len();
                 verdict.violations = checker::check(&state, Scope::SafetyAndLiveness);
                 if verdict.violations.is_empty() {
                     verdict.quiesced_after = Some(started.elapsed());

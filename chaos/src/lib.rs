@@ -4,6 +4,7 @@
 //! played on a seeded timeline; after each, the heal, quiescence and the core checker on the
 //! real state read directly.
 
+pub mod allowances;
 pub mod deployment;
 pub mod error;
 pub mod fleet;

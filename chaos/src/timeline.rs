@@ -28,6 +28,13 @@ pub enum Action {
     Restart(Vec<Component>),
     /// Stops the backend process itself (`scripts/stack down NAME`).
     StopBackend(Backend),
+    /// SIGKILLs the backend's server; with `lose`, also cuts its data files back to what they
+    /// held that long ago, as a power loss would (the page cache gone with it). Held down
+    /// until a `StartBackend`.
+    KillBackend {
+        backend: Backend,
+        lose: Option<std::time::Duration>,
+    },
     StartBackend(Backend),
     /// `n` orders at once, on top of the steady rate.
     Burst(u32),
@@ -45,10 +52,12 @@ pub enum FaultKind {
     Kill,
     KillTwo,
     BackendRestart,
+    BackendKill,
+    PowerLoss,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 11] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -58,10 +67,20 @@ impl FaultKind {
         Self::Kill,
         Self::KillTwo,
         Self::BackendRestart,
+        Self::BackendKill,
+        Self::PowerLoss,
     ];
 }
 
 impl Action {
+    /// Whether it acts on a backend server itself (needs a stack the runner controls).
+    pub fn controls_backend(&self) -> bool {
+        matches!(
+            self,
+            Self::StopBackend(_) | Self::StartBackend(_) | Self::KillBackend { .. }
+        )
+    }
+
     /// The fault this action injects, if it injects one.
     pub fn fault(&self) -> Option<FaultKind> {
         use crate::toxiproxy::ToxicKind as T;
@@ -77,6 +96,8 @@ impl Action {
             Self::Kill(victims) if victims.len() > 1 => Some(FaultKind::KillTwo),
             Self::Kill(_) => Some(FaultKind::Kill),
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
+            Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
+            Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
             _ => None,
         }
     }
@@ -101,6 +122,18 @@ impl fmt::Display for Action {
             Self::Kill(c) => write!(f, "SIGKILL {}", names(c)),
             Self::Restart(c) => write!(f, "restart {}", names(c)),
             Self::StopBackend(b) => write!(f, "{b}: stop the server"),
+            Self::KillBackend {
+                backend,
+                lose: None,
+            } => write!(f, "{backend}: SIGKILL the server"),
+            Self::KillBackend {
+                backend,
+                lose: Some(lose),
+            } => write!(
+                f,
+                "{backend}: power loss (SIGKILL, and the last {:.1}s not yet on disk lost)",
+                lose.as_secs_f64()
+            ),
             Self::StartBackend(b) => write!(f, "{b}: start the server"),
             Self::Burst(n) => write!(f, "burst of {n} orders"),
         }

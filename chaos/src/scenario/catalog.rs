@@ -14,6 +14,9 @@ pub struct Scenario {
     pub name: String,
     /// What it shows, in one line.
     pub about: String,
+    /// It stops, kills or damages backend servers, so it runs only on a stack the runner
+    /// controls (`private` or `native`), never on one it is merely attached to.
+    pub needs_backend_control: bool,
     build: Build,
 }
 
@@ -26,14 +29,33 @@ impl Scenario {
         Self {
             name: name.into(),
             about: about.into(),
+            needs_backend_control: false,
             build: Arc::new(build),
         }
+    }
+
+    /// Marks the scenario as one that acts on the backend servers themselves.
+    pub fn controlling_backends(mut self) -> Self {
+        self.needs_backend_control = true;
+        self
+    }
+
+    /// Whether it can run on a stack whose backends the runner can (or cannot) control.
+    pub fn runs_on(&self, can_control_backends: bool) -> bool {
+        can_control_backends || !self.needs_backend_control
     }
 
     /// The timeline for `seed` over `duration` of load: the same arguments always give the
     /// same timeline.
     pub fn timeline(&self, seed: u64, duration: Duration) -> Timeline {
-        let mut plan = Plan::new(seed, &self.name, duration);
+        self.timeline_on(seed, duration, true)
+    }
+
+    /// The timeline on a stack whose backends the runner can or cannot control: without
+    /// control, a scenario that merely may restart a backend (the storm) picks another fault,
+    /// and one that needs control is not offered at all.
+    pub fn timeline_on(&self, seed: u64, duration: Duration, control: bool) -> Timeline {
+        let mut plan = Plan::new(seed, &self.name, duration, control);
         (self.build)(&mut plan);
         plan.finish()
     }
@@ -45,6 +67,7 @@ pub fn catalog() -> Vec<Scenario> {
     all.extend(super::outage::scenarios());
     all.extend(super::kill::scenarios());
     all.extend(super::restart::scenarios());
+    all.extend(super::crash::scenarios());
     all.extend(super::storm::scenarios());
     all
 }
@@ -52,6 +75,14 @@ pub fn catalog() -> Vec<Scenario> {
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<Scenario> {
     catalog().into_iter().find(|s| s.name == name)
+}
+
+/// The scenarios that can run on a stack with (or without) control of its backends.
+pub fn offered(can_control_backends: bool) -> Vec<Scenario> {
+    catalog()
+        .into_iter()
+        .filter(|s| s.runs_on(can_control_backends))
+        .collect()
 }
 
 #[cfg(test)]
@@ -84,5 +115,22 @@ mod tests {
         }
         let storm = find("storm").unwrap();
         assert_ne!(storm.timeline(1, d), storm.timeline(2, d));
+    }
+
+    #[test]
+    fn without_backend_control_nothing_touches_a_backend_server() {
+        let d = Duration::from_secs(20);
+        let attach = offered(false);
+        assert!(attach.len() < catalog().len(), "restarts are left out");
+        for scenario in attach {
+            for seed in 0..20 {
+                let timeline = scenario.timeline_on(seed, d, false);
+                assert!(
+                    timeline.steps.iter().all(|s| !s.action.controls_backend()),
+                    "{} (seed {seed}) acts on a backend server",
+                    scenario.name
+                );
+            }
+        }
     }
 }

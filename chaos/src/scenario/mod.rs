@@ -2,6 +2,7 @@
 //! all in a fixed order.
 
 mod catalog;
+mod crash;
 mod kill;
 mod outage;
 mod plan;
@@ -9,5 +10,5 @@ mod restart;
 mod storm;
 mod toxics;
 
-pub use catalog::{Scenario, catalog, find};
+pub use catalog::{Scenario, catalog, find, offered};
 pub use plan::Plan;

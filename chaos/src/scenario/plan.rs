@@ -18,6 +18,7 @@ pub struct Plan {
     duration: Duration,
     steps: Vec<Step>,
     toxics: u32,
+    control: bool,
 }
 
 /// FNV-1a: a stable hash of the scenario name (std's hasher may change between releases).
@@ -28,13 +29,20 @@ fn fnv1a(text: &str) -> u64 {
 }
 
 impl Plan {
-    pub fn new(seed: u64, scenario: &str, duration: Duration) -> Self {
+    /// `control`: whether the runner can stop and start the backend servers.
+    pub fn new(seed: u64, scenario: &str, duration: Duration, control: bool) -> Self {
         Self {
             rng: ChaCha8Rng::seed_from_u64(seed ^ fnv1a(scenario)),
             duration,
             steps: Vec::new(),
             toxics: 0,
+            control,
         }
+    }
+
+    /// Whether the backend servers themselves can be stopped, killed and started.
+    pub fn can_control_backends(&self) -> bool {
+        self.control
     }
 
     pub fn duration(&self) -> Duration {

@@ -4,13 +4,13 @@
 //! durable state at the moment the fault fires (ordered collections: deterministic); a fault
 //! that finds no target says so in the trace and counts nothing.
 
-use saga_core::snapshot::OrderStoreSnapshot;
 use saga_core::ports::{Entropy, OutgoingMessage, SeededEntropy};
+use saga_core::snapshot::OrderStoreSnapshot;
 use saga_core::{Envelope, EventBody, EventId, OrderId, OrderStatus, PaymentDecision, Topic};
 
 use super::{Forgery, PoisonSize, Unprocessable};
-use crate::observe::{Event, Signal};
 use crate::infra::MESSAGE_MAX_BYTES;
+use crate::observe::{Event, Signal};
 use crate::world::{EPOCH, World};
 
 fn note(world: &World, action: String) {
