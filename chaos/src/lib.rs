@@ -13,6 +13,7 @@ pub mod judge;
 pub mod player;
 pub mod report;
 pub mod runner;
+pub mod sabotage;
 pub mod scenario;
 pub mod stack;
 pub mod timeline;

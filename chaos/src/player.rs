@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use crate::error::ChaosError;
 use crate::fleet::Fleet;
+use crate::sabotage::{Sabotaged, Saboteur};
 use crate::stack::{Backend, DiskWatch, StackScript};
 use crate::timeline::{Action, Timeline};
 use crate::toxiproxy::Toxiproxy;
@@ -22,6 +23,8 @@ pub struct Player<'a> {
     pub script: Option<&'a StackScript>,
     /// The data files of backends whose power a step takes.
     pub disks: &'a [DiskWatch],
+    /// Where bad data goes.
+    pub saboteur: Saboteur<'a>,
 }
 
 /// What playing a timeline did.
@@ -34,6 +37,8 @@ pub struct Played {
     pub failed: Vec<String>,
     /// Backends stopped and not started again (the heal starts them).
     pub stopped: BTreeSet<Backend>,
+    /// What sabotage steps did (for the checker).
+    pub sabotaged: Vec<Sabotaged>,
 }
 
 impl Player<'_> {
@@ -45,7 +50,7 @@ impl Player<'_> {
         for step in &timeline.steps {
             tokio::time::sleep_until(start + step.at).await;
             let began = start.elapsed();
-            let outcome = self.perform(&step.action, &mut played.stopped).await;
+            let outcome = self.perform(&step.action, &mut played).await;
             let took = start.elapsed() - began;
             let mut line = format!("+{:>6.2}s  {}", began.as_secs_f64(), step.action);
             if took > Duration::from_millis(500) {
@@ -68,8 +73,9 @@ impl Player<'_> {
     async fn perform(
         &self,
         action: &Action,
-        stopped: &mut BTreeSet<Backend>,
+        played: &mut Played,
     ) -> Result<Option<String>, ChaosError> {
+        let stopped = &mut played.stopped;
         match action {
             Action::AddToxic { backend, toxic } => {
                 self.toxiproxy.add_toxic(backend.name(), toxic).await?;
@@ -122,6 +128,29 @@ impl Player<'_> {
                     .ok_or(ChaosError::NotOffered(backend.to_string()))?;
                 script.start(*backend).await?;
                 stopped.remove(backend);
+            }
+            Action::Poison { topic, bytes } => {
+                played
+                    .sabotaged
+                    .push(self.saboteur.poison(*topic, *bytes).await?);
+            }
+            Action::Forge(forgery) => {
+                let done = self.saboteur.forge(*forgery).await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
+            }
+            Action::CorruptDecision => {
+                let done = self.saboteur.corrupt_decision().await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
+            }
+            Action::RefusePayment => {
+                let done = self.saboteur.refuse_payment().await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
             }
             Action::Burst(n) => {
                 let workload = self.workload.clone();

@@ -17,6 +17,7 @@ use crate::heal::{HealGuard, heal};
 use crate::judge::quiesce;
 use crate::player::Player;
 use crate::report::ScenarioReport;
+use crate::sabotage::Saboteur;
 use crate::scenario::Scenario;
 use crate::stack::{DiskWatch, Stack};
 use crate::timeline::{Action, Timeline};
@@ -170,6 +171,7 @@ async fn drive(
         workload: &workload,
         script: stack.script.as_ref(),
         disks: &disks,
+        saboteur: Saboteur { deployment },
     };
     let start = tokio::time::Instant::now();
     let stop_load = tokio::time::sleep_until(start + settings.duration);
@@ -190,10 +192,11 @@ async fn drive(
     }
     let tally = workload.tally();
     let elapsed = healed.elapsed();
+    let interference = crate::allowances::interference(timeline, &played.sabotaged);
     let verdict = quiesce(
         deployment,
         &tally.acknowledged,
-        &crate::allowances::interference(timeline),
+        &interference,
         settings.patience.saturating_sub(elapsed),
     )
     .await;

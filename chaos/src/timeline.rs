@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use saga::real::Component;
 
+use crate::sabotage::Forgery;
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
 
@@ -38,6 +39,17 @@ pub enum Action {
     StartBackend(Backend),
     /// `n` orders at once, on top of the steady rate.
     Burst(u32),
+    /// `bytes` of garbage written to a topic by a producer outside the saga.
+    Poison {
+        topic: saga_core::Topic,
+        bytes: usize,
+    },
+    /// A forged payment event on `payments`.
+    Forge(Forgery),
+    /// Redis made to hold a hash under an undecided order's source event.
+    CorruptDecision,
+    /// PostgreSQL made to refuse the newest PENDING order's status change.
+    RefusePayment,
 }
 
 /// The kinds of fault, for coverage: a suite must use each at least once.
@@ -54,10 +66,14 @@ pub enum FaultKind {
     BackendRestart,
     BackendKill,
     PowerLoss,
+    Poison,
+    OversizedPoison,
+    Forgery,
+    Unprocessable,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 15] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -69,6 +85,10 @@ impl FaultKind {
         Self::BackendRestart,
         Self::BackendKill,
         Self::PowerLoss,
+        Self::Poison,
+        Self::OversizedPoison,
+        Self::Forgery,
+        Self::Unprocessable,
     ];
 }
 
@@ -98,6 +118,10 @@ impl Action {
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
             Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
             Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
+            Self::Poison { bytes, .. } if *bytes >= 1024 => Some(FaultKind::OversizedPoison),
+            Self::Poison { .. } => Some(FaultKind::Poison),
+            Self::Forge(_) => Some(FaultKind::Forgery),
+            Self::CorruptDecision | Self::RefusePayment => Some(FaultKind::Unprocessable),
             _ => None,
         }
     }
@@ -136,6 +160,15 @@ impl fmt::Display for Action {
             ),
             Self::StartBackend(b) => write!(f, "{b}: start the server"),
             Self::Burst(n) => write!(f, "burst of {n} orders"),
+            Self::Poison { topic, bytes } => write!(f, "{topic}: poison record of {bytes} bytes"),
+            Self::Forge(forgery) => write!(f, "payments: forge a {}", forgery.name()),
+            Self::CorruptDecision => {
+                write!(f, "redis: a hash where an undecided order's decision goes")
+            }
+            Self::RefusePayment => write!(
+                f,
+                "postgres: refuse the newest PENDING order's status change"
+            ),
         }
     }
 }

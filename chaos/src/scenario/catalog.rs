@@ -61,13 +61,30 @@ impl Scenario {
     }
 }
 
-/// All scenarios: toxics per backend, outages, kills, backend restarts, the storm.
+/// Scenarios the saga on `main` cannot survive yet: each fails there (the findings are in
+/// `sim/FINDINGS.md`) until the reliability work of issue 9 lands. `run --scenario all` plays
+/// them and fails on them; the CI suite (`tests/suite.rs`) leaves them out.
+pub const AWAITING_FIXES: &[&str] = &[
+    "power-loss-kafka",
+    "poison-oversized",
+    "forged-payments",
+    "unprocessable-decision",
+    "unprocessable-payment",
+    "black-hole-postgres",
+    "black-hole-kafka",
+    "black-hole-redis",
+];
+
+/// All scenarios: toxics per backend, outages, kills, backend restarts and kills, power
+/// losses, bad data, long faults, the storm.
 pub fn catalog() -> Vec<Scenario> {
     let mut all = super::toxics::scenarios();
     all.extend(super::outage::scenarios());
     all.extend(super::kill::scenarios());
     all.extend(super::restart::scenarios());
     all.extend(super::crash::scenarios());
+    all.extend(super::data::scenarios());
+    all.extend(super::long::scenarios());
     all.extend(super::storm::scenarios());
     all
 }
@@ -111,7 +128,13 @@ mod tests {
             let once = scenario.timeline(7, d);
             assert_eq!(once, scenario.timeline(7, d), "{}", scenario.name);
             assert!(!once.steps.is_empty(), "{} does nothing", scenario.name);
-            assert!(once.steps.iter().all(|s| s.at < d), "{}", scenario.name);
+            let long =
+                scenario.name.starts_with("long-") || scenario.name.starts_with("black-hole-");
+            assert!(
+                long || once.steps.iter().all(|s| s.at < d),
+                "{}",
+                scenario.name
+            );
         }
         let storm = find("storm").unwrap();
         assert_ne!(storm.timeline(1, d), storm.timeline(2, d));

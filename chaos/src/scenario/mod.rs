@@ -3,12 +3,14 @@
 
 mod catalog;
 mod crash;
+mod data;
 mod kill;
+mod long;
 mod outage;
 mod plan;
 mod restart;
 mod storm;
 mod toxics;
 
-pub use catalog::{Scenario, catalog, find, offered};
+pub use catalog::{AWAITING_FIXES, Scenario, catalog, find, offered};
 pub use plan::Plan;

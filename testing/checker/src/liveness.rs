@@ -1,4 +1,5 @@
-//! Liveness properties: must hold once faults are healed and the system has quiesced.
+//! Properties judged once faults are healed and the system has quiesced: liveness, and (from
+//! `dead_letters`) what consumer groups committed against what they did.
 
 use saga_core::snapshot::{Lost, SystemSnapshot};
 use saga_core::topic::CONSUMER_GROUPS;
@@ -45,6 +46,7 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
         ));
     }
     consumer_lag(s, &mut found);
+    crate::dead_letters::check(s, index, &mut found);
     found
 }
 

@@ -18,7 +18,6 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     deliveries(s, index, &mut found);
     super::causes::delivery_tied_to_success(s, index, &mut found);
     idempotency_keys(s, &mut found);
-    super::dead_letters::check(s, index, &mut found);
     found
 }
 

@@ -54,6 +54,11 @@ impl Property {
         }
     }
 
+    /// Whether the property is judged only once the system has quiesced: liveness proper,
+    /// and the properties that weigh what a consumer group committed (on Kafka) against what
+    /// it did (in PostgreSQL, Redis, a DLQ). A real stack is read one backend after another,
+    /// so while work is in flight such a snapshot can show a commit without the effect that
+    /// preceded it; only a quiescent system reads consistently.
     pub fn is_liveness(self) -> bool {
         matches!(
             self,
@@ -61,6 +66,9 @@ impl Property {
                 | Self::OutboxDrained
                 | Self::NoConsumerLag
                 | Self::CompletedOrderDelivered
+                | Self::NoValidEventDropped
+                | Self::UnprocessableEventDeadLettered
+                | Self::NoApplicableEventInDlq
         )
     }
 }
