@@ -70,7 +70,7 @@ fn pg_err(e: impl std::fmt::Display) -> ChaosError {
 
 impl Saboteur<'_> {
     async fn publish(&self, message: OutgoingMessage) -> Result<(), ChaosError> {
-        let mut config = self.deployment.kafka_direct();
+        let mut config = self.deployment.state().kafka();
         config.connect_attempts = 1;
         let bus = KafkaEventBus::connect(config).await.map_err(kafka_err)?;
         bus.publish(vec![message]).await.map_err(kafka_err)

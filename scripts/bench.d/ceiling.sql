@@ -6,9 +6,10 @@
 \set n random(1, 1000000000)
 -- order-api (order_store.rs CREATE): order, outbox row and the relay's wake-up, one statement.
 WITH new_order AS (INSERT INTO orders
-        (item, status, correlation_id, idempotency_key, created_at, updated_at)
-        VALUES ('bench meal ' || :n, 'PENDING', gen_random_uuid()::text, NULL, now(), now())
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
+        (item, status, correlation_id, idempotency_key, owner, created_at, updated_at)
+        VALUES ('bench meal ' || :n, 'PENDING', gen_random_uuid()::text, NULL, 'bench', now(), now())
+        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL
+        DO NOTHING RETURNING id),
     event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at)
         SELECT gen_random_uuid(), 'orders', id::text,
             convert_to(repeat('x', 300), 'UTF8') || convert_to(id::text, 'UTF8'),

@@ -37,11 +37,8 @@ where
 }
 
 pub async fn order_store() -> Arc<dyn OrderStore> {
-    Arc::new(SimOrderStore::new(Endpoint::new(
-        "postgres",
-        POSTGRES,
-        POSTGRES_PORT,
-    )))
+    let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+    Arc::new(SimOrderStore::new(postgres, None))
 }
 
 pub async fn event_bus() -> Arc<dyn EventBus> {

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::Component;
+use saga_components::registry::{ORDER_STATUS_WORKER, PAYMENT_WORKER};
 use saga_core::Topic;
 
 use super::catalog::Scenario;
@@ -68,21 +69,21 @@ pub fn scenarios() -> Vec<Scenario> {
                 // A foreign payment must find its order PENDING: orders placed while nobody
                 // decides payments.
                 let forge = Action::Forge(Forgery::WrongCausation);
-                while_down(plan, Component::PaymentWorker, forge);
+                while_down(plan, PAYMENT_WORKER, forge);
             },
         ),
         Scenario::new(
             "unprocessable-decision",
             "an order's decision slot in Redis holds a hash: its payment can never be decided",
             |plan: &mut Plan| {
-                while_down(plan, Component::PaymentWorker, Action::CorruptDecision);
+                while_down(plan, PAYMENT_WORKER, Action::CorruptDecision);
             },
         ),
         Scenario::new(
             "unprocessable-payment",
             "PostgreSQL refuses one order's status change (a check violation), for good",
             |plan: &mut Plan| {
-                while_down(plan, Component::OrderStatusWorker, Action::RefusePayment);
+                while_down(plan, ORDER_STATUS_WORKER, Action::RefusePayment);
             },
         ),
     ]

@@ -5,7 +5,7 @@
 //! for the fault to end. Shows nothing gives up on transient failures however long they last,
 //! and no component stays hung on a connection that stopped answering.
 
-use saga::real::Component;
+use saga_components::COMPONENTS;
 
 use super::catalog::Scenario;
 use super::plan::Plan;
@@ -53,7 +53,7 @@ pub fn scenarios() -> Vec<Scenario> {
         "long-kill",
         "a seeded component SIGKILLed and kept dead for 10 s–3 min (heavy-tailed)",
         |plan: &mut Plan| {
-            let victim = plan.pick(&Component::ALL);
+            let victim = plan.pick(COMPONENTS);
             let length = plan.heavy_tail(MIN_S, MAX_S);
             let (from, to) = plan.long_window(length);
             plan.at(from, Action::Kill(vec![victim]));

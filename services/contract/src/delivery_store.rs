@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use saga_core::OrderId;
-use saga_core::ports::{
-    AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, Entropy, OsEntropy,
-};
+use saga_core::ports::{AssignOutcome, DeliveryAssignment, DeliveryStore, Entropy, OsEntropy};
 use time::OffsetDateTime;
 
 type Store = Arc<dyn DeliveryStore>;
@@ -25,18 +23,17 @@ fn fresh_order() -> OrderId {
 
 pub async fn assigns_once_per_order(store: Store) {
     let order = fresh_order();
-    let once = AssignMode::OncePerOrder;
     assert_eq!(
-        store.assign(assignment(order), once).await.unwrap(),
+        store.assign(assignment(order)).await.unwrap(),
         AssignOutcome::Assigned
     );
     assert_eq!(
-        store.assign(assignment(order), once).await.unwrap(),
+        store.assign(assignment(order)).await.unwrap(),
         AssignOutcome::AlreadyAssigned
     );
     let other = fresh_order();
     assert_eq!(
-        store.assign(assignment(other), once).await.unwrap(),
+        store.assign(assignment(other)).await.unwrap(),
         AssignOutcome::Assigned
     );
     store.ping().await.unwrap();
@@ -46,11 +43,7 @@ pub async fn concurrent_assignments_assign_once(store: Store) {
     let order = fresh_order();
     let attempts = (0..8).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .assign(assignment(order), AssignMode::OncePerOrder)
-                .await
-        })
+        tokio::spawn(async move { store.assign(assignment(order)).await })
     });
     let outcomes: Vec<_> = futures::future::join_all(attempts)
         .await

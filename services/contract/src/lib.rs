@@ -75,6 +75,7 @@ macro_rules! order_store_contract {
             creates_pending_orders_with_increasing_ids,
             reads_back_orders_and_none_for_unknown,
             idempotency_key_returns_the_first_order,
+            idempotency_keys_are_scoped_to_the_owner,
             concurrent_requests_with_one_key_create_one_order,
             writes_order_created_to_the_outbox,
             concurrent_claims_never_share_a_row,

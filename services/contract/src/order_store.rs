@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use saga_core::event::decode;
 use saga_core::ports::{
-    ApplyMode, ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite,
-    PaymentApplication,
+    ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
 };
-use saga_core::{EventBody, IdempotencyKey, Item, OrderId, OrderStatus, PaymentDecision, Topic};
+use saga_core::{
+    EventBody, IdempotencyKey, Item, OrderId, OrderStatus, Owner, PaymentDecision, Topic,
+};
 use time::OffsetDateTime;
 
 type Store = Arc<dyn OrderStore>;
@@ -23,9 +24,9 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         item: Item::parse(item).unwrap(),
         correlation_id: OsEntropy.correlation_id(),
         idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+        owner: None,
         event_id: OsEntropy.event_id(),
         created_at: now(),
-        outbox: OutboxWrite::SameTransaction,
     }
 }
 
@@ -46,7 +47,6 @@ fn payment(order: OrderId, decision: PaymentDecision) -> PaymentApplication {
         order_id: order,
         decision,
         at: now(),
-        mode: ApplyMode::default(),
     }
 }
 
@@ -93,6 +93,38 @@ pub async fn idempotency_key_returns_the_first_order(store: Store) {
         .await
         .unwrap();
     assert_eq!(different_item, CreateOutcome::Existing(first));
+}
+
+/// Idempotency keys belong to the order's owner: the same key from another owner (or from no
+/// owner) is another order, and every order keeps the owner it was created with.
+pub async fn idempotency_keys_are_scoped_to_the_owner(store: Store) {
+    let key = unique_key();
+    let owned = |owner: Option<&str>| NewOrder {
+        owner: owner.map(|o| Owner::parse(o).unwrap()),
+        ..new_order("soup", Some(&key))
+    };
+    let mut first = Vec::new();
+    for owner in [Some("alice"), Some("bob"), None] {
+        let CreateOutcome::Created(order) = store.create_order(owned(owner)).await.unwrap() else {
+            panic!("{owner:?}'s first use of the key must create");
+        };
+        assert_eq!(order.owner.as_ref().map(Owner::as_str), owner);
+        first.push(order);
+    }
+    assert_eq!(
+        first
+            .iter()
+            .map(|o| o.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        3
+    );
+    for (owner, order) in [Some("alice"), Some("bob"), None].into_iter().zip(&first) {
+        let again = store.create_order(owned(owner)).await.unwrap();
+        assert_eq!(again, CreateOutcome::Existing(order.clone()), "{owner:?}");
+        let read = store.get_order(order.id).await.unwrap().unwrap();
+        assert_eq!(read.owner, order.owner, "the owner is stored");
+    }
 }
 
 pub async fn concurrent_requests_with_one_key_create_one_order(store: Store) {

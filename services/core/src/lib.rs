@@ -6,13 +6,15 @@
 
 pub mod domain;
 pub mod event;
+pub mod fnv;
 pub mod mutant;
 pub mod ports;
 pub mod snapshot;
 pub mod topic;
 
 pub use domain::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    PaymentDecision,
 };
 pub use event::{Envelope, EventBody, EventType};
 pub use topic::Topic;

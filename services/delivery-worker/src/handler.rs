@@ -1,16 +1,14 @@
 //! Assigning one delivery.
 
 use async_trait::async_trait;
-use saga_core::mutant::Mutant;
-use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, PortError};
+use saga_core::ports::{AssignOutcome, DeliveryAssignment, PortError};
 use saga_core::{Envelope, EventBody, EventType, PaymentDecision};
 use saga_runtime::consumer::Handler;
 
-use crate::{DeliveryWorkerConfig, DeliveryWorkerDeps};
+use crate::DeliveryWorkerDeps;
 
 pub(crate) struct DeliveryHandler {
     pub deps: DeliveryWorkerDeps,
-    pub config: DeliveryWorkerConfig,
 }
 
 #[async_trait]
@@ -31,17 +29,12 @@ impl Handler for DeliveryHandler {
             // A failed payment cancels the order: nothing to deliver.
             return Ok(());
         };
-        let mode = if self.config.mutant == Some(Mutant::NonIdempotentDelivery) {
-            AssignMode::EveryCall
-        } else {
-            AssignMode::OncePerOrder
-        };
         let assignment = DeliveryAssignment {
             order_id,
             payment_event_id: event.event_id,
             assigned_at: self.deps.clock.now(),
         };
-        let outcome = self.deps.deliveries.assign(assignment, mode).await?;
+        let outcome = self.deps.deliveries.assign(assignment).await?;
         let label = match outcome {
             AssignOutcome::Assigned => {
                 tracing::info!(%order_id, "delivery assigned");

@@ -6,7 +6,6 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DeliveryStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
 use saga_runtime::{Listener, component};
@@ -25,15 +24,12 @@ pub struct DeliveryWorkerDeps {
 pub struct DeliveryWorkerConfig {
     /// Consumer group on `payments`.
     pub group: String,
-    /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<Mutant>,
 }
 
 impl Default for DeliveryWorkerConfig {
     fn default() -> Self {
         Self {
             group: "delivery-worker".into(),
-            mutant: None,
         }
     }
 }
@@ -63,7 +59,7 @@ where
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
-    let handler = Arc::new(handler::DeliveryHandler { deps, config });
+    let handler = Arc::new(handler::DeliveryHandler { deps });
     component::run_with_ops("delivery-worker", listener, shutdown, |health, token| {
         consumer::run(spec, consumer_deps, handler, health, token)
     })

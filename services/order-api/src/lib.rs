@@ -28,7 +28,6 @@ pub struct OrderApiDeps {
 #[derive(Clone)]
 pub(crate) struct AppState {
     deps: OrderApiDeps,
-    config: Arc<OrderApiConfig>,
 }
 
 /// The Order API's routes, ready to serve or to test with `oneshot`.
@@ -38,10 +37,7 @@ pub fn router(deps: OrderApiDeps, config: OrderApiConfig) -> Router {
         component: "order-api",
     };
     let body_limit = config.body_limit;
-    let state = AppState {
-        deps,
-        config: Arc::new(config),
-    };
+    let state = AppState { deps };
     Router::new()
         .route("/orders", post(handlers::create_order))
         .route("/orders/{order_id}", get(handlers::get_order))

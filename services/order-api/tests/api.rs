@@ -1,31 +1,24 @@
 //! The Order API with `oneshot` on the memory store: the order and its outbox event are written
-//! together, the mutant switch splits them, reads and health work, metrics are exposed.
+//! together, reads and health work, metrics are exposed.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{OrderStore, SeededEntropy, SystemClock};
 use saga_memory::MemoryOrderStore;
 use saga_order_api::{OrderApiConfig, OrderApiDeps};
 use serde_json::Value;
 use tower::ServiceExt;
 
-fn app(store: &MemoryOrderStore, mutant: Option<Mutant>) -> axum::Router {
+fn app(store: &MemoryOrderStore) -> axum::Router {
     let deps = OrderApiDeps {
         store: Arc::new(store.clone()),
         clock: Arc::new(SystemClock),
         entropy: Arc::new(SeededEntropy::new(1)),
     };
-    saga_order_api::router(
-        deps,
-        OrderApiConfig {
-            mutant,
-            ..Default::default()
-        },
-    )
+    saga_order_api::router(deps, OrderApiConfig::default())
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
@@ -49,7 +42,7 @@ fn create(item: &str) -> Request<Body> {
 #[tokio::test]
 async fn creates_an_order_with_its_outbox_event() {
     let store = MemoryOrderStore::new();
-    let app = app(&store, None);
+    let app = app(&store);
     let (status, body) = send(&app, create("tea")).await;
     assert_eq!(
         (status, body["order_id"].as_i64(), body["status"].as_str()),
@@ -68,7 +61,7 @@ async fn creates_an_order_with_its_outbox_event() {
 #[tokio::test]
 async fn validation_not_found_health_and_metrics() {
     let store = MemoryOrderStore::new();
-    let app = app(&store, None);
+    let app = app(&store);
     assert_eq!(
         send(&app, create("")).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -97,14 +90,4 @@ async fn validation_not_found_health_and_metrics() {
         .await
         .unwrap();
     assert_eq!(metrics.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn the_dual_write_mutant_still_writes_both_rows_when_nothing_crashes() {
-    // The mutant only loses events when the writer dies between the two writes; the
-    // simulation provides the crash. Here it must behave like the real thing.
-    let store = MemoryOrderStore::new();
-    let app = app(&store, Some(Mutant::OutboxOutsideTransaction));
-    assert_eq!(send(&app, create("soup")).await.0, StatusCode::ACCEPTED);
-    assert_eq!(store.claim_outbox(10).await.unwrap().records().len(), 1);
 }

@@ -1,25 +1,14 @@
 //! Applying one payment outcome to its order.
 
 use async_trait::async_trait;
-use saga_core::mutant::Mutant;
-use saga_core::ports::{ApplyMode, ApplyOutcome, PaymentApplication, PortError};
+use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
 use saga_core::{Envelope, EventBody, EventType};
 use saga_runtime::consumer::Handler;
 
-use crate::{StatusWorkerConfig, StatusWorkerDeps};
+use crate::StatusWorkerDeps;
 
 pub(crate) struct StatusHandler {
     pub deps: StatusWorkerDeps,
-    pub config: StatusWorkerConfig,
-}
-
-impl StatusHandler {
-    fn mode(&self) -> ApplyMode {
-        ApplyMode {
-            record_processed: self.config.mutant != Some(Mutant::SkipProcessedEvents),
-            only_from_pending: self.config.mutant != Some(Mutant::UnconditionalStatusUpdate),
-        }
-    }
 }
 
 #[async_trait]
@@ -43,7 +32,6 @@ impl Handler for StatusHandler {
                 order_id,
                 decision,
                 at: self.deps.clock.now(),
-                mode: self.mode(),
             })
             .await?;
         let label = match outcome {

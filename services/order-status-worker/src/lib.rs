@@ -7,7 +7,6 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, Entropy, EventBus, OrderStore};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
 use saga_runtime::{Listener, component};
@@ -26,15 +25,12 @@ pub struct StatusWorkerDeps {
 pub struct StatusWorkerConfig {
     /// Consumer group on `payments`.
     pub group: String,
-    /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<Mutant>,
 }
 
 impl Default for StatusWorkerConfig {
     fn default() -> Self {
         Self {
             group: "order-status-worker".into(),
-            mutant: None,
         }
     }
 }
@@ -64,7 +60,7 @@ where
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
-    let handler = Arc::new(handler::StatusHandler { deps, config });
+    let handler = Arc::new(handler::StatusHandler { deps });
     component::run_with_ops(
         "order-status-worker",
         listener,

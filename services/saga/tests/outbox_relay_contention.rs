@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use saga_core::event::decode;
-use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy, OutboxWrite, SystemClock};
+use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy, SystemClock};
 use saga_core::{Item, Topic};
 use saga_harness::scratch;
 use saga_memory::MemoryEventBus;
@@ -42,9 +42,9 @@ async fn two_relays_publish_every_outbox_row_exactly_once() {
                     item: Item::parse(format!("meal {i}")).unwrap(),
                     correlation_id: OsEntropy.correlation_id(),
                     idempotency_key: None,
+                    owner: None,
                     event_id: OsEntropy.event_id(),
                     created_at: OffsetDateTime::now_utc(),
-                    outbox: OutboxWrite::SameTransaction,
                 };
                 writer.create_order(new).await.unwrap();
             }

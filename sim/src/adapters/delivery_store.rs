@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
+use saga_core::ports::{AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
 
 use super::conn::Endpoint;
 use super::pool::Pool;
@@ -26,12 +26,8 @@ impl SimDeliveryStore {
 
 #[async_trait]
 impl DeliveryStore for SimDeliveryStore {
-    async fn assign(
-        &self,
-        assignment: DeliveryAssignment,
-        mode: AssignMode,
-    ) -> Result<AssignOutcome, PortError> {
-        let request = PgRequest::Assign(AssignmentWire::new(&assignment, mode));
+    async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError> {
+        let request = PgRequest::Assign(AssignmentWire::from(&assignment));
         match self.pool.call(&request).await? {
             PgResponse::Assigned { new: true } => Ok(AssignOutcome::Assigned),
             PgResponse::Assigned { new: false } => Ok(AssignOutcome::AlreadyAssigned),

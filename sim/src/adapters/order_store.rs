@@ -8,9 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use saga_core::Order;
 use saga_core::OrderId;
+use saga_core::mutant::Mutant;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    OutboxWrite, PaymentApplication, PortError, StatusChange,
+    PaymentApplication, PortError, StatusChange,
 };
 use time::OffsetDateTime;
 
@@ -23,12 +24,16 @@ use crate::wire::postgres::{NewOrderWire, PgRequest, PgResponse};
 #[derive(Clone)]
 pub struct SimOrderStore {
     pool: Arc<Pool>,
+    /// The run's mutant: `outbox-outside-transaction` makes this adapter write an order and
+    /// its outbox row in two transactions.
+    mutant: Option<Mutant>,
 }
 
 impl SimOrderStore {
-    pub fn new(ep: Endpoint) -> Self {
+    pub fn new(ep: Endpoint, mutant: Option<Mutant>) -> Self {
         Self {
             pool: Arc::new(Pool::new(ep)),
+            mutant,
         }
     }
 
@@ -52,24 +57,20 @@ fn created(response: PgResponse) -> Result<CreateOutcome, PortError> {
 impl OrderStore for SimOrderStore {
     async fn create_order(&self, new: NewOrder) -> Result<CreateOutcome, PortError> {
         let wire = NewOrderWire::from(&new);
-        match new.outbox {
-            OutboxWrite::SameTransaction => {
-                created(self.call(&PgRequest::CreateOrder(wire)).await?)
-            }
-            // Two transactions, two round trips: a crash or timeout between them leaves an order
-            // without its event, which is the bug this mode exists to reproduce.
-            OutboxWrite::SeparateTransaction => {
-                let outcome = created(self.call(&PgRequest::CreateOrderRow(wire.clone())).await?)?;
-                if let CreateOutcome::Created(order) = &outcome {
-                    let second = PgRequest::InsertOrderCreated(wire, order.clone());
-                    match self.call(&second).await? {
-                        PgResponse::Done => {}
-                        other => return Err(unexpected("postgres", other)),
-                    }
-                }
-                Ok(outcome)
+        if self.mutant != Some(Mutant::OutboxOutsideTransaction) {
+            return created(self.call(&PgRequest::CreateOrder(wire)).await?);
+        }
+        // The mutant: two transactions, two round trips. A crash or timeout between them
+        // leaves an order without its event.
+        let outcome = created(self.call(&PgRequest::InsertOrder(wire.clone())).await?)?;
+        if let CreateOutcome::Created(order) = &outcome {
+            let second = PgRequest::InsertOrderCreated(wire, order.clone());
+            match self.call(&second).await? {
+                PgResponse::Done => {}
+                other => return Err(unexpected("postgres", other)),
             }
         }
+        Ok(outcome)
     }
 
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>, PortError> {

@@ -5,7 +5,7 @@ use turmoil::Sim;
 
 use super::Fault;
 use crate::observe::{Event, Signal};
-use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, RELAY_2, World};
+use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, World, component_of};
 
 fn note(world: &World, action: String) {
     world.emit("driver", Event::Fault { action });
@@ -77,7 +77,8 @@ fn crash(sim: &mut Sim<'_>, world: &World, host: &'static str) -> bool {
     if !sim.is_host_running(host) {
         return false;
     }
-    if (host == RELAY || host == RELAY_2) && relay_mid_publish(world) {
+    let relay = component_of(host) == Some(saga_components::registry::OUTBOX_RELAY);
+    if relay && relay_mid_publish(world) {
         count(world, Signal::CrashBetweenPublishAndMark);
     }
     crate::net::crash_silently(|| sim.crash(host));

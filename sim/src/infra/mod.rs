@@ -4,6 +4,7 @@
 //! the host and is released when the session ends or the host restarts, as the real ones do.
 
 mod kafka;
+mod mutated;
 mod postgres;
 mod redis;
 mod server;

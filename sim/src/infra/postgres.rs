@@ -1,18 +1,23 @@
 //! The simulated PostgreSQL host: the order store and the delivery worker's table, served from
-//! the durable memory models. A session's open outbox claim is its transaction: it is rolled
+//! the durable memory models, each request one transaction on their tables (the adapter-level
+//! mutants' transactions are in [`super::mutated`]). A session's open outbox claim is its transaction: it is rolled
 //! back when the session ends, when the session sends anything but `MarkPublished`, and (for
 //! every session at once) when the host restarts.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::ports::{CreateOutcome, OrderStore, OutboxWrite};
-use saga_memory::ClaimId;
+use saga_core::Order;
+use saga_core::ports::{
+    AssignOutcome, CreateOutcome, DeliveryAssignment, OrderStore, PaymentApplication,
+};
+use saga_memory::{ClaimId, MemoryOrderStore};
 
+use super::mutated;
 use super::server::{Host, Session, serve as serve_sessions};
 use crate::observe::Event;
 use crate::wire::POSTGRES_PORT;
-use crate::wire::postgres::{OutboxRecordWire, PgRequest, PgResponse};
+use crate::wire::postgres::{NewOrderWire, OutboxRecordWire, PgRequest, PgResponse};
 use crate::world::{POSTGRES, World};
 
 /// Runs the host until it crashes.
@@ -67,7 +72,7 @@ impl Session for PgSession {
 
     fn describe(request: &PgRequest) -> String {
         match request {
-            PgRequest::CreateOrder(n) | PgRequest::CreateOrderRow(n) => {
+            PgRequest::CreateOrder(n) | PgRequest::InsertOrder(n) => {
                 format!("create order (event {})", n.event_id)
             }
             PgRequest::InsertOrderCreated(_, order) => format!("outbox row of order {}", order.id),
@@ -82,136 +87,64 @@ impl Session for PgSession {
         if !matches!(request, PgRequest::MarkPublished { .. }) {
             self.rollback();
         }
-        let durable = &self.world.durable;
-        let store = &durable.store;
         match request {
-            PgRequest::CreateOrder(new) => {
-                let event = new.event_id;
-                let new = new.into_new(OutboxWrite::SameTransaction);
-                match store.create_order(new).await {
-                    Ok(outcome) => self.created(outcome, event, true),
-                    Err(e) => PgResponse::Error(e.to_string()),
-                }
+            PgRequest::CreateOrder(new) => self.create_order(new, true),
+            PgRequest::InsertOrder(new) => self.create_order(new, false),
+            PgRequest::InsertOrderCreated(new, order) => self.insert_order_created(new, order),
+            PgRequest::GetOrder(id) => {
+                PgResponse::Order(self.store().transaction(|t| t.order(id).cloned()))
             }
-            PgRequest::CreateOrderRow(new) => {
-                let event = new.event_id;
-                let outcome =
-                    store.insert_order_row(&new.into_new(OutboxWrite::SeparateTransaction));
-                self.created(outcome, event, false)
-            }
-            PgRequest::InsertOrderCreated(new, order) => {
-                let event = new.event_id;
-                store.insert_order_created(&new.into_new(OutboxWrite::SeparateTransaction), &order);
-                self.emit(Event::OutboxRowWritten {
-                    order: order.id,
-                    event,
-                });
-                PgResponse::Done
-            }
-            PgRequest::GetOrder(id) => match store.get_order(id).await {
-                Ok(order) => PgResponse::Order(order),
-                Err(e) => PgResponse::Error(e.to_string()),
-            },
-            PgRequest::ClaimOutbox { limit } => {
-                let (claim, records) = store.claim(limit);
-                self.claim = Some(claim);
-                let rows = records.iter().map(|r| r.id).collect();
-                self.emit(Event::OutboxClaimed {
-                    session: self.id,
-                    rows,
-                });
-                PgResponse::Claimed(records.into_iter().map(OutboxRecordWire::from).collect())
-            }
-            PgRequest::MarkPublished { ids } => match self.claim.take() {
-                Some(claim) => {
-                    store.mark_published(claim, &ids);
-                    self.emit(Event::OutboxMarked {
-                        session: self.id,
-                        rows: ids,
-                    });
-                    PgResponse::Done
-                }
-                None => PgResponse::Error("no open outbox claim on this session".into()),
-            },
+            PgRequest::ClaimOutbox { limit } => self.claim(limit),
+            PgRequest::MarkPublished { ids } => self.mark_published(ids),
             PgRequest::WaitForOutbox { max_wait_ms } => {
-                store
-                    .wait_for_outbox(Duration::from_millis(max_wait_ms))
-                    .await;
+                let max_wait = Duration::from_millis(max_wait_ms);
+                self.store().wait_for_outbox(max_wait).await;
                 PgResponse::Done
             }
-            PgRequest::ApplyPayment(payment) => {
-                if durable.sabotage.payments_refused(payment.order_id) {
-                    let request =
-                        format!("apply {} to order {}", payment.event_id, payment.order_id);
-                    self.emit(Event::Refused {
-                        host: POSTGRES,
-                        request,
-                    });
-                    return PgResponse::Error(format!(
-                        "new row for relation \"processed_events\" violates check constraint \"order_accepts_payments\" (order {})",
-                        payment.order_id
-                    ));
-                }
-                let application = payment.into();
-                let outcome = store.apply(&application);
-                for change in durable.new_status_changes() {
-                    self.emit(Event::StatusChanged {
-                        order: change.order_id,
-                        from: change.from,
-                        to: change.to,
-                        event: change.event_id,
-                    });
-                }
-                self.emit(Event::PaymentApplied {
-                    order: application.order_id,
-                    event: application.event_id,
-                    outcome: format!("{outcome:?}"),
-                });
-                PgResponse::Applied(outcome.into())
+            PgRequest::ApplyPayment(payment) => self.apply_payment(payment.into()),
+            PgRequest::StatusHistory(id) => {
+                let history = self.store().transaction(|t| t.status_history(id));
+                PgResponse::History(history.into_iter().map(Into::into).collect())
             }
-            PgRequest::StatusHistory(id) => match store.status_history(id).await {
-                Ok(changes) => PgResponse::History(changes.into_iter().map(Into::into).collect()),
-                Err(e) => PgResponse::Error(e.to_string()),
-            },
-            PgRequest::OutboxBacklog => match store.outbox_backlog().await {
-                Ok(b) => PgResponse::Backlog {
-                    unpublished: b.unpublished,
-                    oldest_ns: b.oldest_created_at.map(|at| at.unix_timestamp_nanos()),
-                },
-                Err(e) => PgResponse::Error(e.to_string()),
-            },
-            PgRequest::Assign(assignment) => {
-                let (assignment, mode) = assignment.into_parts();
-                let order = assignment.order_id;
-                let payment_event = assignment.payment_event_id;
-                let new = durable.deliveries.assign_now(assignment, mode)
-                    == saga_core::ports::AssignOutcome::Assigned;
-                self.emit(Event::DeliveryAssigned {
-                    order,
-                    payment_event,
-                    new,
-                });
-                PgResponse::Assigned { new }
+            PgRequest::OutboxBacklog => {
+                let backlog = self.store().backlog();
+                PgResponse::Backlog {
+                    unpublished: backlog.unpublished,
+                    oldest_ns: backlog
+                        .oldest_created_at
+                        .map(|at| at.unix_timestamp_nanos()),
+                }
             }
+            PgRequest::Assign(assignment) => self.assign(assignment.into()),
             PgRequest::Ping => PgResponse::Done,
         }
     }
 }
 
 impl PgSession {
-    fn created(
-        &self,
-        outcome: CreateOutcome,
-        event: saga_core::EventId,
-        outbox: bool,
-    ) -> PgResponse {
+    fn store(&self) -> &MemoryOrderStore {
+        &self.world.durable.store
+    }
+
+    /// The order and, with `with_event`, its outbox row, in one transaction; without, the
+    /// order row alone (the first half of the outbox-outside-transaction mutant).
+    fn create_order(&self, new: NewOrderWire, with_event: bool) -> PgResponse {
+        let event = new.event_id;
+        let new = new.into_new();
+        let outcome = self.store().transaction(|t| {
+            if with_event {
+                t.create_order(&new)
+            } else {
+                t.insert_order(&new)
+            }
+        });
         match outcome {
             CreateOutcome::Created(order) => {
                 self.emit(Event::OrderCreated {
                     order: order.id,
                     key: order.idempotency_key.clone(),
                     event,
-                    outbox,
+                    outbox: with_event,
                 });
                 PgResponse::Created(order)
             }
@@ -220,5 +153,86 @@ impl PgSession {
                 PgResponse::Existing(order)
             }
         }
+    }
+
+    /// The outbox row of an order committed before: the outbox-outside-transaction mutant's
+    /// second transaction.
+    fn insert_order_created(&self, new: NewOrderWire, order: Order) -> PgResponse {
+        let event = new.event_id;
+        let new = new.into_new();
+        self.store()
+            .transaction(|t| t.insert_order_created(&new, &order));
+        let order = order.id;
+        self.emit(Event::OutboxRowWritten { order, event });
+        PgResponse::Done
+    }
+
+    fn claim(&mut self, limit: usize) -> PgResponse {
+        let (claim, records) = self.store().claim(limit);
+        self.claim = Some(claim);
+        let rows = records.iter().map(|r| r.id).collect();
+        let session = self.id;
+        self.emit(Event::OutboxClaimed { session, rows });
+        PgResponse::Claimed(records.into_iter().map(OutboxRecordWire::from).collect())
+    }
+
+    fn mark_published(&mut self, ids: Vec<i64>) -> PgResponse {
+        let Some(claim) = self.claim.take() else {
+            return PgResponse::Error("no open outbox claim on this session".into());
+        };
+        self.store().mark_published(claim, &ids);
+        let session = self.id;
+        self.emit(Event::OutboxMarked { session, rows: ids });
+        PgResponse::Done
+    }
+
+    fn apply_payment(&self, application: PaymentApplication) -> PgResponse {
+        let order = application.order_id;
+        if self.world.durable.sabotage.payments_refused(order) {
+            let request = format!("apply {} to order {order}", application.event_id);
+            self.emit(Event::Refused {
+                host: POSTGRES,
+                request,
+            });
+            // What PostgreSQL answers when a constraint refuses the order's change.
+            return PgResponse::Error(format!(
+                "new row for relation \"orders\" violates check constraint \"accepts_payments\" (order {order})"
+            ));
+        }
+        let mutant = self.world.mutant;
+        let outcome = self
+            .store()
+            .transaction(|t| mutated::apply_payment(mutant, t, &application));
+        for change in self.world.durable.new_status_changes() {
+            self.emit(Event::StatusChanged {
+                order: change.order_id,
+                from: change.from,
+                to: change.to,
+                event: change.event_id,
+            });
+        }
+        self.emit(Event::PaymentApplied {
+            order: application.order_id,
+            event: application.event_id,
+            outcome: format!("{outcome:?}"),
+        });
+        PgResponse::Applied(outcome.into())
+    }
+
+    fn assign(&self, assignment: DeliveryAssignment) -> PgResponse {
+        let (order, payment_event) = (assignment.order_id, assignment.payment_event_id);
+        let mutant = self.world.mutant;
+        let outcome = self
+            .world
+            .durable
+            .deliveries
+            .transaction(|t| mutated::assign(mutant, t, assignment));
+        let new = outcome == AssignOutcome::Assigned;
+        self.emit(Event::DeliveryAssigned {
+            order,
+            payment_event,
+            new,
+        });
+        PgResponse::Assigned { new }
     }
 }

@@ -3,12 +3,11 @@
 //! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
 
 use saga_core::ports::{
-    ApplyMode, ApplyOutcome, AssignMode, DeliveryAssignment, NewOrder, OutboxRecord, OutboxWrite,
-    PaymentApplication, StatusChange,
+    ApplyOutcome, DeliveryAssignment, NewOrder, OutboxRecord, PaymentApplication, StatusChange,
 };
 use saga_core::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
-    Topic,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    PaymentDecision, Topic,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -20,9 +19,9 @@ use super::fields::{base64_bytes, nanos};
 pub enum PgRequest {
     /// Order and outbox row in one transaction.
     CreateOrder(NewOrderWire),
-    /// The dual-write bug's first transaction: the order row alone.
-    CreateOrderRow(NewOrderWire),
-    /// The dual-write bug's second transaction: the outbox row of an order created before.
+    /// The order row alone: the first transaction of the outbox-outside-transaction mutant.
+    InsertOrder(NewOrderWire),
+    /// The outbox row of an order created before: that mutant's second transaction.
     InsertOrderCreated(NewOrderWire, Order),
     GetOrder(OrderId),
     ClaimOutbox {
@@ -47,7 +46,7 @@ impl PgRequest {
         matches!(
             self,
             Self::CreateOrder(_)
-                | Self::CreateOrderRow(_)
+                | Self::InsertOrder(_)
                 | Self::InsertOrderCreated(..)
                 | Self::MarkPublished { .. }
                 | Self::ApplyPayment(_)
@@ -82,6 +81,7 @@ pub struct NewOrderWire {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    pub owner: Option<Owner>,
     pub event_id: EventId,
     #[serde(with = "nanos")]
     pub created_at: OffsetDateTime,
@@ -93,6 +93,7 @@ impl From<&NewOrder> for NewOrderWire {
             item: new.item.clone(),
             correlation_id: new.correlation_id.clone(),
             idempotency_key: new.idempotency_key.clone(),
+            owner: new.owner.clone(),
             event_id: new.event_id,
             created_at: new.created_at,
         }
@@ -100,14 +101,14 @@ impl From<&NewOrder> for NewOrderWire {
 }
 
 impl NewOrderWire {
-    pub fn into_new(self, outbox: OutboxWrite) -> NewOrder {
+    pub fn into_new(self) -> NewOrder {
         NewOrder {
             item: self.item,
             correlation_id: self.correlation_id,
             idempotency_key: self.idempotency_key,
+            owner: self.owner,
             event_id: self.event_id,
             created_at: self.created_at,
-            outbox,
         }
     }
 }
@@ -153,7 +154,7 @@ impl From<OutboxRecordWire> for OutboxRecord {
     }
 }
 
-/// A payment application, with its [`ApplyMode`] carried through so mutants reach the store.
+/// A payment application.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentWire {
     pub event_id: EventId,
@@ -161,8 +162,6 @@ pub struct PaymentWire {
     pub decision: PaymentDecision,
     #[serde(with = "nanos")]
     pub at: OffsetDateTime,
-    pub record_processed: bool,
-    pub only_from_pending: bool,
 }
 
 impl From<&PaymentApplication> for PaymentWire {
@@ -172,8 +171,6 @@ impl From<&PaymentApplication> for PaymentWire {
             order_id: a.order_id,
             decision: a.decision,
             at: a.at,
-            record_processed: a.mode.record_processed,
-            only_from_pending: a.mode.only_from_pending,
         }
     }
 }
@@ -185,10 +182,6 @@ impl From<PaymentWire> for PaymentApplication {
             order_id: w.order_id,
             decision: w.decision,
             at: w.at,
-            mode: ApplyMode {
-                record_processed: w.record_processed,
-                only_from_pending: w.only_from_pending,
-            },
         }
     }
 }
@@ -258,37 +251,31 @@ impl From<StatusChangeWire> for StatusChange {
     }
 }
 
-/// A delivery assignment, with its [`AssignMode`] carried through.
+/// A delivery assignment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssignmentWire {
     pub order_id: OrderId,
     pub payment_event_id: EventId,
     #[serde(with = "nanos")]
     pub assigned_at: OffsetDateTime,
-    pub every_call: bool,
 }
 
-impl AssignmentWire {
-    pub fn new(a: &DeliveryAssignment, mode: AssignMode) -> Self {
+impl From<&DeliveryAssignment> for AssignmentWire {
+    fn from(a: &DeliveryAssignment) -> Self {
         Self {
             order_id: a.order_id,
             payment_event_id: a.payment_event_id,
             assigned_at: a.assigned_at,
-            every_call: mode == AssignMode::EveryCall,
         }
     }
+}
 
-    pub fn into_parts(self) -> (DeliveryAssignment, AssignMode) {
-        let mode = if self.every_call {
-            AssignMode::EveryCall
-        } else {
-            AssignMode::OncePerOrder
-        };
-        let assignment = DeliveryAssignment {
-            order_id: self.order_id,
-            payment_event_id: self.payment_event_id,
-            assigned_at: self.assigned_at,
-        };
-        (assignment, mode)
+impl From<AssignmentWire> for DeliveryAssignment {
+    fn from(w: AssignmentWire) -> Self {
+        Self {
+            order_id: w.order_id,
+            payment_event_id: w.payment_event_id,
+            assigned_at: w.assigned_at,
+        }
     }
 }

@@ -7,6 +7,7 @@ mod hosts;
 mod sabotage;
 mod services;
 mod switches;
+mod topology;
 mod unflushed;
 
 use std::collections::BTreeMap;
@@ -23,34 +24,10 @@ pub use hosts::{register, register_backends};
 pub use sabotage::Sabotage;
 pub use switches::Switches;
 pub use unflushed::{KafkaLoss, Unflushed};
-
-pub const GATEWAY: &str = "gateway";
-pub const ORDER_API: &str = "order-api";
-pub const RELAY: &str = "outbox-relay";
-pub const PAYMENT: &str = "payment-worker";
-pub const STATUS: &str = "order-status-worker";
-pub const DELIVERY: &str = "delivery-worker";
-pub const POSTGRES: &str = "postgres";
-pub const KAFKA: &str = "kafka";
-pub const REDIS: &str = "redis";
-pub const CLIENTS: &str = "clients";
-
-pub const RELAY_2: &str = "outbox-relay-2";
-pub const PAYMENT_2: &str = "payment-worker-2";
-pub const STATUS_2: &str = "order-status-worker-2";
-pub const DELIVERY_2: &str = "delivery-worker-2";
-
-/// The six saga components, each a host running its production `run`.
-pub const SERVICES: [&str; 6] = [GATEWAY, ORDER_API, RELAY, PAYMENT, STATUS, DELIVERY];
-/// Components a seed may run twice, and the second instance's host name.
-pub const REPLICAS: [(&str, &str); 4] = [
-    (RELAY, RELAY_2),
-    (PAYMENT, PAYMENT_2),
-    (STATUS, STATUS_2),
-    (DELIVERY, DELIVERY_2),
-];
-/// The simulated backends, whose durable state survives a restart.
-pub const INFRA: [&str; 3] = [POSTGRES, KAFKA, REDIS];
+pub use topology::{
+    CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,
+    service_hosts,
+};
 
 /// Everything one simulation shares across its hosts and its driver.
 pub struct World {
@@ -94,11 +71,10 @@ impl World {
     /// The entropy seed of one incarnation of one host: a restarted host draws fresh ids, as
     /// a restarted process's random UUIDs would be, yet the run stays a function of the seed.
     pub fn host_seed(&self, host: &str, incarnation: u64) -> u64 {
-        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ self.seed;
-        for b in host.bytes().chain(incarnation.to_le_bytes()) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
+        let mut hash = saga_core::fnv::Fnv1a::seeded(self.seed);
+        hash.write(host.as_bytes());
+        hash.write(&incarnation.to_le_bytes());
+        hash.finish()
     }
 }
 pub use services::HTTP_PORT;

@@ -1,11 +1,14 @@
-//! The in-memory delivery store: assignment rows, unique per order unless the mutant's mode
-//! asks otherwise.
+//! The in-memory delivery store: assignment rows, at most one per order.
+//!
+//! Its table is reachable one transaction at a time through
+//! [`MemoryDeliveryStore::transaction`], as the order store's are (see `order_store.rs`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
+use saga_core::OrderId;
+use saga_core::ports::{AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
 
 /// Delivery assignments in memory. Cheap to clone; clones share state.
 #[derive(Debug, Clone, Default)]
@@ -18,15 +21,12 @@ impl MemoryDeliveryStore {
         Self::default()
     }
 
-    /// Stores the assignment per `mode`; see [`DeliveryStore::assign`].
-    pub fn assign_now(&self, assignment: DeliveryAssignment, mode: AssignMode) -> AssignOutcome {
-        let mut rows = self.rows.lock().expect("delivery lock poisoned");
-        let exists = rows.iter().any(|r| r.order_id == assignment.order_id);
-        if exists && mode == AssignMode::OncePerOrder {
-            return AssignOutcome::AlreadyAssigned;
-        }
-        rows.push(assignment);
-        AssignOutcome::Assigned
+    /// Runs `statements` as one transaction: nothing else reads or writes the table until it
+    /// returns.
+    pub fn transaction<R>(&self, statements: impl FnOnce(&mut DeliveryTable<'_>) -> R) -> R {
+        statements(&mut DeliveryTable {
+            rows: self.rows.lock().expect("delivery lock poisoned"),
+        })
     }
 
     /// Every stored assignment, in insertion order.
@@ -35,14 +35,37 @@ impl MemoryDeliveryStore {
     }
 }
 
+/// The assignments table inside one transaction.
+pub struct DeliveryTable<'a> {
+    rows: MutexGuard<'a, Vec<DeliveryAssignment>>,
+}
+
+impl DeliveryTable<'_> {
+    /// [`DeliveryStore::assign`]: the row, unless the order already has one.
+    pub fn assign(&mut self, assignment: DeliveryAssignment) -> AssignOutcome {
+        if self.is_assigned(assignment.order_id) {
+            return AssignOutcome::AlreadyAssigned;
+        }
+        self.insert(assignment);
+        AssignOutcome::Assigned
+    }
+
+    /// Whether `order` has an assignment.
+    pub fn is_assigned(&self, order: OrderId) -> bool {
+        self.rows.iter().any(|r| r.order_id == order)
+    }
+
+    /// Appends the row as given: the uniqueness per order is what [`DeliveryTable::assign`]
+    /// keeps, as the real table's unique index does.
+    pub fn insert(&mut self, assignment: DeliveryAssignment) {
+        self.rows.push(assignment);
+    }
+}
+
 #[async_trait]
 impl DeliveryStore for MemoryDeliveryStore {
-    async fn assign(
-        &self,
-        assignment: DeliveryAssignment,
-        mode: AssignMode,
-    ) -> Result<AssignOutcome, PortError> {
-        Ok(self.assign_now(assignment, mode))
+    async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError> {
+        Ok(self.transaction(|table| table.assign(assignment)))
     }
 
     async fn ping(&self) -> Result<(), PortError> {

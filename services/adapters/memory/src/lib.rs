@@ -10,6 +10,6 @@ mod event_bus;
 mod order_store;
 
 pub use decision_store::MemoryDecisionStore;
-pub use delivery_store::MemoryDeliveryStore;
+pub use delivery_store::{DeliveryTable, MemoryDeliveryStore};
 pub use event_bus::{MemoryConsumer, MemoryEventBus, partition_for};
-pub use order_store::{ClaimId, MemoryOrderStore};
+pub use order_store::{ClaimId, MemoryOrderStore, OrderTables};

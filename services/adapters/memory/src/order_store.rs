@@ -1,4 +1,9 @@
 //! The in-memory order store: orders, outbox, processed events and every status change.
+//!
+//! Its tables are reachable one transaction at a time through [`MemoryOrderStore::transaction`],
+//! each [`OrderTables`] method one statement of the real schema: the port's operations are
+//! transactions composed of them, and the simulation's PostgreSQL composes them the same way —
+//! or, to reproduce a broken adapter for the harness, another way (`sim/src/infra/`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,11 +15,12 @@ use tokio::sync::Notify;
 use saga_core::event::Envelope;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    OutboxWrite, PaymentApplication, PortError, StatusChange,
+    PaymentApplication, PortError,
 };
-use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
+use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow, StatusChange};
 use saga_core::topic::Topic;
-use saga_core::{EventId, IdempotencyKey, Order, OrderId, OrderStatus};
+use saga_core::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, Owner, PaymentDecision};
+use time::OffsetDateTime;
 
 /// Identifies one live outbox claim.
 pub type ClaimId = u64;
@@ -29,7 +35,8 @@ struct Row {
 #[derive(Debug, Default)]
 struct State {
     orders: BTreeMap<OrderId, Order>,
-    by_key: BTreeMap<IdempotencyKey, OrderId>,
+    /// Idempotency keys are scoped to the order's owner.
+    by_key: BTreeMap<(Option<Owner>, IdempotencyKey), OrderId>,
     next_order_id: i64,
     outbox: BTreeMap<i64, Row>,
     next_outbox_id: i64,
@@ -54,75 +61,20 @@ impl MemoryOrderStore {
         self.state.lock().expect("order store lock poisoned")
     }
 
-    /// Inserts the order row (and with `with_event`, its outbox row) as one atomic step.
-    fn insert_order(&self, new: &NewOrder, with_event: bool) -> CreateOutcome {
-        let mut state = self.lock();
-        if let Some(key) = &new.idempotency_key {
-            if let Some(id) = state.by_key.get(key) {
-                return CreateOutcome::Existing(state.orders[id].clone());
-            }
-        }
-        state.next_order_id += 1;
-        let id = OrderId::new(state.next_order_id).expect("ids start at 1");
-        let order = Order {
-            id,
-            item: new.item.clone(),
-            status: OrderStatus::Pending,
-            correlation_id: new.correlation_id.clone(),
-            idempotency_key: new.idempotency_key.clone(),
-            created_at: new.created_at,
-            updated_at: new.created_at,
+    /// Runs `statements` as one transaction: nothing else reads or writes the tables until it
+    /// returns. Wakes waiting relays when it wrote an outbox row.
+    pub fn transaction<R>(&self, statements: impl FnOnce(&mut OrderTables<'_>) -> R) -> R {
+        let mut tables = OrderTables {
+            state: self.lock(),
+            wrote_outbox: false,
         };
-        state.orders.insert(id, order.clone());
-        if let Some(key) = &new.idempotency_key {
-            state.by_key.insert(key.clone(), id);
+        let result = statements(&mut tables);
+        let wrote_outbox = tables.wrote_outbox;
+        drop(tables);
+        if wrote_outbox {
+            self.signal_outbox();
         }
-        if with_event {
-            Self::insert_event(&mut state, new, &order);
-        }
-        CreateOutcome::Created(order)
-    }
-
-    fn insert_event(state: &mut State, new: &NewOrder, order: &Order) {
-        let envelope = Envelope::order_created(
-            new.event_id,
-            new.created_at,
-            new.correlation_id.clone(),
-            order.id,
-            order.item.clone(),
-        );
-        state.next_outbox_id += 1;
-        let record = OutboxRecord {
-            id: state.next_outbox_id,
-            event_id: new.event_id,
-            topic: Topic::Orders,
-            key: order.id.key(),
-            payload: envelope.to_bytes(),
-            correlation_id: new.correlation_id.clone(),
-            created_at: new.created_at,
-        };
-        state.outbox.insert(
-            record.id,
-            Row {
-                record,
-                published: false,
-                claimed_by: None,
-            },
-        );
-    }
-
-    /// Commits the order row alone: the first of the two transactions of
-    /// [`OutboxWrite::SeparateTransaction`] (the dual-write bug). The simulation's PostgreSQL
-    /// host serves the two halves as separate requests, so a crash can fall between them.
-    pub fn insert_order_row(&self, new: &NewOrder) -> CreateOutcome {
-        self.insert_order(new, false)
-    }
-
-    /// Commits the ORDER_CREATED outbox row of `order`: the second transaction of
-    /// [`OutboxWrite::SeparateTransaction`]. Wakes waiting relays.
-    pub fn insert_order_created(&self, new: &NewOrder, order: &Order) {
-        Self::insert_event(&mut self.lock(), new, order);
-        self.signal_outbox();
+        result
     }
 
     /// Wakes every waiting relay, and leaves a permit so a relay that is between two waits
@@ -183,40 +135,19 @@ impl MemoryOrderStore {
         }
     }
 
-    /// Applies a payment outcome; see [`OrderStore::apply_payment`].
-    pub fn apply(&self, apply: &PaymentApplication) -> ApplyOutcome {
-        let mut state = self.lock();
-        if apply.mode.record_processed && state.processed.contains_key(&apply.event_id) {
-            return ApplyOutcome::Duplicate;
+    /// Unpublished outbox rows; see [`OrderStore::outbox_backlog`].
+    pub fn backlog(&self) -> OutboxBacklog {
+        let state = self.lock();
+        let mut unpublished = state.outbox.values().filter(|row| !row.published);
+        let oldest_created_at = unpublished.next().map(|row| row.record.created_at);
+        let count = oldest_created_at.map_or(0, |_| 1 + unpublished.count() as u64);
+        OutboxBacklog {
+            unpublished: count,
+            oldest_created_at,
         }
-        let Some(order) = state.orders.get_mut(&apply.order_id) else {
-            return ApplyOutcome::UnknownOrder;
-        };
-        let from = order.status;
-        let to = apply.decision.terminal_status();
-        let outcome = if from.transition(to).is_ok() || !apply.mode.only_from_pending {
-            order.status = to;
-            order.updated_at = apply.at;
-            ApplyOutcome::Applied(to)
-        } else {
-            ApplyOutcome::AlreadyTerminal(from)
-        };
-        if let ApplyOutcome::Applied(_) = outcome {
-            state.history.push(StatusChange {
-                order_id: apply.order_id,
-                from,
-                to,
-                event_id: apply.event_id,
-                at: apply.at,
-            });
-        }
-        if apply.mode.record_processed {
-            state.processed.insert(apply.event_id, apply.order_id);
-        }
-        outcome
     }
 
-    /// Everything the checker needs from this store.
+    /// Everything this store holds, for the checker.
     pub fn snapshot(&self) -> OrderStoreSnapshot {
         let state = self.lock();
         OrderStoreSnapshot {
@@ -242,6 +173,142 @@ impl MemoryOrderStore {
             .get(from..)
             .map(<[_]>::to_vec)
             .unwrap_or_default()
+    }
+}
+
+/// The order store's tables inside one transaction (see [`MemoryOrderStore::transaction`]).
+/// Each method is one statement of the real schema; [`OrderTables::create_order`] and
+/// [`OrderTables::apply_payment`] are the transactions the real adapter runs.
+pub struct OrderTables<'a> {
+    state: std::sync::MutexGuard<'a, State>,
+    wrote_outbox: bool,
+}
+
+impl OrderTables<'_> {
+    /// The order and its ORDER_CREATED row: [`OrderStore::create_order`].
+    pub fn create_order(&mut self, new: &NewOrder) -> CreateOutcome {
+        let outcome = self.insert_order(new);
+        if let CreateOutcome::Created(order) = &outcome {
+            self.insert_order_created(new, order);
+        }
+        outcome
+    }
+
+    /// Applies a payment outcome: [`OrderStore::apply_payment`]. A recorded event is a
+    /// duplicate; only a PENDING order changes.
+    pub fn apply_payment(&mut self, apply: &PaymentApplication) -> ApplyOutcome {
+        if self.is_processed(apply.event_id) {
+            return ApplyOutcome::Duplicate;
+        }
+        let Some(from) = self.order(apply.order_id).map(|o| o.status) else {
+            return ApplyOutcome::UnknownOrder;
+        };
+        let to = apply.decision.terminal_status();
+        self.record_processed(apply.event_id, apply.order_id);
+        if from.transition(to).is_err() {
+            return ApplyOutcome::AlreadyTerminal(from);
+        }
+        self.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+        ApplyOutcome::Applied(to)
+    }
+
+    /// `INSERT INTO orders … ON CONFLICT (owner, idempotency_key) DO NOTHING`: a new PENDING
+    /// order, or the order that already holds the idempotency key for this owner.
+    pub fn insert_order(&mut self, new: &NewOrder) -> CreateOutcome {
+        let state = &mut *self.state;
+        let scoped = new
+            .idempotency_key
+            .as_ref()
+            .map(|key| (new.owner.clone(), key.clone()));
+        if let Some(id) = scoped.as_ref().and_then(|scoped| state.by_key.get(scoped)) {
+            return CreateOutcome::Existing(state.orders[id].clone());
+        }
+        state.next_order_id += 1;
+        let id = OrderId::new(state.next_order_id).expect("ids start at 1");
+        let order = new.pending(id);
+        state.orders.insert(id, order.clone());
+        if let Some(scoped) = scoped {
+            state.by_key.insert(scoped, id);
+        }
+        CreateOutcome::Created(order)
+    }
+
+    /// `INSERT INTO outbox`: the ORDER_CREATED row of `order`.
+    pub fn insert_order_created(&mut self, new: &NewOrder, order: &Order) {
+        let envelope = Envelope::order_created(
+            new.event_id,
+            new.created_at,
+            new.correlation_id.clone(),
+            order.id,
+            order.item.clone(),
+        );
+        let state = &mut *self.state;
+        state.next_outbox_id += 1;
+        let record = OutboxRecord {
+            id: state.next_outbox_id,
+            event_id: new.event_id,
+            topic: Topic::Orders,
+            key: order.id.key(),
+            payload: envelope.to_bytes(),
+            correlation_id: new.correlation_id.clone(),
+            created_at: new.created_at,
+        };
+        let row = Row {
+            record,
+            published: false,
+            claimed_by: None,
+        };
+        state.outbox.insert(state.next_outbox_id, row);
+        self.wrote_outbox = true;
+    }
+
+    /// Order `id`'s status history, oldest first.
+    pub fn status_history(&self, id: OrderId) -> Vec<StatusChange> {
+        let changes = self.state.history.iter().filter(|c| c.order_id == id);
+        changes.cloned().collect()
+    }
+
+    /// `SELECT … FROM orders WHERE id = $1`.
+    pub fn order(&self, id: OrderId) -> Option<&Order> {
+        self.state.orders.get(&id)
+    }
+
+    /// Whether processed_events holds `event`.
+    pub fn is_processed(&self, event: EventId) -> bool {
+        self.state.processed.contains_key(&event)
+    }
+
+    /// `INSERT INTO processed_events … ON CONFLICT DO NOTHING`; whether the row is new.
+    pub fn record_processed(&mut self, event: EventId, order: OrderId) -> bool {
+        let processed = &mut self.state.processed;
+        let new = !processed.contains_key(&event);
+        processed.entry(event).or_insert(order);
+        new
+    }
+
+    /// `UPDATE orders SET status = …, updated_at = … WHERE id = $1`, whatever the order's
+    /// status (the caller checks), kept in the status history with the event that caused it.
+    /// `None` when there is no such order.
+    pub fn set_status(
+        &mut self,
+        id: OrderId,
+        decision: PaymentDecision,
+        at: OffsetDateTime,
+        event: EventId,
+    ) -> Option<OrderStatus> {
+        let to = decision.terminal_status();
+        let order = self.state.orders.get_mut(&id)?;
+        let from = order.status;
+        order.status = to;
+        order.updated_at = at;
+        self.state.history.push(StatusChange {
+            order_id: id,
+            from,
+            to,
+            event_id: event,
+            at,
+        });
+        Some(to)
     }
 }
 
@@ -276,20 +343,7 @@ impl Drop for MemoryClaim {
 #[async_trait]
 impl OrderStore for MemoryOrderStore {
     async fn create_order(&self, new: NewOrder) -> Result<CreateOutcome, PortError> {
-        let outcome = match new.outbox {
-            OutboxWrite::SameTransaction => self.insert_order(&new, true),
-            OutboxWrite::SeparateTransaction => {
-                let outcome = self.insert_order_row(&new);
-                // The gap where the dual-write bug loses events when the writer dies.
-                tokio::task::yield_now().await;
-                if let CreateOutcome::Created(order) = &outcome {
-                    Self::insert_event(&mut self.lock(), &new, order);
-                }
-                outcome
-            }
-        };
-        self.signal_outbox();
-        Ok(outcome)
+        Ok(self.transaction(|tables| tables.create_order(&new)))
     }
 
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>, PortError> {
@@ -311,24 +365,15 @@ impl OrderStore for MemoryOrderStore {
     }
 
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
-        Ok(self.apply(&apply))
+        Ok(self.transaction(|tables| tables.apply_payment(&apply)))
     }
 
     async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
-        let state = self.lock();
-        let changes = state.history.iter().filter(|c| c.order_id == id);
-        Ok(changes.cloned().collect())
+        Ok(self.transaction(|t| t.status_history(id)))
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
-        let state = self.lock();
-        let mut unpublished = state.outbox.values().filter(|row| !row.published);
-        let oldest_created_at = unpublished.next().map(|row| row.record.created_at);
-        let count = oldest_created_at.map_or(0, |_| 1 + unpublished.count() as u64);
-        Ok(OutboxBacklog {
-            unpublished: count,
-            oldest_created_at,
-        })
+        Ok(self.backlog())
     }
 
     async fn ping(&self) -> Result<(), PortError> {

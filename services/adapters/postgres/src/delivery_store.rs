@@ -2,10 +2,9 @@
 //! makes "at most one assignment per order" hold under any concurrency.
 
 use async_trait::async_trait;
-use saga_core::ports::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
+use saga_core::ports::{AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
 use sqlx::PgPool;
 
-use crate::BACKEND;
 use crate::error::port_error;
 
 /// Delivery assignments in the `delivery` schema.
@@ -24,17 +23,7 @@ impl PgDeliveryStore {
 #[async_trait]
 impl DeliveryStore for PgDeliveryStore {
     #[tracing::instrument(skip_all, fields(order_id = %assignment.order_id))]
-    async fn assign(
-        &self,
-        assignment: DeliveryAssignment,
-        mode: AssignMode,
-    ) -> Result<AssignOutcome, PortError> {
-        if mode == AssignMode::EveryCall {
-            return Err(PortError::rejected(
-                BACKEND,
-                "delivery.assignments allows one assignment per order",
-            ));
-        }
+    async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError> {
         let inserted = sqlx::query(
             "INSERT INTO delivery.assignments (order_id, payment_event_id, assigned_at) \
              VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING",

@@ -1,16 +1,16 @@
 //! The order store on PostgreSQL: order + outbox row + `pg_notify` in one transaction, the
-//! idempotency key enforced by a unique index, and payment outcomes applied together with
+//! idempotency key enforced per owner by a unique index, and payment outcomes applied together with
 //! their processed-events row.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use saga_core::ports::{
-    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxWrite,
+    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
     PaymentApplication, PortError, StatusChange,
 };
-use saga_core::{Envelope, IdempotencyKey, Order, OrderId, OrderStatus, Topic};
-use sqlx::{PgConnection, PgPool};
+use saga_core::{Envelope, IdempotencyKey, Order, OrderId, Owner, Topic};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::BACKEND;
@@ -23,9 +23,10 @@ use crate::rows::{ORDER_COLUMNS, OrderRow};
 /// which PostgreSQL delivers at commit.
 const CREATE: &str = "\
     WITH new_order AS (INSERT INTO orders \
-        (item, status, correlation_id, idempotency_key, created_at, updated_at) \
-        VALUES ($1, 'PENDING', $2, $3, $4, $4) \
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), \
+        (item, status, correlation_id, idempotency_key, owner, created_at, updated_at) \
+        VALUES ($1, 'PENDING', $2, $3, $10, $4, $4) \
+        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
+        DO NOTHING RETURNING id), \
     event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
         SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4 \
         FROM new_order RETURNING key) \
@@ -53,65 +54,17 @@ impl PgOrderStore {
         &self.pool
     }
 
-    /// Inserts the order row unless its idempotency key is taken; `None` when it is.
-    async fn insert_order(
-        conn: &mut PgConnection,
-        new: &NewOrder,
+    async fn by_key(
+        &self,
+        owner: Option<&Owner>,
+        key: &IdempotencyKey,
     ) -> Result<Option<Order>, PortError> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO orders (item, status, correlation_id, idempotency_key, created_at, updated_at) \
-             VALUES ($1, 'PENDING', $2, $3, $4, $4) \
-             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(new.item.as_str())
-        .bind(new.correlation_id.as_str())
-        .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-        .bind(new.created_at)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(port_error)?;
-        id.map(|id| pending(new, id)).transpose()
-    }
-
-    /// Writes the order's ORDER_CREATED row and the wake-up, which PostgreSQL delivers at
-    /// commit.
-    async fn insert_event(
-        conn: &mut PgConnection,
-        new: &NewOrder,
-        order: &Order,
-    ) -> Result<(), PortError> {
-        let envelope = Envelope::order_created(
-            new.event_id,
-            new.created_at,
-            new.correlation_id.clone(),
-            order.id,
-            order.item.clone(),
-        );
-        // One statement, one round trip: the row and its notification.
-        sqlx::query(
-            "WITH event AS (INSERT INTO outbox \
-             (event_id, topic, key, payload, correlation_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING key) \
-             SELECT pg_notify($7, key) FROM event",
-        )
-        .bind(new.event_id.as_uuid())
-        .bind(Topic::Orders.as_str())
-        .bind(order.id.key())
-        .bind(envelope.to_bytes())
-        .bind(new.correlation_id.as_str())
-        .bind(new.created_at)
-        .bind(CHANNEL)
-        .execute(&mut *conn)
-        .await
-        .map_err(port_error)?;
-        Ok(())
-    }
-
-    async fn by_key(&self, key: &IdempotencyKey) -> Result<Option<Order>, PortError> {
         let row: Option<OrderRow> = sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = $1"
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE idempotency_key = $1 AND owner IS NOT DISTINCT FROM $2"
         ))
         .bind(key.as_str())
+        .bind(owner.map(Owner::as_str))
         .fetch_optional(&self.pool)
         .await
         .map_err(port_error)?;
@@ -138,6 +91,7 @@ impl PgOrderStore {
             .bind(prefix)
             .bind(suffix)
             .bind(CHANNEL)
+            .bind(new.owner.as_ref().map(Owner::as_str))
             .fetch_optional(&self.pool)
             .await
             .map_err(port_error)?;
@@ -145,24 +99,10 @@ impl PgOrderStore {
     }
 
     async fn create_once(&self, new: &NewOrder) -> Result<Option<CreateOutcome>, PortError> {
-        if new.outbox == OutboxWrite::SameTransaction {
-            return match self.insert_at_once(new).await? {
-                Some(order) => Ok(Some(CreateOutcome::Created(order))),
-                None => self.existing(new).await,
-            };
+        match self.insert_at_once(new).await? {
+            Some(order) => Ok(Some(CreateOutcome::Created(order))),
+            None => self.existing(new).await,
         }
-        let mut tx = self.pool.begin().await.map_err(port_error)?;
-        let Some(order) = Self::insert_order(&mut tx, new).await? else {
-            tx.rollback().await.map_err(port_error)?;
-            return self.existing(new).await;
-        };
-        // The dual-write bug, for the harness's mutant only: the order commits alone.
-        tx.commit().await.map_err(port_error)?;
-        tokio::task::yield_now().await;
-        let mut second = self.pool.begin().await.map_err(port_error)?;
-        Self::insert_event(&mut second, new, &order).await?;
-        second.commit().await.map_err(port_error)?;
-        Ok(Some(CreateOutcome::Created(order)))
     }
 
     /// The order that holds `new`'s idempotency key, after an insert found it taken.
@@ -173,7 +113,8 @@ impl PgOrderStore {
             .expect("only a key can conflict");
         // The conflicting insert has committed (ON CONFLICT waited for it), so this
         // statement's snapshot sees it.
-        Ok(self.by_key(key).await?.map(CreateOutcome::Existing))
+        let found = self.by_key(new.owner.as_ref(), key).await?;
+        Ok(found.map(CreateOutcome::Existing))
     }
 }
 
@@ -241,13 +182,5 @@ impl OrderStore for PgOrderStore {
 
 /// The order `new` became under the id the database assigned.
 fn pending(new: &NewOrder, id: i64) -> Result<Order, PortError> {
-    Ok(Order {
-        id: OrderId::new(id).map_err(|e| corrupt("order id", e))?,
-        item: new.item.clone(),
-        status: OrderStatus::Pending,
-        correlation_id: new.correlation_id.clone(),
-        idempotency_key: new.idempotency_key.clone(),
-        created_at: new.created_at,
-        updated_at: new.created_at,
-    })
+    Ok(new.pending(OrderId::new(id).map_err(|e| corrupt("order id", e))?))
 }

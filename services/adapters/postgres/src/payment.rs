@@ -1,20 +1,18 @@
 //! Applying a payment outcome: the processed-events record and the conditional status
 //! change commit together, so a redelivered event is a no-op and a terminal order stays put.
 
-use saga_core::OrderId;
-use saga_core::OrderStatus;
-use saga_core::ports::StatusChange;
-use saga_core::ports::{ApplyMode, ApplyOutcome, PaymentApplication, PortError};
+use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError, StatusChange};
+use saga_core::{OrderId, OrderStatus};
 use sqlx::PgPool;
 
 use crate::error::{corrupt, port_error};
 use crate::rows::{HISTORY_COLUMNS, HistoryRow};
 
-/// The correct mode in one statement, so one round trip and its own transaction: lock the
-/// order, record the event (nothing when it was already recorded), move the order out of
-/// PENDING only when the event was new, and record that change in the status history. Under
-/// READ COMMITTED the lock waits for a concurrent application and then reads (and the update
-/// rechecks) the latest row version.
+/// One statement, so one round trip and its own transaction: lock the order, record the
+/// event (nothing when it was already recorded), move the order out of PENDING only when the
+/// event was new, and record that change in the status history. Under READ COMMITTED the lock
+/// waits for a concurrent application and then reads (and the update rechecks) the latest row
+/// version.
 const APPLY: &str = "\
     WITH target AS (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE), \
     recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at) \
@@ -27,24 +25,9 @@ const APPLY: &str = "\
     SELECT (SELECT status FROM target), EXISTS (SELECT 1 FROM recorded), \
         EXISTS (SELECT 1 FROM changed)";
 
-/// One status change into the history, inside the transaction that made it.
-const RECORD_CHANGE: &str = "\
-    INSERT INTO order_status_history (order_id, from_status, to_status, event_id, changed_at) \
-    VALUES ($1, $2, $3, $4, $5)";
-
-/// Applies a payment outcome in one transaction: lock the order, record the event, change
-/// the status if the mode allows.
+/// Applies a payment outcome in one statement (so one transaction): lock the order, record
+/// the event, change the status only when the event was new and the order PENDING.
 pub(crate) async fn apply(
-    pool: &PgPool,
-    apply: &PaymentApplication,
-) -> Result<ApplyOutcome, PortError> {
-    if apply.mode == ApplyMode::default() {
-        return apply_at_once(pool, apply).await;
-    }
-    apply_step_by_step(pool, apply).await
-}
-
-async fn apply_at_once(
     pool: &PgPool,
     apply: &PaymentApplication,
 ) -> Result<ApplyOutcome, PortError> {
@@ -66,67 +49,6 @@ async fn apply_at_once(
         (true, true) => ApplyOutcome::Applied(to),
         (true, false) => ApplyOutcome::AlreadyTerminal(from),
     })
-}
-
-/// The mutants' modes (processed events skipped, or the status changed unconditionally), one
-/// statement at a time as the mode asks.
-async fn apply_step_by_step(
-    pool: &PgPool,
-    apply: &PaymentApplication,
-) -> Result<ApplyOutcome, PortError> {
-    let mut tx = pool.begin().await.map_err(port_error)?;
-    // The row lock serialises concurrent deliveries of events for one order.
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 FOR UPDATE")
-            .bind(apply.order_id.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(port_error)?;
-    let Some(status) = status else {
-        tx.rollback().await.map_err(port_error)?;
-        return Ok(ApplyOutcome::UnknownOrder);
-    };
-    let from: OrderStatus = status.parse().map_err(|e| corrupt("status", e))?;
-    if apply.mode.record_processed {
-        let recorded = sqlx::query(
-            "INSERT INTO processed_events (event_id, order_id, processed_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(apply.event_id.as_uuid())
-        .bind(apply.order_id.get())
-        .bind(apply.at)
-        .execute(&mut *tx)
-        .await
-        .map_err(port_error)?;
-        if recorded.rows_affected() == 0 {
-            tx.rollback().await.map_err(port_error)?;
-            return Ok(ApplyOutcome::Duplicate);
-        }
-    }
-    let to = apply.decision.terminal_status();
-    let outcome = if from.transition(to).is_ok() || !apply.mode.only_from_pending {
-        sqlx::query("UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1")
-            .bind(apply.order_id.get())
-            .bind(to.as_str())
-            .bind(apply.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(port_error)?;
-        sqlx::query(RECORD_CHANGE)
-            .bind(apply.order_id.get())
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(apply.event_id.as_uuid())
-            .bind(apply.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(port_error)?;
-        ApplyOutcome::Applied(to)
-    } else {
-        ApplyOutcome::AlreadyTerminal(from)
-    };
-    tx.commit().await.map_err(port_error)?;
-    Ok(outcome)
 }
 
 /// Order `id`'s status history, oldest first.

@@ -15,17 +15,6 @@ pub struct DeliveryAssignment {
     pub assigned_at: OffsetDateTime,
 }
 
-/// How an assignment is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AssignMode {
-    /// At most one assignment per order. The only correct choice.
-    #[default]
-    OncePerOrder,
-    /// One assignment per call: the non-idempotent bug. Exists only for the harness's mutant;
-    /// backends whose schema forbids it return [`PortError::Rejected`].
-    EveryCall,
-}
-
 /// What `assign` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssignOutcome {
@@ -38,16 +27,12 @@ pub enum AssignOutcome {
 pub trait DeliveryStore: Send + Sync + 'static {
     /// Assigns a delivery for the order.
     ///
-    /// Contract (`OncePerOrder`): the first call for an order stores it and returns
+    /// Contract: the first call for an order stores it and returns
     /// `Assigned`; every later call, concurrent or not, returns `AlreadyAssigned`.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the assignment may have been stored.
-    async fn assign(
-        &self,
-        assignment: DeliveryAssignment,
-        mode: AssignMode,
-    ) -> Result<AssignOutcome, PortError>;
+    async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError>;
 
     /// Succeeds when the store answers.
     ///

@@ -13,11 +13,11 @@ pub mod startup;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use decision_store::DecisionStore;
-pub use delivery_store::{AssignMode, AssignOutcome, DeliveryAssignment, DeliveryStore};
+pub use delivery_store::{AssignOutcome, DeliveryAssignment, DeliveryStore};
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::PortError;
 pub use event_bus::{Consumer, Delivery, EventBus, OutgoingMessage};
 pub use order_store::{
-    ApplyMode, ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    OutboxRecord, OutboxWrite, PaymentApplication, StatusChange,
+    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
+    PaymentApplication, StatusChange,
 };

@@ -8,19 +8,10 @@ use time::OffsetDateTime;
 
 use super::PortError;
 use crate::domain::PaymentDecision;
-use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
+use crate::domain::{
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+};
 use crate::topic::Topic;
-
-/// How the outbox row of a new order is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutboxWrite {
-    /// Order row and outbox row commit together or not at all. The only correct choice.
-    #[default]
-    SameTransaction,
-    /// The order commits first and the outbox row in a second transaction: the classic
-    /// dual-write bug. Exists only so the harness's mutant can reproduce it.
-    SeparateTransaction,
-}
 
 /// A new order as the Order API asks for it.
 #[derive(Debug, Clone)]
@@ -28,10 +19,28 @@ pub struct NewOrder {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The API key that placed it; `None` when authentication is off.
+    pub owner: Option<Owner>,
     /// Id of the ORDER_CREATED event written to the outbox.
     pub event_id: EventId,
     pub created_at: OffsetDateTime,
-    pub outbox: OutboxWrite,
+}
+
+impl NewOrder {
+    /// The order this request becomes once the store assigns it `id`: PENDING, created and
+    /// updated at `created_at` (what [`OrderStore::create_order`] returns).
+    pub fn pending(&self, id: OrderId) -> Order {
+        Order {
+            id,
+            item: self.item.clone(),
+            status: OrderStatus::Pending,
+            correlation_id: self.correlation_id.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+            owner: self.owner.clone(),
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
 }
 
 /// What `create_order` did.
@@ -81,24 +90,6 @@ pub trait OutboxClaim: Send {
     async fn mark_published(self: Box<Self>, ids: &[i64]) -> Result<(), PortError>;
 }
 
-/// How a payment outcome is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApplyMode {
-    /// Record the event in processed_events and skip it when already there. Correct: true.
-    pub record_processed: bool,
-    /// Only change the status of a PENDING order. Correct: true.
-    pub only_from_pending: bool,
-}
-
-impl Default for ApplyMode {
-    fn default() -> Self {
-        Self {
-            record_processed: true,
-            only_from_pending: true,
-        }
-    }
-}
-
 /// A payment event to apply to its order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApplication {
@@ -106,7 +97,6 @@ pub struct PaymentApplication {
     pub order_id: OrderId,
     pub decision: PaymentDecision,
     pub at: OffsetDateTime,
-    pub mode: ApplyMode,
 }
 
 /// What applying a payment outcome did.
@@ -146,12 +136,13 @@ pub struct OutboxBacklog {
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
     /// Creates an order and its ORDER_CREATED outbox row (topic `orders`, key = order id)
-    /// in one transaction when `new.outbox` is `SameTransaction`.
+    /// in one transaction.
     ///
     /// Contract: ids are positive and increase; with an idempotency key, at most one order
-    /// ever exists per key, even under concurrent calls, and a repeat returns
-    /// [`CreateOutcome::Existing`] with the first order; the new order is PENDING with
-    /// `created_at == updated_at == new.created_at`.
+    /// ever exists per (owner, key) — `None` being an owner of its own — even under concurrent
+    /// calls, and a repeat returns [`CreateOutcome::Existing`] with the first order, while the
+    /// same key from another owner creates another order; the new order is PENDING with
+    /// `created_at == updated_at == new.created_at` and keeps `new.owner`.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the order may have been created (the
@@ -176,8 +167,8 @@ pub trait OrderStore: Send + Sync + 'static {
     /// `max_wait`. MAY return early spuriously; callers claim and find out.
     async fn wait_for_outbox(&self, max_wait: Duration);
 
-    /// Applies a payment outcome to its order. With the default mode, recording the event id
-    /// in processed_events and the conditional status change happen in one transaction:
+    /// Applies a payment outcome to its order. Recording the event id in processed_events and
+    /// the conditional status change happen in one transaction:
     /// a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order never changes.
     ///
     /// # Errors

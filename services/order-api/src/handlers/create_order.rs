@@ -4,12 +4,10 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse};
+use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse, input};
 use saga_core::CorrelationId;
-use saga_core::mutant::Mutant;
-use saga_core::ports::{CreateOutcome, NewOrder, OutboxWrite};
+use saga_core::ports::{CreateOutcome, NewOrder};
 
-use super::input;
 use crate::AppState;
 use crate::error::OrderApiError;
 
@@ -21,18 +19,14 @@ pub(crate) async fn create_order(
 ) -> Result<Response, OrderApiError> {
     let item = input::item(request.item)?;
     let idempotency_key = input::idempotency_key(&headers)?;
-    let outbox = if state.config.mutant == Some(Mutant::OutboxOutsideTransaction) {
-        OutboxWrite::SeparateTransaction
-    } else {
-        OutboxWrite::SameTransaction
-    };
+    let owner = input::owner(&headers)?;
     let new = NewOrder {
         item: item.clone(),
         correlation_id,
         idempotency_key,
+        owner,
         event_id: state.deps.entropy.event_id(),
         created_at: state.deps.clock.now(),
-        outbox,
     };
     let outcome = state.deps.store.create_order(new).await?;
     let order = outcome.order();

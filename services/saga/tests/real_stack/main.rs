@@ -11,11 +11,12 @@ mod judge;
 
 use std::time::Duration;
 
-use saga::real::Component;
 use saga_client::SagaClient;
+use saga_components::registry;
 use saga_core::event::decode;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};
+use saga_harness::DEV_API_KEY;
 use tokio::sync::Mutex;
 
 use crate::deployment::Deployment;
@@ -34,7 +35,9 @@ async fn two_hundred_orders_reach_a_terminal_state_and_the_checker_passes() {
     };
     let mut saga = Deployment::new(backends, "two-hundred").await;
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let acknowledged = place(&client, 200, 16).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
@@ -73,7 +76,9 @@ async fn undecodable_records_are_dead_lettered_and_the_saga_carries_on() {
         raw(Topic::Payments, INVALID_ENVELOPE),
     ];
     producer.publish(bad.to_vec()).await.unwrap();
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let acknowledged = place(&client, 20, 4).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
@@ -109,19 +114,21 @@ async fn gateway_answers_503_while_the_order_api_is_stopped_and_recovers() {
         return;
     };
     let mut saga = Deployment::new(backends, "gateway-503").await;
-    saga.start(Component::OrderApi).await;
-    saga.start(Component::Gateway).await;
-    let client = SagaClient::new(&saga.gateway_url());
+    saga.start(registry::ORDER_API).await;
+    saga.start(registry::GATEWAY).await;
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     assert_eq!(
         client.place_order("before", None).await.unwrap().status,
         202
     );
-    saga.stop(Component::OrderApi).await;
+    saga.stop(registry::ORDER_API).await;
     let placed = client.place_order("during", None).await.unwrap();
     assert_eq!(placed.status, 503, "{placed:?}");
-    let gateway = saga.addr(Component::Gateway);
+    let gateway = saga.addr(registry::GATEWAY);
     assert_eq!(http::get_status(gateway, "/ready").await, Some(503));
-    saga.start(Component::OrderApi).await;
+    saga.start(registry::ORDER_API).await;
     assert_eq!(client.place_order("after", None).await.unwrap().status, 202);
     assert_eq!(http::get_status(gateway, "/ready").await, Some(200));
 }
@@ -134,7 +141,9 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
     };
     let mut saga = Deployment::new(backends, "sigkill").await;
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
     let first = tokio::spawn({
         let client = client.clone();
         async move { place(&client, 100, 2).await }
@@ -148,7 +157,7 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    saga.kill(Component::PaymentWorker).await;
+    saga.kill(registry::PAYMENT_WORKER).await;
     // More orders while it is dead: they wait, uncommitted, in `orders`.
     let mut acknowledged = place(&client, 50, 4).await;
     acknowledged.extend(first.await.unwrap());
@@ -156,7 +165,7 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
         decision_count(&saga).await < 150,
         "the worker was killed before the end"
     );
-    saga.start(Component::PaymentWorker).await;
+    saga.start(registry::PAYMENT_WORKER).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
 }
@@ -176,7 +185,7 @@ async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka
     saga.set_env("KAFKA_REQUEST_TIMEOUT_SECONDS", "2");
     let started = std::time::Instant::now();
     let status = saga
-        .command(Component::PaymentWorker)
+        .command(registry::PAYMENT_WORKER)
         .status()
         .expect("saga runs");
     assert!(!status.success(), "a component without Kafka must fail");
@@ -185,7 +194,7 @@ async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka
         "{:?}",
         started.elapsed()
     );
-    let log = std::fs::read_to_string(saga.log_path(Component::PaymentWorker)).unwrap();
+    let log = std::fs::read_to_string(saga.log_path(registry::PAYMENT_WORKER)).unwrap();
     let retries = log.matches("Kafka not reachable yet").count();
     assert_eq!(
         retries, 2,

@@ -104,6 +104,7 @@ fn healthy() -> SystemSnapshot {
             status: decision.terminal_status(),
             correlation_id: CorrelationId::parse("c").unwrap(),
             idempotency_key: IdempotencyKey::parse(&format!("k{n}")).ok(),
+            owner: None,
             created_at: AT,
             updated_at: AT,
         });
