@@ -1,12 +1,14 @@
-//! Every fault class added for issue 10 either breaks the code as it is, on a recorded seed,
-//! or is survived: this test keeps the record honest. A class still listed in
+//! Every fault class added for issue 10 broke the code as it was before the reliability work
+//! (issue 9), on a recorded seed: this test keeps the record honest. A class still listed in
 //! `sim::fault::AWAITING_FIXES` must fail its seed with the property named here (the harness
 //! has teeth for it); once the fixes land and the class leaves that list, the same seed must
-//! pass. `sim/FINDINGS.md` tells each story.
+//! pass *with its fault played* (the tooth's coverage signal fired), so a seed that passes only
+//! because the fault no longer lands is caught. `sim/FINDINGS.md` tells each story.
 
 use saga_checker::Property;
 use sim::RunOptions;
 use sim::fault::{AWAITING_FIXES, FaultClass, Mix};
+use sim::observe::Signal;
 use sim::sweep::run_one;
 
 struct Tooth {
@@ -17,8 +19,10 @@ struct Tooth {
     /// The mix the seed is played with (`Mix::parse` syntax) and the faults kept.
     mix: &'static str,
     keep: Option<&'static [usize]>,
-    /// What today's code violates on it.
+    /// What the code before issue 9 violated on it.
     violates: Property,
+    /// The coverage signal that shows the fault was played.
+    fired: Signal,
 }
 
 const TEETH: [Tooth; 8] = [
@@ -29,6 +33,7 @@ const TEETH: [Tooth; 8] = [
         mix: "oversized-poison",
         keep: None,
         violates: Property::OrderTerminal,
+        fired: Signal::OversizedPoison,
     },
     Tooth {
         about: "Redis holds garbage under an order's source event",
@@ -37,6 +42,7 @@ const TEETH: [Tooth; 8] = [
         mix: "unprocessable",
         keep: None,
         violates: Property::OrderTerminal,
+        fired: Signal::PermanentFailure,
     },
     Tooth {
         about: "PostgreSQL refuses one order's payment (a constraint violation)",
@@ -45,6 +51,7 @@ const TEETH: [Tooth; 8] = [
         mix: "unprocessable",
         keep: None,
         violates: Property::OrderTerminal,
+        fired: Signal::PermanentFailure,
     },
     Tooth {
         about: "PAYMENT_SUCCESS for an order that does not exist gets a courier",
@@ -53,6 +60,7 @@ const TEETH: [Tooth; 8] = [
         mix: "forgery",
         keep: Some(&[0]),
         violates: Property::DeliveryOnlyWhenCompleted,
+        fired: Signal::ForgedUnknownOrder,
     },
     Tooth {
         about: "a payment contradicting the applied one is recorded, not dead-lettered",
@@ -61,6 +69,7 @@ const TEETH: [Tooth; 8] = [
         mix: "forgery",
         keep: Some(&[1]),
         violates: Property::UnprocessableEventDeadLettered,
+        fired: Signal::ForgedContradiction,
     },
     Tooth {
         about: "a payment with a foreign causation decides a PENDING order",
@@ -69,6 +78,7 @@ const TEETH: [Tooth; 8] = [
         mix: "forgery",
         keep: None,
         violates: Property::StatusChangeTiedToPayment,
+        fired: Signal::ForgedWrongCausation,
     },
     Tooth {
         about: "Kafka loses ORDER_CREATED records the relay had marked published",
@@ -77,6 +87,7 @@ const TEETH: [Tooth; 8] = [
         mix: "power-loss",
         keep: None,
         violates: Property::OrderTerminal,
+        fired: Signal::KafkaLostRecords,
     },
     Tooth {
         about: "Redis loses decisions; a redelivered ORDER_CREATED is decided again",
@@ -85,6 +96,7 @@ const TEETH: [Tooth; 8] = [
         mix: "power-loss,rebalance,crash,ambiguous-commits",
         keep: Some(&[1, 2, 3, 4]),
         violates: Property::DeliveryOnlyWhenCompleted,
+        fired: Signal::RedisLostWrites,
     },
 ];
 
@@ -100,10 +112,11 @@ fn every_new_fault_class_fails_todays_code_until_it_is_fixed() {
         let report = run_one(options);
         let awaiting = AWAITING_FIXES.contains(&tooth.class);
         let violated: Vec<Property> = report.violations.iter().map(|v| v.property).collect();
+        let fired = report.coverage.count(tooth.fired) > 0;
         let verdict = if awaiting {
             violated.contains(&tooth.violates)
         } else {
-            report.passed()
+            report.passed() && fired
         };
         println!(
             "{:<18} seed {:>3} ({}): {} — {}",
@@ -121,7 +134,7 @@ fn every_new_fault_class_fails_todays_code_until_it_is_fixed() {
                 if awaiting {
                     format!("a {} violation", tooth.violates)
                 } else {
-                    "a pass".into()
+                    format!("a pass with {} fired (fired: {fired})", tooth.fired.name())
                 },
                 report.failure
             ));

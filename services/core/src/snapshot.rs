@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{EventId, IdempotencyKey, Order, OrderId, PaymentDecision};
+use crate::event::Envelope;
 use crate::ports::DeliveryAssignment;
 pub use crate::ports::StatusChange;
 use crate::topic::Topic;
@@ -23,6 +24,8 @@ pub struct OutboxRow {
     pub event_id: EventId,
     pub order_id: Option<OrderId>,
     pub published: bool,
+    /// An order's ORDER_CREATED (not its ORDER_COMPLETED).
+    pub order_created: bool,
 }
 
 /// The order store's durable state.
@@ -33,6 +36,10 @@ pub struct OrderStoreSnapshot {
     pub processed_events: Vec<EventId>,
     /// Every status change ever applied, oldest first (the store's status history).
     pub status_changes: Vec<StatusChange>,
+    /// Each order's ORDER_CREATED event id (`orders.created_event_id`), where the store
+    /// knows it: what a payment for the order must name as its cause, even after retention
+    /// pruned the outbox row and the record has left the topic.
+    pub created_events: BTreeMap<OrderId, EventId>,
 }
 
 /// One record of a topic.
@@ -71,6 +78,8 @@ pub struct SystemSnapshot {
     pub decisions: Vec<(EventId, PaymentDecision)>,
     pub deliveries: Vec<DeliveryAssignment>,
     pub bus: BusSnapshot,
+    /// The dead-letter table: rejections the DLQ topics could not take.
+    pub dead_letters: Vec<Envelope>,
 }
 
 // What the harness did to the system that the saga is not asked to undo. The checker holds the

@@ -273,6 +273,20 @@ impl OrderStore for DownStore {
     async fn status_history(&self, _: OrderId) -> Result<Vec<StatusChange>, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
+    async fn redrive_stuck(
+        &self,
+        _: time::OffsetDateTime,
+        _: time::OffsetDateTime,
+        _: usize,
+    ) -> Result<saga_core::ports::Redrive, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn prune(
+        &self,
+        _: saga_core::ports::PruneCutoffs,
+    ) -> Result<saga_core::ports::Pruned, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }

@@ -50,11 +50,7 @@ pub fn poison(world: &World, topic: Topic, size: PoisonSize) {
 
 /// The source (ORDER_CREATED) event id of every order, from the outbox.
 fn source(store: &OrderStoreSnapshot, order: OrderId) -> Option<EventId> {
-    store
-        .outbox
-        .iter()
-        .find(|row| row.order_id == Some(order))
-        .map(|row| row.event_id)
+    store.created_events.get(&order).copied()
 }
 
 /// Makes one order's handling fail for good: a corrupt decision for the newest order not yet
@@ -71,6 +67,14 @@ pub fn unprocessable(world: &World, what: Unprocessable) {
         open.then_some((o.id, source))
     });
     let Some((order, source)) = target else {
+        if what == Unprocessable::Decision {
+            // Every order is decided already: the next one decided gets the garbage.
+            world.durable.sabotage.corrupt_next_decision();
+            return note(
+                world,
+                "every order decided: corrupting the next decision".into(),
+            );
+        }
         return note(world, format!("no order to make unprocessable ({what:?})"));
     };
     match what {

@@ -53,15 +53,9 @@ impl KafkaSession {
     }
 
     fn publish(&self, batch: Vec<OutgoingMessage>) -> KafkaResponse {
-        if let Some(big) = batch
-            .iter()
-            .find(|m| m.payload.len() + m.key.len() > MESSAGE_MAX_BYTES)
-        {
-            return KafkaResponse::Error(format!(
-                "MessageSizeTooLarge: a {}-byte record for {} exceeds message.max.bytes {MESSAGE_MAX_BYTES}",
-                big.payload.len() + big.key.len(),
-                big.topic
-            ));
+        // The broker's message.max.bytes, as the real producer meets it (MessageSizeTooLarge).
+        if let Err(error) = self.world.durable.bus.check_sizes(&batch) {
+            return KafkaResponse::Error(error.to_string());
         }
         let at = turmoil::sim_elapsed().unwrap_or_default();
         let copies = if self.world.switches.duplicate_appends() {

@@ -18,6 +18,7 @@ pub fn apply_payment(
     match mutant {
         Some(Mutant::SkipProcessedEvents) => apply_ignoring_processed_events(tables, apply),
         Some(Mutant::UnconditionalStatusUpdate) => apply_unconditionally(tables, apply),
+        Some(Mutant::IgnoreCausation) => apply_whatever_the_cause(tables, apply),
         _ => tables.apply_payment(apply),
     }
 }
@@ -53,6 +54,9 @@ fn apply_ignoring_processed_events(
         return ApplyOutcome::AlreadyTerminal(from);
     }
     tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if to == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
     ApplyOutcome::Applied(to)
 }
 
@@ -62,11 +66,41 @@ fn apply_unconditionally(tables: &mut OrderTables<'_>, apply: &PaymentApplicatio
     if tables.order(apply.order_id).is_none() {
         return ApplyOutcome::UnknownOrder;
     }
-    if !tables.record_processed(apply.event_id, apply.order_id) {
+    if !tables.record_processed(apply.event_id, apply.order_id, apply.at) {
         return ApplyOutcome::Duplicate;
     }
     tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if apply.decision.terminal_status() == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
     ApplyOutcome::Applied(apply.decision.terminal_status())
+}
+
+/// `ignore-causation`: the adapter's transaction without the check that the payment answers
+/// the order's own ORDER_CREATED (`orders.created_event_id`).
+fn apply_whatever_the_cause(
+    tables: &mut OrderTables<'_>,
+    apply: &PaymentApplication,
+) -> ApplyOutcome {
+    if tables.is_processed(apply.event_id) {
+        return ApplyOutcome::Duplicate;
+    }
+    let Some(from) = tables.order(apply.order_id).map(|o| o.status) else {
+        return ApplyOutcome::UnknownOrder;
+    };
+    let to = apply.decision.terminal_status();
+    if from.is_terminal() && from != to {
+        return ApplyOutcome::Contradicts(from);
+    }
+    tables.record_processed(apply.event_id, apply.order_id, apply.at);
+    if from.transition(to).is_err() {
+        return ApplyOutcome::AlreadyTerminal(from);
+    }
+    tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if to == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
+    ApplyOutcome::Applied(to)
 }
 
 #[cfg(test)]
@@ -91,15 +125,19 @@ mod tests {
     }
 
     fn payment(
+        store: &MemoryOrderStore,
         entropy: &SeededEntropy,
         order: saga_core::OrderId,
         decision: PaymentDecision,
     ) -> PaymentApplication {
         PaymentApplication {
             event_id: entropy.event_id(),
+            causation_id: store.transaction(|t| t.created_event(order)).unwrap(),
             order_id: order,
             decision,
+            correlation_id: CorrelationId::parse("c").unwrap(),
             at: EPOCH,
+            completion_event_id: entropy.event_id(),
         }
     }
 
@@ -111,17 +149,17 @@ mod tests {
     fn without_a_mutant_the_adapters_transactions_run() {
         let (store, entropy) = (MemoryOrderStore::new(), SeededEntropy::new(1));
         let id = order(&store, &entropy);
-        let success = payment(&entropy, id, PaymentDecision::Success);
+        let success = payment(&store, &entropy, id, PaymentDecision::Success);
         let apply = |p: &PaymentApplication| store.transaction(|t| apply_payment(None, t, p));
         assert_eq!(
             apply(&success),
             ApplyOutcome::Applied(OrderStatus::Completed)
         );
         assert_eq!(apply(&success), ApplyOutcome::Duplicate);
-        let failed = payment(&entropy, id, PaymentDecision::Failed);
+        let failed = payment(&store, &entropy, id, PaymentDecision::Failed);
         assert_eq!(
             apply(&failed),
-            ApplyOutcome::AlreadyTerminal(OrderStatus::Completed)
+            ApplyOutcome::Contradicts(OrderStatus::Completed)
         );
     }
 
@@ -129,7 +167,7 @@ mod tests {
     fn skip_processed_events_leaves_no_record() {
         let (store, entropy) = (MemoryOrderStore::new(), SeededEntropy::new(2));
         let id = order(&store, &entropy);
-        let success = payment(&entropy, id, PaymentDecision::Success);
+        let success = payment(&store, &entropy, id, PaymentDecision::Success);
         let mutant = Some(Mutant::SkipProcessedEvents);
         store.transaction(|t| apply_payment(mutant, t, &success));
         assert_eq!(status(&store, id), OrderStatus::Completed);
@@ -142,7 +180,7 @@ mod tests {
         let id = order(&store, &entropy);
         let mutant = Some(Mutant::UnconditionalStatusUpdate);
         for decision in [PaymentDecision::Success, PaymentDecision::Failed] {
-            let p = payment(&entropy, id, decision);
+            let p = payment(&store, &entropy, id, decision);
             store.transaction(|t| apply_payment(mutant, t, &p));
         }
         assert_eq!(status(&store, id), OrderStatus::Cancelled);

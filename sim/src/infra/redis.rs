@@ -5,6 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use saga_core::EventId;
+use saga_core::mutant::Mutant;
+
 use super::server::{Host, Session, serve as serve_sessions};
 use crate::observe::Event;
 use crate::wire::REDIS_PORT;
@@ -43,6 +46,10 @@ impl Session for RedisSession {
         match request {
             RedisRequest::Decide { source, proposal } => {
                 let durable = &self.world.durable;
+                if durable.sabotage.wants_next_decision() && durable.decisions.get(source).is_none()
+                {
+                    self.plant_pending_garbage(source);
+                }
                 if durable.sabotage.decision_corrupt(source) {
                     let request = format!("decide {source}");
                     self.world.emit(
@@ -61,6 +68,10 @@ impl Session for RedisSession {
                     let at = turmoil::sim_elapsed().unwrap_or_default();
                     durable.unflushed.decision(at, source);
                 }
+                if self.world.mutant == Some(Mutant::OverwriteDecision) {
+                    // `SET`, not `SET NX`: the proposal replaces whatever was decided.
+                    durable.decisions.forget(&[source]);
+                }
                 let decision = durable.decisions.decide_now(source, proposal);
                 let event = Event::Decided {
                     source,
@@ -71,6 +82,33 @@ impl Session for RedisSession {
                 RedisResponse::Decision(decision)
             }
             RedisRequest::Ping => RedisResponse::Pong,
+        }
+    }
+}
+
+impl RedisSession {
+    /// The harness asked for the next first decision to find garbage (see
+    /// `fault::data::unprocessable`): `source` is it; its order is quarantined now.
+    fn plant_pending_garbage(&self, source: EventId) {
+        let durable = &self.world.durable;
+        let store = durable.store.snapshot();
+        let Some(order) = store
+            .created_events
+            .iter()
+            .find_map(|(order, created)| (*created == source).then_some(*order))
+        else {
+            return;
+        };
+        if durable.sabotage.take_next_decision(order, source) {
+            let what = "Decision".to_owned();
+            self.world.emit(
+                "driver",
+                Event::Quarantined {
+                    order,
+                    source,
+                    what,
+                },
+            );
         }
     }
 }

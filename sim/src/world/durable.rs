@@ -4,7 +4,9 @@
 use std::sync::Mutex;
 
 use saga_core::snapshot::{Acknowledged, StatusChange, SystemSnapshot};
-use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
+use saga_memory::{
+    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
 
 use super::{Sabotage, Unflushed};
 
@@ -17,6 +19,8 @@ pub struct Durable {
     pub decisions: MemoryDecisionStore,
     pub unflushed: Unflushed,
     pub sabotage: Sabotage,
+    /// PostgreSQL's dead-letter table.
+    pub dead_letters: MemoryDeadLetters,
     status_changes_seen: Mutex<usize>,
 }
 
@@ -25,10 +29,11 @@ impl Default for Durable {
         Self {
             store: MemoryOrderStore::new(),
             deliveries: MemoryDeliveryStore::new(),
-            bus: MemoryEventBus::new(3),
+            bus: MemoryEventBus::new(3).with_max_message_bytes(crate::infra::MESSAGE_MAX_BYTES),
             decisions: MemoryDecisionStore::new(),
             unflushed: Unflushed::default(),
             sabotage: Sabotage::default(),
+            dead_letters: MemoryDeadLetters::new(),
             status_changes_seen: Mutex::new(0),
         }
     }
@@ -51,6 +56,7 @@ impl Durable {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            dead_letters: self.dead_letters.snapshot(),
             interference: Default::default(),
         }
     }

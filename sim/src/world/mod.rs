@@ -23,11 +23,11 @@ pub use durable::Durable;
 pub use hosts::{register, register_backends};
 pub use sabotage::Sabotage;
 pub use switches::Switches;
-pub use unflushed::{KafkaLoss, Unflushed};
 pub use topology::{
     CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,
     service_hosts,
 };
+pub use unflushed::{KafkaLoss, Unflushed};
 
 /// Everything one simulation shares across its hosts and its driver.
 pub struct World {

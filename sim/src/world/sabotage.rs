@@ -13,6 +13,9 @@ struct Planted {
     payments: BTreeSet<OrderId>,
     /// Every order concerned.
     orders: BTreeSet<OrderId>,
+    /// The next source decided for the first time gets garbage instead (when every order was
+    /// already decided at the moment the fault struck).
+    next_decision: bool,
 }
 
 /// The planted data.
@@ -29,6 +32,28 @@ impl Sabotage {
         let mut planted = self.lock();
         planted.decisions.insert(source);
         planted.orders.insert(order);
+    }
+
+    /// The next order decided for the first time gets garbage in Redis instead.
+    pub fn corrupt_next_decision(&self) {
+        self.lock().next_decision = true;
+    }
+
+    /// Whether the next first decision is to be corrupted (cheap: no source needed).
+    pub fn wants_next_decision(&self) -> bool {
+        self.lock().next_decision
+    }
+
+    /// Whether the next first decision is to be corrupted; it is `source`'s (order `order`'s),
+    /// which is planted now.
+    pub fn take_next_decision(&self, order: OrderId, source: EventId) -> bool {
+        let mut planted = self.lock();
+        let take = std::mem::take(&mut planted.next_decision);
+        if take {
+            planted.decisions.insert(source);
+            planted.orders.insert(order);
+        }
+        take
     }
 
     pub fn decision_corrupt(&self, source: EventId) -> bool {

@@ -18,7 +18,9 @@ use turmoil::Sim;
 
 use super::topology::{KAFKA, POSTGRES, REDIS, replicas};
 use super::{SimClock, World};
-use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{
+    Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
+};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 
@@ -29,8 +31,19 @@ const OPS_PORT: u16 = 9000;
 /// Configuration variables every simulated component sees. The gateway gives up on the
 /// Order API sooner than by default, so faults show up as 504s within the run.
 /// The gateway is open (no API keys): the simulated clients are the saga's own, and a per-key
-/// rate limit would only turn the workload's bursts into 429s.
-const VARS: [(&str, &str); 2] = [("UPSTREAM_TIMEOUT_SECONDS", "2"), ("API_AUTH", "off")];
+/// rate limit would only turn the workload's bursts into 429s. The relay's reconciler and
+/// retention run with windows short enough to act within a run, during the faults: an order
+/// PENDING for 8 s has its ORDER_CREATED re-driven (how an order whose events Kafka lost
+/// still ends), and published outbox rows go after 10 s (the reconciler's rows of PENDING
+/// orders must survive that).
+const VARS: [(&str, &str); 6] = [
+    ("UPSTREAM_TIMEOUT_SECONDS", "2"),
+    ("API_AUTH", "off"),
+    ("RECONCILE_INTERVAL_SECONDS", "2"),
+    ("RECONCILE_STUCK_AFTER_SECONDS", "8"),
+    ("RETENTION_INTERVAL_SECONDS", "5"),
+    ("OUTBOX_RETENTION_SECONDS", "10"),
+];
 
 fn port(component: &Component) -> u16 {
     match component.serves {
@@ -95,6 +108,11 @@ impl Environment for SimEnvironment {
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
         Ok(Arc::new(SimDeliveryStore::new(postgres)))
+    }
+
+    async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+        let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        Ok(Arc::new(SimDeadLetters::new(postgres)))
     }
 }
 

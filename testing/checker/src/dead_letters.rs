@@ -1,20 +1,19 @@
-//! Nothing valid is lost and nothing applicable is thrown away: the DLQs hold only what could
-//! not be applied; what cannot be applied is dead-lettered by the group that applies payments;
-//! and every valid event a group committed past was applied or dead-lettered by it.
+//! Nothing valid is lost and nothing applicable is thrown away: the DLQs and the dead-letter
+//! table hold only what could not be applied, each rejection naming the consumer group that
+//! read its record; what cannot be applied is dead-lettered by the group that applies payments;
+//! and every valid event a group committed past was applied or dead-lettered *by that group*.
 
 use saga_core::OrderStatus;
 use saga_core::event::{Envelope, EventBody, decode};
 use saga_core::snapshot::{SystemSnapshot, TopicRecord};
-use saga_core::topic::{CONSUMER_GROUPS, Topic};
+use saga_core::topic::{CONSUMER_GROUPS, STATUS_GROUP as APPLYING_GROUP, Topic};
 
 use crate::index::Index;
 use crate::{Property, Violation};
 
-/// The group that applies payment outcomes to orders.
-const APPLYING_GROUP: &str = "order-status-worker";
-
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     no_applicable_event_in_dlq(s, index, found);
+    rejections_name_their_group(index, found);
     unprocessable_dead_lettered(s, index, found);
     no_valid_event_dropped(s, index, found);
 }
@@ -39,15 +38,22 @@ fn unfit(s: &SystemSnapshot, index: &Index<'_>, envelope: &Envelope) -> Option<S
                 .unfit(*order_id, envelope.causation_id, *decision)
                 .map(|u| u.as_str().to_owned())
         }
+        EventBody::OrderCompleted { order_id } => {
+            let completed = index
+                .orders
+                .get(order_id)
+                .is_some_and(|o| o.status == OrderStatus::Completed);
+            (!completed).then(|| "its order is not COMPLETED".into())
+        }
         EventBody::EventRejected(_) => Some("it is a rejection".into()),
     }
 }
 
 /// A DLQ holds rejections only, and none of an event the saga could have applied.
 fn no_applicable_event_in_dlq(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
-    for (record, decoded) in &index.dlq {
-        let place = format!("{}/{}@{}", record.topic, record.partition, record.offset);
-        let rejection = match decoded {
+    for entry in &index.dlq {
+        let place = &entry.place;
+        let rejection = match &entry.decoded {
             Ok(Envelope {
                 body: EventBody::EventRejected(rejection),
                 ..
@@ -72,12 +78,14 @@ fn no_applicable_event_in_dlq(s: &SystemSnapshot, index: &Index<'_>, found: &mut
                 continue;
             }
         };
-        let Ok(original) = decode(&rejection.original) else {
+        let Ok(original) = decode(&rejection.original.bytes) else {
             continue;
         };
         let expected_here = match original.body {
-            EventBody::OrderCreated { .. } => record.topic == Topic::OrdersDlq,
-            EventBody::Payment { .. } => record.topic == Topic::PaymentsDlq,
+            EventBody::OrderCreated { .. } | EventBody::OrderCompleted { .. } => {
+                entry.topic == Topic::OrdersDlq
+            }
+            EventBody::Payment { .. } => entry.topic == Topic::PaymentsDlq,
             EventBody::EventRejected(_) => false,
         };
         if expected_here && unfit(s, index, &original).is_none() {
@@ -89,6 +97,37 @@ fn no_applicable_event_in_dlq(s: &SystemSnapshot, index: &Index<'_>, found: &mut
                     original.event_type().as_str(),
                     original.event_id,
                     rejection.reason
+                ),
+            ));
+        }
+    }
+}
+
+/// Every rejection names the consumer group that read its record: one of the saga's groups,
+/// and one that reads the record's topic (so an operator knows whose failure it is, and a
+/// replay goes to that group alone).
+fn rejections_name_their_group(index: &Index<'_>, found: &mut Vec<Violation>) {
+    for entry in &index.dlq {
+        let Ok(Envelope {
+            body: EventBody::EventRejected(rejection),
+            ..
+        }) = &entry.decoded
+        else {
+            continue;
+        };
+        let group = &rejection.rejected_by.group;
+        let source = rejection.source.topic;
+        let reads = CONSUMER_GROUPS
+            .iter()
+            .any(|(g, topic)| g == group && *topic == source);
+        if !reads {
+            let original = decode(&rejection.original.bytes).ok();
+            found.push(Violation::new(
+                Property::RejectionNamesGroup,
+                original.and_then(|o| o.order_id()),
+                format!(
+                    "{} names group {group:?}, which does not read {source}",
+                    entry.place
                 ),
             ));
         }
@@ -126,7 +165,7 @@ fn unprocessable_dead_lettered(s: &SystemSnapshot, index: &Index<'_>, found: &mu
         let Some(why) = index.unfit(order_id, envelope.causation_id, decision) else {
             continue;
         };
-        if !index.dead_lettered(record) {
+        if !index.dead_lettered(APPLYING_GROUP, record) {
             found.push(Violation::new(
                 Property::UnprocessableEventDeadLettered,
                 Some(order_id),
@@ -173,14 +212,9 @@ fn missing_effect(
         (APPLYING_GROUP, EventBody::Payment { .. }) => (unfit(s, index, envelope).is_none()
             && !index.processed.contains(&envelope.event_id))
         .then_some("it has no processed_events record"),
-        ("delivery-worker", EventBody::Payment { order_id, decision }) => {
+        ("delivery-worker", EventBody::OrderCompleted { order_id }) => {
             let fit = unfit(s, index, envelope).is_none();
-            let success = *decision == saga_core::PaymentDecision::Success;
-            let completed = index
-                .orders
-                .get(order_id)
-                .is_some_and(|o| o.status == OrderStatus::Completed);
-            (fit && success && completed && !index.deliveries.contains_key(order_id))
+            (fit && !index.deliveries.contains_key(order_id))
                 .then_some("no delivery was assigned for it")
         }
         _ => None,
@@ -191,7 +225,7 @@ fn missing_effect(
 fn no_valid_event_dropped(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (group, topic) in CONSUMER_GROUPS {
         for (record, envelope) in consumed(s, group, topic) {
-            if index.dead_lettered(record) {
+            if index.dead_lettered(group, record) {
                 continue;
             }
             if let Some(missing) = missing_effect(s, index, group, &envelope) {

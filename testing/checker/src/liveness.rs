@@ -3,7 +3,7 @@
 
 use saga_core::snapshot::{Lost, SystemSnapshot};
 use saga_core::topic::CONSUMER_GROUPS;
-use saga_core::{OrderId, OrderStatus, PaymentDecision};
+use saga_core::{OrderId, OrderStatus};
 
 use crate::index::Index;
 use crate::{Property, Violation};
@@ -22,7 +22,7 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
         let delivered = index.deliveries.contains_key(&order.id);
         if order.status == OrderStatus::Completed
             && !delivered
-            && !success_may_be_lost(s, index, order.id)
+            && !completion_may_be_lost(s, index, order.id)
         {
             found.push(Violation::new(
                 Property::CompletedOrderDelivered,
@@ -50,27 +50,18 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     found
 }
 
-/// Whether the bus may have lost the order's PAYMENT_SUCCESS before the delivery worker read
+/// Whether the bus may have lost the order's ORDER_COMPLETED before the delivery worker read
 /// it, or let the delivery worker skip it (then nothing is left to assign a delivery from).
-fn success_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
+fn completion_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
     let interference = &s.interference;
-    let successes: Vec<_> = index
-        .payments
-        .get(&order)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.decision == PaymentDecision::Success)
-        .collect();
     match &interference.lost_events {
         Lost::Unknown => true,
         Lost::These(ids) if ids.is_empty() => false,
-        Lost::These(_) => {
-            successes.is_empty()
-                || successes.iter().any(|e| {
-                    let r = e.record;
-                    interference.offset_reused(r.topic, r.partition, r.offset)
-                })
-        }
+        Lost::These(_) => index.completed.get(&order).is_none_or(|records| {
+            records
+                .iter()
+                .any(|r| interference.offset_reused(r.topic, r.partition, r.offset))
+        }),
     }
 }
 

@@ -61,15 +61,19 @@ fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
     }
 }
 
-/// The saga's own payment events for one order agree (forged ones are not the saga's).
+/// The payment events the saga made and accepted for one order agree: forged ones are not the
+/// saga's, and one the order-status worker dead-lettered and did not record (contradicting
+/// the applied one) was never applied — `no-applicable-event-in-dlq` judges that it could not have been.
 fn payment_events_agree(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, events) in &index.payments {
         if decision_may_be_lost(s, index, *order) && index.orders.contains_key(order) {
             continue;
         }
-        let mut own = events
-            .iter()
-            .filter(|e| !s.interference.forged.contains(&e.event_id));
+        let mut own = events.iter().filter(|e| {
+            let refused =
+                index.rejected_by_status(e.event_id) && !index.processed.contains(&e.event_id);
+            !s.interference.forged.contains(&e.event_id) && !refused
+        });
         let Some(first) = own.next() else { continue };
         if let Some(other) = own.find(|e| e.decision != first.decision) {
             found.push(Violation::new(

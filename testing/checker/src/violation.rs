@@ -23,8 +23,11 @@ pub enum Property {
     /// A payment event that cannot be applied (unknown order, foreign causation, contradicting
     /// the applied outcome) is dead-lettered by the group that applies payments.
     UnprocessableEventDeadLettered,
-    /// Every valid event a group committed past was applied or dead-lettered.
+    /// Every valid event a group committed past was applied or dead-lettered by that group.
     NoValidEventDropped,
+    /// Every rejection (DLQ record or dead-letter row) names a consumer group that reads the
+    /// rejected record's topic.
+    RejectionNamesGroup,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -47,6 +50,7 @@ impl Property {
             Self::NoApplicableEventInDlq => "no-applicable-event-in-dlq",
             Self::UnprocessableEventDeadLettered => "unprocessable-event-dead-lettered",
             Self::NoValidEventDropped => "no-valid-event-dropped",
+            Self::RejectionNamesGroup => "rejection-names-group",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",
@@ -69,6 +73,7 @@ impl Property {
                 | Self::NoValidEventDropped
                 | Self::UnprocessableEventDeadLettered
                 | Self::NoApplicableEventInDlq
+                | Self::RejectionNamesGroup
         )
     }
 }

@@ -79,6 +79,7 @@ impl DeploymentState<'_> {
             decisions,
             deliveries: pg.deliveries,
             bus,
+            dead_letters: pg.dead_letters,
             interference: Default::default(),
         })
     }

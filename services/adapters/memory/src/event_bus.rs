@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use saga_core::CorrelationId;
-use saga_core::ports::{Consumer, Delivery, EventBus, OutgoingMessage, PortError};
+use saga_core::ports::{
+    Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
+};
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
 
@@ -51,6 +53,7 @@ struct State {
 pub struct MemoryEventBus {
     state: Arc<Mutex<State>>,
     appended: Arc<Notify>,
+    max_message_bytes: usize,
 }
 
 impl Default for MemoryEventBus {
@@ -76,6 +79,34 @@ impl MemoryEventBus {
         Self {
             state: Arc::new(Mutex::new(state)),
             appended: Arc::new(Notify::new()),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+
+    /// The same bus refusing records larger than `bytes` (as a producer's `message.max.bytes`).
+    pub fn with_max_message_bytes(mut self, bytes: usize) -> Self {
+        self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Whether every message fits; a producer refuses a batch with one that does not.
+    ///
+    /// # Errors
+    /// [`PortError::Rejected`] naming the size of the first message over the limit.
+    pub fn check_sizes(&self, messages: &[OutgoingMessage]) -> Result<(), PortError> {
+        match messages
+            .iter()
+            .find(|m| m.payload.len() + m.key.len() > self.max_message_bytes)
+        {
+            Some(m) => Err(PortError::rejected(
+                "memory",
+                format!(
+                    "message of {} bytes is larger than the limit of {}",
+                    m.payload.len() + m.key.len(),
+                    self.max_message_bytes
+                ),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -344,8 +375,13 @@ impl MemoryEventBus {
 #[async_trait]
 impl EventBus for MemoryEventBus {
     async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError> {
+        self.check_sizes(&messages)?;
         self.append(&messages);
         Ok(())
+    }
+
+    fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
     }
 
     async fn subscribe(

@@ -1,7 +1,8 @@
-//! The checker's view of PostgreSQL: every order, outbox row, processed event, status change
-//! and delivery assignment, read in one repeatable-read transaction so they agree with each
+//! The checker's view of PostgreSQL: every order, outbox row, processed event, status change,
+//! delivery assignment and dead letter, read in one repeatable-read transaction so they agree with each
 //! other.
 
+use saga_core::event::{Envelope, decode};
 use saga_core::ports::{DeliveryAssignment, PortError, StatusChange};
 use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
 use saga_core::{EventId, Order, OrderId};
@@ -18,6 +19,8 @@ pub struct PgSnapshot {
     /// Orders, outbox, processed events and the status history.
     pub store: OrderStoreSnapshot,
     pub deliveries: Vec<DeliveryAssignment>,
+    /// The dead-letter table's rejections, oldest first.
+    pub dead_letters: Vec<Envelope>,
 }
 
 /// Reads the whole order and delivery state.
@@ -35,16 +38,24 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?;
-    let outbox: Vec<(Uuid, String, bool)> =
-        sqlx::query_as("SELECT event_id, key, published_at IS NOT NULL FROM outbox ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(port_error)?;
+    let outbox: Vec<(Uuid, String, bool, bool)> = sqlx::query_as(
+        "SELECT o.event_id, o.key, o.published_at IS NOT NULL, r.id IS NOT NULL FROM outbox o \
+         LEFT JOIN orders r ON r.created_event_id = o.event_id ORDER BY o.id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
     let processed: Vec<Uuid> =
         sqlx::query_scalar("SELECT event_id FROM processed_events ORDER BY processed_at, event_id")
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?;
+    let created: Vec<(i64, Uuid)> = sqlx::query_as(
+        "SELECT id, created_event_id FROM orders WHERE created_event_id IS NOT NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
     let history: Vec<HistoryRow> = sqlx::query_as(&format!(
         "SELECT {HISTORY_COLUMNS} FROM order_status_history ORDER BY id"
     ))
@@ -57,6 +68,11 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
     .fetch_all(&mut *tx)
     .await
     .map_err(port_error)?;
+    let letters: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT envelope FROM dead_letters ORDER BY position")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(port_error)?;
     tx.commit().await.map_err(port_error)?;
     Ok(PgSnapshot {
         store: OrderStoreSnapshot {
@@ -66,10 +82,11 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 .collect::<Result<_, _>>()?,
             outbox: outbox
                 .into_iter()
-                .map(|(event_id, key, published)| OutboxRow {
+                .map(|(event_id, key, published, order_created)| OutboxRow {
                     event_id: EventId::from_uuid(event_id),
                     order_id: key.parse().ok(),
                     published,
+                    order_created,
                 })
                 .collect(),
             processed_events: processed.into_iter().map(EventId::from_uuid).collect(),
@@ -77,6 +94,13 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 .into_iter()
                 .map(StatusChange::try_from)
                 .collect::<Result<_, _>>()?,
+            created_events: created
+                .into_iter()
+                .map(|(order, event)| {
+                    let id = OrderId::new(order).map_err(|e| corrupt("order id", e))?;
+                    Ok((id, EventId::from_uuid(event)))
+                })
+                .collect::<Result<_, PortError>>()?,
         },
         deliveries: deliveries
             .into_iter()
@@ -88,5 +112,9 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 })
             })
             .collect::<Result<_, PortError>>()?,
+        dead_letters: letters
+            .iter()
+            .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
+            .collect::<Result<_, _>>()?,
     })
 }

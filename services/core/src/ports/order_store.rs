@@ -94,9 +94,28 @@ pub trait OutboxClaim: Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApplication {
     pub event_id: EventId,
+    /// The event's `causation_id`: MUST be the order's ORDER_CREATED event id.
+    pub causation_id: EventId,
     pub order_id: OrderId,
     pub decision: PaymentDecision,
+    pub correlation_id: CorrelationId,
     pub at: OffsetDateTime,
+    /// Id of the ORDER_COMPLETED event written to the outbox if this moves the order to
+    /// COMPLETED.
+    pub completion_event_id: EventId,
+}
+
+impl PaymentApplication {
+    /// The ORDER_COMPLETED envelope this application writes when it completes the order.
+    pub fn completion(&self) -> crate::Envelope {
+        crate::Envelope::order_completed(
+            self.completion_event_id,
+            self.at,
+            self.correlation_id.clone(),
+            self.order_id,
+            self.event_id,
+        )
+    }
 }
 
 /// What applying a payment outcome did.
@@ -106,10 +125,46 @@ pub enum ApplyOutcome {
     Applied(OrderStatus),
     /// This event id was already processed; nothing changed.
     Duplicate,
-    /// The order was already terminal with this status; the event is recorded, nothing else.
+    /// The order was already terminal with this status (the event agrees with the applied
+    /// one); the event is recorded, nothing else.
     AlreadyTerminal(OrderStatus),
-    /// No such order.
+    /// No such order. Nothing is recorded.
     UnknownOrder,
+    /// The event's `causation_id` is not the order's ORDER_CREATED event. Nothing is recorded.
+    WrongCausation,
+    /// The order is already terminal with this other status: the event contradicts the
+    /// payment applied. Nothing is recorded.
+    Contradicts(OrderStatus),
+}
+
+/// What [`OrderStore::redrive_stuck`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redrive {
+    /// Orders PENDING since before the cutoff.
+    pub stuck: u64,
+    /// Of those, orders whose ORDER_CREATED was marked for publishing again now.
+    pub redriven: u64,
+}
+
+/// What [`OrderStore::prune`] may delete: rows older than each cutoff, at most `batch` of each
+/// kind per call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneCutoffs {
+    /// Published outbox rows created before this.
+    pub outbox: OffsetDateTime,
+    /// processed_events rows recorded before this.
+    pub processed_events: OffsetDateTime,
+    /// Idempotency keys of orders created before this.
+    pub idempotency_keys: OffsetDateTime,
+    pub batch: usize,
+}
+
+/// How many rows [`OrderStore::prune`] removed, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pruned {
+    pub outbox: u64,
+    pub processed_events: u64,
+    pub idempotency_keys: u64,
 }
 
 /// One applied status transition, recorded in the same transaction as the change itself, so
@@ -167,9 +222,13 @@ pub trait OrderStore: Send + Sync + 'static {
     /// `max_wait`. MAY return early spuriously; callers claim and find out.
     async fn wait_for_outbox(&self, max_wait: Duration);
 
-    /// Applies a payment outcome to its order. Recording the event id in processed_events and
-    /// the conditional status change happen in one transaction:
-    /// a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order never changes.
+    /// Applies a payment outcome to its order. Recording the event id in processed_events,
+    /// the conditional status change and, when the order becomes COMPLETED, its
+    /// ORDER_COMPLETED outbox row ([`PaymentApplication::completion`]) happen in one
+    /// transaction: a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order
+    /// never changes. An event that cannot be applied (unknown order, wrong causation,
+    /// contradicting the applied payment) changes and records nothing, so a redelivery is
+    /// judged again.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the change may or may not have committed.
@@ -178,12 +237,39 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Every status change of order `id`, oldest first. Contract: an `apply_payment` that
     /// returned [`ApplyOutcome::Applied`] left exactly one change naming its event, written in
     /// the same transaction as the status itself (so a crash never leaves one without the
-    /// other); `Duplicate`, `AlreadyTerminal` and `UnknownOrder` leave none. Empty for an
-    /// unknown order.
+    /// other); `Duplicate`, `AlreadyTerminal`, `UnknownOrder`, `WrongCausation` and
+    /// `Contradicts` leave none. Empty for an unknown order.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable.
     async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError>;
+
+    /// Orders PENDING and created at or before `cutoff`; for each whose ORDER_CREATED outbox
+    /// row is published and was not re-driven at or after `cutoff`, marks that row unpublished again
+    /// (and remembers when), so the relay publishes the same event id once more. At most
+    /// `limit` orders are re-driven per call, oldest first.
+    ///
+    /// Contract: never touches a terminal order or one created after `cutoff`; an order is
+    /// re-driven at most once per cutoff interval.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; some rows may have been re-driven.
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError>;
+
+    /// Deletes up to `cutoffs.batch` published outbox rows created before `cutoffs.outbox`
+    /// (never the ORDER_CREATED row of a PENDING order: the reconciler needs it), processed
+    /// events recorded before `cutoffs.processed_events`, and forgets the idempotency keys of
+    /// orders created before `cutoffs.idempotency_keys` (a request with a forgotten key creates
+    /// a new order).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; some rows may have been removed.
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError>;
 
     /// Unpublished outbox rows and the oldest one's age.
     ///

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
-use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
+use saga_memory::{
+    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
 
 /// One instance of each memory adapter, shared by every embedded component.
 #[derive(Debug, Clone)]
@@ -13,6 +15,7 @@ pub struct MemoryBackends {
     pub bus: MemoryEventBus,
     pub decisions: MemoryDecisionStore,
     pub deliveries: MemoryDeliveryStore,
+    pub dead_letters: MemoryDeadLetters,
 }
 
 impl MemoryBackends {
@@ -22,7 +25,12 @@ impl MemoryBackends {
             bus: MemoryEventBus::new(partitions),
             decisions: MemoryDecisionStore::new(),
             deliveries: MemoryDeliveryStore::new(),
+            dead_letters: MemoryDeadLetters::new(),
         }
+    }
+
+    pub fn dead_letters(&self) -> Arc<dyn DeadLetterStore> {
+        Arc::new(self.dead_letters.clone())
     }
 
     pub fn store(&self) -> Arc<dyn OrderStore> {
@@ -49,6 +57,7 @@ impl MemoryBackends {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            dead_letters: self.dead_letters.snapshot(),
             interference: Default::default(),
         }
     }

@@ -104,4 +104,8 @@ impl Environment for EmbeddedEnvironment {
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
         Ok(self.backends.deliveries())
     }
+
+    async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+        Ok(self.backends.dead_letters())
+    }
 }

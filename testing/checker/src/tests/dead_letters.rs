@@ -70,3 +70,39 @@ fn a_success_consumed_by_delivery_without_a_delivery() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_rejection_in_the_dead_letter_table_counts_for_its_group_only() {
+    let mut s = healthy();
+    let forged = payment(9, PaymentDecision::Success);
+    push_payment(&mut s, &forged);
+    // Kept in the table by a group that does not read `payments`: still not dead-lettered by
+    // the order-status worker, and the rejection names the wrong group.
+    let wrong = rejection_by("delivery-worker", Topic::Payments, 2, forged.to_bytes());
+    s.dead_letters.push(wrong);
+    assert_eq!(
+        properties(&s),
+        vec![
+            Property::RejectionNamesGroup,
+            Property::UnprocessableEventDeadLettered
+        ]
+    );
+    s.dead_letters.clear();
+    let kept = rejection_by(
+        reader(Topic::Payments),
+        Topic::Payments,
+        2,
+        forged.to_bytes(),
+    );
+    s.dead_letters.push(kept);
+    assert_eq!(check(&s, Scope::SafetyAndLiveness), vec![]);
+}
+
+#[test]
+fn an_applicable_event_in_the_dead_letter_table_is_caught() {
+    let mut s = healthy();
+    let valid = payment(1, PaymentDecision::Success).to_bytes();
+    let kept = rejection_by(reader(Topic::Payments), Topic::Payments, 1, valid);
+    s.dead_letters.push(kept);
+    assert_eq!(properties(&s), vec![Property::NoApplicableEventInDlq]);
+}

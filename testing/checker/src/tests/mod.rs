@@ -4,7 +4,9 @@ use time::macros::datetime;
 
 use super::*;
 use saga_core::PaymentDecision;
-use saga_core::event::{Envelope, EventBody, Rejection, RejectionSource};
+use saga_core::event::{
+    Envelope, EventBody, Original, RejectedBy, Rejection, RejectionCode, RejectionSource,
+};
 use saga_core::ports::DeliveryAssignment;
 use saga_core::snapshot::{
     Acknowledged, GroupOffsets, Interference, Lost, OutboxRow, ReusedOffsets, StatusChange,
@@ -56,18 +58,41 @@ fn push_payment(s: &mut SystemSnapshot, envelope: &Envelope) {
     }
 }
 
-/// A rejection of `original`, read at `topic`/0@`offset`, as a DLQ record at `dlq_offset`.
-fn rejection(topic: Topic, offset: u64, original: Vec<u8>, dlq_offset: u64) -> TopicRecord {
+/// The group that reads `topic` and applies what it holds to the order store or Redis.
+fn reader(topic: Topic) -> &'static str {
+    match topic {
+        Topic::Payments => saga_core::topic::STATUS_GROUP,
+        _ => "payment-worker",
+    }
+}
+
+/// `group`'s rejection of `original`, read at `topic`/0@`offset`.
+fn rejection_by(group: &str, topic: Topic, offset: u64, original: Vec<u8>) -> Envelope {
     let rejection = Rejection {
+        code: RejectionCode::Undecodable,
         reason: "test".into(),
-        source: Some(RejectionSource {
+        source: RejectionSource {
             topic,
             partition: 0,
             offset,
-        }),
-        original,
+            key: None,
+            correlation_id: None,
+        },
+        rejected_by: RejectedBy {
+            group: group.into(),
+            component: group.into(),
+        },
+        attempts: 1,
+        original: Original::whole(original),
+        replay_count: 0,
     };
-    let envelope = Envelope::rejected(EventId::from_random_bits(5), AT, None, rejection);
+    Envelope::rejected(EventId::from_random_bits(5), AT, rejection)
+}
+
+/// A rejection of `original`, read at `topic`/0@`offset` by the group that reads it, as a DLQ
+/// record at `dlq_offset`.
+fn rejection(topic: Topic, offset: u64, original: Vec<u8>, dlq_offset: u64) -> TopicRecord {
+    let envelope = rejection_by(reader(topic), topic, offset, original);
     record(topic.dlq(), dlq_offset, &envelope)
 }
 
@@ -112,6 +137,7 @@ fn healthy() -> SystemSnapshot {
             event_id: created.event_id,
             order_id: Some(id(n)),
             published: true,
+            order_created: true,
         });
         s.store.processed_events.push(paid.event_id);
         s.store.status_changes.push(StatusChange {
@@ -136,14 +162,30 @@ fn healthy() -> SystemSnapshot {
             .records
             .push(record(Topic::Payments, offset as u64, &paid));
     }
-    s.bus.end_offsets.insert((Topic::Orders, 0), 2);
+    // Order 1's ORDER_COMPLETED, written with its status change, drove its delivery.
+    let completed = Envelope::order_completed(
+        EventId::from_random_bits(11),
+        AT,
+        CorrelationId::parse("c").unwrap(),
+        id(1),
+        payment(1, PaymentDecision::Success).event_id,
+    );
+    s.store.outbox.push(OutboxRow {
+        event_id: completed.event_id,
+        order_id: Some(id(1)),
+        published: true,
+        order_created: false,
+    });
+    s.bus.records.push(record(Topic::Orders, 2, &completed));
+    s.bus.end_offsets.insert((Topic::Orders, 0), 3);
     s.bus.end_offsets.insert((Topic::Payments, 0), 2);
     for (group, topic) in saga_core::topic::CONSUMER_GROUPS {
         let mut offsets = GroupOffsets {
             group: group.into(),
             ..Default::default()
         };
-        offsets.committed.insert((topic, 0), 2);
+        let end = s.bus.end_offsets[&(topic, 0)];
+        offsets.committed.insert((topic, 0), end);
         s.bus.groups.push(offsets);
     }
     s
