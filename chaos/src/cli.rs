@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chaos::report::RunReport;
 use chaos::runner::{Settings, run_scenario};
-use chaos::scenario::{Scenario, catalog, find};
+use chaos::scenario::{Scenario, catalog, find, offered};
 use chaos::stack::{Stack, StackMode};
 use clap::{Parser, Subcommand};
 
@@ -65,24 +65,30 @@ struct RunArgs {
     dry_run: bool,
 }
 
-fn chosen(names: &str) -> anyhow::Result<Vec<Scenario>> {
+/// The scenarios `names` picks on a stack with or without backend control: `all` is every
+/// scenario that stack can run; a named one it cannot run is an error, not a skip.
+fn chosen(names: &str, control: bool) -> anyhow::Result<Vec<Scenario>> {
     if names == "all" {
-        return Ok(catalog());
+        return Ok(offered(control));
     }
-    names
+    let scenarios: Vec<Scenario> = names
         .split(',')
         .map(|name| {
             find(name.trim()).ok_or_else(|| chaos::ChaosError::UnknownScenario(name.into()))
         })
-        .collect::<Result<_, _>>()
-        .map_err(Into::into)
+        .collect::<Result<_, _>>()?;
+    if let Some(s) = scenarios.iter().find(|s| !s.runs_on(control)) {
+        return Err(chaos::ChaosError::NotOffered(s.name.clone()).into());
+    }
+    Ok(scenarios)
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let scenarios = chosen(&args.scenario)?;
+    let control = args.stack != StackMode::Attach;
+    let scenarios = chosen(&args.scenario, control)?;
     if args.dry_run {
         for s in &scenarios {
-            let timeline = s.timeline(args.seed, Duration::from_secs(args.duration));
+            let timeline = s.timeline_on(args.seed, Duration::from_secs(args.duration), control);
             println!(
                 "== {} (seed {}): {}\n{timeline}",
                 s.name, args.seed, s.about
@@ -150,8 +156,10 @@ pub async fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::List => {
             for s in catalog() {
-                println!("{:<26} {}", s.name, s.about);
+                let mark = if s.needs_backend_control { " *" } else { "" };
+                println!("{:<28} {}{mark}", s.name, s.about);
             }
+            println!("\n* acts on the backend servers: not offered with --stack attach");
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run(args).await,

@@ -20,6 +20,11 @@ pub enum ChaosError {
     Component { component: String, reason: String },
     #[error("unknown scenario {0:?} (see `chaos list`)")]
     UnknownScenario(String),
+    #[error(
+        "scenario {0:?} acts on the backend servers, which this stack does not let the runner \
+         control: run it with --stack private or native"
+    )]
+    NotOffered(String),
 }
 
 impl ChaosError {

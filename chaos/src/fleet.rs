@@ -118,15 +118,35 @@ impl Fleet {
     }
 
     /// SIGKILLs components (no chance to finish anything) and holds them down.
-    pub fn kill(&self, components: &[Component]) {
+    ///
+    /// # Errors
+    /// Naming the victims that were not running (so nothing was killed for them); the others
+    /// are killed all the same.
+    pub fn kill(&self, components: &[Component]) -> Result<(), String> {
         let mut slots = self.slots.lock().expect("fleet lock");
+        let mut absent = Vec::new();
         for &c in components {
             let slot = slots.entry(c.name).or_default();
             slot.held = true;
+            let running = slot
+                .child
+                .as_mut()
+                .is_some_and(|child| matches!(child.try_wait(), Ok(None)));
             if let Some(mut child) = slot.child.take() {
                 let _ = child.kill();
                 let _ = child.wait();
             }
+            if !running {
+                absent.push(c.name);
+            }
+        }
+        if absent.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "not running, nothing to kill: {}",
+                absent.join(", ")
+            ))
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use saga_checker::Violation;
-use saga_core::snapshot::{Acknowledged, SystemSnapshot};
+use saga_core::snapshot::{Acknowledged, Interference, SystemSnapshot};
 
 use crate::deployment::Deployment;
 
@@ -19,6 +19,8 @@ pub struct Verdict {
     pub quiesced_after: Option<Duration>,
     /// Acknowledged orders that were terminal in the last snapshot read.
     pub terminal: usize,
+    /// Status changes in the last snapshot's history, each judged by the checker.
+    pub status_changes: usize,
     /// Why the state could not be read at the end, if it could not (a failure too).
     pub unreadable: Option<String>,
 }
@@ -28,15 +30,24 @@ pub struct Verdict {
 pub async fn quiesce(
     deployment: &Deployment,
     acknowledged: &[Acknowledged],
+    interference: &Interference,
     patience: Duration,
 ) -> Verdict {
     let state = deployment.state();
-    let read = || state.read(acknowledged);
+    let read = || async {
+        let mut snapshot = state.read(acknowledged).await?;
+        snapshot.interference = interference.clone();
+        Ok::<_, saga_harness::Unreadable>(snapshot)
+    };
     let settled = saga_checker::settle(read, patience, Duration::from_millis(500)).await;
     Verdict {
         violations: settled.violations,
         quiesced_after: settled.after,
         terminal: settled.last.as_ref().map_or(0, terminal),
+        status_changes: settled
+            .last
+            .as_ref()
+            .map_or(0, |s| s.store.status_changes.len()),
         unreadable: settled.unreadable.map(|e| e.to_string()),
     }
 }

@@ -4,6 +4,7 @@
 //! outages, SIGKILLs, backend restarts, a storm — played on a seeded timeline; after each,
 //! the heal, quiescence and the checker on the real state read directly.
 
+pub mod allowances;
 pub mod deployment;
 pub mod error;
 pub mod fleet;
@@ -12,6 +13,7 @@ pub mod judge;
 pub mod player;
 pub mod report;
 pub mod runner;
+pub mod sabotage;
 pub mod scenario;
 pub mod stack;
 pub mod timeline;

@@ -9,7 +9,8 @@ use tokio::time::Instant;
 
 use crate::error::ChaosError;
 use crate::fleet::Fleet;
-use crate::stack::{Backend, StackScript};
+use crate::sabotage::{Sabotaged, Saboteur};
+use crate::stack::{Backend, DiskWatch, StackScript};
 use crate::timeline::{Action, Timeline};
 use crate::toxiproxy::Toxiproxy;
 use crate::workload::Workload;
@@ -20,6 +21,10 @@ pub struct Player<'a> {
     pub fleet: &'a Fleet,
     pub workload: &'a Workload,
     pub script: Option<&'a StackScript>,
+    /// The data files of backends whose power a step takes.
+    pub disks: &'a [DiskWatch],
+    /// Where bad data goes.
+    pub saboteur: Saboteur<'a>,
 }
 
 /// What playing a timeline did.
@@ -27,19 +32,25 @@ pub struct Player<'a> {
 pub struct Played {
     /// One line per step: when it really happened and any problem.
     pub log: Vec<String>,
+    /// The steps that failed: a fault not injected, or not undone. A scenario with any did
+    /// not show what it claims to.
+    pub failed: Vec<String>,
     /// Backends stopped and not started again (the heal starts them).
     pub stopped: BTreeSet<Backend>,
+    /// What sabotage steps did (for the checker).
+    pub sabotaged: Vec<Sabotaged>,
 }
 
 impl Player<'_> {
     /// Plays every step, `start` being time zero. Steps that fail are noted, not fatal: the
-    /// heal and the checker still run.
+    /// heal and the checker still run, and the report says the scenario did not inject its
+    /// faults.
     pub async fn play(&self, timeline: &Timeline, start: Instant) -> Played {
         let mut played = Played::default();
         for step in &timeline.steps {
             tokio::time::sleep_until(start + step.at).await;
             let began = start.elapsed();
-            let outcome = self.perform(&step.action, &mut played.stopped).await;
+            let outcome = self.perform(&step.action, &mut played).await;
             let took = start.elapsed() - began;
             let mut line = format!("+{:>6.2}s  {}", began.as_secs_f64(), step.action);
             if took > Duration::from_millis(500) {
@@ -48,7 +59,10 @@ impl Player<'_> {
             match outcome {
                 Ok(None) => {}
                 Ok(Some(note)) => line.push_str(&format!(" — {note}")),
-                Err(error) => line.push_str(&format!(" — FAILED: {error}")),
+                Err(error) => {
+                    line.push_str(&format!(" — FAILED: {error}"));
+                    played.failed.push(line.clone());
+                }
             }
             tracing::info!("{line}");
             played.log.push(line);
@@ -59,8 +73,9 @@ impl Player<'_> {
     async fn perform(
         &self,
         action: &Action,
-        stopped: &mut BTreeSet<Backend>,
+        played: &mut Played,
     ) -> Result<Option<String>, ChaosError> {
+        let stopped = &mut played.stopped;
         match action {
             Action::AddToxic { backend, toxic } => {
                 self.toxiproxy.add_toxic(backend.name(), toxic).await?;
@@ -70,24 +85,72 @@ impl Player<'_> {
             }
             Action::Disable(backend) => self.toxiproxy.set_enabled(backend.name(), false).await?,
             Action::Enable(backend) => self.toxiproxy.set_enabled(backend.name(), true).await?,
-            Action::Kill(victims) => self.fleet.kill(victims),
+            Action::Kill(victims) => self
+                .fleet
+                .kill(victims)
+                .map_err(|e| ChaosError::component("fleet", e))?,
             Action::Restart(victims) => self
                 .fleet
                 .start(victims)
                 .map_err(|e| ChaosError::component("fleet", e))?,
             Action::StopBackend(backend) => {
-                let Some(script) = self.script else {
-                    return Ok(Some("skipped: this stack cannot be controlled".into()));
-                };
+                let script = self
+                    .script
+                    .ok_or(ChaosError::NotOffered(backend.to_string()))?;
                 stopped.insert(*backend);
                 script.stop(*backend).await?;
             }
+            Action::KillBackend { backend, lose } => {
+                let script = self
+                    .script
+                    .ok_or(ChaosError::NotOffered(backend.to_string()))?;
+                stopped.insert(*backend);
+                script.kill(*backend).await?;
+                if let Some(lose) = lose {
+                    let disk = self
+                        .disks
+                        .iter()
+                        .find(|d| d.backend() == *backend)
+                        .ok_or_else(|| ChaosError::backend("disk", "its files are not watched"))?;
+                    let cut = disk
+                        .lose_unflushed(*lose)
+                        .map_err(|e| ChaosError::backend("disk", e))?;
+                    return Ok(Some(if cut.is_empty() {
+                        "nothing was unflushed".into()
+                    } else {
+                        format!("lost {}", cut.join(", "))
+                    }));
+                }
+            }
             Action::StartBackend(backend) => {
-                let Some(script) = self.script else {
-                    return Ok(Some("skipped: this stack cannot be controlled".into()));
-                };
+                let script = self
+                    .script
+                    .ok_or(ChaosError::NotOffered(backend.to_string()))?;
                 script.start(*backend).await?;
                 stopped.remove(backend);
+            }
+            Action::Poison { topic, bytes } => {
+                played
+                    .sabotaged
+                    .push(self.saboteur.poison(*topic, *bytes).await?);
+            }
+            Action::Forge(forgery) => {
+                let done = self.saboteur.forge(*forgery).await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
+            }
+            Action::CorruptDecision => {
+                let done = self.saboteur.corrupt_decision().await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
+            }
+            Action::RefusePayment => {
+                let done = self.saboteur.refuse_payment().await?;
+                let note = format!("{done:?}");
+                played.sabotaged.push(done);
+                return Ok(Some(note));
             }
             Action::Burst(n) => {
                 let workload = self.workload.clone();

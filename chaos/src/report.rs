@@ -16,6 +16,12 @@ pub struct ScenarioReport {
     pub timeline: Vec<String>,
     /// What was actually done, when, and any step that failed.
     pub played: Vec<String>,
+    /// Steps that failed: a fault that was not injected (or not undone). Any makes the
+    /// scenario fail: it did not show what it claims to.
+    pub faults_failed: Vec<String>,
+    /// Status changes in the order status history the checker judged (status changes once,
+    /// each tied to its payment event).
+    pub status_changes_checked: usize,
     pub load_seconds: f64,
     pub attempted: u64,
     pub acknowledged: usize,
@@ -38,9 +44,11 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
-    /// Zero violations, the state read, quiesced in time, every acknowledged order terminal.
+    /// Every fault injected, zero violations, the state read, quiesced in time, every
+    /// acknowledged order terminal.
     pub fn passed(&self) -> bool {
-        self.violations.is_empty()
+        self.faults_failed.is_empty()
+            && self.violations.is_empty()
             && self.unreadable.is_none()
             && self.quiesce_seconds.is_some()
             && self.terminal == self.acknowledged
@@ -73,8 +81,18 @@ impl RunReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<26} {:>6} {:>6} {:>6} {:>8} {:>8}  {:<24} {:>8} {:>5}  result",
-            "scenario", "tried", "acked", "term", "p99 ms", "quiesce", "errors", "restarts", "viol"
+            "{:<26} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8}  {:<24} {:>8} {:>7} {:>5}  result",
+            "scenario",
+            "tried",
+            "acked",
+            "term",
+            "hist",
+            "p99 ms",
+            "quiesce",
+            "errors",
+            "restarts",
+            "faults",
+            "viol"
         );
         for s in &self.scenarios {
             let errors: Vec<String> = s.errors.iter().map(|(k, v)| format!("{k}×{v}")).collect();
@@ -87,17 +105,24 @@ impl RunReport {
                 .quiesce_seconds
                 .map_or_else(|| "never".into(), |q| format!("{q:.1}s"));
             let exits: u32 = s.self_exits.values().sum();
+            let faults = if s.faults_failed.is_empty() {
+                "applied".to_owned()
+            } else {
+                format!("{} FAILED", s.faults_failed.len())
+            };
             let _ = writeln!(
                 out,
-                "{:<26} {:>6} {:>6} {:>6} {:>8.0} {:>8}  {:<24} {:>8} {:>5}  {}",
+                "{:<26} {:>6} {:>6} {:>6} {:>6} {:>8.0} {:>8}  {:<24} {:>8} {:>7} {:>5}  {}",
                 s.scenario,
                 s.attempted,
                 s.acknowledged,
                 s.terminal,
+                s.status_changes_checked,
                 s.latency_p99_ms,
                 quiesce,
                 errors,
                 exits,
+                faults,
                 s.violations.len(),
                 if s.passed() { "ok" } else { "FAIL" }
             );

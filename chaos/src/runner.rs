@@ -17,9 +17,10 @@ use crate::heal::{HealGuard, heal};
 use crate::judge::quiesce;
 use crate::player::Player;
 use crate::report::ScenarioReport;
+use crate::sabotage::Saboteur;
 use crate::scenario::Scenario;
-use crate::stack::Stack;
-use crate::timeline::Timeline;
+use crate::stack::{DiskWatch, Stack};
+use crate::timeline::{Action, Timeline};
 use crate::toxiproxy::Toxiproxy;
 use crate::workload::Workload;
 
@@ -65,6 +66,27 @@ fn supervise(fleet: Arc<Fleet>) -> Supervisor {
     Supervisor(token)
 }
 
+/// Starts watching the data files of every backend whose power the timeline takes.
+fn watch_disks(stack: &Stack, timeline: &Timeline, deployment: &Deployment) -> Vec<DiskWatch> {
+    let Some(script) = &stack.script else {
+        return Vec::new();
+    };
+    let mut watched = Vec::new();
+    for step in &timeline.steps {
+        if let Action::KillBackend {
+            backend,
+            lose: Some(_),
+        } = step.action
+        {
+            if !watched.iter().any(|w: &DiskWatch| w.backend() == backend) {
+                let prefix = deployment.prefix.clone();
+                watched.push(DiskWatch::start(script.data_dir(), backend, prefix));
+            }
+        }
+    }
+    watched
+}
+
 /// Plays `scenario` on `stack` and judges the outcome.
 ///
 /// # Errors
@@ -75,7 +97,11 @@ pub async fn run_scenario(
     scenario: &Scenario,
     settings: &Settings,
 ) -> Result<ScenarioReport, ChaosError> {
-    let timeline = scenario.timeline(settings.seed, settings.duration);
+    let control = stack.can_restart_backends();
+    if !scenario.runs_on(control) {
+        return Err(ChaosError::NotOffered(scenario.name.clone()));
+    }
+    let timeline = scenario.timeline_on(settings.seed, settings.duration, control);
     println!(
         "== {} (seed {}): {}\n{timeline}",
         scenario.name, settings.seed, scenario.about
@@ -138,11 +164,14 @@ async fn drive(
         &format!("http://{}", fleet.addr(registry::GATEWAY)),
         &format!("{}{}-", deployment.prefix, settings.seed),
     );
+    let disks = watch_disks(stack, timeline, deployment);
     let player = Player {
         toxiproxy,
         fleet,
         workload: &workload,
         script: stack.script.as_ref(),
+        disks: &disks,
+        saboteur: Saboteur { deployment },
     };
     let start = tokio::time::Instant::now();
     let stop_load = tokio::time::sleep_until(start + settings.duration);
@@ -157,14 +186,17 @@ async fn drive(
         .map_err(|e| ChaosError::component("fleet", e))?;
     let healed = tokio::time::Instant::now();
     let mut log = played.log;
+    let faults_failed = played.failed;
     if !workload.drain(Duration::from_secs(60)).await {
         log.push("some orders were still in flight 60 s after the heal".into());
     }
     let tally = workload.tally();
     let elapsed = healed.elapsed();
+    let interference = crate::allowances::interference(timeline, &played.sabotaged);
     let verdict = quiesce(
         deployment,
         &tally.acknowledged,
+        &interference,
         settings.patience.saturating_sub(elapsed),
     )
     .await;
@@ -175,6 +207,8 @@ async fn drive(
         seed: settings.seed,
         timeline: Vec::new(),
         played: log,
+        faults_failed,
+        status_changes_checked: verdict.status_changes,
         load_seconds: settings.duration.as_secs_f64(),
         attempted: tally.attempted,
         acknowledged: tally.acknowledged.len(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use saga_components::Component;
 
+use crate::sabotage::Forgery;
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
 
@@ -28,9 +29,27 @@ pub enum Action {
     Restart(Vec<Component>),
     /// Stops the backend process itself (`scripts/stack down NAME`).
     StopBackend(Backend),
+    /// SIGKILLs the backend's server; with `lose`, also cuts its data files back to what they
+    /// held that long ago, as a power loss would (the page cache gone with it). Held down
+    /// until a `StartBackend`.
+    KillBackend {
+        backend: Backend,
+        lose: Option<std::time::Duration>,
+    },
     StartBackend(Backend),
     /// `n` orders at once, on top of the steady rate.
     Burst(u32),
+    /// `bytes` of garbage written to a topic by a producer outside the saga.
+    Poison {
+        topic: saga_core::Topic,
+        bytes: usize,
+    },
+    /// A forged payment event on `payments`.
+    Forge(Forgery),
+    /// Redis made to hold a hash under an undecided order's source event.
+    CorruptDecision,
+    /// PostgreSQL made to refuse the newest PENDING order's status change.
+    RefusePayment,
 }
 
 /// The kinds of fault, for coverage: a suite must use each at least once.
@@ -45,10 +64,16 @@ pub enum FaultKind {
     Kill,
     KillTwo,
     BackendRestart,
+    BackendKill,
+    PowerLoss,
+    Poison,
+    OversizedPoison,
+    Forgery,
+    Unprocessable,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 15] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -58,10 +83,24 @@ impl FaultKind {
         Self::Kill,
         Self::KillTwo,
         Self::BackendRestart,
+        Self::BackendKill,
+        Self::PowerLoss,
+        Self::Poison,
+        Self::OversizedPoison,
+        Self::Forgery,
+        Self::Unprocessable,
     ];
 }
 
 impl Action {
+    /// Whether it acts on a backend server itself (needs a stack the runner controls).
+    pub fn controls_backend(&self) -> bool {
+        matches!(
+            self,
+            Self::StopBackend(_) | Self::StartBackend(_) | Self::KillBackend { .. }
+        )
+    }
+
     /// The fault this action injects, if it injects one.
     pub fn fault(&self) -> Option<FaultKind> {
         use crate::toxiproxy::ToxicKind as T;
@@ -77,6 +116,12 @@ impl Action {
             Self::Kill(victims) if victims.len() > 1 => Some(FaultKind::KillTwo),
             Self::Kill(_) => Some(FaultKind::Kill),
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
+            Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
+            Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
+            Self::Poison { bytes, .. } if *bytes >= 1024 => Some(FaultKind::OversizedPoison),
+            Self::Poison { .. } => Some(FaultKind::Poison),
+            Self::Forge(_) => Some(FaultKind::Forgery),
+            Self::CorruptDecision | Self::RefusePayment => Some(FaultKind::Unprocessable),
             _ => None,
         }
     }
@@ -101,8 +146,29 @@ impl fmt::Display for Action {
             Self::Kill(c) => write!(f, "SIGKILL {}", names(c)),
             Self::Restart(c) => write!(f, "restart {}", names(c)),
             Self::StopBackend(b) => write!(f, "{b}: stop the server"),
+            Self::KillBackend {
+                backend,
+                lose: None,
+            } => write!(f, "{backend}: SIGKILL the server"),
+            Self::KillBackend {
+                backend,
+                lose: Some(lose),
+            } => write!(
+                f,
+                "{backend}: power loss (SIGKILL, and the last {:.1}s not yet on disk lost)",
+                lose.as_secs_f64()
+            ),
             Self::StartBackend(b) => write!(f, "{b}: start the server"),
             Self::Burst(n) => write!(f, "burst of {n} orders"),
+            Self::Poison { topic, bytes } => write!(f, "{topic}: poison record of {bytes} bytes"),
+            Self::Forge(forgery) => write!(f, "payments: forge a {}", forgery.name()),
+            Self::CorruptDecision => {
+                write!(f, "redis: a hash where an undecided order's decision goes")
+            }
+            Self::RefusePayment => write!(
+                f,
+                "postgres: refuse the newest PENDING order's status change"
+            ),
         }
     }
 }

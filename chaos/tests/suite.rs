@@ -1,18 +1,20 @@
 //! The short chaos suite for CI: a handful of scenarios that together use every kind of fault
 //! (latency, timeout, reset_peer, bandwidth, slicer, outage, SIGKILL of one and of two
-//! components, a backend restart) on a private native stack, each judged by the checker.
-//! Without a stack it is skipped locally and fails under `CI=true`.
+//! components, a backend restart, a backend SIGKILL, a power loss, poison) on a private native
+//! stack, each judged by the checker, its faults all applied and its status history judged.
+//! Kinds only scenarios awaiting issue 9's fixes play (`chaos::scenario::AWAITING_FIXES`) are
+//! left out until then. Without a stack it is skipped locally and fails under `CI=true`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chaos::report::RunReport;
 use chaos::runner::{Settings, run_scenario};
-use chaos::scenario::find;
+use chaos::scenario::{AWAITING_FIXES, catalog, find};
 use chaos::stack::{Stack, StackMode};
 use chaos::timeline::FaultKind;
 
-const SUITE: [&str; 9] = [
+const SUITE: [&str; 12] = [
     "kafka-latency",
     "postgres-timeout",
     "redis-reset-peer",
@@ -22,6 +24,9 @@ const SUITE: [&str; 9] = [
     "kill-payment-worker",
     "kill-two-at-once",
     "restart-kafka",
+    "crash-redis",
+    "power-loss-redis",
+    "poison",
 ];
 const SEED: u64 = 1;
 const DURATION: Duration = Duration::from_secs(8);
@@ -34,18 +39,34 @@ fn mode() -> StackMode {
     }
 }
 
-#[test]
-fn the_suite_covers_every_kind_of_fault() {
-    let used: BTreeSet<FaultKind> = SUITE
-        .iter()
+/// The kinds of fault the scenarios in `names` inject.
+fn kinds<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<FaultKind> {
+    names
+        .into_iter()
         .map(|name| find(name).unwrap_or_else(|| panic!("no scenario {name}")))
         .flat_map(|s| s.timeline(SEED, DURATION).faults())
+        .collect()
+}
+
+#[test]
+fn the_suite_covers_every_kind_of_fault_but_those_awaiting_fixes() {
+    let used = kinds(SUITE);
+    let survived: Vec<String> = catalog()
+        .into_iter()
+        .filter(|s| !AWAITING_FIXES.contains(&s.name.as_str()))
+        .map(|s| s.name)
         .collect();
+    let elsewhere = kinds(survived.iter().map(String::as_str));
     let missing: Vec<_> = FaultKind::ALL
         .into_iter()
-        .filter(|k| !used.contains(k))
+        .filter(|k| !used.contains(k) && elsewhere.contains(k))
         .collect();
     assert!(missing.is_empty(), "the suite never injects {missing:?}");
+    let awaiting: Vec<_> = SUITE
+        .iter()
+        .filter(|n| AWAITING_FIXES.contains(n))
+        .collect();
+    assert!(awaiting.is_empty(), "{awaiting:?} fail until issue 9 lands");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,9 +88,15 @@ async fn a_short_suite_of_faults_under_load_leaves_no_violation() {
         exe: env!("CARGO_BIN_EXE_chaos").into(),
         logs: target.join(format!("chaos-suite-{}", std::process::id())),
     };
+    let control = stack.can_restart_backends();
     let mut reports = Vec::new();
     for name in SUITE {
         let scenario = find(name).expect("listed above");
+        if !scenario.runs_on(control) {
+            // Not offered on a stack the runner does not control (attach mode): said, not run.
+            println!("{name}: not offered on this stack (it acts on a backend server)");
+            continue;
+        }
         let report = run_scenario(&stack, &scenario, &settings)
             .await
             .unwrap_or_else(|e| panic!("{name} could not be run: {e}"));
@@ -82,12 +109,17 @@ async fn a_short_suite_of_faults_under_load_leaves_no_violation() {
     for report in &run.scenarios {
         let name = &report.scenario;
         assert!(report.acknowledged > 0, "{name}: no order was acknowledged");
-        let failed: Vec<&String> = report
-            .played
-            .iter()
-            .filter(|l| l.contains("FAILED"))
-            .collect();
-        assert!(failed.is_empty(), "{name}: faults not injected: {failed:?}");
+        assert!(
+            report.faults_failed.is_empty(),
+            "{name}: faults not injected: {:?}",
+            report.faults_failed
+        );
+        assert!(
+            report.status_changes_checked >= report.terminal,
+            "{name}: the status history was not judged ({} changes for {} terminal orders)",
+            report.status_changes_checked,
+            report.terminal
+        );
         assert!(
             report.passed(),
             "{name} failed (logs in {}):\n{:#?}",

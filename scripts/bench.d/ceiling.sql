@@ -22,7 +22,8 @@ WITH ids AS (SELECT gen_random_uuid() AS event_id),
         pg_notify('outbox', event.key)::text AS notified
     FROM new_order, event \gset
 -- order-status-worker (payment.rs APPLY): lock, check the causation, record the event,
--- conditional update, and the ORDER_COMPLETED outbox row with the relay's wake-up.
+-- conditional update, the change into the status history and the ORDER_COMPLETED outbox
+-- row with the relay's wake-up.
 WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = :order_id FOR UPDATE),
     fits AS (SELECT id FROM target WHERE (created_event_id IS NULL
         OR created_event_id = :created_event_id::uuid) AND status IN ('PENDING', 'COMPLETED')),
@@ -31,6 +32,9 @@ WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = :orde
         ON CONFLICT (event_id) DO NOTHING RETURNING order_id),
     changed AS (UPDATE orders SET status = 'COMPLETED', updated_at = now() FROM recorded
         WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id),
+    history AS (INSERT INTO order_status_history
+        (order_id, from_status, to_status, event_id, changed_at)
+        SELECT id, 'PENDING', 'COMPLETED', gen_random_uuid(), now() FROM changed),
     completed AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at)
         SELECT gen_random_uuid(), 'orders', id::text, convert_to(repeat('y', 250), 'UTF8'),
             gen_random_uuid()::text, now() FROM changed RETURNING key)

@@ -1,18 +1,53 @@
 //! Hunting a mutant: run seeds in order with the mutant switched on until one fails. Seeds run
 //! in batches of `jobs`; the smallest failing seed of the first failing batch is the answer, so
-//! the result does not depend on thread timing.
+//! the result does not depend on thread timing. A catch counts only when the run violated the
+//! property the mutant is expected to break ([`expected`], the README's table): a harness
+//! error, or another property, is reported as such and is not a catch.
 
+use saga_checker::Property;
 use saga_core::mutant::Mutant;
 
 use crate::RunOptions;
+use crate::fault::Mix;
 use crate::sweep::sweep;
 
-/// The first seed that caught a mutant.
+/// The property each mutant breaks (the README's mutant table).
+pub fn expected(mutant: Mutant) -> Property {
+    match mutant {
+        Mutant::OutboxOutsideTransaction => Property::OrderTerminal,
+        Mutant::CommitBeforeProcessing => Property::CompletedOrderDelivered,
+        Mutant::ForgetDecision => Property::StatusMatchesDecision,
+        Mutant::SkipProcessedEvents => Property::StatusChangeTiedToPayment,
+        Mutant::UnconditionalStatusUpdate => Property::StatusChangesOnce,
+        Mutant::NonIdempotentDelivery => Property::DeliveryAtMostOnce,
+        Mutant::MarkBeforePublish => Property::CompletedOrderDelivered,
+        Mutant::PermanentAsTransient => Property::OrderTerminal,
+        Mutant::GiveUpAfterTenSeconds => Property::NoValidEventDropped,
+        Mutant::DropUnprocessable => Property::UnprocessableEventDeadLettered,
+        Mutant::ReconcilerOff => Property::OrderTerminal,
+        Mutant::OverwriteDecision => Property::PaymentEventsAgree,
+        Mutant::IgnoreCausation => Property::StatusChangeTiedToPayment,
+    }
+}
+
+/// The first seed on which a mutant's run failed.
 #[derive(Debug, Clone)]
 pub struct Catch {
     pub seed: u64,
-    pub property: String,
+    /// Every property the run violated, in the checker's order.
+    pub properties: Vec<Property>,
+    /// A harness error (a host failed, no quiescence without a named cause).
+    pub failure: Option<String>,
     pub replay: String,
+    /// The run's fault schedule, for shrinking.
+    pub options: RunOptions,
+}
+
+impl Catch {
+    /// Whether the run broke `property` (a harness error is never a catch).
+    pub fn caught_by(&self, property: Property) -> bool {
+        self.failure.is_none() && self.properties.contains(&property)
+    }
 }
 
 /// How the hunt went.
@@ -22,6 +57,14 @@ pub struct Hunt {
     pub caught: Option<Catch>,
     /// Seeds up to and including the catching one.
     pub seeds_run: u64,
+}
+
+impl Hunt {
+    /// Caught, by the expected property.
+    pub fn caught_as_expected(&self) -> bool {
+        let wanted = expected(self.mutant);
+        self.caught.as_ref().is_some_and(|c| c.caught_by(wanted))
+    }
 }
 
 pub fn hunt(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize) -> Hunt {
@@ -36,16 +79,18 @@ pub fn hunt(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize) -> Hunt 
         };
         let summary = sweep(start..end, jobs as usize, options, |_| {});
         if let Some(failed) = summary.failures().next() {
-            let property = match failed.violations.first() {
-                Some(v) => v.property.name().to_owned(),
-                None => failed.failure.clone().unwrap_or_default(),
-            };
+            let mut properties: Vec<Property> =
+                failed.violations.iter().map(|v| v.property).collect();
+            properties.sort();
+            properties.dedup();
             return Hunt {
                 mutant,
                 caught: Some(Catch {
                     seed: failed.options.seed,
-                    property,
+                    properties,
+                    failure: failed.failure.clone(),
                     replay: failed.replay_command(),
+                    options: failed.options.clone(),
                 }),
                 seeds_run: failed.options.seed + 1,
             };
@@ -56,5 +101,32 @@ pub fn hunt(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize) -> Hunt 
         mutant,
         caught: None,
         seeds_run: max_seeds,
+    }
+}
+
+/// Seeds `seeds` played with `mutant` and no fault at all: the ones that failed. Empty for a
+/// subtle mutant, which needs its fault to do harm.
+pub fn failing_without_faults(
+    mutant: Mutant,
+    seeds: std::ops::Range<u64>,
+    jobs: usize,
+) -> Vec<u64> {
+    let options = |seed| RunOptions {
+        mutant: Some(mutant),
+        faults: Mix::only([]),
+        ..RunOptions::new(seed)
+    };
+    let summary = sweep(seeds, jobs, options, |_| {});
+    summary.failures().map(|r| r.options.seed).collect()
+}
+
+/// The median of seeds-to-catch (the middle one, or the mean of the two middle ones).
+pub fn median(mut seeds: Vec<u64>) -> Option<f64> {
+    seeds.sort_unstable();
+    let n = seeds.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(seeds[n / 2] as f64),
+        _ => Some((seeds[n / 2 - 1] + seeds[n / 2]) as f64 / 2.0),
     }
 }

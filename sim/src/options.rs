@@ -1,9 +1,11 @@
-//! What one run plays: the seed, the workload's size, the mutant, which faults of the seed's
+//! What one run plays: the seed, the workload's size, the mutant, the fault classes, which faults of the seed's
 //! schedule to keep, and how long the system gets to quiesce after heal.
 
 use std::time::Duration;
 
 use saga_core::mutant::Mutant;
+
+use crate::fault::Mix;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -11,6 +13,8 @@ pub struct RunOptions {
     pub seed: u64,
     pub orders: usize,
     pub mutant: Option<Mutant>,
+    /// The fault classes played.
+    pub faults: Mix,
     /// Keep only these faults of the seed's schedule (indices into it); all when `None`.
     pub keep: Option<Vec<usize>>,
     /// How long after heal the system has to become quiescent.
@@ -25,6 +29,7 @@ impl RunOptions {
             seed,
             orders: 100,
             mutant: None,
+            faults: Mix::survivable(),
             keep: None,
             liveness_bound: Duration::from_secs(40),
             keep_trace: false,

@@ -121,6 +121,9 @@ impl RunReport {
         if let Some(mutant) = o.mutant {
             command += &format!(" --mutant {}", mutant.name());
         }
+        if o.faults != crate::fault::Mix::survivable() {
+            command += &format!(" --faults {}", o.faults);
+        }
         if let Some(keep) = &o.keep {
             let list: Vec<String> = keep.iter().map(usize::to_string).collect();
             command += &format!(

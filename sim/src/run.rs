@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use saga_checker::{Scope, Violation, check};
 use saga_core::snapshot::Acknowledged;
 
-use crate::fault::{self, Schedule};
+use crate::fault::{self, Mix, Schedule};
 use crate::observe::{Event, Signal};
 use crate::options::RunOptions;
 use crate::report::{self, RunReport};
@@ -27,7 +27,7 @@ enum Stop {
 /// Plays `options.seed` and judges it.
 pub fn run(options: &RunOptions) -> RunReport {
     let started = Instant::now();
-    let generated = fault::generate(options.seed);
+    let generated = fault::generate(options.seed, &options.faults);
     let schedule = match &options.keep {
         Some(keep) => generated.keep(keep),
         None => generated,
@@ -45,7 +45,7 @@ pub fn run(options: &RunOptions) -> RunReport {
         .build();
     crate::infra::register(&mut sim, &world);
     world::register_services(&mut sim, &world, &schedule.replicas);
-    let plan = Plan::new(options.seed, options.orders, schedule.heal_at);
+    let plan = Plan::new(options.seed, options.orders, schedule.load_for);
     sim.client(CLIENTS, workload::run(world.clone(), plan));
 
     let mut timeline = Timeline::new(&schedule);
@@ -106,7 +106,10 @@ fn judge(
             })
             .collect()
     });
-    let snapshot = world.durable.snapshot(acknowledged.clone());
+    let mut snapshot = world.durable.snapshot(acknowledged.clone());
+    snapshot.interference = world
+        .observer
+        .with_trace(crate::observe::allowances::interference);
     let orphans = snapshot
         .store
         .orders
@@ -161,10 +164,15 @@ fn judge(
     }
 }
 
-/// Every order terminal, the outbox drained, every group caught up.
+/// Every order terminal (but those the harness made unprocessable), the outbox drained, every
+/// group caught up.
 fn quiescent(world: &World) -> bool {
     let store = world.durable.store.snapshot();
-    let settled = store.orders.iter().all(|o| o.status.is_terminal())
+    let sabotage = &world.durable.sabotage;
+    let settled = store
+        .orders
+        .iter()
+        .all(|o| o.status.is_terminal() || sabotage.quarantined(o.id))
         && store.outbox.iter().all(|r| r.published);
     settled && {
         let bus = world.durable.bus.snapshot();

@@ -27,6 +27,30 @@ fn signature(report: &RunReport) -> Option<String> {
 pub fn shrink(options: RunOptions, progress: impl Fn(usize, usize)) -> Option<Shrunk> {
     let first = run_one(options.clone());
     let property = signature(&first)?;
+    let still = |report: &RunReport| signature(report).as_deref() == Some(property.as_str());
+    Some(shrink_while(options, first, &property, still, progress))
+}
+
+/// Shrinks `options`' schedule keeping a violation of `property` (whatever else the run
+/// violates, as a mutant's hunt judges it); `None` when the seed does not violate it.
+pub fn shrink_keeping(
+    options: RunOptions,
+    property: saga_checker::Property,
+    progress: impl Fn(usize, usize),
+) -> Option<Shrunk> {
+    let first = run_one(options.clone());
+    let still = |report: &RunReport| report.violations.iter().any(|v| v.property == property);
+    still(&first).then(|| shrink_while(options, first, property.name(), still, progress))
+}
+
+fn shrink_while(
+    options: RunOptions,
+    first: RunReport,
+    property: &str,
+    still: impl Fn(&RunReport) -> bool,
+    progress: impl Fn(usize, usize),
+) -> Shrunk {
+    let property = property.to_owned();
     let original_faults = first.schedule.faults.len();
     let mut keep: Vec<usize> = match &options.keep {
         Some(keep) => keep.clone(),
@@ -51,7 +75,7 @@ pub fn shrink(options: RunOptions, progress: impl Fn(usize, usize)) -> Option<Sh
             });
             runs += 1;
             progress(runs, keep.len());
-            if signature(&report).as_deref() == Some(property.as_str()) {
+            if still(&report) {
                 keep = candidate;
                 best = report;
                 removed = true;
@@ -70,10 +94,10 @@ pub fn shrink(options: RunOptions, progress: impl Fn(usize, usize)) -> Option<Sh
         // Nothing could be removed: say so explicitly in the replay command.
         best.options.keep = Some(keep);
     }
-    Some(Shrunk {
+    Shrunk {
         report: best,
         property,
         original_faults,
         runs,
-    })
+    }
 }

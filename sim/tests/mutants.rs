@@ -1,7 +1,9 @@
-//! The checker has teeth: every deliberately broken service variant is caught by the sweep.
+//! The checker has teeth: every deliberately broken service variant is caught by the sweep, by
+//! the property the README's table names (a harness error or another property is not a catch),
+//! and each subtle mutant is harmless without its fault (seeds with no fault pass).
 
 use saga_core::mutant::Mutant;
-use sim::mutants::hunt;
+use sim::mutants::{expected, failing_without_faults, hunt, median};
 
 /// Most seeds a mutant may survive before the test gives up on the harness.
 const MAX_SEEDS: u64 = 40;
@@ -11,25 +13,58 @@ const MAX_SEEDS: u64 = 40;
     not(tokio_unstable),
     ignore = "runs in the seeded build: sim/tests/seeded.rs"
 )]
-fn every_mutant_is_caught() {
+fn every_mutant_is_caught_by_its_property() {
     let mut table = Vec::new();
-    let mut missed = Vec::new();
+    let mut wrong = Vec::new();
+    let mut subtle = Vec::new();
     for mutant in Mutant::ALL {
         let hunt = hunt(mutant, MAX_SEEDS, 2, 100);
+        let wanted = expected(mutant);
         match &hunt.caught {
-            Some(c) => table.push(format!(
-                "{:<30} caught after {:>2} seeds: {} ({})",
+            Some(c) if hunt.caught_as_expected() => {
+                table.push(format!(
+                    "{:<28} caught after {:>2} seeds: {} ({})",
+                    mutant.name(),
+                    hunt.seeds_run,
+                    wanted,
+                    c.replay
+                ));
+                if Mutant::SUBTLE.contains(&mutant) {
+                    subtle.push(hunt.seeds_run);
+                }
+            }
+            Some(c) => wrong.push(format!(
+                "{}: seed {} broke {:?} (harness error {:?}), expected {wanted}",
                 mutant.name(),
-                hunt.seeds_run,
-                c.property,
-                c.replay
+                c.seed,
+                c.properties,
+                c.failure
             )),
-            None => missed.push(mutant.name()),
+            None => wrong.push(format!(
+                "{}: not caught in {MAX_SEEDS} seeds",
+                mutant.name()
+            )),
         }
     }
     println!("{}", table.join("\n"));
-    assert!(
-        missed.is_empty(),
-        "not caught in {MAX_SEEDS} seeds: {missed:?}"
+    println!(
+        "subtle: seeds to catch {subtle:?}, median {:?}",
+        median(subtle.clone())
     );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn subtle_mutants_are_harmless_without_their_fault() {
+    let mut harmful = Vec::new();
+    for mutant in Mutant::SUBTLE {
+        let failed = failing_without_faults(mutant, 0..4, 2);
+        if !failed.is_empty() {
+            harmful.push(format!(
+                "{}: seeds {failed:?} fail with no fault",
+                mutant.name()
+            ));
+        }
+    }
+    assert!(harmful.is_empty(), "{}", harmful.join("\n"));
 }

@@ -72,7 +72,7 @@ fn every_fault_class_and_interleaving_fires_in_the_default_sweep() {
     let summary = default_sweep();
     let missing: Vec<&str> = summary
         .coverage
-        .missing()
+        .missing(&sim::fault::Mix::survivable())
         .iter()
         .map(|s| s.name())
         .collect();

@@ -16,7 +16,7 @@ use chaos::judge::{Verdict, quiesce};
 use chaos::toxiproxy::Toxiproxy;
 use http::StatusCode;
 use saga_client::SagaClient;
-use saga_core::snapshot::Acknowledged;
+use saga_core::snapshot::{Acknowledged, Interference};
 use tokio::sync::Mutex;
 
 use crate::project::Project;
@@ -35,7 +35,13 @@ async fn check(project: &Project, acknowledged: &[Acknowledged]) -> Verdict {
         endpoints,
         prefix: String::new(),
     };
-    quiesce(&deployment, acknowledged, PATIENCE).await
+    quiesce(
+        &deployment,
+        acknowledged,
+        &Interference::default(),
+        PATIENCE,
+    )
+    .await
 }
 
 fn assert_clean(verdict: &Verdict, acknowledged: usize) {

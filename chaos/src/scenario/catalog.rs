@@ -14,6 +14,9 @@ pub struct Scenario {
     pub name: String,
     /// What it shows, in one line.
     pub about: String,
+    /// It stops, kills or damages backend servers, so it runs only on a stack the runner
+    /// controls (`private` or `native`), never on one it is merely attached to.
+    pub needs_backend_control: bool,
     build: Build,
 }
 
@@ -26,25 +29,62 @@ impl Scenario {
         Self {
             name: name.into(),
             about: about.into(),
+            needs_backend_control: false,
             build: Arc::new(build),
         }
+    }
+
+    /// Marks the scenario as one that acts on the backend servers themselves.
+    pub fn controlling_backends(mut self) -> Self {
+        self.needs_backend_control = true;
+        self
+    }
+
+    /// Whether it can run on a stack whose backends the runner can (or cannot) control.
+    pub fn runs_on(&self, can_control_backends: bool) -> bool {
+        can_control_backends || !self.needs_backend_control
     }
 
     /// The timeline for `seed` over `duration` of load: the same arguments always give the
     /// same timeline.
     pub fn timeline(&self, seed: u64, duration: Duration) -> Timeline {
-        let mut plan = Plan::new(seed, &self.name, duration);
+        self.timeline_on(seed, duration, true)
+    }
+
+    /// The timeline on a stack whose backends the runner can or cannot control: without
+    /// control, a scenario that merely may restart a backend (the storm) picks another fault,
+    /// and one that needs control is not offered at all.
+    pub fn timeline_on(&self, seed: u64, duration: Duration, control: bool) -> Timeline {
+        let mut plan = Plan::new(seed, &self.name, duration, control);
         (self.build)(&mut plan);
         plan.finish()
     }
 }
 
-/// All scenarios: toxics per backend, outages, kills, backend restarts, the storm.
+/// Scenarios the saga on `main` cannot survive yet: each fails there (the findings are in
+/// `sim/FINDINGS.md`) until the reliability work of issue 9 lands. `run --scenario all` plays
+/// them and fails on them; the CI suite (`tests/suite.rs`) leaves them out.
+pub const AWAITING_FIXES: &[&str] = &[
+    "power-loss-kafka",
+    "poison-oversized",
+    "forged-payments",
+    "unprocessable-decision",
+    "unprocessable-payment",
+    "black-hole-postgres",
+    "black-hole-kafka",
+    "black-hole-redis",
+];
+
+/// All scenarios: toxics per backend, outages, kills, backend restarts and kills, power
+/// losses, bad data, long faults, the storm.
 pub fn catalog() -> Vec<Scenario> {
     let mut all = super::toxics::scenarios();
     all.extend(super::outage::scenarios());
     all.extend(super::kill::scenarios());
     all.extend(super::restart::scenarios());
+    all.extend(super::crash::scenarios());
+    all.extend(super::data::scenarios());
+    all.extend(super::long::scenarios());
     all.extend(super::storm::scenarios());
     all
 }
@@ -52,6 +92,14 @@ pub fn catalog() -> Vec<Scenario> {
 /// The scenario called `name`.
 pub fn find(name: &str) -> Option<Scenario> {
     catalog().into_iter().find(|s| s.name == name)
+}
+
+/// The scenarios that can run on a stack with (or without) control of its backends.
+pub fn offered(can_control_backends: bool) -> Vec<Scenario> {
+    catalog()
+        .into_iter()
+        .filter(|s| s.runs_on(can_control_backends))
+        .collect()
 }
 
 #[cfg(test)]
@@ -80,9 +128,32 @@ mod tests {
             let once = scenario.timeline(7, d);
             assert_eq!(once, scenario.timeline(7, d), "{}", scenario.name);
             assert!(!once.steps.is_empty(), "{} does nothing", scenario.name);
-            assert!(once.steps.iter().all(|s| s.at < d), "{}", scenario.name);
+            let long =
+                scenario.name.starts_with("long-") || scenario.name.starts_with("black-hole-");
+            assert!(
+                long || once.steps.iter().all(|s| s.at < d),
+                "{}",
+                scenario.name
+            );
         }
         let storm = find("storm").unwrap();
         assert_ne!(storm.timeline(1, d), storm.timeline(2, d));
+    }
+
+    #[test]
+    fn without_backend_control_nothing_touches_a_backend_server() {
+        let d = Duration::from_secs(20);
+        let attach = offered(false);
+        assert!(attach.len() < catalog().len(), "restarts are left out");
+        for scenario in attach {
+            for seed in 0..20 {
+                let timeline = scenario.timeline_on(seed, d, false);
+                assert!(
+                    timeline.steps.iter().all(|s| !s.action.controls_backend()),
+                    "{} (seed {seed}) acts on a backend server",
+                    scenario.name
+                );
+            }
+        }
     }
 }

@@ -2,12 +2,15 @@
 //! all in a fixed order.
 
 mod catalog;
+mod crash;
+mod data;
 mod kill;
+mod long;
 mod outage;
 mod plan;
 mod restart;
 mod storm;
 mod toxics;
 
-pub use catalog::{Scenario, catalog, find};
+pub use catalog::{AWAITING_FIXES, Scenario, catalog, find, offered};
 pub use plan::Plan;

@@ -19,16 +19,24 @@ pub struct Plan {
     duration: Duration,
     steps: Vec<Step>,
     toxics: u32,
+    control: bool,
 }
 
 impl Plan {
-    pub fn new(seed: u64, scenario: &str, duration: Duration) -> Self {
+    /// `control`: whether the runner can stop and start the backend servers.
+    pub fn new(seed: u64, scenario: &str, duration: Duration, control: bool) -> Self {
         Self {
             rng: ChaCha8Rng::seed_from_u64(seed ^ Fnv1a::of(scenario.as_bytes())),
             duration,
             steps: Vec::new(),
             toxics: 0,
+            control,
         }
+    }
+
+    /// Whether the backend servers themselves can be stopped, killed and started.
+    pub fn can_control_backends(&self) -> bool {
+        self.control
     }
 
     pub fn duration(&self) -> Duration {
@@ -64,6 +72,27 @@ impl Plan {
         let latest = self.duration.mul_f64(0.8).max(start);
         let length = Duration::from_millis(u64::from(self.between(min_ms, max_ms)));
         (start, (start + length).min(latest))
+    }
+
+    /// A heavy-tailed length: Pareto with minimum `min_s` seconds and shape 1 (half of them
+    /// over twice the minimum, one in six over six times it), cut at `max_s`.
+    pub fn heavy_tail(&mut self, min_s: u32, max_s: u32) -> Duration {
+        let floor = f64::from(min_s) / f64::from(max_s);
+        let u: f64 = self.rng.random_range(floor..=1.0);
+        Duration::from_millis((f64::from(min_s) / u * 1000.0) as u64)
+            .min(Duration::from_secs(u64::from(max_s)))
+    }
+
+    /// A long fault window: starts 15–40 % into the load and lasts `length`, past the end of
+    /// the load if need be (the heal waits for it).
+    pub fn long_window(&mut self, length: Duration) -> (Duration, Duration) {
+        let start = self.point(0.15, 0.4);
+        (start, start + length)
+    }
+
+    /// Adds a step at `at` even after the load ends (for the end of a long fault).
+    pub fn at_any_time(&mut self, at: Duration, action: Action) {
+        self.steps.push(Step { at, action });
     }
 
     /// Adds a step; nothing happens after 90 % of the run, so a late restart still comes

@@ -19,6 +19,7 @@ pub fn scenarios() -> Vec<Scenario> {
                     plan.restart_backend(backend, window);
                 },
             )
+            .controlling_backends()
         })
         .collect()
 }

@@ -65,7 +65,7 @@ fn private_env() -> Vec<(String, String)> {
 }
 
 /// `scripts/stack`'s own default home (root: /var/lib/order-saga; else the user's cache).
-fn default_home() -> PathBuf {
+pub(super) fn default_home() -> PathBuf {
     let root = std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false);

@@ -3,10 +3,12 @@
 //! `scripts/stack`. The default is a private native stack on ports of its own.
 
 mod backend;
+mod disk;
 mod handle;
 mod script;
 
 pub use backend::Backend;
+pub use disk::DiskWatch;
 pub use handle::{Stack, StackMode};
 pub use saga_harness::Endpoints;
 pub use script::{StackError, StackScript};

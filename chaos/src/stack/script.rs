@@ -106,6 +106,68 @@ impl StackScript {
         self.run(&["up", backend.name()]).await.map(drop)
     }
 
+    /// Where this stack keeps its pid files, logs and data (`scripts/stack`'s
+    /// `SAGA_STACK_HOME`).
+    pub fn home(&self) -> PathBuf {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "SAGA_STACK_HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(|| std::env::var_os("SAGA_STACK_HOME").map(PathBuf::from))
+            .unwrap_or_else(super::handle::default_home)
+    }
+
+    /// The stack's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home().join("data")
+    }
+
+    /// SIGKILLs one backend's server process (no shutdown, no flush) and waits until it is
+    /// gone; `start` brings it back.
+    ///
+    /// # Errors
+    /// [`StackError::Failed`] when its pid file names no live process of that server.
+    pub async fn kill(&self, backend: Backend) -> Result<(), StackError> {
+        let pidfile = self.home().join(format!("run/{}.pid", backend.name()));
+        let marker = match backend {
+            Backend::Postgres => "postgres",
+            Backend::Redis => "redis-server",
+            Backend::Kafka => "kafka.Kafka",
+        };
+        let failed = |why: String| StackError::Failed {
+            args: format!("kill {backend}"),
+            status: "not run".into(),
+            stderr: why,
+        };
+        let pid = std::fs::read_to_string(&pidfile)
+            .map_err(|e| failed(format!("{}: {e}", pidfile.display())))?;
+        let pid = pid.lines().next().unwrap_or_default().trim().to_owned();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if pid.is_empty() || !String::from_utf8_lossy(&cmdline).contains(marker) {
+            return Err(failed(format!(
+                "pid {pid:?} in {} is not {marker}",
+                pidfile.display()
+            )));
+        }
+        let status = Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .map_err(|e| failed(e.to_string()))?;
+        if !status.success() {
+            return Err(failed(format!("kill -KILL {pid}: {status}")));
+        }
+        let proc = PathBuf::from(format!("/proc/{pid}"));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        // Gone, or a zombie of a parent that will reap it (it holds no port or file then).
+        while proc.exists() && !zombie(&proc) {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(failed(format!("pid {pid} outlived SIGKILL for 10 s")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// Stops the whole stack (used only for a private stack this process started).
     pub fn down_blocking(&self) {
         let _ = Command::new(&self.path)
@@ -113,4 +175,15 @@ impl StackScript {
             .envs(self.env.iter().cloned())
             .output();
     }
+}
+
+/// Whether `/proc/PID` is a zombie (dead, not yet reaped).
+fn zombie(proc: &Path) -> bool {
+    std::fs::read_to_string(proc.join("stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
 }

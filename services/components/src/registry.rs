@@ -179,6 +179,7 @@ fn order_status_worker(cx: Context, shutdown: Shutdown) -> Started {
         let lookup = |name: &str| cx.var(name);
         let config = saga_order_status_worker::StatusWorkerConfig {
             policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
+            mutant: cx.env.mutant(),
             ..Default::default()
         };
         cx.ended(saga_order_status_worker::run(deps, config, listener, shutdown).await)
@@ -214,6 +215,7 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
         let lookup = |name: &str| cx.var(name);
         let config = saga_delivery_worker::DeliveryWorkerConfig {
             policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
+            mutant: cx.env.mutant(),
             ..Default::default()
         };
         cx.ended(saga_delivery_worker::run(deps, config, listener, shutdown).await)

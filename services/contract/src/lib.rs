@@ -87,6 +87,7 @@ macro_rules! order_store_contract {
             completing_an_order_writes_order_completed_to_the_outbox,
             concurrent_payments_apply_once,
             unknown_order_is_reported,
+            records_each_status_change_with_its_event,
             stuck_orders_are_redriven_once_per_interval_with_the_same_event,
             prune_removes_only_what_is_old_enough,
             backlog_counts_unpublished_rows,

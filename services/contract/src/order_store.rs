@@ -469,6 +469,45 @@ pub async fn prune_removes_only_what_is_old_enough(store: Store) {
     );
 }
 
+pub async fn records_each_status_change_with_its_event(store: Store) {
+    let placed = place(&store, "stew").await;
+    let id = placed.order.id;
+    assert_eq!(store.status_history(id).await.unwrap(), vec![]);
+    let failed = payment(&placed, PaymentDecision::Failed);
+    store.apply_payment(failed.clone()).await.unwrap();
+    // A redelivery, a contrary event and a duplicate of it, a payment naming another event:
+    // none changes anything, so none is recorded.
+    store.apply_payment(failed.clone()).await.unwrap();
+    let contrary = payment(&placed, PaymentDecision::Success);
+    store.apply_payment(contrary.clone()).await.unwrap();
+    store.apply_payment(contrary).await.unwrap();
+    let mut foreign = payment(&placed, PaymentDecision::Failed);
+    foreign.causation_id = OsEntropy.event_id();
+    store.apply_payment(foreign).await.unwrap();
+    let history = store.status_history(id).await.unwrap();
+    let changes: Vec<_> = history
+        .iter()
+        .map(|c| (c.order_id, c.from, c.to, c.event_id, c.at))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![(
+            id,
+            OrderStatus::Pending,
+            OrderStatus::Cancelled,
+            failed.event_id,
+            failed.at
+        )]
+    );
+    let other = place(&store, "broth").await;
+    assert_eq!(store.status_history(other.order.id).await.unwrap(), vec![]);
+    let unknown = OrderId::new(i64::MAX - 3).unwrap();
+    let mut ghost = payment(&other, PaymentDecision::Success);
+    ghost.order_id = unknown;
+    store.apply_payment(ghost).await.unwrap();
+    assert_eq!(store.status_history(unknown).await.unwrap(), vec![]);
+}
+
 pub async fn backlog_counts_unpublished_rows(store: Store) {
     let before = store.outbox_backlog().await.unwrap().unpublished;
     create(&store, "fish").await;

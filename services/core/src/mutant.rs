@@ -25,7 +25,9 @@ pub enum Mutant {
     /// Adapter: the order store writes the outbox row in a second transaction after the
     /// order's.
     OutboxOutsideTransaction,
-    /// Service: payment-worker commits the offset before deciding and publishing.
+    /// Service: delivery-worker commits the offset before assigning the courier. (In the
+    /// payment worker the same bug is healed since issue 9: the reconciler re-drives the
+    /// ORDER_CREATED of an order left PENDING; nothing re-drives an ORDER_COMPLETED.)
     CommitBeforeProcessing,
     /// Service: payment-worker flips a fresh coin on every delivery instead of deciding once.
     ForgetDecision,
@@ -37,10 +39,32 @@ pub enum Mutant {
     NonIdempotentDelivery,
     /// Service: outbox-relay marks rows published before the broker acknowledges them.
     MarkBeforePublish,
+    // The subtle ones: each harmless until its fault comes.
+    /// Service: the consumer loop retries a permanent handler error as if it were transient,
+    /// forever (bites on data that can never be processed).
+    PermanentAsTransient,
+    /// Service: the consumer loop gives up on a record after about 10 s of transient failures
+    /// and reports it handled (bites when a dependency is away longer: a long fault). Not yet in
+    /// [`Mutant::ALL`]: the reconciler heals what the payment and status workers drop, and a
+    /// delivery worker cut off from PostgreSQL for 10 s with work in hand is too rare in the
+    /// fault schedule for the hunt's 40 seeds.
+    GiveUpAfterTenSeconds,
+    /// Service: order-status-worker commits past a payment it cannot apply (unknown order,
+    /// foreign causation, contradiction) without dead-lettering it (bites on forged events).
+    DropUnprocessable,
+    /// Service: outbox-relay never runs its stuck-order reconciler (bites when Kafka loses an
+    /// ORDER_CREATED it acknowledged).
+    ReconcilerOff,
+    /// Adapter: the decision store writes with SET, not set-if-absent, so a redelivered
+    /// ORDER_CREATED is decided afresh (bites on any redelivery).
+    OverwriteDecision,
+    /// Adapter: applying a payment does not check that its causation is the order's
+    /// ORDER_CREATED (bites on a payment with a foreign causation).
+    IgnoreCausation,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 7] = [
+    pub const ALL: [Mutant; 12] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -48,6 +72,20 @@ impl Mutant {
         Mutant::UnconditionalStatusUpdate,
         Mutant::NonIdempotentDelivery,
         Mutant::MarkBeforePublish,
+        Mutant::PermanentAsTransient,
+        Mutant::DropUnprocessable,
+        Mutant::ReconcilerOff,
+        Mutant::OverwriteDecision,
+        Mutant::IgnoreCausation,
+    ];
+
+    /// The mutants that are harmless without their fault (a run without faults passes).
+    pub const SUBTLE: [Mutant; 5] = [
+        Mutant::PermanentAsTransient,
+        Mutant::DropUnprocessable,
+        Mutant::ReconcilerOff,
+        Mutant::OverwriteDecision,
+        Mutant::IgnoreCausation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +97,12 @@ impl Mutant {
             Self::UnconditionalStatusUpdate => "unconditional-status-update",
             Self::NonIdempotentDelivery => "non-idempotent-delivery",
             Self::MarkBeforePublish => "mark-before-publish",
+            Self::PermanentAsTransient => "permanent-as-transient",
+            Self::GiveUpAfterTenSeconds => "give-up-after-10s",
+            Self::DropUnprocessable => "drop-unprocessable",
+            Self::ReconcilerOff => "reconciler-off",
+            Self::OverwriteDecision => "overwrite-decision",
+            Self::IgnoreCausation => "ignore-causation",
         }
     }
 }

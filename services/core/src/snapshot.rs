@@ -3,10 +3,12 @@
 //! part (the memory adapters directly, the real ones through their snapshot readers), and the
 //! invariant checker (`testing/checker`) judges the whole.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, PaymentDecision};
+use crate::domain::{EventId, IdempotencyKey, Order, OrderId, PaymentDecision};
+use crate::event::Envelope;
 use crate::ports::DeliveryAssignment;
+pub use crate::ports::StatusChange;
 use crate::topic::Topic;
 
 /// An order a client received `202 Accepted` for.
@@ -14,16 +16,6 @@ use crate::topic::Topic;
 pub struct Acknowledged {
     pub order_id: OrderId,
     pub idempotency_key: Option<IdempotencyKey>,
-}
-
-/// One applied status change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusChange {
-    pub order_id: OrderId,
-    pub from: OrderStatus,
-    pub to: OrderStatus,
-    /// The payment event that caused it.
-    pub event_id: EventId,
 }
 
 /// One outbox row, as far as the checker cares.
@@ -42,9 +34,12 @@ pub struct OrderStoreSnapshot {
     pub orders: Vec<Order>,
     pub outbox: Vec<OutboxRow>,
     pub processed_events: Vec<EventId>,
-    /// Every status change ever applied, when the store keeps that history (the memory
-    /// model does; PostgreSQL only has the current status).
-    pub status_changes: Option<Vec<StatusChange>>,
+    /// Every status change ever applied, oldest first (the store's status history).
+    pub status_changes: Vec<StatusChange>,
+    /// Each order's ORDER_CREATED event id (`orders.created_event_id`), where the store
+    /// knows it: what a payment for the order must name as its cause, even after retention
+    /// pruned the outbox row and the record has left the topic.
+    pub created_events: BTreeMap<OrderId, EventId>,
 }
 
 /// One record of a topic.
@@ -77,8 +72,81 @@ pub struct BusSnapshot {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemSnapshot {
     pub acknowledged: Vec<Acknowledged>,
+    /// What the harness did that the saga is not asked to undo.
+    pub interference: Interference,
     pub store: OrderStoreSnapshot,
     pub decisions: Vec<(EventId, PaymentDecision)>,
     pub deliveries: Vec<DeliveryAssignment>,
     pub bus: BusSnapshot,
+    /// The dead-letter table: rejections the DLQ topics could not take.
+    pub dead_letters: Vec<Envelope>,
+}
+
+// What the harness did to the system that the saga is not asked to undo. The checker holds the
+// saga to what it promises under each interference, no less: forged events are not the saga's
+// own output, an order whose data was made unprocessable may stay PENDING, and what a backend
+// acknowledged and then lost cannot be demanded back.
+
+/// Which acknowledged items a backend lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lost {
+    /// Exactly these (the simulation knows).
+    These(BTreeSet<EventId>),
+    /// Some, unknown which (a real backend's power loss).
+    Unknown,
+}
+
+impl Default for Lost {
+    fn default() -> Self {
+        Self::These(BTreeSet::new())
+    }
+}
+
+impl Lost {
+    /// Whether `id` may be among the lost.
+    pub fn may_include(&self, id: EventId) -> bool {
+        match self {
+            Self::These(ids) => ids.contains(&id),
+            Self::Unknown => true,
+        }
+    }
+}
+
+/// Offsets of a partition that a power loss freed for reuse: the log lost its records from
+/// `from` on while groups may have committed up to `to`, so a group may skip records written
+/// there afterwards without reading them (Kafka's own behaviour with one replica).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReusedOffsets {
+    pub topic: Topic,
+    pub partition: u32,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// Everything the harness did that the checker must account for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interference {
+    /// Events a producer outside the saga wrote (forgeries).
+    pub forged: BTreeSet<EventId>,
+    /// Orders whose data the harness made permanently unprocessable.
+    pub quarantined: BTreeSet<OrderId>,
+    /// Decisions (by source event) the decision store acknowledged and then lost.
+    pub lost_decisions: Lost,
+    /// Events whose records the event bus acknowledged and then lost.
+    pub lost_events: Lost,
+    /// ORDER_CREATED events whose answer (a payment event caused by them) the bus lost.
+    pub lost_answers: Lost,
+    pub reused_offsets: Vec<ReusedOffsets>,
+}
+
+impl Interference {
+    /// Whether a group may have skipped the record at this position.
+    pub fn offset_reused(&self, topic: Topic, partition: u32, offset: u64) -> bool {
+        if self.lost_events == Lost::Unknown {
+            return true;
+        }
+        self.reused_offsets.iter().any(|r| {
+            r.topic == topic && r.partition == partition && (r.from..r.to).contains(&offset)
+        })
+    }
 }

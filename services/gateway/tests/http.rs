@@ -13,7 +13,7 @@ use common::{call, gateway, gateway_to, get, order_api, place};
 use http_body_util::BodyExt;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError,
+    PaymentApplication, PortError, StatusChange,
 };
 use saga_core::{Order, OrderId};
 use serde_json::json;
@@ -268,6 +268,9 @@ impl OrderStore for DownStore {
     }
     async fn wait_for_outbox(&self, _: Duration) {}
     async fn apply_payment(&self, _: PaymentApplication) -> Result<ApplyOutcome, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn status_history(&self, _: OrderId) -> Result<Vec<StatusChange>, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
     async fn redrive_stuck(

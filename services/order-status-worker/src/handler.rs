@@ -10,6 +10,9 @@ use crate::StatusWorkerDeps;
 
 pub(crate) struct StatusHandler {
     pub deps: StatusWorkerDeps,
+    /// The `drop-unprocessable` mutant: what cannot be applied is committed past, not
+    /// dead-lettered. Correct: false.
+    pub drop_unprocessable: bool,
 }
 
 #[async_trait]
@@ -80,6 +83,7 @@ impl Handler for StatusHandler {
         metrics::counter!(saga_runtime::metrics::STATUS_UPDATES, "outcome" => label).increment(1);
         Ok(match unprocessable {
             None => Handled::Done,
+            Some(_) if self.drop_unprocessable => Handled::Done,
             Some((code, reason)) => Handled::Unprocessable { code, reason },
         })
     }

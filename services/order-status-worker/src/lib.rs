@@ -29,6 +29,8 @@ pub struct StatusWorkerConfig {
     pub group: String,
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
+    /// A deliberate bug, for the simulation only (see `saga_core::mutant`).
+    pub mutant: Option<saga_core::mutant::Mutant>,
 }
 
 impl Default for StatusWorkerConfig {
@@ -36,6 +38,7 @@ impl Default for StatusWorkerConfig {
         Self {
             group: "order-status-worker".into(),
             policy: ConsumerPolicy::default(),
+            mutant: None,
         }
     }
 }
@@ -60,7 +63,7 @@ where
         group: config.group.clone(),
         topic: Topic::Payments,
         policy: config.policy,
-        commit_before_handling: false,
+        mutant: config.mutant,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),
@@ -68,7 +71,11 @@ where
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
-    let handler = Arc::new(handler::StatusHandler { deps });
+    let drop_unprocessable = config.mutant == Some(saga_core::mutant::Mutant::DropUnprocessable);
+    let handler = Arc::new(handler::StatusHandler {
+        deps,
+        drop_unprocessable,
+    });
     component::run_with_ops(
         "order-status-worker",
         stall_after,

@@ -11,15 +11,19 @@ use saga_runtime::metrics as names;
 
 use crate::{ReconcileConfig, RelayDeps, RetentionConfig};
 
-/// Runs the reconciler and retention until `shutdown`.
+/// Runs the reconciler (when given) and retention until `shutdown`.
 pub(crate) async fn run(
     deps: &RelayDeps,
-    reconcile: ReconcileConfig,
+    reconcile: Option<ReconcileConfig>,
     retention: RetentionConfig,
     shutdown: &CancellationToken,
 ) {
     tokio::join!(
-        every(reconcile.every, shutdown, || redrive(deps, reconcile)),
+        async {
+            if let Some(reconcile) = reconcile {
+                every(reconcile.every, shutdown, || redrive(deps, reconcile)).await;
+            }
+        },
         async {
             if retention.enabled() {
                 every(retention.every, shutdown, || prune(deps, retention)).await;

@@ -7,7 +7,6 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DeadLetterStore, DecisionStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerPolicy, ConsumerSpec};
 use saga_runtime::{Listener, component};
@@ -33,7 +32,7 @@ pub struct PaymentWorkerConfig {
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
     /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<Mutant>,
+    pub mutant: Option<saga_core::mutant::Mutant>,
 }
 
 impl Default for PaymentWorkerConfig {
@@ -67,7 +66,7 @@ where
         group: config.group.clone(),
         topic: Topic::Orders,
         policy: config.policy,
-        commit_before_handling: config.mutant == Some(Mutant::CommitBeforeProcessing),
+        mutant: config.mutant,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),

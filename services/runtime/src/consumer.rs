@@ -18,6 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use saga_core::event::RejectionCode;
+use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, Consumer, DeadLetterStore, Delivery, Entropy, EventBus, PortError};
 use saga_core::{Envelope, EventType, Topic};
 use tokio_util::sync::CancellationToken;
@@ -108,8 +109,9 @@ pub struct ConsumerSpec {
     pub group: String,
     pub topic: Topic,
     pub policy: ConsumerPolicy,
-    /// Mutant switch: commit before handling (loses work on a crash). Correct: false.
-    pub commit_before_handling: bool,
+    /// The run's deliberate bug, if any (`saga_core::mutant`; the simulation only). The loop
+    /// obeys `commit-before-processing`, `permanent-as-transient` and `give-up-after-10s`.
+    pub mutant: Option<Mutant>,
 }
 
 /// The shared dependencies of a consumer loop.
@@ -224,7 +226,8 @@ async fn step(
     }
     report_lag(spec, consumer, health);
     health.busy();
-    if spec.commit_before_handling {
+    let commit_first = spec.mutant == Some(Mutant::CommitBeforeProcessing);
+    if commit_first {
         match commit(spec, consumer, &deliveries).await {
             Commit::Done => {}
             // Not all ours any more: the new owners handle what moved.
@@ -246,7 +249,7 @@ async fn step(
         // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;
     }
-    if !spec.commit_before_handling && commit(spec, consumer, &deliveries).await == Commit::Failed {
+    if !commit_first && commit(spec, consumer, &deliveries).await == Commit::Failed {
         return Step::Resubscribe;
     }
     health.progressed();

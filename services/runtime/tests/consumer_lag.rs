@@ -89,7 +89,7 @@ async fn an_idle_member_re_reads_its_lag() {
             group: "g".into(),
             topic: Topic::Orders,
             policy: ConsumerPolicy::default(),
-            commit_before_handling: false,
+            mutant: None,
         },
         ConsumerDeps {
             bus: Arc::new(IdleBus { lag: lag.clone() }),

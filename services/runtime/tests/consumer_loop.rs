@@ -73,7 +73,7 @@ fn start(
         group: "g".into(),
         topic: Topic::Orders,
         policy: ConsumerPolicy::default(),
-        commit_before_handling: false,
+        mutant: None,
     };
     let deps = ConsumerDeps {
         bus: Arc::new(bus.clone()),

@@ -88,7 +88,7 @@ fn start(bus: &MemoryEventBus, dead_letters: &MemoryDeadLetters) -> Run {
             max_attempts: 3,
             ..Default::default()
         },
-        commit_before_handling: false,
+        mutant: None,
     };
     let deps = ConsumerDeps {
         bus: Arc::new(bus.clone()),

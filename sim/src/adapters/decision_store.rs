@@ -38,6 +38,7 @@ impl DecisionStore for SimDecisionStore {
             .await?
         {
             RedisResponse::Decision(decision) => Ok(decision),
+            RedisResponse::Error(reason) => Err(PortError::rejected("redis", reason)),
             other => Err(unexpected("redis", other)),
         }
     }

@@ -42,6 +42,10 @@ impl EventBus for SimEventBus {
         }
     }
 
+    fn max_message_bytes(&self) -> usize {
+        crate::infra::MESSAGE_MAX_BYTES
+    }
+
     async fn subscribe(
         &self,
         group: &str,

@@ -11,7 +11,7 @@ use saga_core::OrderId;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive, StatusChange,
 };
 use time::OffsetDateTime;
 
@@ -115,6 +115,13 @@ impl OrderStore for SimOrderStore {
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         match self.call(&PgRequest::ApplyPayment((&apply).into())).await? {
             PgResponse::Applied(outcome) => Ok(outcome.into()),
+            other => Err(unexpected("postgres", other)),
+        }
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        match self.call(&PgRequest::StatusHistory(id)).await? {
+            PgResponse::History(changes) => Ok(changes.into_iter().map(Into::into).collect()),
             other => Err(unexpected("postgres", other)),
         }
     }

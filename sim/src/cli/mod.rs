@@ -66,13 +66,37 @@ fn parse_seeds(text: &str) -> anyhow::Result<Range<u64>> {
 }
 
 fn parse_mutant(name: &str) -> anyhow::Result<Mutant> {
+    // `give-up-after-10s` is not in ALL (the hunt does not catch it in time) but replays.
     Mutant::ALL
         .into_iter()
+        .chain([Mutant::GiveUpAfterTenSeconds])
         .find(|m| m.name() == name)
         .with_context(|| {
             let names: Vec<_> = Mutant::ALL.iter().map(|m| m.name()).collect();
             format!("unknown mutant {name:?}; one of {}", names.join(", "))
         })
+}
+
+fn parse_faults(text: &str) -> anyhow::Result<sim::fault::Mix> {
+    sim::fault::Mix::parse(text).map_err(anyhow::Error::msg)
+}
+
+/// The mix a command plays: `--faults`, else everything but the classes awaiting fixes.
+fn faults(arg: Option<sim::fault::Mix>) -> sim::fault::Mix {
+    arg.unwrap_or_else(|| {
+        let mix = sim::fault::Mix::survivable();
+        let left_out: Vec<&str> = sim::fault::AWAITING_FIXES
+            .iter()
+            .map(|c| c.name())
+            .collect();
+        if !left_out.is_empty() {
+            eprintln!(
+                "fault classes left out until issue 9's fixes land: {} (--faults all plays them)",
+                left_out.join(", ")
+            );
+        }
+        mix
+    })
 }
 
 /// `none` or a comma-separated list of schedule indices.

@@ -20,12 +20,16 @@ pub struct Args {
     /// Keep only these faults of the seed's schedule (`none`, or indices like `0,3,5`).
     #[arg(long, value_parser = super::parse_keep)]
     keep: Option<Vec<usize>>,
+    /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
+    #[arg(long, value_parser = super::parse_faults)]
+    faults: Option<sim::fault::Mix>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let options = RunOptions {
         orders: args.orders,
         mutant: args.mutant,
+        faults: super::faults(args.faults),
         keep: args.keep,
         keep_trace: true,
         ..RunOptions::new(args.seed)

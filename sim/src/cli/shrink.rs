@@ -10,12 +10,16 @@ pub struct Args {
     orders: usize,
     #[arg(long, value_parser = super::parse_mutant)]
     mutant: Option<saga_core::mutant::Mutant>,
+    /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
+    #[arg(long, value_parser = super::parse_faults)]
+    faults: Option<sim::fault::Mix>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let options = RunOptions {
         orders: args.orders,
         mutant: args.mutant,
+        faults: super::faults(args.faults),
         ..RunOptions::new(args.seed)
     };
     let Some(shrunk) = sim::shrink::shrink(options, |tried, kept| {

@@ -22,6 +22,9 @@ pub struct Args {
     /// Run with a mutant switched on.
     #[arg(long, value_parser = super::parse_mutant)]
     mutant: Option<saga_core::mutant::Mutant>,
+    /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
+    #[arg(long, value_parser = super::parse_faults)]
+    faults: Option<sim::fault::Mix>,
 }
 
 /// The sweep so far, for the progress lines.
@@ -33,9 +36,10 @@ struct Progress {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let jobs = args.jobs.unwrap_or_else(super::default_jobs);
+    let mix = super::faults(args.faults.clone());
     let total = args.seeds.end - args.seeds.start;
     eprintln!(
-        "sweeping {total} seeds on {jobs} threads, {} orders each",
+        "sweeping {total} seeds on {jobs} threads, {} orders each, faults: {mix}",
         args.orders
     );
     let started = Instant::now();
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         |seed| RunOptions {
             orders: args.orders,
             mutant: args.mutant,
+            faults: mix.clone(),
             ..RunOptions::new(seed)
         },
         |report| {
@@ -79,7 +84,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("coverage over the sweep:");
     for signal in sim::observe::Signal::ALL {
-        println!("  {:<32} {}", signal.name(), summary.coverage.count(signal));
+        let count = summary.coverage.count(signal);
+        match signal.class() {
+            Some(class) if !mix.contains(class) => {
+                println!(
+                    "  {:<34} {count} (class {} not played)",
+                    signal.name(),
+                    class.name()
+                );
+            }
+            _ => println!("  {:<34} {count}", signal.name()),
+        }
+    }
+    let missing: Vec<&str> = summary
+        .coverage
+        .missing(&mix)
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    if missing.is_empty() {
+        println!("every coverage counter of the mix fired");
+    } else {
+        println!("NEVER FIRED: {}", missing.join(", "));
     }
     let sim_secs: f64 = summary
         .reports
@@ -117,6 +143,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         summary.orders_per_second(),
         sim_secs / summary.wall_time.as_secs_f64(),
     );
+    // A sweep too short to exercise every class proves nothing about the missing ones; from
+    // 100 seeds on, a counter that never fired is a failure.
+    if !missing.is_empty() && total >= 100 {
+        anyhow::bail!("coverage counters never fired: {}", missing.join(", "));
+    }
     if !failures.is_empty() {
         anyhow::bail!(
             "{} of {} seeds failed",

@@ -15,23 +15,27 @@ fn count(world: &World, signal: Signal) {
     world.observer.with_coverage(|c| c.add(signal));
 }
 
+/// Faults at least this long count as long ones.
+const LONG: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Starts `fault` (index `i` of the schedule).
 pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
     note(world, format!("start #{i}: {fault}"));
+    if fault.lasts().is_some_and(|d| d >= LONG) {
+        count(world, Signal::LongFault);
+    }
     match fault {
         Fault::Crash { host, .. } => {
-            if !sim.is_host_running(*host) {
-                return;
-            }
-            let relay = component_of(host) == Some(saga_components::registry::OUTBOX_RELAY);
-            if relay && relay_mid_publish(world) {
-                count(world, Signal::CrashBetweenPublishAndMark);
-            }
-            crate::net::crash_silently(|| sim.crash(*host));
-            if !INFRA.contains(host) {
-                count(world, Signal::CrashService);
+            crash(sim, world, host);
+        }
+        Fault::PowerLoss {
+            host, unflushed, ..
+        } => {
+            if crash(sim, world, host) {
+                super::power::lose_unsynced(world, host, *unflushed);
             }
         }
+        Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, true),
         Fault::Partition { a, b, .. } => {
             sim.partition(*a, *b);
             count(world, Signal::Partition);
@@ -59,17 +63,35 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             count(world, Signal::Rebalance);
         }
         Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(true),
-        Fault::Poison { topic } => poison(world, *topic),
+        Fault::Poison { topic, size } => super::data::poison(world, *topic, *size),
+        Fault::Unprocessable { what } => super::data::unprocessable(world, *what),
+        Fault::Forge { forgery } => super::data::forge(world, i, *forgery),
         Fault::AmbiguousCommits { host, rate, .. } => {
             world.switches.set_ambiguous(host, Some(*rate))
         }
     }
 }
 
+/// Crashes `host` if it runs; whether it did.
+fn crash(sim: &mut Sim<'_>, world: &World, host: &'static str) -> bool {
+    if !sim.is_host_running(host) {
+        return false;
+    }
+    let relay = component_of(host) == Some(saga_components::registry::OUTBOX_RELAY);
+    if relay && relay_mid_publish(world) {
+        count(world, Signal::CrashBetweenPublishAndMark);
+    }
+    crate::net::crash_silently(|| sim.crash(host));
+    if !INFRA.contains(&host) {
+        count(world, Signal::CrashService);
+    }
+    true
+}
+
 /// Undoes `fault` (index `i`).
 pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
     match fault {
-        Fault::Crash { host, .. } => {
+        Fault::Crash { host, .. } | Fault::PowerLoss { host, .. } => {
             if sim.is_host_running(*host) {
                 return;
             }
@@ -78,6 +100,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
                 count(world, Signal::RestartInfra);
             }
         }
+        Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, false),
         Fault::Partition { a, b, .. } => sim.repair(*a, *b),
         Fault::PartitionOneWay { from, to, .. } => sim.repair_oneway(*from, *to),
         Fault::Hold { a, b, .. } => sim.release(*a, *b),
@@ -85,7 +108,10 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             sim.set_link_latency(*a, *b, MIN_LATENCY);
             sim.set_link_max_message_latency(*a, *b, MAX_LATENCY);
         }
-        Fault::Rebalance { .. } | Fault::Poison { .. } => return,
+        Fault::Rebalance { .. }
+        | Fault::Poison { .. }
+        | Fault::Unprocessable { .. }
+        | Fault::Forge { .. } => return,
         Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(false),
         Fault::AmbiguousCommits { host, .. } => world.switches.set_ambiguous(host, None),
     }
@@ -112,18 +138,4 @@ fn relay_mid_publish(world: &World) -> bool {
             .iter()
             .any(|row| !row.published && c.published_created().contains(&row.event_id))
     })
-}
-
-/// Appends a record that is JSON but not a valid envelope, keyed like an order's events.
-fn poison(world: &World, topic: saga_core::Topic) {
-    let message = saga_core::ports::OutgoingMessage {
-        topic,
-        key: "1".into(),
-        payload: br#"{"event_type":"ORDER_CREATED","schema_version":99}"#.to_vec(),
-        correlation_id: None,
-    };
-    for (partition, offset) in world.durable.bus.append(std::slice::from_ref(&message)) {
-        let event = Event::appended(topic, partition, offset, &message.payload, false);
-        world.emit("driver", event);
-    }
 }

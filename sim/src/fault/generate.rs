@@ -1,5 +1,8 @@
 //! Drawing a schedule from a seed. Each fault class gets its own per-seed intensity (sometimes
 //! none), so different seeds stress different mixes; faults on one resource never overlap.
+//! Durations are short (most under three seconds), except that some seeds add one long fault —
+//! a host that stays dead, a partition, a black-holed backend — whose length has a heavy tail
+//! reaching minutes of simulated time; the heal waits for it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use saga_core::topic::CONSUMER_GROUPS;
 
-use super::{Fault, Schedule, TimedFault};
+use super::{Fault, FaultClass, Forgery, Mix, PoisonSize, Schedule, TimedFault, Unprocessable};
 use crate::world::{INFRA, replicas as all_replicas, service_hosts};
 
 fn ms(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> Duration {
@@ -26,6 +29,25 @@ fn count(rng: &mut ChaCha8Rng, max: u32) -> u32 {
     } else {
         rng.random_range(1..=max)
     }
+}
+
+/// Whether a rarer class happens in this seed at all.
+fn maybe(rng: &mut ChaCha8Rng, p: f64) -> u32 {
+    u32::from(rng.random_bool(p))
+}
+
+/// Share of seeds with one long fault.
+const LONG_SEEDS: f64 = 0.2;
+/// The long fault's length: Pareto with this minimum and shape 1 (so half of them last over
+/// twice the minimum, one in twelve over a minute), cut at [`LONGEST`].
+const LONG_MIN: Duration = Duration::from_secs(5);
+const LONGEST: Duration = Duration::from_secs(240);
+
+/// A heavy-tailed duration: `LONG_MIN / u` for `u` uniform in (0, 1], at most `LONGEST`.
+fn long_duration(rng: &mut ChaCha8Rng) -> Duration {
+    let floor = LONG_MIN.as_secs_f64() / LONGEST.as_secs_f64();
+    let u: f64 = rng.random_range(floor..=1.0);
+    Duration::from_millis((LONG_MIN.as_secs_f64() / u * 1000.0) as u64).min(LONGEST)
 }
 
 /// The links of this topology: the saga's, and each replica's copy of its primary's.
@@ -52,10 +74,10 @@ fn link(
     if rng.random_bool(0.5) { (a, b) } else { (b, a) }
 }
 
-/// The schedule of `seed`.
-pub fn generate(seed: u64) -> Schedule {
+/// The schedule of `seed` with the faults of `mix`.
+pub fn generate(seed: u64, mix: &Mix) -> Schedule {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175_c8ed_0001);
-    let heal_at = ms(&mut rng, 6_000, 9_000);
+    let load_for = ms(&mut rng, 6_000, 9_000);
     let replicas: Vec<&'static str> = all_replicas()
         .iter()
         .filter(|_| rng.random_bool(0.25))
@@ -64,109 +86,201 @@ pub fn generate(seed: u64) -> Schedule {
     let links = links(&replicas);
     let mut services = service_hosts().to_vec();
     services.extend(&replicas);
-    let mut drawn: Vec<Fault> = Vec::new();
-    for _ in 0..count(&mut rng, 5) {
-        let host = if rng.random_bool(0.7) {
-            pick(&mut rng, &services)
-        } else {
-            pick(&mut rng, &INFRA)
-        };
-        drawn.push(Fault::Crash {
-            host,
-            down: ms(&mut rng, 100, 2_500),
-        });
-    }
-    for _ in 0..count(&mut rng, 3) {
-        let (a, b) = link(&mut rng, &links);
-        drawn.push(Fault::Partition {
-            a,
-            b,
-            lasts: ms(&mut rng, 300, 3_000),
-        });
-    }
-    for _ in 0..count(&mut rng, 2) {
-        let (from, to) = link(&mut rng, &links);
-        drawn.push(Fault::PartitionOneWay {
-            from,
-            to,
-            lasts: ms(&mut rng, 300, 2_500),
-        });
-    }
-    for _ in 0..count(&mut rng, 2) {
-        let (a, b) = link(&mut rng, &links);
-        drawn.push(Fault::Hold {
-            a,
-            b,
-            lasts: ms(&mut rng, 100, 1_500),
-        });
-    }
-    for _ in 0..count(&mut rng, 3) {
-        let (a, b) = link(&mut rng, &links);
-        let latency = ms(&mut rng, 50, 900);
-        drawn.push(Fault::LatencySpike {
-            a,
-            b,
-            latency,
-            lasts: ms(&mut rng, 300, 3_000),
-        });
-    }
-    for _ in 0..count(&mut rng, 3) {
-        let (group, _) = pick(&mut rng, &CONSUMER_GROUPS);
-        drawn.push(Fault::Rebalance { group });
-    }
-    for _ in 0..count(&mut rng, 2) {
-        drawn.push(Fault::DuplicateAppends {
-            lasts: ms(&mut rng, 300, 2_000),
-        });
-    }
-    for _ in 0..count(&mut rng, 3) {
-        let host = pick(&mut rng, &INFRA);
-        let rate = rng.random_range(0.1..0.5);
-        drawn.push(Fault::AmbiguousCommits {
-            host,
-            rate,
-            lasts: ms(&mut rng, 300, 2_000),
-        });
-    }
-    for _ in 0..count(&mut rng, 2) {
-        let topic = pick(
-            &mut rng,
-            &[saga_core::Topic::Orders, saga_core::Topic::Payments],
-        );
-        drawn.push(Fault::Poison { topic });
-    }
-    let mut schedule = place(&mut rng, drawn, heal_at);
+    let mut drawn = Vec::new();
+    crashes(&mut rng, &services, &mut drawn);
+    network(&mut rng, &links, &mut drawn);
+    broker(&mut rng, &mut drawn);
+    bad_data(&mut rng, &mut drawn);
+    let long = rng
+        .random_bool(LONG_SEEDS)
+        .then(|| long_fault(&mut rng, &services, &links));
+    let mut schedule = place(&mut rng, drawn, long, load_for, mix);
     schedule.replicas = replicas;
     schedule
 }
 
-/// Gives each fault a start time; a fault whose resource is still busy is dropped.
-fn place(rng: &mut ChaCha8Rng, drawn: Vec<Fault>, heal_at: Duration) -> Schedule {
+/// Crashes of services and backends, power losses, black holes.
+fn crashes(rng: &mut ChaCha8Rng, services: &[&'static str], drawn: &mut Vec<Fault>) {
+    for _ in 0..count(rng, 5) {
+        let host = if rng.random_bool(0.7) {
+            pick(rng, services)
+        } else {
+            pick(rng, &INFRA)
+        };
+        drawn.push(Fault::Crash {
+            host,
+            down: ms(rng, 100, 2_500),
+        });
+    }
+    for _ in 0..count(rng, 2) {
+        drawn.push(Fault::PowerLoss {
+            host: pick(rng, &INFRA),
+            down: ms(rng, 100, 2_500),
+            unflushed: ms(rng, 100, 3_000),
+        });
+    }
+    for _ in 0..count(rng, 2) {
+        drawn.push(Fault::BlackHole {
+            host: pick(rng, &INFRA),
+            lasts: ms(rng, 300, 3_000),
+        });
+    }
+}
+
+/// Partitions, holds and latency spikes on the saga's links.
+fn network(rng: &mut ChaCha8Rng, links: &[(&'static str, &'static str)], drawn: &mut Vec<Fault>) {
+    for _ in 0..count(rng, 3) {
+        let (a, b) = link(rng, links);
+        drawn.push(Fault::Partition {
+            a,
+            b,
+            lasts: ms(rng, 300, 3_000),
+        });
+    }
+    for _ in 0..count(rng, 2) {
+        let (from, to) = link(rng, links);
+        drawn.push(Fault::PartitionOneWay {
+            from,
+            to,
+            lasts: ms(rng, 300, 2_500),
+        });
+    }
+    for _ in 0..count(rng, 2) {
+        let (a, b) = link(rng, links);
+        drawn.push(Fault::Hold {
+            a,
+            b,
+            lasts: ms(rng, 100, 1_500),
+        });
+    }
+    for _ in 0..count(rng, 3) {
+        let (a, b) = link(rng, links);
+        let latency = ms(rng, 50, 900);
+        drawn.push(Fault::LatencySpike {
+            a,
+            b,
+            latency,
+            lasts: ms(rng, 300, 3_000),
+        });
+    }
+}
+
+/// Rebalances, duplicate appends, ambiguous commits.
+fn broker(rng: &mut ChaCha8Rng, drawn: &mut Vec<Fault>) {
+    for _ in 0..count(rng, 3) {
+        let (group, _) = pick(rng, &CONSUMER_GROUPS);
+        drawn.push(Fault::Rebalance { group });
+    }
+    for _ in 0..count(rng, 2) {
+        drawn.push(Fault::DuplicateAppends {
+            lasts: ms(rng, 300, 2_000),
+        });
+    }
+    for _ in 0..count(rng, 3) {
+        let host = pick(rng, &INFRA);
+        let rate = rng.random_range(0.1..0.5);
+        drawn.push(Fault::AmbiguousCommits {
+            host,
+            rate,
+            lasts: ms(rng, 300, 2_000),
+        });
+    }
+}
+
+/// Poison records, permanently unprocessable orders, forged payment events.
+fn bad_data(rng: &mut ChaCha8Rng, drawn: &mut Vec<Fault>) {
+    for _ in 0..count(rng, 2) {
+        let topic = pick(rng, &[saga_core::Topic::Orders, saga_core::Topic::Payments]);
+        let size = pick(rng, &[PoisonSize::Small, PoisonSize::Oversized]);
+        drawn.push(Fault::Poison { topic, size });
+    }
+    for _ in 0..maybe(rng, 0.3) {
+        let what = pick(rng, &[Unprocessable::Decision, Unprocessable::Payment]);
+        drawn.push(Fault::Unprocessable { what });
+    }
+    for _ in 0..count(rng, 3) {
+        drawn.push(Fault::Forge {
+            forgery: pick(rng, &Forgery::ALL),
+        });
+    }
+}
+
+/// One fault with a heavy-tailed length: a service or backend that stays dead, a partition,
+/// or a black-holed backend.
+fn long_fault(
+    rng: &mut ChaCha8Rng,
+    services: &[&'static str],
+    links: &[(&'static str, &'static str)],
+) -> Fault {
+    let lasts = long_duration(rng);
+    match rng.random_range(0..4) {
+        0 => Fault::Crash {
+            host: pick(rng, services),
+            down: lasts,
+        },
+        1 => Fault::Crash {
+            host: pick(rng, &INFRA),
+            down: lasts,
+        },
+        2 => {
+            let (a, b) = link(rng, links);
+            Fault::Partition { a, b, lasts }
+        }
+        _ => Fault::BlackHole {
+            host: pick(rng, &INFRA),
+            lasts,
+        },
+    }
+}
+
+/// Gives each fault a start time within the load phase; a fault whose resource is still busy
+/// is dropped. The long fault goes first, so nothing displaces it; the heal waits for it.
+fn place(
+    rng: &mut ChaCha8Rng,
+    drawn: Vec<Fault>,
+    long: Option<Fault>,
+    load_for: Duration,
+    mix: &Mix,
+) -> Schedule {
+    let latest = load_for.as_millis() as u64 - 200;
     let mut timed: Vec<TimedFault> = drawn
         .into_iter()
         .map(|fault| TimedFault {
             id: 0,
-            at: ms(rng, 200, heal_at.as_millis() as u64 - 200),
+            at: ms(rng, 200, latest),
             fault,
         })
         .collect();
     timed.sort_by_key(|t| t.at);
-    let mut busy_until: BTreeMap<String, Duration> = BTreeMap::new();
+    timed.retain(|t| mix.contains(FaultClass::of(&t.fault)));
+    let mut heal_at = load_for;
+    if let Some(fault) = long {
+        let at = ms(rng, 200, latest);
+        if mix.contains(FaultClass::LongFault) {
+            let end = at + fault.lasts().unwrap_or_default();
+            heal_at = heal_at.max(end + Duration::from_millis(200));
+            timed.insert(0, TimedFault { id: 0, at, fault });
+        }
+    }
+    let mut busy: BTreeMap<String, Vec<(Duration, Duration)>> = BTreeMap::new();
     timed.retain(|t| {
-        let resource = t.fault.resource();
-        let free = busy_until.get(&resource).is_none_or(|until| *until <= t.at);
+        let start = t.at;
+        let end = t.at + t.fault.lasts().unwrap_or(Duration::from_millis(1));
+        let taken = busy.entry(t.fault.resource()).or_default();
+        let free = taken.iter().all(|&(s, e)| end <= s || start >= e);
         if free {
-            let ends = t.at + t.fault.lasts().unwrap_or(Duration::from_millis(1));
-            busy_until.insert(resource, ends);
+            taken.push((start, end));
         }
         free
     });
+    timed.sort_by_key(|t| t.at);
     for (id, t) in timed.iter_mut().enumerate() {
         t.id = id;
     }
     Schedule {
         replicas: Vec::new(),
         faults: timed,
+        load_for,
         heal_at,
     }
 }
@@ -177,14 +291,54 @@ mod tests {
 
     #[test]
     fn same_seed_same_schedule_and_seeds_differ() {
-        assert_eq!(generate(7), generate(7));
-        assert_ne!(generate(7), generate(8));
+        let all = Mix::all();
+        assert_eq!(generate(7, &all), generate(7, &all));
+        assert_ne!(generate(7, &all), generate(7 + 1, &all));
+    }
+
+    #[test]
+    fn a_mix_leaves_classes_out_and_moves_nothing_else() {
+        let all = Mix::all();
+        // Classes whose faults share no resource with any other class.
+        let only = Mix::only([FaultClass::Forgery, FaultClass::Rebalance]);
+        for seed in 0..50 {
+            let kept: Vec<(Duration, Fault)> = generate(seed, &all)
+                .faults
+                .into_iter()
+                .filter(|t| only.contains(FaultClass::of(&t.fault)))
+                .map(|t| (t.at, t.fault))
+                .collect();
+            let part: Vec<(Duration, Fault)> = generate(seed, &only)
+                .faults
+                .into_iter()
+                .map(|t| (t.at, t.fault))
+                .collect();
+            assert_eq!(kept, part, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn some_seeds_have_a_long_fault_and_heal_after_it() {
+        let long: Vec<Schedule> = (0..200)
+            .map(|seed| generate(seed, &Mix::all()))
+            .filter(|s| s.heal_at > s.load_for)
+            .collect();
+        assert!((20..=60).contains(&long.len()), "{} long seeds", long.len());
+        assert!(long.iter().any(|s| s.heal_at > Duration::from_secs(60)));
+        for s in &long {
+            let end = s
+                .faults
+                .iter()
+                .filter(|t| t.fault.lasts() >= Some(LONG_MIN))
+                .map(|t| t.at + t.fault.lasts().unwrap_or_default());
+            assert!(end.max().unwrap() < s.heal_at);
+        }
     }
 
     #[test]
     fn no_two_faults_share_a_resource_at_once() {
         for seed in 0..200 {
-            let s = generate(seed);
+            let s = generate(seed, &Mix::all());
             for (i, a) in s.faults.iter().enumerate() {
                 for b in &s.faults[i + 1..] {
                     if a.fault.resource() == b.fault.resource() {

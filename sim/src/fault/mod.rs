@@ -2,9 +2,13 @@
 //! it can be printed, replayed and shrunk; [`apply`] turns each into turmoil and backend actions.
 
 mod apply;
+mod class;
+mod data;
 mod generate;
+mod power;
 mod schedule;
 
 pub use apply::{end, heal, start};
+pub use class::{AWAITING_FIXES, FaultClass, Mix};
 pub use generate::generate;
-pub use schedule::{Fault, Schedule, TimedFault};
+pub use schedule::{Fault, Forgery, PoisonSize, Schedule, TimedFault, Unprocessable};

@@ -3,12 +3,73 @@
 use std::fmt;
 use std::time::Duration;
 
+/// How big a poison record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoisonSize {
+    /// A few bytes of JSON that is not an envelope.
+    Small,
+    /// Bytes that are not JSON, just under the broker's message size limit: their rejection,
+    /// carrying the original, does not fit under that limit.
+    Oversized,
+}
+
+/// Which handling the harness makes fail permanently, for one order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unprocessable {
+    /// Redis holds a value that is not a decision under the order's source event: the payment
+    /// worker's `decide` fails with a permanent error on every attempt.
+    Decision,
+    /// PostgreSQL refuses the order's payment application (a constraint violation): the
+    /// status worker's `apply_payment` fails permanently.
+    Payment,
+}
+
+/// A valid envelope written to `payments` by a producer outside the saga.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forgery {
+    /// PAYMENT_SUCCESS for an order that does not exist.
+    UnknownOrder,
+    /// The opposite outcome for an order whose payment was applied, with the right causation.
+    Contradiction,
+    /// A payment for a PENDING order whose causation is not the order's ORDER_CREATED.
+    WrongCausation,
+    /// A copy of an applied payment event under a new event id.
+    DuplicateNewId,
+}
+
+impl Forgery {
+    pub const ALL: [Forgery; 4] = [
+        Self::UnknownOrder,
+        Self::Contradiction,
+        Self::WrongCausation,
+        Self::DuplicateNewId,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UnknownOrder => "payment for an unknown order",
+            Self::Contradiction => "payment contradicting the applied one",
+            Self::WrongCausation => "payment with a foreign causation",
+            Self::DuplicateNewId => "duplicate payment under a new event id",
+        }
+    }
+}
+
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Kill the host; restart it after `down` (services lose everything, backends keep their
     /// durable state and lose their sessions).
     Crash { host: &'static str, down: Duration },
+    /// The host loses power: as a crash, and a backend also loses what it acknowledged but had
+    /// not yet made durable — Redis (`appendfsync everysec`) the writes since its last fsync
+    /// on a whole second, Kafka (one replica, no fsync) every partition's records and commits
+    /// of the last `unflushed`; PostgreSQL (fsync on commit) nothing.
+    PowerLoss {
+        host: &'static str,
+        down: Duration,
+        unflushed: Duration,
+    },
     Partition {
         a: &'static str,
         b: &'static str,
@@ -25,6 +86,9 @@ pub enum Fault {
         b: &'static str,
         lasts: Duration,
     },
+    /// The backend accepts connections and reads requests but answers none and closes
+    /// nothing, as behind a Toxiproxy `timeout` toxic of 0: what it read is lost.
+    BlackHole { host: &'static str, lasts: Duration },
     LatencySpike {
         a: &'static str,
         b: &'static str,
@@ -35,10 +99,17 @@ pub enum Fault {
     Rebalance { group: &'static str },
     /// Kafka appends every publish twice, as a producer retrying an unacknowledged send does.
     DuplicateAppends { lasts: Duration },
-    /// The backend applies writes but drops some answers: the client cannot tell.
     /// A producer outside the saga appends a record that is not a valid event: the consumers
     /// must dead-letter it and move on.
-    Poison { topic: saga_core::Topic },
+    Poison {
+        topic: saga_core::Topic,
+        size: PoisonSize,
+    },
+    /// One order's handling fails permanently from now on.
+    Unprocessable { what: Unprocessable },
+    /// A valid but forged payment event appears on `payments`.
+    Forge { forgery: Forgery },
+    /// The backend applies writes but drops some answers: the client cannot tell.
     AmbiguousCommits {
         host: &'static str,
         rate: f64,
@@ -50,14 +121,18 @@ impl Fault {
     /// How long the fault lasts; `None` for instantaneous ones.
     pub fn lasts(&self) -> Option<Duration> {
         match self {
-            Self::Crash { down, .. } => Some(*down),
+            Self::Crash { down, .. } | Self::PowerLoss { down, .. } => Some(*down),
             Self::Partition { lasts, .. }
+            | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
             | Self::Hold { lasts, .. }
             | Self::LatencySpike { lasts, .. }
             | Self::DuplicateAppends { lasts }
             | Self::AmbiguousCommits { lasts, .. } => Some(*lasts),
-            Self::Rebalance { .. } | Self::Poison { .. } => None,
+            Self::Rebalance { .. }
+            | Self::Poison { .. }
+            | Self::Unprocessable { .. }
+            | Self::Forge { .. } => None,
         }
     }
 
@@ -71,7 +146,8 @@ impl Fault {
             }
         };
         match self {
-            Self::Crash { host, .. } => format!("host {host}"),
+            Self::Crash { host, .. } | Self::PowerLoss { host, .. } => format!("host {host}"),
+            Self::BlackHole { host, .. } => format!("black hole {host}"),
             Self::Partition { a, b, .. }
             | Self::Hold { a, b, .. }
             | Self::LatencySpike { a, b, .. } => link(a, b),
@@ -79,7 +155,9 @@ impl Fault {
             Self::Rebalance { group } => format!("group {group}"),
             Self::DuplicateAppends { .. } => "duplicates".into(),
             Self::AmbiguousCommits { host, .. } => format!("ambiguous {host}"),
-            Self::Poison { topic } => format!("poison {topic}"),
+            Self::Poison { topic, .. } => format!("poison {topic}"),
+            Self::Unprocessable { what } => format!("unprocessable {what:?}"),
+            Self::Forge { forgery } => format!("forge {forgery:?}"),
         }
     }
 }
@@ -92,6 +170,25 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Crash { host, down } => write!(f, "crash {host}, restart after {}", secs(*down)),
+            Self::PowerLoss {
+                host,
+                down,
+                unflushed,
+            } => {
+                let loses = match *host {
+                    crate::world::KAFKA => format!("loses the last {} unflushed", secs(*unflushed)),
+                    crate::world::REDIS => "loses the writes since its last fsync".into(),
+                    _ => "fsyncs on commit: loses nothing".into(),
+                };
+                write!(
+                    f,
+                    "power loss of {host} ({loses}), restart after {}",
+                    secs(*down)
+                )
+            }
+            Self::BlackHole { host, lasts } => {
+                write!(f, "{host} swallows every request for {}", secs(*lasts))
+            }
             Self::Partition { a, b, lasts } => {
                 write!(f, "partition {a} <-> {b} for {}", secs(*lasts))
             }
@@ -118,7 +215,24 @@ impl fmt::Display for Fault {
             Self::DuplicateAppends { lasts } => {
                 write!(f, "kafka appends every publish twice for {}", secs(*lasts))
             }
-            Self::Poison { topic } => write!(f, "append an invalid record to {topic}"),
+            Self::Poison {
+                topic,
+                size: PoisonSize::Small,
+            } => write!(f, "append an invalid record to {topic}"),
+            Self::Poison {
+                topic,
+                size: PoisonSize::Oversized,
+            } => write!(
+                f,
+                "append an invalid record to {topic} too large for its rejection to fit"
+            ),
+            Self::Unprocessable {
+                what: Unprocessable::Decision,
+            } => write!(f, "corrupt the stored decision of an undecided order"),
+            Self::Unprocessable {
+                what: Unprocessable::Payment,
+            } => write!(f, "make PostgreSQL refuse a pending order's payment"),
+            Self::Forge { forgery } => write!(f, "forge a {}", forgery.name()),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",
@@ -144,6 +258,9 @@ pub struct Schedule {
     /// Second instances this seed runs (part of the seed's topology, never shrunk away).
     pub replicas: Vec<&'static str>,
     pub faults: Vec<TimedFault>,
+    /// How long the workload spreads its orders over (the heal comes later when a long fault
+    /// is still running).
+    pub load_for: Duration,
     /// Heal: every fault still active is undone, crashed hosts restart.
     pub heal_at: Duration,
 }
@@ -168,6 +285,7 @@ impl Schedule {
         Schedule {
             replicas: self.replicas.clone(),
             faults,
+            load_for: self.load_for,
             heal_at: self.heal_at,
         }
     }

@@ -19,6 +19,11 @@ use crate::world::{KAFKA, World};
 /// A member that has not polled or committed for this long is expelled.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The broker's `message.max.bytes`: a record larger than this is refused for good. Kafka's
+/// default is about 1 MB; the simulation scales it down (and its oversized poison records
+/// with it) so a seed moves kilobytes, not megabytes.
+pub const MESSAGE_MAX_BYTES: usize = 16 * 1024;
+
 /// Runs the host until it crashes.
 ///
 /// # Errors
@@ -47,7 +52,12 @@ impl KafkaSession {
         }
     }
 
-    fn publish(&self, batch: Vec<OutgoingMessage>) {
+    fn publish(&self, batch: Vec<OutgoingMessage>) -> KafkaResponse {
+        // The broker's message.max.bytes, as the real producer meets it (MessageSizeTooLarge).
+        if let Err(error) = self.world.durable.bus.check_sizes(&batch) {
+            return KafkaResponse::Error(error.to_string());
+        }
+        let at = turmoil::sim_elapsed().unwrap_or_default();
         let copies = if self.world.switches.duplicate_appends() {
             2
         } else {
@@ -56,12 +66,15 @@ impl KafkaSession {
         for copy in 0..copies {
             let placed = self.world.durable.bus.append(&batch);
             for (message, (partition, offset)) in batch.iter().zip(placed) {
+                let unflushed = &self.world.durable.unflushed;
+                unflushed.append(at, message.topic, partition, offset);
                 self.world.emit(
                     KAFKA,
                     Event::appended(message.topic, partition, offset, &message.payload, copy > 0),
                 );
             }
         }
+        KafkaResponse::Published
     }
 
     async fn poll(&mut self, wait: Duration, max: usize) -> KafkaResponse {
@@ -134,14 +147,7 @@ impl Session for KafkaSession {
     async fn handle(&mut self, request: KafkaRequest) -> KafkaResponse {
         match request {
             KafkaRequest::Publish(batch) => {
-                let messages: Vec<OutgoingMessage> =
-                    batch.into_iter().map(OutgoingMessage::from).collect();
-                // The producer's message size limit, as the real broker's client enforces it.
-                if let Err(error) = self.world.durable.bus.check_sizes(&messages) {
-                    return KafkaResponse::Error(error.to_string());
-                }
-                self.publish(messages);
-                KafkaResponse::Published
+                self.publish(batch.into_iter().map(OutgoingMessage::from).collect())
             }
             KafkaRequest::Join { group, topics } => {
                 self.leave("joined again");
@@ -167,13 +173,13 @@ impl Session for KafkaSession {
                 let Some((group, member)) = self.member.clone() else {
                     return KafkaResponse::Rebalanced("not a member of any group".into());
                 };
-                match self
-                    .world
-                    .durable
-                    .bus
-                    .commit(&group, member, topic, partition, offset)
-                {
+                let bus = &self.world.durable.bus;
+                let before = bus.committed(&group, topic, partition);
+                match bus.commit(&group, member, topic, partition, offset) {
                     Ok(()) => {
+                        let at = turmoil::sim_elapsed().unwrap_or_default();
+                        let unflushed = &self.world.durable.unflushed;
+                        unflushed.commit(at, &group, topic, partition, before);
                         let event = Event::Committed {
                             group,
                             member,

@@ -11,6 +11,6 @@ mod redis;
 mod server;
 
 pub use hosts::register;
-pub use kafka::serve as serve_kafka;
+pub use kafka::{MESSAGE_MAX_BYTES, serve as serve_kafka};
 pub use postgres::serve as serve_postgres;
 pub use redis::serve as serve_redis;

@@ -18,6 +18,7 @@ pub fn apply_payment(
     match mutant {
         Some(Mutant::SkipProcessedEvents) => apply_ignoring_processed_events(tables, apply),
         Some(Mutant::UnconditionalStatusUpdate) => apply_unconditionally(tables, apply),
+        Some(Mutant::IgnoreCausation) => apply_whatever_the_cause(tables, apply),
         _ => tables.apply_payment(apply),
     }
 }
@@ -73,6 +74,33 @@ fn apply_unconditionally(tables: &mut OrderTables<'_>, apply: &PaymentApplicatio
         tables.insert_order_completed(apply);
     }
     ApplyOutcome::Applied(apply.decision.terminal_status())
+}
+
+/// `ignore-causation`: the adapter's transaction without the check that the payment answers
+/// the order's own ORDER_CREATED (`orders.created_event_id`).
+fn apply_whatever_the_cause(
+    tables: &mut OrderTables<'_>,
+    apply: &PaymentApplication,
+) -> ApplyOutcome {
+    if tables.is_processed(apply.event_id) {
+        return ApplyOutcome::Duplicate;
+    }
+    let Some(from) = tables.order(apply.order_id).map(|o| o.status) else {
+        return ApplyOutcome::UnknownOrder;
+    };
+    let to = apply.decision.terminal_status();
+    if from.is_terminal() && from != to {
+        return ApplyOutcome::Contradicts(from);
+    }
+    tables.record_processed(apply.event_id, apply.order_id, apply.at);
+    if from.transition(to).is_err() {
+        return ApplyOutcome::AlreadyTerminal(from);
+    }
+    tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if to == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
+    ApplyOutcome::Applied(to)
 }
 
 #[cfg(test)]

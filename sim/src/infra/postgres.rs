@@ -102,6 +102,10 @@ impl Session for PgSession {
                 PgResponse::Done
             }
             PgRequest::ApplyPayment(payment) => self.apply_payment(payment.into()),
+            PgRequest::StatusHistory(id) => {
+                let history = self.store().transaction(|t| t.status_history(id));
+                PgResponse::History(history.into_iter().map(Into::into).collect())
+            }
             PgRequest::OutboxBacklog => {
                 let backlog = self.store().backlog();
                 PgResponse::Backlog {
@@ -227,6 +231,18 @@ impl PgSession {
     }
 
     fn apply_payment(&self, application: PaymentApplication) -> PgResponse {
+        let order = application.order_id;
+        if self.world.durable.sabotage.payments_refused(order) {
+            let request = format!("apply {} to order {order}", application.event_id);
+            self.emit(Event::Refused {
+                host: POSTGRES,
+                request,
+            });
+            // What PostgreSQL answers when a constraint refuses the order's change.
+            return PgResponse::Error(format!(
+                "new row for relation \"orders\" violates check constraint \"accepts_payments\" (order {order})"
+            ));
+        }
         let mutant = self.world.mutant;
         let outcome = self
             .store()

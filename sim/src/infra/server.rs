@@ -1,7 +1,8 @@
 //! The request loop every simulated backend shares: accept, then per connection read a request,
 //! handle it, answer. A session idle past its timeout is closed, as a server's TCP keepalive or
 //! session timeout would. While ambiguous commits are switched on for the host, some writes are
-//! applied and then the connection is dropped before the answer: the client cannot tell.
+//! applied and then the connection is dropped before the answer: the client cannot tell. While
+//! the host is black-holed, it reads requests and answers none, closing nothing.
 
 use std::io;
 use std::sync::Arc;
@@ -88,6 +89,16 @@ async fn run_session<S: Session>(
             // End of stream, a broken or silent connection: the session ends.
             _ => return,
         };
+        if host.world.switches.black_holed(host.name) {
+            // Read and lost, never answered; the connection stays open.
+            let request = S::describe(&request);
+            let event = Event::Swallowed {
+                host: host.name,
+                request,
+            };
+            host.world.emit(host.name, event);
+            continue;
+        }
         let dropped = (S::is_write(&request) && host.drop_reply()).then(|| S::describe(&request));
         let response = session.handle(request).await;
         if let Some(request) = dropped {

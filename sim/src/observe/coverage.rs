@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use saga_core::{EventId, OrderId, Topic};
 
 use super::Event;
+use crate::fault::{FaultClass, Mix};
 
 /// Something the sweep must have made happen at least once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,10 +29,28 @@ pub enum Signal {
     DeadLettered,
     /// One commit covering several deliveries of a partition: the consumer loop's batches.
     BatchCommit,
+    /// A poison record too large for its rejection to fit under the broker's limit.
+    OversizedPoison,
+    /// A handler met data it can never process (a corrupt decision, a refused payment).
+    PermanentFailure,
+    ForgedUnknownOrder,
+    ForgedContradiction,
+    ForgedWrongCausation,
+    ForgedDuplicate,
+    /// A power loss of Redis took acknowledged decisions.
+    RedisLostWrites,
+    /// A power loss of Kafka took acknowledged records.
+    KafkaLostRecords,
+    /// A power loss of PostgreSQL (which loses nothing).
+    PostgresPowerLoss,
+    /// A black-holed backend swallowed a request.
+    BlackHole,
+    /// A fault lasting at least 30 s of simulated time started.
+    LongFault,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 16] = [
+    pub const ALL: [Signal; 27] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -48,6 +67,17 @@ impl Signal {
         Self::RebalanceMidBatch,
         Self::DeadLettered,
         Self::BatchCommit,
+        Self::OversizedPoison,
+        Self::PermanentFailure,
+        Self::ForgedUnknownOrder,
+        Self::ForgedContradiction,
+        Self::ForgedWrongCausation,
+        Self::ForgedDuplicate,
+        Self::RedisLostWrites,
+        Self::KafkaLostRecords,
+        Self::PostgresPowerLoss,
+        Self::BlackHole,
+        Self::LongFault,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,7 +98,48 @@ impl Signal {
             Self::RebalanceMidBatch => "rebalance-mid-batch",
             Self::DeadLettered => "poison-record-dead-lettered",
             Self::BatchCommit => "batch-commit",
+            Self::OversizedPoison => "oversized-poison-record",
+            Self::PermanentFailure => "permanent-handling-failure",
+            Self::ForgedUnknownOrder => "forged-payment-unknown-order",
+            Self::ForgedContradiction => "forged-payment-contradiction",
+            Self::ForgedWrongCausation => "forged-payment-wrong-causation",
+            Self::ForgedDuplicate => "forged-payment-duplicate-new-id",
+            Self::RedisLostWrites => "redis-lost-acknowledged-writes",
+            Self::KafkaLostRecords => "kafka-lost-acknowledged-records",
+            Self::PostgresPowerLoss => "postgres-power-loss-lost-nothing",
+            Self::BlackHole => "black-hole-swallowed-request",
+            Self::LongFault => "long-fault",
         }
+    }
+}
+
+impl Signal {
+    /// The fault class whose faults make this signal fire, for signals that need one class;
+    /// `None` for interleavings any mix produces.
+    pub fn class(self) -> Option<FaultClass> {
+        Some(match self {
+            Self::CrashService => FaultClass::Crash,
+            Self::Partition => FaultClass::Partition,
+            Self::PartitionOneWay => FaultClass::PartitionOneWay,
+            Self::Hold => FaultClass::Hold,
+            Self::LatencySpike => FaultClass::Latency,
+            Self::Rebalance => FaultClass::Rebalance,
+            Self::DuplicateAppend => FaultClass::DuplicateAppends,
+            Self::AmbiguousCommit => FaultClass::AmbiguousCommits,
+            Self::DeadLettered => FaultClass::Poison,
+            Self::OversizedPoison => FaultClass::OversizedPoison,
+            Self::PermanentFailure => FaultClass::Unprocessable,
+            Self::ForgedUnknownOrder
+            | Self::ForgedContradiction
+            | Self::ForgedWrongCausation
+            | Self::ForgedDuplicate => FaultClass::Forgery,
+            Self::RedisLostWrites | Self::KafkaLostRecords | Self::PostgresPowerLoss => {
+                FaultClass::PowerLoss
+            }
+            Self::BlackHole => FaultClass::BlackHole,
+            Self::LongFault => FaultClass::LongFault,
+            _ => return None,
+        })
     }
 }
 
@@ -111,10 +182,11 @@ impl Coverage {
         }
     }
 
-    /// Signals that never fired.
-    pub fn missing(&self) -> Vec<Signal> {
+    /// Signals that never fired, of those `mix` can make fire.
+    pub fn missing(&self, mix: &Mix) -> Vec<Signal> {
         Signal::ALL
             .into_iter()
+            .filter(|s| s.class().is_none_or(|c| mix.contains(c)))
             .filter(|s| self.count(*s) == 0)
             .collect()
     }
@@ -206,6 +278,12 @@ impl Coverage {
                 self.add(Signal::RebalanceMidBatch);
             }
             Event::ReplyDropped { .. } => self.add(Signal::AmbiguousCommit),
+            Event::Swallowed { .. } => self.add(Signal::BlackHole),
+            Event::Refused { .. } => self.add(Signal::PermanentFailure),
+            Event::DecisionsLost { sources } if !sources.is_empty() => {
+                self.add(Signal::RedisLostWrites);
+            }
+            Event::RecordsLost { .. } => self.add(Signal::KafkaLostRecords),
             Event::PlaceFailed { key: Some(key), .. } => {
                 self.failed_keys.insert(key.clone());
             }

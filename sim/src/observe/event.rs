@@ -104,6 +104,51 @@ pub enum Event {
         host: &'static str,
         request: String,
     },
+    /// A black-holed backend read a request and will never answer it.
+    Swallowed {
+        host: &'static str,
+        request: String,
+    },
+    /// A backend failed a request permanently because of data the harness planted.
+    Refused {
+        host: &'static str,
+        request: String,
+    },
+    // The fault driver's interference with the data.
+    /// The driver planted unprocessable data concerning this order (see `fault::Unprocessable`).
+    Quarantined {
+        order: OrderId,
+        source: EventId,
+        what: String,
+    },
+    /// The driver appended a forged payment event.
+    Forged {
+        order: OrderId,
+        event: EventId,
+        forgery: String,
+    },
+    /// A power loss took decisions Redis had acknowledged.
+    DecisionsLost {
+        sources: Vec<EventId>,
+    },
+    /// A power loss took a partition's records from offset `from` (the log ended at `to`),
+    /// carrying these events, which answered these (payment events: their causations).
+    RecordsLost {
+        topic: Topic,
+        partition: u32,
+        from: u64,
+        to: u64,
+        events: Vec<EventId>,
+        answered: Vec<EventId>,
+    },
+    /// A power loss rolled a group's committed offset back.
+    CommitLost {
+        group: String,
+        topic: Topic,
+        partition: u32,
+        from: u64,
+        to: u64,
+    },
     // The workload's clients.
     PlaceFailed {
         client: usize,
@@ -160,7 +205,9 @@ impl Event {
             | Self::PaymentApplied { order, .. }
             | Self::DeliveryAssigned { order, .. }
             | Self::Acknowledged { order, .. }
-            | Self::ReadBack { order, .. } => Some(*order),
+            | Self::ReadBack { order, .. }
+            | Self::Quarantined { order, .. }
+            | Self::Forged { order, .. } => Some(*order),
             Self::Appended { order, .. } => *order,
             _ => None,
         }

@@ -3,6 +3,7 @@
 //! properties on each transition as it happens, [`Coverage`] counts the faults and interleavings
 //! that really fired, and the invariant checker (`saga-checker`) judges the final state.
 
+pub mod allowances;
 mod coverage;
 mod event;
 mod monitor;

@@ -2,7 +2,7 @@
 //! transition as the backends report it, so a violation stops the run at the moment it
 //! happens. The checker re-checks the whole state at the end; this is the continuous half.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use saga_checker::{Property, Violation};
 use saga_core::{EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision, Topic};
@@ -23,6 +23,10 @@ pub struct Monitor {
     keys: BTreeMap<IdempotencyKey, OrderId>,
     decisions: BTreeMap<EventId, PaymentDecision>,
     first_payment: BTreeMap<OrderId, (EventId, PaymentDecision)>,
+    /// Payment events the fault driver forged: not the saga's own output.
+    forged: BTreeSet<EventId>,
+    /// Source events whose decision Redis lost: the saga may have decided them twice.
+    lost_decisions: BTreeSet<EventId>,
     violations: Vec<Violation>,
 }
 
@@ -43,6 +47,13 @@ impl Monitor {
     fn decision_of(&self, order: OrderId) -> Option<PaymentDecision> {
         let track = self.orders.get(&order)?;
         self.decisions.get(&track.source).copied()
+    }
+
+    /// Whether `order`'s decision was lost (the final checker judges it with that allowance).
+    fn decision_lost(&self, order: OrderId) -> bool {
+        self.orders
+            .get(&order)
+            .is_some_and(|t| self.lost_decisions.contains(&t.source))
     }
 
     fn key_maps_to(&mut self, key: &IdempotencyKey, order: OrderId) {
@@ -82,6 +93,15 @@ impl Monitor {
             } => {
                 self.decisions.entry(*source).or_insert(*decision);
             }
+            Event::DecisionsLost { sources } => {
+                for source in sources {
+                    self.decisions.remove(source);
+                    self.lost_decisions.insert(*source);
+                }
+            }
+            Event::Forged { event, .. } => {
+                self.forged.insert(*event);
+            }
             Event::StatusChanged {
                 order,
                 from,
@@ -94,7 +114,7 @@ impl Monitor {
                 decision: Some(decision),
                 event: Some(event),
                 ..
-            } => {
+            } if !self.forged.contains(event) && !self.decision_lost(*order) => {
                 let (first_event, first) = *self
                     .first_payment
                     .entry(*order)
@@ -156,6 +176,9 @@ impl Monitor {
             self.violations
                 .push(violation(Property::StatusChangesOnce, order, detail));
         }
+        if self.decision_lost(order) {
+            return;
+        }
         let problem = match decision {
             None => Some("order became terminal but no payment decision is stored".to_owned()),
             Some(d) if d.terminal_status() != to => Some(format!(
@@ -181,7 +204,7 @@ impl Monitor {
             self.violations
                 .push(violation(Property::DeliveryAtMostOnce, order, detail));
         }
-        if decision != Some(PaymentDecision::Success) {
+        if decision != Some(PaymentDecision::Success) && !self.decision_lost(order) {
             let detail = "delivery assigned without a successful payment".into();
             self.violations.push(violation(
                 Property::DeliveryOnlyWhenCompleted,

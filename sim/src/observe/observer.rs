@@ -55,6 +55,11 @@ impl Observer {
         self.0.lock().expect("observer lock poisoned")
     }
 
+    /// The driver's notion of now (the simulated time of the step it is between).
+    pub fn driver_now(&self) -> Duration {
+        self.lock().driver_now
+    }
+
     pub fn set_driver_now(&self, now: Duration) {
         self.lock().driver_now = now;
     }

@@ -3,7 +3,7 @@
 //! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
 
 use saga_core::ports::{
-    ApplyOutcome, DeliveryAssignment, NewOrder, OutboxRecord, PaymentApplication,
+    ApplyOutcome, DeliveryAssignment, NewOrder, OutboxRecord, PaymentApplication, StatusChange,
 };
 use saga_core::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
@@ -34,6 +34,7 @@ pub enum PgRequest {
         max_wait_ms: u64,
     },
     ApplyPayment(PaymentWire),
+    StatusHistory(OrderId),
     OutboxBacklog,
     Assign(AssignmentWire),
     /// The reconciler: re-drive orders PENDING since before the cutoff.
@@ -89,6 +90,7 @@ pub enum PgResponse {
     Order(Option<Order>),
     Claimed(Vec<OutboxRecordWire>),
     Applied(ApplyOutcomeWire),
+    History(Vec<StatusChangeWire>),
     Backlog {
         unpublished: u64,
         #[serde(default)]
@@ -262,6 +264,41 @@ impl From<ApplyOutcomeWire> for ApplyOutcome {
             ApplyOutcomeWire::UnknownOrder => Self::UnknownOrder,
             ApplyOutcomeWire::WrongCausation => Self::WrongCausation,
             ApplyOutcomeWire::Contradicts(s) => Self::Contradicts(s),
+        }
+    }
+}
+
+/// One status change of the history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusChangeWire {
+    pub order_id: OrderId,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub event_id: EventId,
+    #[serde(with = "nanos")]
+    pub at: OffsetDateTime,
+}
+
+impl From<StatusChange> for StatusChangeWire {
+    fn from(c: StatusChange) -> Self {
+        Self {
+            order_id: c.order_id,
+            from: c.from,
+            to: c.to,
+            event_id: c.event_id,
+            at: c.at,
+        }
+    }
+}
+
+impl From<StatusChangeWire> for StatusChange {
+    fn from(c: StatusChangeWire) -> Self {
+        Self {
+            order_id: c.order_id,
+            from: c.from,
+            to: c.to,
+            event_id: c.event_id,
+            at: c.at,
         }
     }
 }

@@ -22,4 +22,6 @@ impl RedisRequest {
 pub enum RedisResponse {
     Decision(PaymentDecision),
     Pong,
+    /// The request failed for good (the stored value is not a decision).
+    Error(String),
 }

@@ -8,12 +8,17 @@ use saga_memory::{
     MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
 };
 
-/// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys.
+use super::{Sabotage, Unflushed};
+
+/// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys; what Redis and Kafka
+/// have not yet synced to disk; and the unprocessable data the harness planted.
 pub struct Durable {
     pub store: MemoryOrderStore,
     pub deliveries: MemoryDeliveryStore,
     pub bus: MemoryEventBus,
     pub decisions: MemoryDecisionStore,
+    pub unflushed: Unflushed,
+    pub sabotage: Sabotage,
     /// PostgreSQL's dead-letter table.
     pub dead_letters: MemoryDeadLetters,
     status_changes_seen: Mutex<usize>,
@@ -24,8 +29,10 @@ impl Default for Durable {
         Self {
             store: MemoryOrderStore::new(),
             deliveries: MemoryDeliveryStore::new(),
-            bus: MemoryEventBus::new(3),
+            bus: MemoryEventBus::new(3).with_max_message_bytes(crate::infra::MESSAGE_MAX_BYTES),
             decisions: MemoryDecisionStore::new(),
+            unflushed: Unflushed::default(),
+            sabotage: Sabotage::default(),
             dead_letters: MemoryDeadLetters::new(),
             status_changes_seen: Mutex::new(0),
         }
@@ -49,6 +56,8 @@ impl Durable {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            dead_letters: self.dead_letters.snapshot(),
+            interference: Default::default(),
         }
     }
 }

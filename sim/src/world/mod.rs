@@ -4,9 +4,11 @@
 
 mod clock;
 mod durable;
+mod sabotage;
 mod services;
 mod switches;
 mod topology;
+mod unflushed;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -18,12 +20,14 @@ use crate::observe::{Event, Observer};
 
 pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
+pub use sabotage::Sabotage;
 pub use services::register as register_services;
 pub use switches::Switches;
 pub use topology::{
     CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,
     service_hosts,
 };
+pub use unflushed::{KafkaLoss, Unflushed};
 
 /// Everything one simulation shares across its hosts and its driver.
 pub struct World {

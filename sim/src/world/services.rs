@@ -31,8 +31,19 @@ const OPS_PORT: u16 = 9000;
 /// Configuration variables every simulated component sees. The gateway gives up on the
 /// Order API sooner than by default, so faults show up as 504s within the run.
 /// The gateway is open (no API keys): the simulated clients are the saga's own, and a per-key
-/// rate limit would only turn the workload's bursts into 429s.
-const VARS: [(&str, &str); 2] = [("UPSTREAM_TIMEOUT_SECONDS", "2"), ("API_AUTH", "off")];
+/// rate limit would only turn the workload's bursts into 429s. The relay's reconciler and
+/// retention run with windows short enough to act within a run, during the faults: an order
+/// PENDING for 8 s has its ORDER_CREATED re-driven (how an order whose events Kafka lost
+/// still ends), and published outbox rows go after 10 s (the reconciler's rows of PENDING
+/// orders must survive that).
+const VARS: [(&str, &str); 6] = [
+    ("UPSTREAM_TIMEOUT_SECONDS", "2"),
+    ("API_AUTH", "off"),
+    ("RECONCILE_INTERVAL_SECONDS", "2"),
+    ("RECONCILE_STUCK_AFTER_SECONDS", "8"),
+    ("RETENTION_INTERVAL_SECONDS", "5"),
+    ("OUTBOX_RETENTION_SECONDS", "10"),
+];
 
 fn port(component: &Component) -> u16 {
     match component.serves {

@@ -1,12 +1,14 @@
 //! Fault switches the driver flips and the backend hosts read: which backends drop some
-//! answers after applying a write (ambiguous commits), and whether Kafka appends twice.
+//! answers after applying a write (ambiguous commits), which swallow every request (black
+//! holes), and whether Kafka appends twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 #[derive(Debug, Default)]
 struct State {
     ambiguous: BTreeMap<&'static str, f64>,
+    black_holes: BTreeSet<&'static str>,
     duplicate_appends: bool,
 }
 
@@ -29,6 +31,19 @@ impl Switches {
             Some(rate) => self.lock().ambiguous.insert(host, rate),
             None => self.lock().ambiguous.remove(host),
         };
+    }
+
+    /// Whether `host` reads requests and answers none.
+    pub fn black_holed(&self, host: &str) -> bool {
+        self.lock().black_holes.contains(host)
+    }
+
+    pub fn set_black_hole(&self, host: &'static str, on: bool) {
+        if on {
+            self.lock().black_holes.insert(host);
+        } else {
+            self.lock().black_holes.remove(host);
+        }
     }
 
     pub fn duplicate_appends(&self) -> bool {

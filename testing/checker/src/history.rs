@@ -58,7 +58,6 @@ pub(super) fn of(order: OrderId, s: &SystemSnapshot, index: &Index<'_>) -> Vec<S
         .store
         .status_changes
         .iter()
-        .flatten()
         .filter(|c| c.order_id == order)
     {
         lines.push(format!(

@@ -4,6 +4,8 @@
 //! across services. The simulation, the chaos runner and the end-to-end tests judge runs with
 //! it; no service depends on it. The properties are listed in `docs/architecture.md`.
 
+mod causes;
+mod dead_letters;
 mod history;
 mod index;
 mod liveness;

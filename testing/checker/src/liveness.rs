@@ -1,15 +1,18 @@
-//! Liveness properties: must hold once faults are healed and the system has quiesced.
+//! Properties judged once faults are healed and the system has quiesced: liveness, and (from
+//! `dead_letters`) what consumer groups committed against what they did.
+
+use saga_core::snapshot::{Lost, SystemSnapshot};
+use saga_core::topic::CONSUMER_GROUPS;
+use saga_core::{OrderId, OrderStatus};
 
 use crate::index::Index;
 use crate::{Property, Violation};
-use saga_core::OrderStatus;
-use saga_core::snapshot::SystemSnapshot;
-use saga_core::topic::CONSUMER_GROUPS;
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();
     for order in &s.store.orders {
-        if !order.status.is_terminal() {
+        let quarantined = s.interference.quarantined.contains(&order.id);
+        if !order.status.is_terminal() && !quarantined {
             found.push(Violation::new(
                 Property::OrderTerminal,
                 Some(order.id),
@@ -17,7 +20,10 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
             ));
         }
         let delivered = index.deliveries.contains_key(&order.id);
-        if order.status == OrderStatus::Completed && !delivered {
+        if order.status == OrderStatus::Completed
+            && !delivered
+            && !completion_may_be_lost(s, index, order.id)
+        {
             found.push(Violation::new(
                 Property::CompletedOrderDelivered,
                 Some(order.id),
@@ -39,23 +45,24 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
             format!("outbox event {} is still unpublished", row.event_id),
         ));
     }
-    for (order, events) in &index.payments {
-        // Applied (recorded) or dead-lettered by the order-status worker: never dropped.
-        for event in events.iter().filter(|e| {
-            !index.processed.contains(&e.event_id) && !index.rejected_by_status(e.event_id)
-        }) {
-            found.push(Violation::new(
-                Property::PaymentEventProcessed,
-                Some(*order),
-                format!(
-                    "payment event {} was neither applied nor dead-lettered",
-                    event.event_id
-                ),
-            ));
-        }
-    }
     consumer_lag(s, &mut found);
+    crate::dead_letters::check(s, index, &mut found);
     found
+}
+
+/// Whether the bus may have lost the order's ORDER_COMPLETED before the delivery worker read
+/// it, or let the delivery worker skip it (then nothing is left to assign a delivery from).
+fn completion_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
+    let interference = &s.interference;
+    match &interference.lost_events {
+        Lost::Unknown => true,
+        Lost::These(ids) if ids.is_empty() => false,
+        Lost::These(_) => index.completed.get(&order).is_none_or(|records| {
+            records
+                .iter()
+                .any(|r| interference.offset_reused(r.topic, r.partition, r.offset))
+        }),
+    }
 }
 
 fn consumer_lag(s: &SystemSnapshot, found: &mut Vec<Violation>) {

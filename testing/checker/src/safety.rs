@@ -2,23 +2,31 @@
 
 use std::collections::BTreeMap;
 
+use saga_core::snapshot::SystemSnapshot;
+use saga_core::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
+
 use crate::index::Index;
 use crate::{Property, Violation};
-use saga_core::event::{EventBody, EventType, RejectionCode, decode};
-use saga_core::snapshot::SystemSnapshot;
-use saga_core::topic::Topic;
-use saga_core::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
 
 pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     let mut found = Vec::new();
     acknowledged_orders_exist(s, index, &mut found);
     status_changes_once(s, &mut found);
-    payment_events_agree(index, &mut found);
-    status_matches_decision(index, &mut found);
-    deliveries(index, &mut found);
+    super::causes::status_change_tied_to_payment(s, index, &mut found);
+    payment_events_agree(s, index, &mut found);
+    status_matches_decision(s, index, &mut found);
+    deliveries(s, index, &mut found);
+    super::causes::delivery_tied_to_success(s, index, &mut found);
     idempotency_keys(s, &mut found);
-    dlq_holds_only_invalid(index, &mut found);
     found
+}
+
+/// Whether the decision store may have lost `order`'s decision (then the payment worker may
+/// have made a second one, and the saga's own payment events may disagree).
+fn decision_may_be_lost(s: &SystemSnapshot, index: &Index<'_>, order: OrderId) -> bool {
+    index
+        .source_event(order)
+        .is_none_or(|source| s.interference.lost_decisions.may_include(source))
 }
 
 fn acknowledged_orders_exist(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
@@ -34,9 +42,7 @@ fn acknowledged_orders_exist(s: &SystemSnapshot, index: &Index<'_>, found: &mut 
 }
 
 fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
-    let Some(changes) = &s.store.status_changes else {
-        return;
-    };
+    let changes = &s.store.status_changes;
     let mut per_order: BTreeMap<OrderId, usize> = BTreeMap::new();
     for change in changes {
         let count = per_order.entry(change.order_id).or_default();
@@ -55,18 +61,21 @@ fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
     }
 }
 
-/// The payment events the saga accepted for one order agree; one the order-status worker
-/// dead-lettered (a forged or re-decided payment contradicting the applied one) was never
-/// applied, and is judged by `no-valid-event-in-dlq` instead.
-fn payment_events_agree(index: &Index<'_>, found: &mut Vec<Violation>) {
+/// The payment events the saga made and accepted for one order agree: forged ones are not the
+/// saga's, and one the order-status worker dead-lettered and did not record (contradicting
+/// the applied one) was never applied — `no-applicable-event-in-dlq` judges that it could not have been.
+fn payment_events_agree(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, events) in &index.payments {
-        let mut accepted = events
-            .iter()
-            .filter(|e| !index.rejected_by_status(e.event_id));
-        let Some(first) = accepted.next() else {
+        if decision_may_be_lost(s, index, *order) && index.orders.contains_key(order) {
             continue;
-        };
-        if let Some(other) = accepted.find(|e| e.decision != first.decision) {
+        }
+        let mut own = events.iter().filter(|e| {
+            let refused =
+                index.rejected_by_status(e.event_id) && !index.processed.contains(&e.event_id);
+            !s.interference.forged.contains(&e.event_id) && !refused
+        });
+        let Some(first) = own.next() else { continue };
+        if let Some(other) = own.find(|e| e.decision != first.decision) {
             found.push(Violation::new(
                 Property::PaymentEventsAgree,
                 Some(*order),
@@ -82,9 +91,9 @@ fn payment_events_agree(index: &Index<'_>, found: &mut Vec<Violation>) {
     }
 }
 
-fn status_matches_decision(index: &Index<'_>, found: &mut Vec<Violation>) {
+fn status_matches_decision(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (id, order) in &index.orders {
-        if !order.status.is_terminal() {
+        if !order.status.is_terminal() || decision_may_be_lost(s, index, *id) {
             continue;
         }
         let problem = match index.decision(*id) {
@@ -106,7 +115,7 @@ fn status_matches_decision(index: &Index<'_>, found: &mut Vec<Violation>) {
     }
 }
 
-fn deliveries(index: &Index<'_>, found: &mut Vec<Violation>) {
+fn deliveries(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, rows) in &index.deliveries {
         if rows.len() > 1 {
             found.push(Violation::new(
@@ -117,15 +126,20 @@ fn deliveries(index: &Index<'_>, found: &mut Vec<Violation>) {
         }
         // The delivery worker and the status worker read payments independently, so a
         // delivery may precede COMPLETED; it must never exist without a successful payment.
-        let cancelled = index
-            .orders
-            .get(order)
-            .is_some_and(|o| o.status == OrderStatus::Cancelled);
-        if cancelled || index.decision(*order) != Some(PaymentDecision::Success) {
+        let status = index.orders.get(order).map(|o| o.status);
+        let paid = index.decision(*order) == Some(PaymentDecision::Success)
+            || (status.is_some() && decision_may_be_lost(s, index, *order));
+        let problem = match status {
+            None => Some("delivery assigned to an order that does not exist".to_owned()),
+            Some(OrderStatus::Cancelled) => Some("delivery assigned to a CANCELLED order".into()),
+            Some(_) if !paid => Some("delivery assigned without a successful payment".into()),
+            Some(_) => None,
+        };
+        if let Some(detail) = problem {
             found.push(Violation::new(
                 Property::DeliveryOnlyWhenCompleted,
                 Some(*order),
-                "delivery assigned without a successful payment".into(),
+                detail,
             ));
         }
     }
@@ -152,80 +166,6 @@ fn idempotency_keys(s: &SystemSnapshot, found: &mut Vec<Violation>) {
                 Property::IdempotencyKeyOneOrder,
                 Some(ids[1]),
                 format!("idempotency key {:?} maps to orders {ids:?}", key.as_str()),
-            ));
-        }
-    }
-}
-
-fn dlq_holds_only_invalid(index: &Index<'_>, found: &mut Vec<Violation>) {
-    for (record, decoded) in &index.dlq {
-        let place = format!("{}/{}@{}", record.topic, record.partition, record.offset);
-        let rejection = match decoded {
-            Ok(envelope) => match &envelope.body {
-                EventBody::EventRejected(rejection) => rejection,
-                _ => {
-                    found.push(Violation::new(
-                        Property::NoValidEventInDlq,
-                        envelope.order_id(),
-                        format!(
-                            "{place} holds a {} instead of EVENT_REJECTED",
-                            envelope.event_type().as_str()
-                        ),
-                    ));
-                    continue;
-                }
-            },
-            Err(e) => {
-                found.push(Violation::new(
-                    Property::NoValidEventInDlq,
-                    None,
-                    format!("{place} is not a valid EVENT_REJECTED envelope: {e}"),
-                ));
-                continue;
-            }
-        };
-        let source = rejection.source.topic;
-        let Ok(original) = decode(&rejection.original.bytes) else {
-            continue;
-        };
-        let expected = match source {
-            Topic::Orders => matches!(
-                original.event_type(),
-                EventType::OrderCreated | EventType::OrderCompleted
-            ),
-            Topic::Payments => matches!(
-                original.event_type(),
-                EventType::PaymentSuccess | EventType::PaymentFailed
-            ),
-            Topic::OrdersDlq | Topic::PaymentsDlq => false,
-        };
-        if !expected {
-            continue;
-        }
-        // A valid event may be dead-lettered only as unprocessable, and only when it is.
-        let unprocessable = match (rejection.code, &original.body) {
-            (RejectionCode::UnknownOrder, body) => original.order_id().is_some_and(|id| {
-                !index.orders.contains_key(&id) && matches!(body, EventBody::Payment { .. })
-            }),
-            (RejectionCode::ContradictsApplied, EventBody::Payment { order_id, decision }) => index
-                .orders
-                .get(order_id)
-                .is_some_and(|o| o.status.is_terminal() && o.status != decision.terminal_status()),
-            (RejectionCode::WrongCausation, EventBody::Payment { order_id, .. }) => {
-                index.source_event(*order_id) != original.causation_id
-            }
-            _ => false,
-        };
-        if !unprocessable {
-            found.push(Violation::new(
-                Property::NoValidEventInDlq,
-                original.order_id(),
-                format!(
-                    "{place} dead-lettered a valid {} ({}: {})",
-                    original.event_type().as_str(),
-                    rejection.code.as_str(),
-                    rejection.reason
-                ),
             ));
         }
     }

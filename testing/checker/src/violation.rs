@@ -9,18 +9,31 @@ pub enum Property {
     // Safety.
     AcknowledgedOrderExists,
     StatusChangesOnce,
+    /// Every status change names a processed payment event for that order, caused by its
+    /// ORDER_CREATED, whose outcome is the new status.
+    StatusChangeTiedToPayment,
     PaymentEventsAgree,
     StatusMatchesDecision,
     DeliveryOnlyWhenCompleted,
+    /// A delivery names a PAYMENT_SUCCESS for that order, caused by its ORDER_CREATED.
+    DeliveryTiedToSuccess,
     DeliveryAtMostOnce,
     IdempotencyKeyOneOrder,
-    NoValidEventInDlq,
+    /// No event the saga could have applied sits in a DLQ.
+    NoApplicableEventInDlq,
+    /// A payment event that cannot be applied (unknown order, foreign causation, contradicting
+    /// the applied outcome) is dead-lettered by the group that applies payments.
+    UnprocessableEventDeadLettered,
+    /// Every valid event a group committed past was applied or dead-lettered by that group.
+    NoValidEventDropped,
+    /// Every rejection (DLQ record or dead-letter row) names a consumer group that reads the
+    /// rejected record's topic.
+    RejectionNamesGroup,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
     NoConsumerLag,
     CompletedOrderDelivered,
-    PaymentEventProcessed,
 }
 
 impl Property {
@@ -28,20 +41,29 @@ impl Property {
         match self {
             Self::AcknowledgedOrderExists => "acknowledged-order-exists",
             Self::StatusChangesOnce => "status-changes-once",
+            Self::StatusChangeTiedToPayment => "status-change-tied-to-payment",
             Self::PaymentEventsAgree => "payment-events-agree",
             Self::StatusMatchesDecision => "status-matches-decision",
             Self::DeliveryOnlyWhenCompleted => "delivery-only-when-completed",
+            Self::DeliveryTiedToSuccess => "delivery-tied-to-success",
             Self::DeliveryAtMostOnce => "delivery-at-most-once",
             Self::IdempotencyKeyOneOrder => "idempotency-key-one-order",
-            Self::NoValidEventInDlq => "no-valid-event-in-dlq",
+            Self::NoApplicableEventInDlq => "no-applicable-event-in-dlq",
+            Self::UnprocessableEventDeadLettered => "unprocessable-event-dead-lettered",
+            Self::NoValidEventDropped => "no-valid-event-dropped",
+            Self::RejectionNamesGroup => "rejection-names-group",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",
             Self::CompletedOrderDelivered => "completed-order-delivered",
-            Self::PaymentEventProcessed => "payment-event-processed",
         }
     }
 
+    /// Whether the property is judged only once the system has quiesced: liveness proper,
+    /// and the properties that weigh what a consumer group committed (on Kafka) against what
+    /// it did (in PostgreSQL, Redis, a DLQ). A real stack is read one backend after another,
+    /// so while work is in flight such a snapshot can show a commit without the effect that
+    /// preceded it; only a quiescent system reads consistently.
     pub fn is_liveness(self) -> bool {
         matches!(
             self,
@@ -49,7 +71,10 @@ impl Property {
                 | Self::OutboxDrained
                 | Self::NoConsumerLag
                 | Self::CompletedOrderDelivered
-                | Self::PaymentEventProcessed
+                | Self::NoValidEventDropped
+                | Self::UnprocessableEventDeadLettered
+                | Self::NoApplicableEventInDlq
+                | Self::RejectionNamesGroup
         )
     }
 }

@@ -79,6 +79,8 @@ impl DeploymentState<'_> {
             decisions,
             deliveries: pg.deliveries,
             bus,
+            dead_letters: pg.dead_letters,
+            interference: Default::default(),
         })
     }
 

@@ -29,6 +29,21 @@ impl MemoryDecisionStore {
             .or_insert(proposal)
     }
 
+    /// The stored decision of `source`, if any.
+    pub fn get(&self, source: EventId) -> Option<PaymentDecision> {
+        let decisions = self.decisions.lock().expect("decision lock poisoned");
+        decisions.get(&source).copied()
+    }
+
+    /// Removes the decisions of `sources`, as a store that acknowledged them and then lost
+    /// them would (the simulation's Redis losing its unsynced writes on a crash).
+    pub fn forget(&self, sources: &[EventId]) {
+        let mut decisions = self.decisions.lock().expect("decision lock poisoned");
+        for source in sources {
+            decisions.remove(source);
+        }
+    }
+
     /// Every stored decision, ordered by source event id.
     pub fn snapshot(&self) -> Vec<(EventId, PaymentDecision)> {
         let decisions = self.decisions.lock().expect("decision lock poisoned");

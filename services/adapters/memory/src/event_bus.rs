@@ -234,7 +234,16 @@ impl MemoryEventBus {
         let start = g.cursors.get(&member).copied().unwrap_or(0);
         for i in 0..owned.len() {
             let key = owned[(start + i) % owned.len()];
-            let position = g.positions.get(&key).copied().unwrap_or(0);
+            let mut position = g.positions.get(&key).copied().unwrap_or(0);
+            let end = logs.get(&key).map_or(0, Vec::len) as u64;
+            if position > end {
+                // The log lost its tail after this position was committed: Kafka answers the
+                // fetch OFFSET_OUT_OF_RANGE and the consumer resets (`auto.offset.reset =
+                // earliest`). Had the log grown past the position again, the fetch would have
+                // succeeded and silently skipped what was appended below it, as Kafka does.
+                position = 0;
+                g.positions.insert(key, 0);
+            }
             if let Some(record) = logs.get(&key).and_then(|log| log.get(position as usize)) {
                 g.positions.insert(key, position + 1);
                 g.cursors.insert(member, start + i + 1);
@@ -274,6 +283,35 @@ impl MemoryEventBus {
                 "{topic}/{partition} is not assigned to member {member} of {group}"
             ))),
         }
+    }
+
+    /// Cuts a partition's log back to its first `len` records — what a broker with one
+    /// replica keeps after a power loss took the unflushed tail (the simulation's fault) —
+    /// and returns the payloads it lost.
+    pub fn truncate(&self, topic: Topic, partition: u32, len: u64) -> Vec<Vec<u8>> {
+        let mut state = self.lock();
+        let Some(log) = state.logs.get_mut(&(topic, partition)) else {
+            return Vec::new();
+        };
+        let cut = (len as usize).min(log.len());
+        log.split_off(cut).into_iter().map(|r| r.payload).collect()
+    }
+
+    /// Sets a group's committed offset of one partition (a lost commit rolls it back).
+    pub fn set_committed(&self, group: &str, topic: Topic, partition: u32, offset: u64) {
+        let mut state = self.lock();
+        let g = state.groups.entry(group.to_owned()).or_default();
+        g.committed.insert((topic, partition), offset);
+    }
+
+    /// A group's committed offset of one partition (0 when it never committed).
+    pub fn committed(&self, group: &str, topic: Topic, partition: u32) -> u64 {
+        let state = self.lock();
+        state
+            .groups
+            .get(group)
+            .and_then(|g| g.committed.get(&(topic, partition)).copied())
+            .unwrap_or(0)
     }
 
     /// Records not yet handed to `member` across its partitions.

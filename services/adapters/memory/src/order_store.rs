@@ -262,7 +262,8 @@ impl MemoryOrderStore {
                 })
                 .collect(),
             processed_events: state.processed.keys().copied().collect(),
-            status_changes: Some(state.history.clone()),
+            status_changes: state.history.clone(),
+            created_events: state.created_events.clone(),
         }
     }
 
@@ -393,6 +394,12 @@ impl OrderTables<'_> {
         self.push_outbox(&envelope, new.created_at, true);
     }
 
+    /// Order `id`'s status history, oldest first.
+    pub fn status_history(&self, id: OrderId) -> Vec<StatusChange> {
+        let changes = self.state.history.iter().filter(|c| c.order_id == id);
+        changes.cloned().collect()
+    }
+
     /// `SELECT … FROM orders WHERE id = $1`.
     pub fn order(&self, id: OrderId) -> Option<&Order> {
         self.state.orders.get(&id)
@@ -431,6 +438,7 @@ impl OrderTables<'_> {
             from,
             to,
             event_id: event,
+            at,
         });
         Some(to)
     }
@@ -490,6 +498,10 @@ impl OrderStore for MemoryOrderStore {
 
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         Ok(self.transaction(|tables| tables.apply_payment(&apply)))
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        Ok(self.transaction(|t| t.status_history(id)))
     }
 
     async fn redrive_stuck(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive, StatusChange,
 };
 use saga_core::{Envelope, IdempotencyKey, Order, OrderId, Owner, Topic};
 use sqlx::PgPool;
@@ -171,6 +171,10 @@ impl OrderStore for PgOrderStore {
 
     async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
         crate::housekeeping::prune(&self.db, cutoffs).await
+    }
+
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        crate::payment::history(&self.db, id).await
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

@@ -4,21 +4,21 @@
 //! exactly the orders that completed. An event for an unknown order, with the wrong causation,
 //! or contradicting the applied payment changes and records nothing.
 
-use saga_core::OrderStatus;
-use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
-use saga_core::{EventId, Topic};
+use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError, StatusChange};
+use saga_core::{EventId, OrderId, OrderStatus, Topic};
 use uuid::Uuid;
 
 use crate::error::corrupt;
 use crate::guard::{Db, within};
 use crate::outbox::CHANNEL;
+use crate::rows::{HISTORY_COLUMNS, HistoryRow};
 
 /// One statement, so one round trip and its own transaction: lock the
 /// order; go on only if the event names the order's ORDER_CREATED and agrees with its status;
 /// record the event (nothing when it was already recorded); move the order out of PENDING only
-/// when the event was new; write ORDER_COMPLETED (and wake the relay) when that made it
-/// COMPLETED. Under READ COMMITTED the lock waits for a concurrent application and then reads
-/// (and the update rechecks) the latest row version.
+/// when the event was new, and record that change in the status history; write ORDER_COMPLETED
+/// (and wake the relay) when that made it COMPLETED. Under READ COMMITTED the lock waits for a
+/// concurrent application and then reads (and the update rechecks) the latest row version.
 const APPLY: &str = "\
     WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = $1 FOR UPDATE), \
     fits AS (SELECT id FROM target WHERE (created_event_id IS NULL OR created_event_id = $5) \
@@ -27,6 +27,9 @@ const APPLY: &str = "\
         SELECT $2, id, $3 FROM fits ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
     changed AS (UPDATE orders SET status = $4, updated_at = $3 FROM recorded \
         WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id), \
+    history AS (INSERT INTO order_status_history \
+        (order_id, from_status, to_status, event_id, changed_at) \
+        SELECT id, 'PENDING', $4, $2, $3 FROM changed), \
     completed AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
         SELECT $6, $7, id::text, $8, $9, $3 FROM changed WHERE $4 = 'COMPLETED' RETURNING key) \
     SELECT (SELECT status FROM target), (SELECT created_event_id FROM target), \
@@ -67,4 +70,15 @@ pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOu
         (true, true) => ApplyOutcome::Applied(to),
         (true, false) => ApplyOutcome::AlreadyTerminal(from),
     })
+}
+
+/// Order `id`'s status history, oldest first.
+pub(crate) async fn history(db: &Db, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+    let query = format!(
+        "SELECT {HISTORY_COLUMNS} FROM order_status_history WHERE order_id = $1 ORDER BY id"
+    );
+    let rows: Vec<HistoryRow> = within!(db, |conn| sqlx::query_as(&query)
+        .bind(id.get())
+        .fetch_all(conn))?;
+    rows.into_iter().map(StatusChange::try_from).collect()
 }

@@ -1,6 +1,6 @@
 //! Rows as sqlx reads them, and their conversion into domain types (parse, don't trust).
 
-use saga_core::ports::{OutboxRecord, PortError};
+use saga_core::ports::{OutboxRecord, PortError, StatusChange};
 use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, Owner, Topic};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,6 +14,33 @@ pub(crate) const ORDER_COLUMNS: &str =
 /// The columns every outbox claim selects, in this order.
 pub(crate) const OUTBOX_COLUMNS: &str =
     "id, event_id, topic, key, payload, correlation_id, created_at";
+
+/// The columns every status-history query selects, in this order.
+pub(crate) const HISTORY_COLUMNS: &str = "order_id, from_status, to_status, event_id, changed_at";
+
+/// One row of `order_status_history`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct HistoryRow {
+    order_id: i64,
+    from_status: String,
+    to_status: String,
+    event_id: Uuid,
+    changed_at: OffsetDateTime,
+}
+
+impl TryFrom<HistoryRow> for StatusChange {
+    type Error = PortError;
+
+    fn try_from(row: HistoryRow) -> Result<Self, PortError> {
+        Ok(StatusChange {
+            order_id: OrderId::new(row.order_id).map_err(|e| corrupt("order id", e))?,
+            from: row.from_status.parse().map_err(|e| corrupt("status", e))?,
+            to: row.to_status.parse().map_err(|e| corrupt("status", e))?,
+            event_id: EventId::from_uuid(row.event_id),
+            at: row.changed_at,
+        })
+    }
+}
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct OrderRow {

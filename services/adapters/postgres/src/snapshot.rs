@@ -1,7 +1,9 @@
-//! The checker's view of PostgreSQL: every order, outbox row, processed event and delivery
-//! assignment, read in one repeatable-read transaction so they agree with each other.
+//! The checker's view of PostgreSQL: every order, outbox row, processed event, status change,
+//! delivery assignment and dead letter, read in one repeatable-read transaction so they agree with each
+//! other.
 
-use saga_core::ports::{DeliveryAssignment, PortError};
+use saga_core::event::{Envelope, decode};
+use saga_core::ports::{DeliveryAssignment, PortError, StatusChange};
 use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
 use saga_core::{EventId, Order, OrderId};
 use sqlx::PgPool;
@@ -9,14 +11,16 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{corrupt, port_error};
-use crate::rows::{ORDER_COLUMNS, OrderRow};
+use crate::rows::{HISTORY_COLUMNS, HistoryRow, ORDER_COLUMNS, OrderRow};
 
 /// What PostgreSQL holds of the saga's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PgSnapshot {
-    /// Orders, outbox and processed events (PostgreSQL keeps no status history).
+    /// Orders, outbox, processed events and the status history.
     pub store: OrderStoreSnapshot,
     pub deliveries: Vec<DeliveryAssignment>,
+    /// The dead-letter table's rejections, oldest first.
+    pub dead_letters: Vec<Envelope>,
 }
 
 /// Reads the whole order and delivery state.
@@ -46,12 +50,29 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?;
+    let created: Vec<(i64, Uuid)> = sqlx::query_as(
+        "SELECT id, created_event_id FROM orders WHERE created_event_id IS NOT NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
+    let history: Vec<HistoryRow> = sqlx::query_as(&format!(
+        "SELECT {HISTORY_COLUMNS} FROM order_status_history ORDER BY id"
+    ))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
     let deliveries: Vec<(i64, Uuid, OffsetDateTime)> = sqlx::query_as(
         "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
     )
     .fetch_all(&mut *tx)
     .await
     .map_err(port_error)?;
+    let letters: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT envelope FROM dead_letters ORDER BY position")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(port_error)?;
     tx.commit().await.map_err(port_error)?;
     Ok(PgSnapshot {
         store: OrderStoreSnapshot {
@@ -69,7 +90,17 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 })
                 .collect(),
             processed_events: processed.into_iter().map(EventId::from_uuid).collect(),
-            status_changes: None,
+            status_changes: history
+                .into_iter()
+                .map(StatusChange::try_from)
+                .collect::<Result<_, _>>()?,
+            created_events: created
+                .into_iter()
+                .map(|(order, event)| {
+                    let id = OrderId::new(order).map_err(|e| corrupt("order id", e))?;
+                    Ok((id, EventId::from_uuid(event)))
+                })
+                .collect::<Result<_, PortError>>()?,
         },
         deliveries: deliveries
             .into_iter()
@@ -81,5 +112,9 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 })
             })
             .collect::<Result<_, PortError>>()?,
+        dead_letters: letters
+            .iter()
+            .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
+            .collect::<Result<_, _>>()?,
     })
 }

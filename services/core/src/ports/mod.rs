@@ -21,5 +21,5 @@ pub use error::PortError;
 pub use event_bus::{Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage};
 pub use order_store::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication, PruneCutoffs, Pruned, Redrive,
+    PaymentApplication, PruneCutoffs, Pruned, Redrive, StatusChange,
 };

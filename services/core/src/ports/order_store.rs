@@ -167,6 +167,19 @@ pub struct Pruned {
     pub idempotency_keys: u64,
 }
 
+/// One applied status transition, recorded in the same transaction as the change itself, so
+/// anyone reading the history (the invariant checker, an operator) sees every change that
+/// ever committed, not only the current status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub order_id: OrderId,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    /// The payment event that caused it.
+    pub event_id: EventId,
+    pub at: OffsetDateTime,
+}
+
 /// Unpublished outbox rows, for metrics and liveness checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxBacklog {
@@ -220,6 +233,16 @@ pub trait OrderStore: Send + Sync + 'static {
     /// # Errors
     /// [`PortError`] when the store is unreachable; the change may or may not have committed.
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError>;
+
+    /// Every status change of order `id`, oldest first. Contract: an `apply_payment` that
+    /// returned [`ApplyOutcome::Applied`] left exactly one change naming its event, written in
+    /// the same transaction as the status itself (so a crash never leaves one without the
+    /// other); `Duplicate`, `AlreadyTerminal`, `UnknownOrder`, `WrongCausation` and
+    /// `Contradicts` leave none. Empty for an unknown order.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable.
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError>;
 
     /// Orders PENDING and created at or before `cutoff`; for each whose ORDER_CREATED outbox
     /// row is published and was not re-driven at or after `cutoff`, marks that row unpublished again

@@ -7,8 +7,11 @@
 //!
 //! [`ConsumerPolicy::max_attempts`]: super::ConsumerPolicy::max_attempts
 
+use std::time::Duration;
+
 use saga_core::Envelope;
 use saga_core::event::{RejectionCode, decode};
+use saga_core::mutant::Mutant;
 use saga_core::ports::Delivery;
 use tokio_util::sync::CancellationToken;
 
@@ -104,6 +107,10 @@ fn unexpected(envelope: &Envelope, delivery: &Delivery) -> String {
     )
 }
 
+/// How long the `give-up-after-10s` mutant retries a transient failure before dropping the
+/// record.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
+
 /// The handler's answer, retried as the module docs say.
 async fn handle(
     spec: &ConsumerSpec,
@@ -114,6 +121,7 @@ async fn handle(
 ) -> Outcome {
     let mut backoff = Backoff::service().with_jitter(deps.entropy.clone());
     let (mut attempts, mut permanent) = (0, 0);
+    let started = deps.clock.now();
     loop {
         attempts += 1;
         match handler.handle(envelope).await {
@@ -125,8 +133,14 @@ async fn handle(
                     attempts,
                 });
             }
-            Err(error) if error.is_transient() => {
+            Err(error)
+                if error.is_transient() || spec.mutant == Some(Mutant::PermanentAsTransient) =>
+            {
                 tracing::warn!(%error, transient = true, attempts, "handling failed; retrying");
+                let waited = deps.clock.now() - started;
+                if spec.mutant == Some(Mutant::GiveUpAfterTenSeconds) && waited >= GIVE_UP_AFTER {
+                    return Outcome::Done;
+                }
             }
             Err(error) => {
                 permanent += 1;

@@ -57,6 +57,8 @@ impl MemoryBackends {
             decisions: self.decisions.snapshot(),
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
+            dead_letters: self.dead_letters.snapshot(),
+            interference: Default::default(),
         }
     }
 }
