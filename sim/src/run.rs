@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use saga_checker::{Scope, Violation, check};
 use saga_core::snapshot::Acknowledged;
 
-use crate::fault::{self, Mix, Schedule};
+use crate::fault::{self, Schedule};
 use crate::observe::{Event, Signal};
 use crate::options::RunOptions;
 use crate::report::{self, RunReport};
