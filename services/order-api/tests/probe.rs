@@ -11,7 +11,8 @@ use axum::http::{Request, StatusCode};
 use saga_core::domain::{Order, OrderId};
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive, SeededEntropy, SystemClock,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive, SeededEntropy, StatusChange,
+    SystemClock,
 };
 use saga_memory::MemoryOrderStore;
 use saga_order_api::PROBE_DEADLINE;
@@ -38,6 +39,9 @@ impl OrderStore for Silent {
     }
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         self.0.apply_payment(apply).await
+    }
+    async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
+        self.0.status_history(id).await
     }
     async fn redrive_stuck(
         &self,
