@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use saga_core::CorrelationId;
-use saga_core::ports::{Consumer, Delivery, EventBus, OutgoingMessage, PortError};
+use saga_core::ports::{Clock, Consumer, Delivery, EventBus, OutgoingMessage, PortError};
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
 
@@ -25,6 +25,7 @@ struct Record {
     key: Option<String>,
     payload: Vec<u8>,
     correlation_id: Option<CorrelationId>,
+    at: Option<time::OffsetDateTime>,
 }
 
 type PartitionKey = (Topic, u32);
@@ -49,10 +50,22 @@ struct State {
 }
 
 /// Kafka's semantics in memory. Cheap to clone; clones share state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MemoryEventBus {
     state: Arc<Mutex<State>>,
     appended: Arc<Notify>,
+    /// Stamps appended records, as Kafka's record timestamp does; `None` in the simulation,
+    /// whose trace already times every append.
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for MemoryEventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryEventBus")
+            .field("state", &self.state)
+            .field("timestamps", &self.clock.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MemoryEventBus {
@@ -78,6 +91,15 @@ impl MemoryEventBus {
         Self {
             state: Arc::new(Mutex::new(state)),
             appended: Arc::new(Notify::new()),
+            clock: None,
+        }
+    }
+
+    /// A bus that stamps every record with `clock`'s time when it is appended.
+    pub fn with_clock(partitions: u32, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::new(partitions)
         }
     }
 
@@ -87,6 +109,7 @@ impl MemoryEventBus {
 
     /// Appends messages; returns `(partition, offset)` of each.
     pub fn append(&self, messages: &[OutgoingMessage]) -> Vec<(u32, u64)> {
+        let at = self.clock.as_ref().map(|clock| clock.now());
         let mut state = self.lock();
         let partitions = state.partitions;
         let placed = messages
@@ -98,6 +121,7 @@ impl MemoryEventBus {
                     key: Some(m.key.clone()),
                     payload: m.payload.clone(),
                     correlation_id: m.correlation_id.clone(),
+                    at,
                 });
                 (partition, log.len() as u64 - 1)
             })
@@ -281,6 +305,7 @@ impl MemoryEventBus {
                     offset: offset as u64,
                     key: r.key.clone(),
                     payload: r.payload.clone(),
+                    timestamp: r.at,
                 })
             })
             .collect();

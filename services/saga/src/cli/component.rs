@@ -31,6 +31,18 @@ pub async fn run(component: Component, args: ComponentArgs) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the explorer until SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// A backend unreachable at start-up (named with its address), or the explorer failing.
+pub async fn run_explorer(args: ComponentArgs) -> anyhow::Result<ExitCode> {
+    telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
+    let listen = args.listen.unwrap_or(real::EXPLORER_LISTEN);
+    tracing::info!(component = "explorer", %listen, "starting");
+    real::run_explorer(listen, saga_runtime::shutdown::signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs every component in this process.
 ///
 /// # Errors

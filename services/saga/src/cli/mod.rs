@@ -34,6 +34,9 @@ enum Command {
     OrderStatusWorker(component::ComponentArgs),
     /// Assigns deliveries after successful payments (`KAFKA_BOOTSTRAP_SERVERS`, `DATABASE_URL`).
     DeliveryWorker(component::ComponentArgs),
+    /// The operator's web page (orders, timelines, saga health) on 127.0.0.1:8080, reading
+    /// PostgreSQL, Kafka and Redis (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`).
+    Explorer(component::ComponentArgs),
     /// Every component in this one process on the real backends.
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
@@ -58,6 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             component::run(Component::OrderStatusWorker, args).await
         }
         Command::DeliveryWorker(args) => component::run(Component::DeliveryWorker, args).await,
+        Command::Explorer(args) => component::run_explorer(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
         Command::Bench(args) => bench::run(*args).await,

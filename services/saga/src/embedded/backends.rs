@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+use async_trait::async_trait;
+use saga_core::ports::{Clock, DecisionStore, DeliveryStore, EventBus, OrderStore, PortError};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
 
@@ -16,10 +17,12 @@ pub struct MemoryBackends {
 }
 
 impl MemoryBackends {
-    pub fn new(partitions: u32) -> Self {
+    /// Fresh backends; the bus stamps records with `clock`, so the explorer can show when each
+    /// was published.
+    pub fn new(partitions: u32, clock: Arc<dyn Clock>) -> Self {
         Self {
             store: MemoryOrderStore::new(),
-            bus: MemoryEventBus::new(partitions),
+            bus: MemoryEventBus::with_clock(partitions, clock),
             decisions: MemoryDecisionStore::new(),
             deliveries: MemoryDeliveryStore::new(),
         }
@@ -50,5 +53,13 @@ impl MemoryBackends {
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
         }
+    }
+}
+
+/// The explorer reads the memory backends as the checker does.
+#[async_trait]
+impl saga_explorer::SagaSource for MemoryBackends {
+    async fn snapshot(&self) -> Result<SystemSnapshot, PortError> {
+        Ok(MemoryBackends::snapshot(self, Vec::new()))
     }
 }

@@ -22,6 +22,8 @@ pub struct EmbeddedOptions {
     pub gateway_port: u16,
     /// Order API port on 127.0.0.1 (0 for any free port).
     pub order_api_port: u16,
+    /// Explorer port on 127.0.0.1 (0 for any free port).
+    pub explorer_port: u16,
     pub success_probability: f64,
     pub partitions: u32,
 }
@@ -31,6 +33,7 @@ impl Default for EmbeddedOptions {
         Self {
             gateway_port: 0,
             order_api_port: 0,
+            explorer_port: 0,
             success_probability: 0.8,
             partitions: 3,
         }
@@ -41,6 +44,8 @@ impl Default for EmbeddedOptions {
 pub struct EmbeddedSaga {
     pub gateway: SocketAddr,
     pub order_api: SocketAddr,
+    /// The explorer's pages.
+    pub explorer: SocketAddr,
     /// `/health` and `/metrics` of the relay and the three workers, in that order.
     pub ops: [SocketAddr; 4],
     pub backends: MemoryBackends,
@@ -60,11 +65,12 @@ impl EmbeddedSaga {
     /// # Errors
     /// When a port cannot be bound.
     pub async fn start(options: EmbeddedOptions) -> io::Result<Self> {
-        let backends = MemoryBackends::new(options.partitions);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let backends = MemoryBackends::new(options.partitions, clock.clone());
         let entropy: Arc<dyn Entropy> = Arc::new(OsEntropy);
         let gateway_listener = bind(options.gateway_port).await?;
         let order_api_listener = bind(options.order_api_port).await?;
+        let explorer_listener = bind(options.explorer_port).await?;
         let ops_listeners = [
             bind(0).await?,
             bind(0).await?,
@@ -73,6 +79,7 @@ impl EmbeddedSaga {
         ];
         let gateway = gateway_listener.local_addr()?;
         let order_api = order_api_listener.local_addr()?;
+        let explorer = explorer_listener.local_addr()?;
         let ops = ops_listeners
             .each_ref()
             .map(|l| l.local_addr().expect("bound listeners have addresses"));
@@ -137,9 +144,17 @@ impl EmbeddedSaga {
         let run = saga_delivery_worker::run(deps, Default::default(), delivery_ops, stop(&token));
         tasks.spawn(async move { ("delivery-worker", run.await) });
 
+        let deps = saga_explorer::ExplorerDeps {
+            source: Arc::new(backends.clone()),
+            clock: Arc::new(SystemClock),
+        };
+        let run = saga_explorer::run(deps, Default::default(), explorer_listener, stop(&token));
+        tasks.spawn(async move { ("explorer", run.await) });
+
         Ok(Self {
             gateway,
             order_api,
+            explorer,
             ops,
             backends,
             token,
