@@ -47,7 +47,7 @@ async fn two_hundred_orders_all_finish_and_the_checker_is_clean() {
         statuses["COMPLETED"],
         "one delivery per completed order"
     );
-    for (component, ended) in saga.shutdown().await {
-        assert!(ended.is_ok(), "{component} did not stop cleanly: {ended:?}");
+    for stopped in saga.shutdown().await {
+        assert!(stopped.result.is_ok(), "did not stop cleanly: {stopped:?}");
     }
 }

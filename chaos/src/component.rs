@@ -5,12 +5,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::{Component, registry};
 use saga_runtime::telemetry::{self, LogFormat};
 
 /// The component called `name` (`gateway`, `order-api`, …).
 pub fn parse_component(name: &str) -> Option<Component> {
-    Component::ALL.into_iter().find(|c| c.name() == name)
+    registry::find(name)
 }
 
 /// Resolves once this process's parent has changed: the runner died without cleaning up,
@@ -28,7 +28,7 @@ async fn orphaned() {
 /// Runs `component` on `LISTEN_ADDR` until SIGTERM, Ctrl-C or the parent's death.
 ///
 /// # Errors
-/// As `saga::real::run_component`: a dependency unreachable at start-up, or a failure.
+/// As `saga::real::run`: a dependency unreachable at start-up, or a failure.
 pub async fn run(component: Component) -> anyhow::Result<()> {
     telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
     let listen: SocketAddr = match std::env::var("LISTEN_ADDR") {
@@ -41,5 +41,5 @@ pub async fn run(component: Component) -> anyhow::Result<()> {
             () = orphaned() => tracing::warn!("the chaos runner is gone; stopping"),
         }
     };
-    saga::real::run_component(component, listen, None, stop).await
+    Ok(saga::real::run(component, listen, stop).await?)
 }

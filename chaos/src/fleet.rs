@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_body_util::Full;
-use saga::real::Component;
+use saga_components::{COMPONENTS, Component, registry};
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
 /// How to start a component: `exe component NAME` with `env`, stderr appended to
@@ -42,11 +42,8 @@ pub struct Fleet {
     http: HttpClient,
 }
 
-fn component(name: &str) -> Component {
-    Component::ALL
-        .into_iter()
-        .find(|c| c.name() == name)
-        .expect("slots are keyed by component names")
+fn component_named(name: &str) -> Component {
+    registry::find(name).expect("slots are keyed by component names")
 }
 
 impl Fleet {
@@ -57,9 +54,9 @@ impl Fleet {
     pub fn new(launch: Launch) -> std::io::Result<Self> {
         std::fs::create_dir_all(&launch.logs)?;
         let mut ports = BTreeMap::new();
-        for component in Component::ALL {
+        for &component in COMPONENTS {
             let taken: Vec<u16> = ports.values().copied().collect();
-            ports.insert(component.name(), saga_harness::free_port(&taken)?);
+            ports.insert(component.name, saga_harness::free_port(&taken)?);
         }
         Ok(Self {
             launch,
@@ -70,11 +67,11 @@ impl Fleet {
     }
 
     pub fn addr(&self, component: Component) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name()]))
+        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name]))
     }
 
     pub fn log_path(&self, component: Component) -> PathBuf {
-        self.launch.logs.join(format!("{}.log", component.name()))
+        self.launch.logs.join(format!("{}.log", component.name))
     }
 
     fn spawn(&self, component: Component) -> std::io::Result<Child> {
@@ -82,15 +79,16 @@ impl Fleet {
             .create(true)
             .append(true)
             .open(self.log_path(component))?;
+        let upstreams = component.calls.iter().map(|upstream| {
+            let called = component_named(upstream.component);
+            (upstream.variable, format!("http://{}", self.addr(called)))
+        });
         Command::new(&self.launch.exe)
-            .args(["component", component.name()])
+            .args(["component", component.name])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LISTEN_ADDR", self.addr(component).to_string())
-            .env(
-                "ORDER_SERVICE_URL",
-                format!("http://{}", self.addr(Component::OrderApi)),
-            )
+            .envs(upstreams)
             .envs(self.launch.env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -105,7 +103,7 @@ impl Fleet {
     pub fn start(&self, components: &[Component]) -> std::io::Result<()> {
         let mut slots = self.slots.lock().expect("fleet lock");
         for &c in components {
-            let slot = slots.entry(c.name()).or_default();
+            let slot = slots.entry(c.name).or_default();
             slot.held = false;
             let running = slot
                 .child
@@ -123,7 +121,7 @@ impl Fleet {
     pub fn kill(&self, components: &[Component]) {
         let mut slots = self.slots.lock().expect("fleet lock");
         for &c in components {
-            let slot = slots.entry(c.name()).or_default();
+            let slot = slots.entry(c.name).or_default();
             slot.held = true;
             if let Some(mut child) = slot.child.take() {
                 let _ = child.kill();
@@ -148,7 +146,7 @@ impl Fleet {
             if exited && !slot.held && !paused {
                 tracing::warn!(component = name, "exited by itself; restarting");
                 slot.self_exits += 1;
-                slot.child = Some(self.spawn(component(name))?);
+                slot.child = Some(self.spawn(component_named(name))?);
                 slot.started = Some(Instant::now());
                 restarted += 1;
             }
@@ -170,9 +168,7 @@ impl Fleet {
     async fn healthy(&self, component: Component) -> bool {
         let running = {
             let mut slots = self.slots.lock().expect("fleet lock");
-            let child = slots
-                .get_mut(component.name())
-                .and_then(|s| s.child.as_mut());
+            let child = slots.get_mut(component.name).and_then(|s| s.child.as_mut());
             child.is_some_and(|child| matches!(child.try_wait(), Ok(None)))
         };
         if !running {
@@ -196,7 +192,7 @@ impl Fleet {
         loop {
             self.supervise()?;
             let mut sick = Vec::new();
-            for c in Component::ALL {
+            for &c in COMPONENTS {
                 if !self.healthy(c).await {
                     sick.push(c);
                 }

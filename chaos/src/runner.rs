@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga::real::Component;
 use saga_client::percentiles::Percentiles;
+use saga_components::{COMPONENTS, registry};
 use saga_runtime::CancellationToken;
 
 use crate::deployment::Deployment;
@@ -118,7 +118,7 @@ async fn drive(
     toxiproxy: &Toxiproxy,
 ) -> Result<ScenarioReport, ChaosError> {
     fleet
-        .start(&Component::ALL)
+        .start(COMPONENTS)
         .map_err(|e| ChaosError::component("fleet", e))?;
     let sick = fleet
         .wait_healthy(Duration::from_secs(90))
@@ -126,7 +126,7 @@ async fn drive(
         .map_err(|e| ChaosError::component("fleet", e))?;
     if let Some(first) = sick.first() {
         return Err(ChaosError::component(
-            first.name(),
+            first.name,
             format!(
                 "not healthy before the faults:\n{}",
                 fleet.log_tail(*first, 15)
@@ -135,7 +135,7 @@ async fn drive(
     }
     let _supervisor = supervise(fleet.clone());
     let workload = Workload::new(
-        &format!("http://{}", fleet.addr(Component::Gateway)),
+        &format!("http://{}", fleet.addr(registry::GATEWAY)),
         &format!("{}{}-", deployment.prefix, settings.seed),
     );
     let player = Player {
@@ -153,7 +153,7 @@ async fn drive(
     let stopped: Vec<_> = played.stopped.iter().copied().collect();
     heal(toxiproxy, stack.script.as_ref(), &stopped).await?;
     fleet
-        .start(&Component::ALL)
+        .start(COMPONENTS)
         .map_err(|e| ChaosError::component("fleet", e))?;
     let healed = tokio::time::Instant::now();
     let mut log = played.log;

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::Component;
 
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
@@ -83,7 +83,7 @@ impl Action {
 }
 
 fn names(components: &[Component]) -> String {
-    let names: Vec<&str> = components.iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = components.iter().map(|c| c.name).collect();
     names.join("+")
 }
 

@@ -13,6 +13,7 @@ pub mod infra;
 pub mod mutants;
 pub mod net;
 pub mod observe;
+pub mod page;
 pub mod report;
 pub mod run;
 pub mod shrink;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::{COMPONENTS, Component};
 
 use super::catalog::Scenario;
 use super::plan::Plan;
@@ -27,21 +27,21 @@ fn kill_mid_burst(plan: &mut Plan, victims: &[Component]) {
 
 /// Two different components.
 fn two(plan: &mut Plan) -> [Component; 2] {
-    let first = plan.pick(&Component::ALL);
-    let others: Vec<Component> = Component::ALL.into_iter().filter(|c| *c != first).collect();
+    let first = plan.pick(COMPONENTS);
+    let others: Vec<Component> = COMPONENTS.iter().copied().filter(|c| *c != first).collect();
     [first, plan.pick(&others)]
 }
 
 /// `kill-<component>` for each component, and `kill-two-at-once`.
 pub fn scenarios() -> Vec<Scenario> {
-    let mut all: Vec<Scenario> = Component::ALL
-        .into_iter()
-        .map(|victim| {
+    let mut all: Vec<Scenario> = COMPONENTS
+        .iter()
+        .map(|&victim| {
             Scenario::new(
-                format!("kill-{}", victim.name()),
+                format!("kill-{}", victim.name),
                 format!(
                     "SIGKILL {} in steady load, restart; again mid-burst",
-                    victim.name()
+                    victim.name
                 ),
                 move |plan: &mut Plan| {
                     let at = plan.point(0.15, 0.3);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use saga::real::Component;
+use saga_components::Component;
 
 use crate::stack::Backend;
 use crate::timeline::{Action, Step, Timeline};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::{COMPONENTS, Component};
 
 use super::catalog::Scenario;
 use super::plan::Plan;
@@ -36,8 +36,8 @@ fn outage(plan: &mut Plan) {
 
 /// One component, or two at once, SIGKILLed for 0.5–3 s.
 fn kill(plan: &mut Plan) {
-    let first = plan.pick(&Component::ALL);
-    let second = plan.pick(&Component::ALL);
+    let first = plan.pick(COMPONENTS);
+    let second = plan.pick(COMPONENTS);
     let victims: Vec<Component> = if first == second {
         vec![first]
     } else {

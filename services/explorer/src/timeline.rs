@@ -77,7 +77,10 @@ pub struct Band {
     pub lanes: Vec<String>,
     pub from: OffsetDateTime,
     pub to: OffsetDateTime,
+    /// Short, drawn on the band (`#3`).
     pub label: String,
+    /// Long, shown on hover (`#3 crash payment-worker, restart after 1.5 s`).
+    pub detail: String,
 }
 
 /// Lanes, bands and steps over one stretch of time: what the chart draws.
@@ -155,6 +158,7 @@ mod tests {
             from: t0 + time::Duration::seconds(1),
             to: t0 + time::Duration::seconds(5),
             label: "crash".into(),
+            detail: "crash postgres".into(),
         });
         assert_eq!(chart.lanes, ["order-api", "relay", "postgres"]);
         assert_eq!(chart.span(), Some((t0, t0 + time::Duration::seconds(5))));

@@ -1,4 +1,6 @@
-//! `sim shrink --seed N [--mutant M]`.
+//! `sim shrink --seed N [--mutant M] [--html FILE]`.
+
+use std::path::PathBuf;
 
 use sim::RunOptions;
 
@@ -10,6 +12,9 @@ pub struct Args {
     orders: usize,
     #[arg(long, value_parser = super::parse_mutant)]
     mutant: Option<saga_core::mutant::Mutant>,
+    /// Write the shrunk run as a self-contained HTML page here (see `replay --html`).
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -33,5 +38,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         shrunk.property
     );
     print!("{}", shrunk.report);
+    if let Some(path) = &args.html {
+        super::write_page(&shrunk.report, path)?;
+    }
     Ok(())
 }

@@ -5,7 +5,7 @@ use turmoil::Sim;
 
 use super::Fault;
 use crate::observe::{Event, Signal};
-use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, RELAY, RELAY_2, World};
+use crate::world::{INFRA, MAX_LATENCY, MIN_LATENCY, World, component_of};
 
 fn note(world: &World, action: String) {
     world.emit("driver", Event::Fault { action });
@@ -23,7 +23,8 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             if !sim.is_host_running(*host) {
                 return;
             }
-            if (*host == RELAY || *host == RELAY_2) && relay_mid_publish(world) {
+            let relay = component_of(host) == Some(saga_components::registry::OUTBOX_RELAY);
+            if relay && relay_mid_publish(world) {
                 count(world, Signal::CrashBetweenPublishAndMark);
             }
             crate::net::crash_silently(|| sim.crash(*host));

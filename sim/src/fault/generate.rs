@@ -9,25 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use saga_core::topic::CONSUMER_GROUPS;
 
 use super::{Fault, Schedule, TimedFault};
-use crate::world::{
-    CLIENTS, DELIVERY, GATEWAY, INFRA, KAFKA, ORDER_API, PAYMENT, POSTGRES, REDIS, RELAY, REPLICAS,
-    SERVICES, STATUS,
-};
-
-/// Every network link the saga uses.
-const LINKS: [(&str, &str); 11] = [
-    (CLIENTS, GATEWAY),
-    (GATEWAY, ORDER_API),
-    (ORDER_API, POSTGRES),
-    (RELAY, POSTGRES),
-    (RELAY, KAFKA),
-    (PAYMENT, KAFKA),
-    (PAYMENT, REDIS),
-    (STATUS, KAFKA),
-    (STATUS, POSTGRES),
-    (DELIVERY, KAFKA),
-    (DELIVERY, POSTGRES),
-];
+use crate::world::{INFRA, replicas as all_replicas, service_hosts};
 
 fn ms(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> Duration {
     Duration::from_millis(rng.random_range(lo..=hi))
@@ -48,9 +30,10 @@ fn count(rng: &mut ChaCha8Rng, max: u32) -> u32 {
 
 /// The links of this topology: the saga's, and each replica's copy of its primary's.
 fn links(replicas: &[&'static str]) -> Vec<(&'static str, &'static str)> {
-    let mut links = LINKS.to_vec();
-    for (primary, replica) in REPLICAS.into_iter().filter(|(_, r)| replicas.contains(r)) {
-        for (a, b) in LINKS {
+    let saga = crate::world::links();
+    let mut links = saga.to_vec();
+    for &(primary, replica) in all_replicas().iter().filter(|(_, r)| replicas.contains(r)) {
+        for &(a, b) in saga {
             if a == primary {
                 links.push((replica, b));
             } else if b == primary {
@@ -73,13 +56,13 @@ fn link(
 pub fn generate(seed: u64) -> Schedule {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175_c8ed_0001);
     let heal_at = ms(&mut rng, 6_000, 9_000);
-    let replicas: Vec<&'static str> = REPLICAS
-        .into_iter()
+    let replicas: Vec<&'static str> = all_replicas()
+        .iter()
         .filter(|_| rng.random_bool(0.25))
-        .map(|(_, replica)| replica)
+        .map(|&(_, replica)| replica)
         .collect();
     let links = links(&replicas);
-    let mut services = SERVICES.to_vec();
+    let mut services = service_hosts().to_vec();
     services.extend(&replicas);
     let mut drawn: Vec<Fault> = Vec::new();
     for _ in 0..count(&mut rng, 5) {

@@ -151,7 +151,7 @@ pub struct Schedule {
 impl Schedule {
     /// Every host that can crash in this run: services, their replicas, the backends.
     pub fn hosts(&self) -> Vec<&'static str> {
-        let mut hosts = crate::world::SERVICES.to_vec();
+        let mut hosts = crate::world::service_hosts().to_vec();
         hosts.extend(&self.replicas);
         hosts.extend(crate::world::INFRA);
         hosts

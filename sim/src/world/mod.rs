@@ -6,6 +6,7 @@ mod durable;
 mod hosts;
 mod services;
 mod switches;
+mod topology;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -19,34 +20,10 @@ pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
 pub use hosts::{register, register_backends};
 pub use switches::Switches;
-
-pub const GATEWAY: &str = "gateway";
-pub const ORDER_API: &str = "order-api";
-pub const RELAY: &str = "outbox-relay";
-pub const PAYMENT: &str = "payment-worker";
-pub const STATUS: &str = "order-status-worker";
-pub const DELIVERY: &str = "delivery-worker";
-pub const POSTGRES: &str = "postgres";
-pub const KAFKA: &str = "kafka";
-pub const REDIS: &str = "redis";
-pub const CLIENTS: &str = "clients";
-
-pub const RELAY_2: &str = "outbox-relay-2";
-pub const PAYMENT_2: &str = "payment-worker-2";
-pub const STATUS_2: &str = "order-status-worker-2";
-pub const DELIVERY_2: &str = "delivery-worker-2";
-
-/// The six saga components, each a host running its production `run`.
-pub const SERVICES: [&str; 6] = [GATEWAY, ORDER_API, RELAY, PAYMENT, STATUS, DELIVERY];
-/// Components a seed may run twice, and the second instance's host name.
-pub const REPLICAS: [(&str, &str); 4] = [
-    (RELAY, RELAY_2),
-    (PAYMENT, PAYMENT_2),
-    (STATUS, STATUS_2),
-    (DELIVERY, DELIVERY_2),
-];
-/// The simulated backends, whose durable state survives a restart.
-pub const INFRA: [&str; 3] = [POSTGRES, KAFKA, REDIS];
+pub use topology::{
+    CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,
+    service_hosts,
+};
 
 /// Everything one simulation shares across its hosts and its driver.
 pub struct World {

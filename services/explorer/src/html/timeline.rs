@@ -68,6 +68,10 @@ const TOP: f64 = 22.0;
 /// The chart as inline SVG; `None` when nothing in it has a time.
 pub fn chart(chart: &Chart, times: Times) -> Option<Markup> {
     let (from, to) = chart.span()?;
+    let from = match times {
+        Times::SinceStart(origin) => from.min(origin),
+        Times::Clock => from,
+    };
     let length = (to - from).as_seconds_f64().max(1e-3);
     let plot = WIDTH - LABEL - 10.0;
     let x = |t: OffsetDateTime| LABEL + (t - from).as_seconds_f64() / length * plot;
@@ -94,7 +98,7 @@ pub fn chart(chart: &Chart, times: Times) -> Option<Markup> {
                 @for band in &chart.bands {
                     @for lane in &band.lanes {
                         g {
-                            title { (band.label) ": " (times.at(band.from)) " \u{2192} " (times.at(band.to)) }
+                            title { (band.detail) ": " (times.at(band.from)) " \u{2192} " (times.at(band.to)) }
                             rect.band x=(fmt(x(band.from))) y=(fmt(lane_y(lane) - LANE / 2.0 + 2.0))
                                 width=(fmt((x(band.to) - x(band.from)).max(2.0))) height=(fmt(LANE - 4.0)) {}
                             text.band-label x=(fmt(x(band.from) + 2.0)) y=(fmt(lane_y(lane) - 3.0)) { (band.label) }
@@ -164,7 +168,8 @@ mod tests {
             lanes: vec!["outbox-relay".into()],
             from: t0 + time::Duration::milliseconds(10),
             to: t0 + time::Duration::milliseconds(20),
-            label: "crash outbox-relay".into(),
+            label: "#4".into(),
+            detail: "crash outbox-relay".into(),
         });
         let svg = chart(&drawn, Times::SinceStart(t0)).unwrap().into_string();
         assert_eq!(
@@ -176,7 +181,10 @@ mod tests {
             svg.contains("class=\"step done hl\""),
             "order 7 is highlighted: {svg}"
         );
-        assert!(svg.contains("crash outbox-relay"), "{svg}");
+        assert!(
+            svg.contains("crash outbox-relay") && svg.contains("#4"),
+            "{svg}"
+        );
         assert!(svg.contains("t=0.035 s"), "{svg}");
         assert!(chart(&Chart::default(), Times::Clock).is_none());
     }

@@ -1,22 +1,48 @@
 //! `saga <component>`, `saga all` and `saga migrate`: the saga on real PostgreSQL, Kafka and
-//! Redis, configured by the environment (DESIGN §2), logging JSON lines to stderr.
+//! Redis, configured by the environment (see the README's Configuration), logging JSON lines
+//! to stderr. One subcommand per registry entry.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use clap::Args;
-use saga::real::{self, Component};
+use clap::{ArgMatches, Args, Command, FromArgMatches};
+use saga::real;
+use saga_components::{COMPONENTS, Component};
 use saga_runtime::telemetry::{self, LogFormat};
 
 /// Where a component listens.
 #[derive(Debug, Args)]
 pub struct ComponentArgs {
     /// Address to serve on: the public API (gateway), the Order API, or `/health` and
-    /// `/metrics` (relay and workers). Defaults: gateway 127.0.0.1:8000, order-api :8001,
-    /// outbox-relay :9101, payment-worker :9102, order-status-worker :9103,
-    /// delivery-worker :9104.
+    /// `/metrics` (relay and workers). Each component's default is in its own `--help`.
     #[arg(long, env = "LISTEN_ADDR")]
     listen: Option<SocketAddr>,
+}
+
+/// `saga <name>` for every component in the registry.
+pub fn subcommands() -> impl Iterator<Item = Command> {
+    COMPONENTS.iter().map(|c| {
+        ComponentArgs::augment_args(Command::new(c.name))
+            .about(c.about)
+            .mut_arg("listen", |a| {
+                let help = format!("Address to serve on [default: {}]", c.default_listen());
+                a.help(help)
+            })
+    })
+}
+
+/// The component `matches` chose, with its arguments; `None` when it chose something else.
+///
+/// # Errors
+/// When the arguments do not parse.
+pub fn chosen(matches: &ArgMatches) -> Result<Option<(Component, ComponentArgs)>, clap::Error> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(None);
+    };
+    let Some(component) = saga_components::registry::find(name) else {
+        return Ok(None);
+    };
+    Ok(Some((component, ComponentArgs::from_arg_matches(sub)?)))
 }
 
 /// Runs one component until SIGTERM or Ctrl-C.
@@ -26,20 +52,8 @@ pub struct ComponentArgs {
 pub async fn run(component: Component, args: ComponentArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
     let listen = args.listen.unwrap_or(component.default_listen());
-    tracing::info!(component = component.name(), %listen, "starting");
-    real::run_component(component, listen, None, saga_runtime::shutdown::signal()).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the explorer until SIGTERM or Ctrl-C.
-///
-/// # Errors
-/// A backend unreachable at start-up (named with its address), or the explorer failing.
-pub async fn run_explorer(args: ComponentArgs) -> anyhow::Result<ExitCode> {
-    telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
-    let listen = args.listen.unwrap_or(real::EXPLORER_LISTEN);
-    tracing::info!(component = "explorer", %listen, "starting");
-    real::run_explorer(listen, saga_runtime::shutdown::signal()).await?;
+    tracing::info!(component = component.name, %listen, "starting");
+    real::run(component, listen, saga_runtime::shutdown::signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -49,7 +63,8 @@ pub async fn run_explorer(args: ComponentArgs) -> anyhow::Result<ExitCode> {
 /// The first component that cannot start or fails.
 pub async fn run_all(args: ComponentArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
-    let listen = args.listen.unwrap_or(Component::Gateway.default_listen());
+    let gateway = saga_components::registry::GATEWAY;
+    let listen = args.listen.unwrap_or(gateway.default_listen());
     real::run_all(listen, saga_runtime::shutdown::signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

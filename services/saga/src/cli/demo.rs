@@ -74,16 +74,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             () = saga_runtime::shutdown::signal() => {}
             stopped = saga.any_stopped() => {
-                if let Some((component, result)) = stopped {
-                    eprintln!("{component} stopped unexpectedly: {result:?}");
+                if let Some(stopped) = stopped {
+                    let outcome = stopped.result.err().map(|e| e.to_string());
+                    let why = outcome.unwrap_or_else(|| "no error".to_owned());
+                    eprintln!("{} stopped unexpectedly: {why}", stopped.component);
                     healthy = false;
                 }
             }
         }
     }
-    for (component, result) in saga.shutdown().await {
-        if let Err(error) = result {
-            eprintln!("{component} did not stop cleanly: {error}");
+    for stopped in saga.shutdown().await {
+        if let Err(error) = stopped.result {
+            eprintln!("{} did not stop cleanly: {error}", stopped.component);
             healthy = false;
         }
     }

@@ -1,4 +1,5 @@
-//! The command line: one subcommand per way of running the saga.
+//! The command line: one subcommand per way of running the saga, and one per component of the
+//! registry (`saga gateway`, `saga order-api`, …).
 
 mod bench;
 mod component;
@@ -6,37 +7,21 @@ mod demo;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use saga::real::Component;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// order-saga: an eventually consistent order saga (gateway, Order API with a transactional
 /// outbox, outbox relay, payment, order-status and delivery workers).
 #[derive(Debug, Parser)]
 #[command(name = "saga", version, about, long_about = None)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Run every component in this process on in-memory backends, with the gateway on HTTP.
     Demo(demo::DemoArgs),
-    /// The public HTTP API (DESIGN §2), forwarding to the Order API (`ORDER_SERVICE_URL`).
-    Gateway(component::ComponentArgs),
-    /// Creates and reads orders on PostgreSQL (`DATABASE_URL`); applies migrations first.
-    OrderApi(component::ComponentArgs),
-    /// Publishes committed outbox rows to Kafka (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`).
-    OutboxRelay(component::ComponentArgs),
-    /// Decides payments once per order event (`KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`).
-    PaymentWorker(component::ComponentArgs),
-    /// Applies payment outcomes to orders (`KAFKA_BOOTSTRAP_SERVERS`, `DATABASE_URL`).
-    OrderStatusWorker(component::ComponentArgs),
-    /// Assigns deliveries after successful payments (`KAFKA_BOOTSTRAP_SERVERS`, `DATABASE_URL`).
-    DeliveryWorker(component::ComponentArgs),
-    /// The operator's web page (orders, timelines, saga health) on 127.0.0.1:8080, reading
-    /// PostgreSQL, Kafka and Redis (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`).
-    Explorer(component::ComponentArgs),
     /// Every component in this one process on the real backends.
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
@@ -46,22 +31,38 @@ enum Command {
     Bench(Box<bench::BenchArgs>),
 }
 
-/// Runs the chosen subcommand.
+/// What the command line asked for.
+pub enum Invocation {
+    Component(saga_components::Component, component::ComponentArgs),
+    Other(Command),
+}
+
+/// Parses the process's arguments; exits with clap's message when they are wrong.
+pub fn parse() -> Invocation {
+    let mut command = Cli::command();
+    for component in component::subcommands() {
+        command = command.subcommand(component);
+    }
+    let matches = command.get_matches();
+    let parsed = match component::chosen(&matches) {
+        Ok(Some((c, args))) => Ok(Invocation::Component(c, args)),
+        Ok(None) => Cli::from_arg_matches(&matches).map(|cli| Invocation::Other(cli.command)),
+        Err(error) => Err(error),
+    };
+    parsed.unwrap_or_else(|error| error.exit())
+}
+
+/// Runs what was asked.
 ///
 /// # Errors
 /// Whatever stops the subcommand from doing its job, described for a human.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
+    let command = match invocation {
+        Invocation::Component(c, args) => return component::run(c, args).await,
+        Invocation::Other(command) => command,
+    };
+    match command {
         Command::Demo(args) => demo::run(args).await,
-        Command::Gateway(args) => component::run(Component::Gateway, args).await,
-        Command::OrderApi(args) => component::run(Component::OrderApi, args).await,
-        Command::OutboxRelay(args) => component::run(Component::OutboxRelay, args).await,
-        Command::PaymentWorker(args) => component::run(Component::PaymentWorker, args).await,
-        Command::OrderStatusWorker(args) => {
-            component::run(Component::OrderStatusWorker, args).await
-        }
-        Command::DeliveryWorker(args) => component::run(Component::DeliveryWorker, args).await,
-        Command::Explorer(args) => component::run_explorer(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
         Command::Bench(args) => bench::run(*args).await,

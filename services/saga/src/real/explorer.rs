@@ -1,26 +1,16 @@
-//! The explorer on the real stack: its [`SagaSource`] reads PostgreSQL, Kafka and Redis with the
-//! same snapshot readers the chaos runner's checker uses, through the component environment
-//! (`DATABASE_URL`, `KAFKA_*`, `REDIS_*`, `EXPLORER_*`).
-
-use std::net::SocketAddr;
-use std::sync::Arc;
+//! The explorer's view of the real stack: a [`SagaSource`] reading PostgreSQL, Kafka and Redis
+//! with the same snapshot readers the chaos runner's checker uses, configured by the component
+//! environment (`DATABASE_URL`, `KAFKA_*`, `REDIS_*`).
 
 use anyhow::Context;
 use async_trait::async_trait;
-use saga_core::ports::{PortError, SystemClock};
+use saga_core::ports::PortError;
 use saga_core::snapshot::SystemSnapshot;
 use saga_core::topic::CONSUMER_GROUPS;
-use saga_explorer::{ExplorerConfig, ExplorerDeps, SagaSource};
+use saga_explorer::SagaSource;
 use saga_kafka::KafkaConfig;
 use saga_postgres::PgPool;
 use saga_redis::{RedisConfig, RedisDecisionStore};
-use tokio::net::TcpListener;
-
-use super::backends::connect_postgres;
-
-/// Where the explorer listens unless `LISTEN_ADDR` says otherwise.
-pub const DEFAULT_LISTEN: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 
 /// The real backends' state, read the checker's way.
 pub struct RealSource {
@@ -47,12 +37,11 @@ impl SagaSource for RealSource {
 }
 
 impl RealSource {
-    /// Connects to the three backends from the environment.
+    /// Connects to Kafka and Redis from the environment, beside `pool`.
     ///
     /// # Errors
     /// A dependency that is misconfigured or unreachable, named with its address.
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let pool = connect_postgres().await?;
+    pub async fn connect(pool: PgPool) -> anyhow::Result<Self> {
         let kafka = KafkaConfig::from_env().context("configuring Kafka")?;
         let redis = RedisConfig::from_env()?;
         let conn = redis.connect().await?;
@@ -63,25 +52,4 @@ impl RealSource {
             decisions,
         })
     }
-}
-
-/// `saga explorer`: serves the explorer on `listen` until `shutdown`.
-///
-/// # Errors
-/// A malformed `EXPLORER_*` setting, an unreachable backend, a port that cannot be bound.
-pub async fn run_explorer(
-    listen: SocketAddr,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let config = ExplorerConfig::from_lookup(|name| std::env::var(name).ok())?;
-    let deps = ExplorerDeps {
-        source: Arc::new(RealSource::from_env().await?),
-        clock: Arc::new(SystemClock),
-    };
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("explorer: cannot listen on {listen}"))?;
-    saga_explorer::run(deps, config, listener, shutdown)
-        .await
-        .context("explorer failed")
 }

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use saga::real::Component;
 use saga_bench::outbox_drain::RelayPlan;
 use saga_bench::{LoadPlan, Pace};
+use saga_components::registry;
 
 use crate::SERIAL;
 use crate::backends;
@@ -23,7 +23,7 @@ async fn the_load_generator_follows_every_order_and_reads_the_relays_lag_for_its
     };
     let mut saga = Deployment::new(backends, "bench-load").await;
     saga.start_all().await;
-    let metrics = format!("http://{}/metrics", saga.addr(Component::OutboxRelay));
+    let metrics = format!("http://{}/metrics", saga.addr(registry::OUTBOX_RELAY));
     let plan = |orders, pace| LoadPlan {
         url: saga.gateway_url(),
         orders,
@@ -69,7 +69,7 @@ async fn the_relay_drain_publishes_a_prefilled_outbox() {
         return;
     };
     let mut saga = Deployment::new(backends, "bench-relay").await;
-    saga.start(Component::OutboxRelay).await;
+    saga.start(registry::OUTBOX_RELAY).await;
     let report = saga_bench::outbox_drain::run(&RelayPlan {
         database_url: saga.database_direct.clone(),
         events: 2_000,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use saga::real::Component;
+use saga_components::{COMPONENTS, Component, registry};
 use saga_core::ports::{Entropy, OsEntropy};
 
 use crate::backends::Backends;
@@ -54,10 +54,10 @@ impl Deployment {
             .expect("deleting abandoned keys");
         let mut taken = Vec::new();
         let mut ports = BTreeMap::new();
-        for component in Component::ALL {
+        for &component in COMPONENTS {
             let port = saga_harness::free_port(&taken).expect("a free loopback port");
             taken.push(port);
-            ports.insert(component.name(), port);
+            ports.insert(component.name, port);
         }
         let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{prefix}"));
         std::fs::create_dir_all(&logs).expect("log directory");
@@ -78,11 +78,11 @@ impl Deployment {
     }
 
     pub fn addr(&self, component: Component) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name()]))
+        SocketAddr::from(([127, 0, 0, 1], self.ports[component.name]))
     }
 
     pub fn gateway_url(&self) -> String {
-        format!("http://{}", self.addr(Component::Gateway))
+        format!("http://{}", self.addr(registry::GATEWAY))
     }
 
     /// The `saga <component>` command with this deployment's environment.
@@ -93,16 +93,17 @@ impl Deployment {
             .append(true)
             .open(self.log_path(component))
             .expect("log file");
+        let upstreams = component.calls.iter().map(|upstream| {
+            let called = registry::find(upstream.component).expect("a registered component");
+            (upstream.variable, format!("http://{}", self.addr(called)))
+        });
         let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
         command
-            .arg(component.name())
+            .arg(component.name)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LISTEN_ADDR", self.addr(component).to_string())
-            .env(
-                "ORDER_SERVICE_URL",
-                format!("http://{}", self.addr(Component::OrderApi)),
-            )
+            .envs(upstreams)
             .envs(self.backends.component_env(database_name, &self.prefix))
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -112,7 +113,7 @@ impl Deployment {
     }
 
     pub fn log_path(&self, component: Component) -> PathBuf {
-        self.logs.join(format!("{}.log", component.name()))
+        self.logs.join(format!("{}.log", component.name))
     }
 
     /// The last lines of a component's log, for failure messages.
@@ -125,7 +126,7 @@ impl Deployment {
     /// Starts a component and waits (bounded) until its `/health` answers 200.
     pub async fn start(&mut self, component: Component) {
         let child = self.command(component).spawn().expect("spawning saga");
-        self.children.insert(component.name(), child);
+        self.children.insert(component.name, child);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             if get_status(self.addr(component), "/health").await == Some(200) {
@@ -133,19 +134,19 @@ impl Deployment {
             }
             if let Some(status) = self
                 .children
-                .get_mut(component.name())
+                .get_mut(component.name)
                 .and_then(|c| c.try_wait().ok().flatten())
             {
                 panic!(
                     "{} exited with {status}:\n{}",
-                    component.name(),
+                    component.name,
                     self.log_tail(component)
                 );
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "{} not healthy within 60s:\n{}",
-                component.name(),
+                component.name,
                 self.log_tail(component)
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -154,14 +155,14 @@ impl Deployment {
 
     /// Starts every component, Order API first (it migrates; the others would too).
     pub async fn start_all(&mut self) {
-        for component in Component::ALL {
+        for &component in COMPONENTS {
             self.start(component).await;
         }
     }
 
     /// SIGTERM, then waits (bounded) for the process to exit.
     pub async fn stop(&mut self, component: Component) {
-        let Some(mut child) = self.children.remove(component.name()) else {
+        let Some(mut child) = self.children.remove(component.name) else {
             return;
         };
         let _ = Command::new("kill")
@@ -173,7 +174,7 @@ impl Deployment {
 
     /// SIGKILL: the process gets no chance to finish anything.
     pub async fn kill(&mut self, component: Component) {
-        let Some(mut child) = self.children.remove(component.name()) else {
+        let Some(mut child) = self.children.remove(component.name) else {
             return;
         };
         let _ = child.kill();

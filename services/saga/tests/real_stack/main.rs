@@ -11,8 +11,8 @@ mod judge;
 
 use std::time::Duration;
 
-use saga::real::Component;
 use saga_client::SagaClient;
+use saga_components::registry;
 use saga_core::event::decode;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_core::{EventBody, Topic};
@@ -109,19 +109,19 @@ async fn gateway_answers_503_while_the_order_api_is_stopped_and_recovers() {
         return;
     };
     let mut saga = Deployment::new(backends, "gateway-503").await;
-    saga.start(Component::OrderApi).await;
-    saga.start(Component::Gateway).await;
+    saga.start(registry::ORDER_API).await;
+    saga.start(registry::GATEWAY).await;
     let client = SagaClient::new(&saga.gateway_url());
     assert_eq!(
         client.place_order("before", None).await.unwrap().status,
         202
     );
-    saga.stop(Component::OrderApi).await;
+    saga.stop(registry::ORDER_API).await;
     let placed = client.place_order("during", None).await.unwrap();
     assert_eq!(placed.status, 503, "{placed:?}");
-    let gateway = saga.addr(Component::Gateway);
+    let gateway = saga.addr(registry::GATEWAY);
     assert_eq!(http::get_status(gateway, "/ready").await, Some(503));
-    saga.start(Component::OrderApi).await;
+    saga.start(registry::ORDER_API).await;
     assert_eq!(client.place_order("after", None).await.unwrap().status, 202);
     assert_eq!(http::get_status(gateway, "/ready").await, Some(200));
 }
@@ -148,7 +148,7 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    saga.kill(Component::PaymentWorker).await;
+    saga.kill(registry::PAYMENT_WORKER).await;
     // More orders while it is dead: they wait, uncommitted, in `orders`.
     let mut acknowledged = place(&client, 50, 4).await;
     acknowledged.extend(first.await.unwrap());
@@ -156,7 +156,7 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
         decision_count(&saga).await < 150,
         "the worker was killed before the end"
     );
-    saga.start(Component::PaymentWorker).await;
+    saga.start(registry::PAYMENT_WORKER).await;
     let violations = converge(&saga, &acknowledged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
 }
@@ -176,7 +176,7 @@ async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka
     saga.set_env("KAFKA_REQUEST_TIMEOUT_SECONDS", "2");
     let started = std::time::Instant::now();
     let status = saga
-        .command(Component::PaymentWorker)
+        .command(registry::PAYMENT_WORKER)
         .status()
         .expect("saga runs");
     assert!(!status.success(), "a component without Kafka must fail");
@@ -185,7 +185,7 @@ async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka
         "{:?}",
         started.elapsed()
     );
-    let log = std::fs::read_to_string(saga.log_path(Component::PaymentWorker)).unwrap();
+    let log = std::fs::read_to_string(saga.log_path(registry::PAYMENT_WORKER)).unwrap();
     let retries = log.matches("Kafka not reachable yet").count();
     assert_eq!(
         retries, 2,

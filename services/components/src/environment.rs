@@ -1,0 +1,74 @@
+//! What a world supplies to the components running in it. The real stack, the embedded demo
+//! and the simulation each implement [`Environment`]; nothing else differs between them.
+
+use std::io;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use saga_core::mutant::Mutant;
+use saga_core::ports::{Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore};
+use saga_explorer::SagaSource;
+use saga_runtime::net::Dialer;
+
+use crate::component::Component;
+use crate::listener::BoxListener;
+
+/// Any error an environment reports; its text names the dependency and its address.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The edges of one world, as one component instance sees them. Adapters are asked for once
+/// per component instance, after its settings parsed and before it listens.
+#[async_trait]
+pub trait Environment: Send + Sync + 'static {
+    /// A configuration variable (`UPSTREAM_TIMEOUT_SECONDS`, …): the process environment on
+    /// the real stack, a fixed table in the demo and the simulation.
+    fn var(&self, name: &str) -> Option<String>;
+
+    /// Where `component` serves, as `http://host:port`, when this world knows (every component
+    /// in one process, or in the simulation); it takes precedence over the variable that
+    /// would name it.
+    fn url_of(&self, component: &Component) -> Option<String>;
+
+    /// The deliberate bug this run exercises. Only the simulation sets one.
+    fn mutant(&self) -> Option<Mutant> {
+        None
+    }
+
+    fn clock(&self) -> Arc<dyn Clock>;
+
+    fn entropy(&self) -> Arc<dyn Entropy>;
+
+    /// Opens connections to other components.
+    fn dialer(&self) -> Arc<dyn Dialer>;
+
+    /// The listener `component` serves on (its API, or `/health` and `/metrics`).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    async fn listen(&self, component: &Component) -> io::Result<BoxListener>;
+
+    /// # Errors
+    /// The order store (PostgreSQL) cannot be reached or configured.
+    async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError>;
+
+    /// # Errors
+    /// The event bus (Kafka) cannot be reached or configured.
+    async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError>;
+
+    /// # Errors
+    /// The decision store (Redis) cannot be reached or configured.
+    async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError>;
+
+    /// # Errors
+    /// The delivery store (PostgreSQL) cannot be reached or configured.
+    async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError>;
+
+    /// The whole saga's state as the invariant checker reads it, for the explorer.
+    ///
+    /// # Errors
+    /// A backend cannot be reached or configured, or this world serves no explorer (the
+    /// default: the simulation draws its pages from its trace).
+    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+        Err("this world serves no explorer".into())
+    }
+}

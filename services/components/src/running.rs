@@ -1,0 +1,191 @@
+//! Several components in one process, each on its own task: started together, watched for
+//! the first to stop, stopped together. What `saga all` and the embedded demo use.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use saga_runtime::CancellationToken;
+use tokio::task::{Id, JoinError, JoinSet};
+
+use crate::component::{Component, ComponentError, run};
+use crate::environment::Environment;
+
+/// How one component ended.
+#[derive(Debug)]
+pub struct Stopped {
+    pub component: &'static str,
+    pub result: Result<(), ComponentError>,
+}
+
+/// Components running on tasks of the current runtime.
+#[derive(Default)]
+pub struct Running {
+    tasks: JoinSet<Result<(), ComponentError>>,
+    names: BTreeMap<Id, &'static str>,
+    token: CancellationToken,
+}
+
+impl Running {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts `component` in `env`; it runs until [`Running::shutdown`].
+    pub fn spawn(&mut self, component: Component, env: Arc<dyn Environment>) {
+        let stop = self.token.clone().cancelled_owned();
+        let handle = self.tasks.spawn(run(component, env, stop));
+        self.names.insert(handle.id(), component.name);
+    }
+
+    /// Resolves when any component stops on its own (only an error or a panic makes one);
+    /// `None` when none is running.
+    pub async fn any_stopped(&mut self) -> Option<Stopped> {
+        let joined = self.tasks.join_next_with_id().await?;
+        Some(self.stopped(joined))
+    }
+
+    /// Stops every component gracefully; returns how each ended.
+    pub async fn shutdown(mut self) -> Vec<Stopped> {
+        self.token.cancel();
+        let mut ended = Vec::new();
+        while let Some(joined) = self.tasks.join_next_with_id().await {
+            ended.push(self.stopped(joined));
+        }
+        ended
+    }
+
+    fn stopped(&mut self, joined: Result<(Id, Result<(), ComponentError>), JoinError>) -> Stopped {
+        match joined {
+            Ok((id, result)) => Stopped {
+                component: self.names.remove(&id).unwrap_or("?"),
+                result,
+            },
+            Err(error) => {
+                let component = self.names.remove(&error.id()).unwrap_or("?");
+                let message = if error.is_panic() {
+                    panic_message(error.into_panic())
+                } else {
+                    "cancelled".to_owned()
+                };
+                Stopped {
+                    component,
+                    result: Err(ComponentError::Panicked { component, message }),
+                }
+            }
+        }
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use async_trait::async_trait;
+    use saga_core::ports::{
+        Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy, SystemClock,
+    };
+    use saga_runtime::net::{Dialer, TcpDialer};
+
+    use super::*;
+    use crate::component::{Context, Serves, Shutdown, Started};
+    use crate::environment::BoxError;
+    use crate::listener::BoxListener;
+
+    /// An environment with no backends: the test components below ask for none.
+    struct Bare;
+
+    #[async_trait]
+    impl Environment for Bare {
+        fn var(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn url_of(&self, _: &Component) -> Option<String> {
+            None
+        }
+        fn clock(&self) -> Arc<dyn Clock> {
+            Arc::new(SystemClock)
+        }
+        fn entropy(&self) -> Arc<dyn Entropy> {
+            Arc::new(OsEntropy)
+        }
+        fn dialer(&self) -> Arc<dyn Dialer> {
+            Arc::new(TcpDialer)
+        }
+        async fn listen(&self, _: &Component) -> io::Result<BoxListener> {
+            Err(io::Error::other("no listeners here"))
+        }
+        async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
+            Err("no order store".into())
+        }
+        async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
+            Err("no event bus".into())
+        }
+        async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
+            Err("no decision store".into())
+        }
+        async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
+            Err("no delivery store".into())
+        }
+    }
+
+    fn component(name: &'static str, start: fn(Context, Shutdown) -> Started) -> Component {
+        Component {
+            name,
+            about: "",
+            serves: Serves::Ops,
+            default_port: 1,
+            backends: &[],
+            calls: &[],
+            scales_out: false,
+            start,
+        }
+    }
+
+    fn waits(_: Context, shutdown: Shutdown) -> Started {
+        Box::pin(async move {
+            shutdown.await;
+            Ok(())
+        })
+    }
+
+    fn panics(_: Context, _: Shutdown) -> Started {
+        Box::pin(async { panic!("boom") })
+    }
+
+    fn cannot_listen(cx: Context, _: Shutdown) -> Started {
+        Box::pin(async move { cx.listen().await.map(drop) })
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_reported_with_its_component() {
+        let mut running = Running::new();
+        running.spawn(component("patient", waits), Arc::new(Bare));
+        running.spawn(component("doomed", panics), Arc::new(Bare));
+        let stopped = running.any_stopped().await.unwrap();
+        assert_eq!(stopped.component, "doomed");
+        let error = stopped.result.unwrap_err();
+        assert_eq!(error.to_string(), "doomed panicked: boom");
+        let rest = running.shutdown().await;
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].component, "patient");
+        assert!(rest[0].result.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_start_error_names_the_component_and_the_cause() {
+        let mut running = Running::new();
+        running.spawn(component("deaf", cannot_listen), Arc::new(Bare));
+        let stopped = running.any_stopped().await.unwrap();
+        let error = stopped.result.unwrap_err();
+        assert_eq!(error.component(), "deaf");
+        assert_eq!(error.to_string(), "deaf: no listeners here");
+    }
+}

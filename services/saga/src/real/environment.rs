@@ -1,0 +1,114 @@
+//! The real world: PostgreSQL, Kafka and Redis from the process environment, TCP listeners and
+//! dialer, the system clock and the OS's randomness.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use saga_components::{BoxError, BoxListener, Component, Environment};
+use saga_core::ports::{
+    Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy, SystemClock,
+};
+use saga_explorer::SagaSource;
+use saga_postgres::{PgDeliveryStore, PgOrderStore, PgPool};
+use saga_runtime::net::{Dialer, TcpDialer};
+use tokio::sync::OnceCell;
+
+use super::RealSource;
+use super::backends::{connect_bus, connect_decisions, connect_postgres};
+
+/// One component instance on the real backends: its own connections (one PostgreSQL pool
+/// however many stores use it), listening on `listen`.
+pub struct RealEnvironment {
+    listen: SocketAddr,
+    /// Every component runs in this process on its default address (`saga all`).
+    all_in_one: bool,
+    postgres: OnceCell<PgPool>,
+}
+
+impl RealEnvironment {
+    /// A component alone in its process, listening on `listen`.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            all_in_one: false,
+            postgres: OnceCell::new(),
+        }
+    }
+
+    /// A component beside all the others in this process, where each listens on its default
+    /// address and calls the others there.
+    pub fn all_in_one(listen: SocketAddr) -> Self {
+        Self {
+            all_in_one: true,
+            ..Self::new(listen)
+        }
+    }
+
+    async fn pool(&self) -> Result<PgPool, BoxError> {
+        let pool = self.postgres.get_or_try_init(connect_postgres).await;
+        pool.cloned().map_err(chain)
+    }
+}
+
+/// The whole context chain of `error` as one message ("configuring PostgreSQL: DATABASE_URL: …").
+fn chain(error: anyhow::Error) -> BoxError {
+    format!("{error:#}").into()
+}
+
+#[async_trait]
+impl Environment for RealEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+
+    fn url_of(&self, component: &Component) -> Option<String> {
+        self.all_in_one
+            .then(|| format!("http://{}", component.default_listen()))
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    fn entropy(&self) -> Arc<dyn Entropy> {
+        Arc::new(OsEntropy)
+    }
+
+    fn dialer(&self) -> Arc<dyn Dialer> {
+        Arc::new(TcpDialer)
+    }
+
+    async fn listen(&self, _: &Component) -> io::Result<BoxListener> {
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
+            })?;
+        Ok(BoxListener::new(listener))
+    }
+
+    async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
+        Ok(Arc::new(PgOrderStore::new(self.pool().await?)))
+    }
+
+    async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
+        connect_bus().await.map_err(chain)
+    }
+
+    async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
+        connect_decisions().await.map_err(chain)
+    }
+
+    async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
+        Ok(Arc::new(PgDeliveryStore::new(self.pool().await?)))
+    }
+
+    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+        let source = RealSource::connect(self.pool().await?)
+            .await
+            .map_err(chain)?;
+        Ok(Arc::new(source))
+    }
+}
