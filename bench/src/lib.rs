@@ -7,6 +7,7 @@
 //! Order API committed it, `updated_at` when the status worker finished it), so the follow-up
 //! reads that discover the outcome do not distort them.
 
+pub mod figures;
 mod load;
 pub mod outbox_drain;
 mod prometheus;

@@ -7,7 +7,8 @@ use anyhow::{Context, bail};
 use saga_core::ports::{Clock, Entropy, OsEntropy, SystemClock};
 use saga_core::{CorrelationId, Envelope, Item, OrderId, Topic};
 use saga_postgres::PgConfig;
-use serde_json::{Value, json};
+
+use crate::figures::RelayFigures;
 
 /// One relay-only run.
 #[derive(Debug, Clone)]
@@ -21,25 +22,14 @@ pub struct RelayPlan {
 }
 
 /// What a relay-only run measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RelayReport {
-    pub events: usize,
-    /// From the fill's commit until no unpublished row was left.
-    pub seconds: f64,
-    pub events_per_second: f64,
-}
+pub type RelayReport = RelayFigures;
 
-impl RelayReport {
+impl RelayFigures {
     pub fn line(&self) -> String {
         format!(
             "relay only: {} events drained in {:.2}s = {:.0} events/s",
             self.events, self.seconds, self.events_per_second
         )
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({"events": self.events, "seconds": self.seconds,
-               "events_per_second": self.events_per_second})
     }
 }
 

@@ -1,10 +1,9 @@
-//! A load run's figures, for the terminal and as JSON.
+//! A load run's figures, for the terminal and as a typed document.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
-use super::{Histogram, Scrape};
+use crate::figures::{LatencyMs, LoadFigures, MetricsFigures};
+use crate::{Histogram, Scrape};
 use saga_client::percentiles::{Percentiles, ms};
 
 /// The figures of one load run.
@@ -65,24 +64,41 @@ impl BenchReport {
         lines
     }
 
-    /// The same figures as JSON.
-    pub fn to_json(&self) -> Value {
-        let secs = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        json!({
-            "offered": self.offered,
-            "accepted": self.accepted,
-            "terminal": self.terminal,
-            "unfinished": self.unfinished,
-            "http_errors": self.http_errors.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "placing_seconds": self.placing_seconds,
-            "orders_per_second": self.orders_per_second,
-            "latency_ms": {"p50": secs(self.latency.p50), "p95": secs(self.latency.p95), "p99": secs(self.latency.p99), "max": secs(self.latency.max)},
-            "metrics": self.scrapes.iter().map(|s| json!({
-                "url": s.url,
-                "outbox_lag_mean_ms": s.outbox_lag.as_ref().and_then(Histogram::mean).map(|m| m * 1000.0),
-                "outbox_lag_p99_bound_ms": s.outbox_lag.as_ref().and_then(Histogram::p99_bound).map(|m| m * 1000.0),
-                "consumer_lag": s.consumer_lag,
-            })).collect::<Vec<_>>(),
-        })
+    /// The same figures as a typed document (`saga bench --json`).
+    pub fn figures(&self) -> LoadFigures {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        LoadFigures {
+            offered: self.offered,
+            accepted: self.accepted,
+            terminal: self.terminal,
+            unfinished: self.unfinished,
+            http_errors: self.http_errors.clone(),
+            placing_seconds: self.placing_seconds,
+            orders_per_second: self.orders_per_second,
+            latency_ms: LatencyMs {
+                p50: ms(self.latency.p50),
+                p95: ms(self.latency.p95),
+                p99: ms(self.latency.p99),
+                max: ms(self.latency.max),
+            },
+            metrics: self
+                .scrapes
+                .iter()
+                .map(|s| MetricsFigures {
+                    url: s.url.clone(),
+                    outbox_lag_mean_ms: s
+                        .outbox_lag
+                        .as_ref()
+                        .and_then(Histogram::mean)
+                        .map(|m| m * 1000.0),
+                    outbox_lag_p99_bound_ms: s
+                        .outbox_lag
+                        .as_ref()
+                        .and_then(Histogram::p99_bound)
+                        .map(|m| m * 1000.0),
+                    consumer_lag: s.consumer_lag.clone(),
+                })
+                .collect(),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! Redis key prefix, so scenarios (and other users of the stack) never see each other's
 //! state; the environment its components get (proxied addresses); clean-up afterwards.
 
-use saga_kafka::KafkaConfig;
+use saga_harness::DeploymentState;
 use saga_postgres::PgConfig;
 use saga_redis::RedisConfig;
 
@@ -43,11 +43,13 @@ impl Deployment {
         saga_harness::decision_prefix(&self.prefix)
     }
 
-    /// Kafka settings for the runner's own direct reads.
-    pub fn kafka_direct(&self) -> KafkaConfig {
-        let mut config = KafkaConfig::new(&self.endpoints.kafka_direct);
-        config.prefix = self.prefix.clone();
-        config
+    /// Where this deployment's state is, for the runner's own direct reads.
+    pub fn state(&self) -> DeploymentState<'_> {
+        DeploymentState {
+            endpoints: &self.endpoints,
+            database_url: &self.database_direct,
+            prefix: &self.prefix,
+        }
     }
 
     /// What every component is started with: the proxied addresses of this deployment's
@@ -68,7 +70,7 @@ impl Deployment {
             pool.close().await;
         }
         let prefix = self.prefix.clone();
-        saga_kafka::delete_topics_with_prefix(&self.kafka_direct(), &prefix, |_| true).await;
+        saga_kafka::delete_topics_with_prefix(&self.state().kafka(), &prefix, |_| true).await;
         if let Ok(redis) = RedisConfig::new(&self.endpoints.redis_direct)
             .connect()
             .await

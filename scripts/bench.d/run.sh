@@ -30,11 +30,6 @@ port_of() {
     bench_die "unknown component $1"
 }
 
-# A top-level number from a pretty-printed JSON file of `saga bench --json`.
-json_number() {
-    sed -n "s/^  \"$1\": \\([-0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
-}
-
 # "requested timed" checkpoint counts of the whole server.
 checkpoints() {
     "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt -F ' ' \

@@ -7,6 +7,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use saga_components::Component;
+use saga_core::fnv::Fnv1a;
 
 use crate::stack::Backend;
 use crate::timeline::{Action, Step, Timeline};
@@ -20,17 +21,10 @@ pub struct Plan {
     toxics: u32,
 }
 
-/// FNV-1a: a stable hash of the scenario name (std's hasher may change between releases).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 impl Plan {
     pub fn new(seed: u64, scenario: &str, duration: Duration) -> Self {
         Self {
-            rng: ChaCha8Rng::seed_from_u64(seed ^ fnv1a(scenario)),
+            rng: ChaCha8Rng::seed_from_u64(seed ^ Fnv1a::of(scenario.as_bytes())),
             duration,
             steps: Vec::new(),
             toxics: 0,

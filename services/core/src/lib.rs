@@ -6,6 +6,7 @@
 
 pub mod domain;
 pub mod event;
+pub mod fnv;
 pub mod mutant;
 pub mod ports;
 pub mod snapshot;

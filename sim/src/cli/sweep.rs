@@ -78,12 +78,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     // One number for the whole sweep: equal digests mean every seed replayed identically.
-    let digest = summary
-        .reports
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |d, r| {
-            (d ^ r.hash ^ r.options.seed).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+    let mut digest = saga_core::fnv::Fnv1a::new();
+    for report in &summary.reports {
+        digest.word(report.hash ^ report.options.seed);
+    }
+    let digest = digest.finish();
     println!("sweep digest {digest:016x} (over every seed's trace hash)");
     if let Some(longest) = summary.reports.iter().max_by_key(|r| r.sim_time) {
         println!(

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use saga_core::fnv::Fnv1a;
+
 use super::{Coverage, Event, Monitor};
 
 /// One line of the trace.
@@ -18,21 +20,10 @@ pub struct TraceLine {
     pub event: Event,
 }
 
-/// FNV-1a over text, so the hash is the same on every platform and toolchain.
-struct Fnv(u64);
-
-impl std::fmt::Write for Fnv {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        for b in s.bytes() {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        Ok(())
-    }
-}
-
 struct Inner {
     trace: Vec<TraceLine>,
-    hash: Fnv,
+    /// Over the trace's text, so the hash is the same on every platform and toolchain.
+    hash: Fnv1a,
     monitor: Monitor,
     coverage: Coverage,
     /// The driver's notion of now, for events it reports from outside any host.
@@ -50,7 +41,7 @@ impl Default for Observer {
     fn default() -> Self {
         Self(Mutex::new(Inner {
             trace: Vec::new(),
-            hash: Fnv(0xcbf2_9ce4_8422_2325),
+            hash: Fnv1a::new(),
             monitor: Monitor::default(),
             coverage: Coverage::default(),
             driver_now: Duration::ZERO,
@@ -91,7 +82,7 @@ impl Observer {
     }
 
     pub fn hash(&self) -> u64 {
-        self.lock().hash.0
+        self.lock().hash.finish()
     }
 
     pub fn with_coverage<R>(&self, f: impl FnOnce(&mut Coverage) -> R) -> R {

@@ -67,11 +67,10 @@ impl World {
     /// The entropy seed of one incarnation of one host: a restarted host draws fresh ids, as
     /// a restarted process's random UUIDs would be, yet the run stays a function of the seed.
     pub fn host_seed(&self, host: &str, incarnation: u64) -> u64 {
-        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ self.seed;
-        for b in host.bytes().chain(incarnation.to_le_bytes()) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
+        let mut hash = saga_core::fnv::Fnv1a::seeded(self.seed);
+        hash.write(host.as_bytes());
+        hash.write(&incarnation.to_le_bytes());
+        hash.finish()
     }
 }
 pub use services::HTTP_PORT;

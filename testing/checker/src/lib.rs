@@ -8,10 +8,12 @@ mod history;
 mod index;
 mod liveness;
 mod safety;
+mod settle;
 mod violation;
 
 use saga_core::snapshot::SystemSnapshot;
 
+pub use settle::{Settled, settle};
 pub use violation::{Property, Violation};
 
 /// Which properties to check.

@@ -53,12 +53,8 @@ async fn drop_abandoned(admin: &mut PgConnection) {
     .fetch_all(&mut *admin)
     .await
     .unwrap_or_default();
-    for name in names {
-        let pid = name[PREFIX.len()..].split('_').next().unwrap_or("");
-        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
-        let _ = admin.execute(drop_statement(&name).as_str()).await;
+    for name in names.iter().filter(|n| crate::abandoned(n, PREFIX)) {
+        let _ = admin.execute(drop_statement(name).as_str()).await;
     }
 }
 

@@ -22,17 +22,14 @@ fn config() -> KafkaConfig {
     config
 }
 
-/// Whether a topic belongs to a test process that no longer runs.
-fn abandoned(name: &str) -> bool {
-    let pid = name[PREFIX.len()..].split('-').next().unwrap_or("");
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
 async fn bus() -> Option<KafkaEventBus> {
     let config = config();
     match KafkaEventBus::connect(config.clone()).await {
         Ok(bus) => {
-            delete_topics_with_prefix(&config, PREFIX, abandoned).await;
+            delete_topics_with_prefix(&config, PREFIX, |topic| {
+                saga_harness::abandoned(topic, PREFIX)
+            })
+            .await;
             Some(bus)
         }
         Err(e) => saga_contract::backend::unavailable("Kafka", &config.bootstrap_servers, &e),

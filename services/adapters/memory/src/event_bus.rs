@@ -14,9 +14,7 @@ use saga_core::topic::Topic;
 
 /// The partition a key maps to: FNV-1a, stable across processes and runs.
 pub fn partition_for(key: &str, partitions: u32) -> u32 {
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
+    let hash = saga_core::fnv::Fnv1a::of(key.as_bytes());
     (hash % u64::from(partitions.max(1))) as u32
 }
 

@@ -14,12 +14,6 @@ fn redis_url() -> String {
         .unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
 }
 
-/// Whether a `contract-{pid}-…` key belongs to a test process that has ended.
-fn abandoned(key: &str) -> bool {
-    let pid = key.split(['-', ':']).nth(1).unwrap_or_default();
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
 /// A store under a fresh key prefix, or `None` when the test is skipped.
 async fn store() -> Option<RedisDecisionStore> {
     let mut config = RedisConfig::new(redis_url());
@@ -27,9 +21,11 @@ async fn store() -> Option<RedisDecisionStore> {
     match config.connect().await {
         Ok(conn) => {
             // Keys of test processes that have ended go; this process's stay while it runs.
-            delete_keys_with_prefix(&conn, "contract-", abandoned)
-                .await
-                .unwrap();
+            delete_keys_with_prefix(&conn, "contract-", |key| {
+                saga_harness::abandoned(key, "contract-")
+            })
+            .await
+            .unwrap();
             let prefix = format!(
                 "contract-{}-{:x}:payment-decision:",
                 std::process::id(),

@@ -1,6 +1,7 @@
 //! `saga demo`: the whole saga in this process on in-memory backends, the gateway on HTTP,
 //! optionally placing orders through it and checking the result.
 
+use std::convert::Infallible;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -8,7 +9,6 @@ use anyhow::Context;
 use clap::Args;
 use futures::StreamExt;
 use saga::embedded::{EmbeddedOptions, EmbeddedSaga};
-use saga_checker::{self as checker, Scope};
 use saga_client::SagaClient;
 use saga_client::percentiles::{Percentiles, ms};
 use saga_core::OrderId;
@@ -175,19 +175,12 @@ async fn place_and_check(saga: &EmbeddedSaga, args: &DemoArgs) -> anyhow::Result
 async fn quiesced_violations(
     saga: &EmbeddedSaga,
     acks: Vec<Acknowledged>,
-) -> Vec<checker::Violation> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let violations = checker::check(
-            &saga.backends.snapshot(acks.clone()),
-            Scope::SafetyAndLiveness,
-        );
-        let only_liveness = violations.iter().all(|v| v.property.is_liveness());
-        if violations.is_empty() || !only_liveness || tokio::time::Instant::now() >= deadline {
-            return violations;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+) -> Vec<saga_checker::Violation> {
+    let read = || std::future::ready(Ok::<_, Infallible>(saga.backends.snapshot(acks.clone())));
+    let patience = Duration::from_secs(10);
+    saga_checker::settle(read, patience, Duration::from_millis(10))
+        .await
+        .violations
 }
 
 fn place_to_terminal(created: &str, updated: &str) -> anyhow::Result<Duration> {

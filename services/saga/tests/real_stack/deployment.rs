@@ -26,12 +26,6 @@ pub struct Deployment {
     extra_env: Vec<(String, String)>,
 }
 
-/// Whether an `e2e-{pid}-…` topic or key belongs to a test process that has ended.
-fn abandoned(name: &str) -> bool {
-    let pid = name.split('-').nth(1).unwrap_or_default();
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
 impl Deployment {
     /// Creates the isolated resources; starts nothing.
     pub async fn new(backends: Backends, name: &str) -> Self {
@@ -44,12 +38,15 @@ impl Deployment {
             OsEntropy.next_u64() >> 40
         );
         let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
-        saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", abandoned).await;
+        saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", |t| {
+            saga_harness::abandoned(t, "e2e-")
+        })
+        .await;
         let redis = saga_redis::RedisConfig::new(&backends.redis_direct)
             .connect()
             .await
             .expect("Redis");
-        saga_redis::delete_keys_with_prefix(&redis, "e2e-", abandoned)
+        saga_redis::delete_keys_with_prefix(&redis, "e2e-", |k| saga_harness::abandoned(k, "e2e-"))
             .await
             .expect("deleting abandoned keys");
         let mut taken = Vec::new();

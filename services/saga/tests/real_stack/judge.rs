@@ -1,70 +1,41 @@
 //! Reading a deployment's real state — PostgreSQL, Redis and every topic read to the end —
-//! and judging it with the core checker.
+//! and judging it with the checker.
 
 use std::time::Duration;
 
-use saga_checker::{self as checker, Scope, Violation};
+use saga_checker::Violation;
 use saga_client::SagaClient;
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
+use saga_harness::DeploymentState;
 use saga_kafka::KafkaConfig;
-use saga_postgres::PgConfig;
-use saga_redis::{RedisConfig, RedisDecisionStore};
 
 use crate::deployment::Deployment;
 
+fn state(deployment: &Deployment) -> DeploymentState<'_> {
+    DeploymentState {
+        endpoints: &deployment.backends,
+        database_url: &deployment.database_direct,
+        prefix: &deployment.prefix,
+    }
+}
+
 /// Kafka settings for the test's own direct reads of this deployment's topics.
 pub fn kafka(deployment: &Deployment) -> KafkaConfig {
-    let mut config = KafkaConfig::new(&deployment.backends.kafka_direct);
-    config.prefix = deployment.prefix.clone();
-    config
+    state(deployment).kafka()
 }
 
 /// How many payment decisions Redis holds for this deployment.
 pub async fn decision_count(deployment: &Deployment) -> usize {
-    let conn = RedisConfig::new(&deployment.backends.redis_direct)
-        .connect()
-        .await
-        .expect("Redis");
-    RedisDecisionStore::new(conn, saga_harness::decision_prefix(&deployment.prefix))
-        .snapshot()
-        .await
-        .expect("Redis snapshot")
-        .len()
+    let decisions = state(deployment).decisions().await.expect("Redis");
+    decisions.snapshot().await.expect("Redis snapshot").len()
 }
 
 /// The whole system's durable state as the checker sees it.
 pub async fn snapshot(deployment: &Deployment, acknowledged: &[Acknowledged]) -> SystemSnapshot {
-    let pool = PgConfig::new(&deployment.database_direct)
-        .connect()
+    state(deployment)
+        .read(acknowledged)
         .await
-        .expect("PostgreSQL");
-    let pg = saga_postgres::read_snapshot(&pool)
-        .await
-        .expect("PostgreSQL snapshot");
-    pool.close().await;
-    let conn = RedisConfig::new(&deployment.backends.redis_direct)
-        .connect()
-        .await
-        .expect("Redis");
-    let decisions =
-        RedisDecisionStore::new(conn, saga_harness::decision_prefix(&deployment.prefix))
-            .snapshot()
-            .await
-            .expect("Redis snapshot");
-    let groups: Vec<&str> = saga_core::topic::CONSUMER_GROUPS
-        .iter()
-        .map(|(g, _)| *g)
-        .collect();
-    let bus = saga_kafka::read_snapshot(&kafka(deployment), &groups)
-        .await
-        .expect("Kafka snapshot");
-    SystemSnapshot {
-        acknowledged: acknowledged.to_vec(),
-        store: pg.store,
-        decisions,
-        deliveries: pg.deliveries,
-        bus,
-    }
+        .expect("the deployment's state")
 }
 
 /// Checks safety and liveness, polling while only liveness fails (work still in flight),
@@ -74,16 +45,13 @@ pub async fn converge(
     acknowledged: &[Acknowledged],
     patience: Duration,
 ) -> Vec<Violation> {
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        let state = snapshot(deployment, acknowledged).await;
-        let violations = checker::check(&state, Scope::SafetyAndLiveness);
-        let waiting = !violations.is_empty() && violations.iter().all(|v| v.property.is_liveness());
-        if !waiting || tokio::time::Instant::now() >= deadline {
-            return violations;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+    let state = state(deployment);
+    let read = || state.read(acknowledged);
+    let settled = saga_checker::settle(read, patience, Duration::from_millis(500)).await;
+    if let Some(error) = settled.unreadable {
+        panic!("the deployment's state cannot be read: {error}");
     }
+    settled.violations
 }
 
 /// Places `n` orders through the gateway, `concurrency` at a time; every one must get 202.

@@ -59,7 +59,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         println!("{line}");
     }
     if let Some(path) = args.json {
-        super::write_json(&path, &report.to_json())?;
+        bench::figures::write(&path, &report.figures())?;
     }
     Ok(
         if report.unfinished == 0 && report.terminal == report.accepted {

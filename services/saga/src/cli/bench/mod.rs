@@ -1,7 +1,8 @@
 //! `saga bench`: the load generator, and the modes `scripts/bench` builds on (relay-only
-//! throughput, the summary table, cleaning up a run's topics).
+//! throughput, the summary table, one figure of a run, cleaning up a run's topics).
 
 mod cleanup;
+mod figure;
 mod load;
 mod outbox_drain;
 mod summary;
@@ -27,6 +28,8 @@ enum Mode {
     Summary(summary::SummaryArgs),
     /// Delete the Kafka topics a benchmark run created (by prefix).
     Cleanup(cleanup::CleanupArgs),
+    /// Print one figure of a `saga bench --json` file (what `scripts/bench` decides on).
+    Figure(figure::FigureArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -35,12 +38,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Some(Mode::Relay(args)) => outbox_drain::run(args).await,
         Some(Mode::Summary(args)) => summary::run(args),
         Some(Mode::Cleanup(args)) => cleanup::run(args).await,
+        Some(Mode::Figure(args)) => figure::run(args),
     }
-}
-
-/// Writes pretty JSON to `path`.
-fn write_json(path: &std::path::Path, value: &serde_json::Value) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let text = serde_json::to_string_pretty(value)?;
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }

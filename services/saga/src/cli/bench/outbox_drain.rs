@@ -31,7 +31,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let report = outbox_drain::run(&plan).await?;
     println!("{}", report.line());
     if let Some(path) = args.json {
-        super::write_json(&path, &report.to_json())?;
+        saga_bench::figures::write(&path, &report)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,11 @@
 //! `saga bench summary`: gathers the figures `scripts/bench` collected into one table and
 //! one JSON document.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
+use saga_bench::figures;
 use saga_bench::summary::Summary;
 
 #[derive(Debug, Args)]
@@ -65,25 +65,19 @@ where
     Ok((a.to_owned(), b.parse().map_err(|e| format!("{b}: {e}"))?))
 }
 
-fn read(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
 pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
     let summary = Summary {
         sweep: args.sweep,
         saturation_concurrency: args.saturation_concurrency,
-        saturation: read(&args.saturation)?,
+        saturation: figures::read(&args.saturation)?,
         half_rate: args.half_rate,
         half: args
             .half
             .iter()
-            .map(|path| read(path))
-            .collect::<anyhow::Result<_>>()?,
+            .map(|path| figures::read(path))
+            .collect::<Result<_, _>>()?,
         ceiling: args.ceiling,
-        relay: read(&args.relay)?,
+        relay: figures::read(&args.relay)?,
         peak_rss_kb: args.rss,
         cpu_ms_per_order: args.cpu,
         cores: args.cores,
@@ -93,7 +87,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<ExitCode> {
         println!("{line}");
     }
     if let Some(path) = args.out {
-        super::write_json(&path, &summary.to_json())?;
+        figures::write(&path, &summary.figures())?;
     }
     Ok(ExitCode::SUCCESS)
 }
