@@ -198,7 +198,7 @@ async fn the_list_counts_filters_and_links_to_each_order() {
         page.contains(&format!("href=\"/orders/{stuck}\"")),
         "{page}"
     );
-    assert!(page.contains("<b>3</b>orders"), "total count: {page}");
+    assert!(page.contains("<b>3</b> orders"), "total count: {page}");
     assert!(
         page.contains("<noscript><meta http-equiv=\"refresh\""),
         "refreshes without JS"

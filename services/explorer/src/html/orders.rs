@@ -22,12 +22,12 @@ pub fn body(
     html! {
         h1 { "Orders" }
         ul.counts {
-            li { b { (list.total) } "orders" }
+            li { b { (list.total) } " orders" }
             @for status in statuses {
-                li { b { (list.counts.get(&status).copied().unwrap_or(0)) }
+                li { b { (list.counts.get(&status).copied().unwrap_or(0)) } " "
                     a href={ "/?status=" (status.as_str()) } { span class={ "status " (status.as_str()) } { (status.as_str()) } } }
             }
-            li { b.flag[list.stuck > 0] { (list.stuck) } a href="/?stuck=on" { "stuck (PENDING > " (stuck_secs) " s)" } }
+            li { b.flag[list.stuck > 0] { (list.stuck) } " " a href="/?stuck=on" { "stuck (PENDING > " (stuck_secs) " s)" } }
         }
         @if let Some(error) = error {
             p.banner.error { "Filter not applied: " (error) }

@@ -87,7 +87,8 @@ pub fn chart(chart: &Chart, times: Times) -> Option<Markup> {
         div.chart {
             svg viewBox=(format!("0 0 {WIDTH} {height:.0}")) role="img" aria-label="timeline" {
                 @for (i, t) in ticks.iter().enumerate() {
-                    text.tick x=(fmt(x(*t))) y="12" text-anchor="middle" {
+                    @let anchor = match i { 0 => "start", 4 => "end", _ => "middle" };
+                    text.tick x=(fmt(x(*t))) y="12" text-anchor=(anchor) {
                         @if i == 0 { (times.at(*t)) } @else { (format::gap(*t - from)) }
                     }
                 }
