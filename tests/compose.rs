@@ -237,3 +237,16 @@ fn docker_compose_accepts_the_file_where_it_exists() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_gateway_ships_the_development_key_by_hash_only() {
+    let services = services();
+    let keys = services["gateway"]["environment"]["API_KEYS"]
+        .as_str()
+        .expect("compose configures the gateway's API keys");
+    assert_eq!(keys, saga_harness::dev_api_keys());
+    assert!(
+        !keys.contains(saga_harness::DEV_API_KEY),
+        "never the clear key"
+    );
+}

@@ -1,6 +1,6 @@
 //! Bad events: non-JSON bytes and contract-invalid envelopes produced straight to `orders` and
-//! `payments` land in the matching DLQ as EVENT_REJECTED with the original bytes, and the saga
-//! carries on.
+//! `payments` land in the matching DLQ as EVENT_REJECTED with the original bytes, once per
+//! consumer group that read them and naming it, and the saga carries on.
 
 use std::time::Duration;
 
@@ -47,7 +47,7 @@ async fn undecodable_events_are_dead_lettered_and_the_saga_carries_on() {
     assert!(violations.is_empty(), "{violations:?}");
 
     let records = saga.backends.bus.snapshot().records;
-    let rejected = |dlq: Topic| -> Vec<Vec<u8>> {
+    let rejected = |dlq: Topic| -> Vec<(String, Vec<u8>)> {
         records
             .iter()
             .filter(|r| r.topic == dlq)
@@ -58,21 +58,32 @@ async fn undecodable_events_are_dead_lettered_and_the_saga_carries_on() {
                 {
                     EventBody::EventRejected(rejection) => {
                         assert!(!rejection.reason.is_empty());
-                        rejection.original
+                        (rejection.rejected_by.group, rejection.original.bytes)
                     }
                     other => panic!("expected EVENT_REJECTED, got {other:?}"),
                 }
             })
             .collect()
     };
-    // Two consumer groups read `payments`, so each bad payment record is dead-lettered by both.
-    let orders_dlq = rejected(Topic::OrdersDlq);
-    assert_eq!(
-        orders_dlq,
-        vec![bad[0].payload.clone(), bad[1].payload.clone()]
-    );
-    let payments_dlq = rejected(Topic::PaymentsDlq);
-    assert_eq!(payments_dlq.len(), 4);
-    assert!(payments_dlq.contains(&bad[2].payload) && payments_dlq.contains(&bad[3].payload));
+    // Two consumer groups read `orders` (payment and delivery), so each bad record there is
+    // dead-lettered once by each, naming it; only the order-status worker reads `payments`.
+    let mut orders_dlq = rejected(Topic::OrdersDlq);
+    orders_dlq.sort();
+    let mut expected = Vec::new();
+    for group in ["delivery-worker", "payment-worker"] {
+        for bad in &bad[..2] {
+            expected.push((group.to_owned(), bad.payload.clone()));
+        }
+    }
+    expected.sort();
+    assert_eq!(orders_dlq, expected);
+    let mut payments_dlq = rejected(Topic::PaymentsDlq);
+    payments_dlq.sort();
+    let mut expected: Vec<_> = bad[2..]
+        .iter()
+        .map(|b| ("order-status-worker".to_owned(), b.payload.clone()))
+        .collect();
+    expected.sort();
+    assert_eq!(payments_dlq, expected);
     saga.shutdown().await;
 }

@@ -29,6 +29,8 @@ pub enum Pace {
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
     pub url: String,
+    /// Sent as `Authorization: Bearer <key>` when the gateway requires keys.
+    pub api_key: Option<String>,
     pub orders: usize,
     pub pace: Pace,
     /// How long to wait for the last orders to become terminal.
@@ -45,7 +47,10 @@ struct Placed {
 /// # Errors
 /// When the gateway cannot be reached at all.
 pub async fn run(plan: &LoadPlan) -> anyhow::Result<BenchReport> {
-    let client = SagaClient::new(&plan.url);
+    let mut client = SagaClient::new(&plan.url);
+    if let Some(key) = &plan.api_key {
+        client = client.with_api_key(key)?;
+    }
     let started = tokio::time::Instant::now();
     let placed = match plan.pace {
         Pace::Closed { concurrency } => closed(&client, plan.orders, concurrency).await,

@@ -51,7 +51,9 @@ impl Workload {
     /// Orders go to `gateway_url`; idempotency keys start with `key_prefix`.
     pub fn new(gateway_url: &str, key_prefix: &str) -> Self {
         Self(Arc::new(Shared {
-            client: SagaClient::new(gateway_url),
+            client: SagaClient::new(gateway_url)
+                .with_api_key(saga_harness::DEV_API_KEY)
+                .expect("the development key is a valid header"),
             key_prefix: key_prefix.to_owned(),
             next: AtomicU64::new(0),
             tally: Mutex::default(),

@@ -119,6 +119,54 @@ cpu_args() {
     ' <(echo "$1") <(echo "$2")
 }
 
+# restart_gateway on|off DATABASE_URL: the gateway again, with or without authentication.
+restart_gateway() {
+    kill -TERM "${PIDS[gateway]}" 2>/dev/null || true
+    wait "${PIDS[gateway]}" 2>/dev/null || true
+    if [[ $1 == off ]]; then
+        API_AUTH=off API_KEYS="" start_component gateway "$2"
+    else
+        start_component gateway "$2"
+    fi
+    wait_healthy gateway
+}
+
+# auth_compare DATABASE_URL: saturation with authentication off and on, back to back, and the
+# gateway's own CPU time per order in each run (steadier than throughput on a shared machine).
+auth_compare() {
+    local round mode rate load_before ticks cpu hz
+    local -A rates=([off]="" [on]="") cpus=([off]="" [on]="")
+    hz="$(getconf CLK_TCK)"
+    load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+    for round in $(seq 1 "$AUTH_ROUNDS"); do
+        for mode in off on; do
+            restart_gateway "$mode" "$1"
+            ticks="$(cpu_ticks "${PIDS[gateway]}")"
+            "$SAGA" bench --url "http://127.0.0.1:$PORT_BASE" --orders "$ORDERS" \
+                --concurrency "$AUTH_CLIENTS" --patience 120 \
+                --json "$WORK/auth-$mode-$round.json" >"$WORK/auth-$mode-$round.txt"
+            rate="$("$SAGA" bench figure orders-per-second "$WORK/auth-$mode-$round.json")"
+            cpu="$(awk -v t="$(($(cpu_ticks "${PIDS[gateway]}") - ticks))" -v hz="$hz" \
+                -v n="$ORDERS" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')"
+            bench_log "authentication $mode, round $round: $rate orders/s, gateway $cpu CPU ms/order"
+            rates[$mode]+="$rate "
+            cpus[$mode]+="$cpu "
+        done
+    done
+    median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    local off on
+    off="$(median <<<"${rates[off]}")"
+    on="$(median <<<"${rates[on]}")"
+    echo "saturation, $AUTH_CLIENTS clients, $ORDERS orders a run, $AUTH_ROUNDS rounds (off, on):"
+    echo "  authentication off: $off orders/s (runs: ${rates[off]% })"
+    echo "  authentication on:  $on orders/s (runs: ${rates[on]% })"
+    awk -v off="$off" -v on="$on" 'BEGIN { printf "  on / off: %.1f%%\n", 100 * on / off }'
+    echo "  gateway CPU ms per order (placing and following it): off $(median <<<"${cpus[off]}")" \
+        "(${cpus[off]% }), on $(median <<<"${cpus[on]}") (${cpus[on]% })"
+    echo "  load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+}
+
 # Stops every component this script started: TERM, then KILL after 20 s.
 stop_saga() {
     local name pid deadline

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
 
-use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{
+    Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
+};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 use crate::world::{self, KAFKA, MAX_LATENCY, MIN_LATENCY, POSTGRES, REDIS, World};
 
@@ -53,6 +55,14 @@ pub async fn decision_store() -> Arc<dyn DecisionStore> {
 
 pub async fn delivery_store() -> Arc<dyn DeliveryStore> {
     Arc::new(SimDeliveryStore::new(Endpoint::new(
+        "postgres",
+        POSTGRES,
+        POSTGRES_PORT,
+    )))
+}
+
+pub async fn dead_letters() -> Arc<dyn DeadLetterStore> {
+    Arc::new(SimDeadLetters::new(Endpoint::new(
         "postgres",
         POSTGRES,
         POSTGRES_PORT,

@@ -29,6 +29,14 @@ where
 
 fn reject(rejection: &JsonRejection) -> ApiError {
     let text = rejection.body_text();
+    if body_timed_out(rejection) {
+        crate::rejections::count("body_timeout");
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body stopped arriving",
+        );
+    }
     match rejection {
         JsonRejection::JsonSyntaxError(_) => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", text)
@@ -48,4 +56,17 @@ fn reject(rejection: &JsonRejection) -> ApiError {
         ),
         _ => ApiError::new(rejection.status(), "invalid_body", text),
     }
+}
+
+/// Whether reading the body failed because the server's body timeout
+/// (`tower_http::timeout::RequestBodyTimeoutLayer`) fired.
+fn body_timed_out(rejection: &JsonRejection) -> bool {
+    let mut error: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(cause) = error {
+        if cause.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        error = cause.source();
+    }
+    false
 }

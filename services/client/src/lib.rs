@@ -31,6 +31,8 @@ pub struct Placed {
 pub struct SagaClient {
     http: HttpClient,
     base: String,
+    /// `Authorization: Bearer <key>` on every request, when set.
+    authorization: Option<http::HeaderValue>,
 }
 
 impl SagaClient {
@@ -38,13 +40,31 @@ impl SagaClient {
         Self {
             http: http_client(Arc::new(TcpDialer)),
             base: base.trim_end_matches('/').to_owned(),
+            authorization: None,
         }
+    }
+
+    /// The same client, sending `key` as `Authorization: Bearer <key>`.
+    ///
+    /// # Errors
+    /// When the key cannot be a header value (it is never echoed).
+    pub fn with_api_key(mut self, key: &str) -> anyhow::Result<Self> {
+        let mut value = http::HeaderValue::from_str(&format!("Bearer {key}"))
+            .map_err(|_| anyhow::anyhow!("an API key must be visible ASCII"))?;
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+        Ok(self)
     }
 
     async fn send(
         &self,
-        request: Request<Full<Bytes>>,
+        mut request: Request<Full<Bytes>>,
     ) -> anyhow::Result<(StatusCode, http::HeaderMap, Bytes)> {
+        if let Some(value) = &self.authorization {
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value.clone());
+        }
         let response = self
             .http
             .request(request)

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use saga_core::mutant::Mutant;
-use saga_core::ports::{Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore};
+use saga_core::ports::{
+    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore,
+};
 use saga_explorer::SagaSource;
 use saga_runtime::net::Dialer;
 
@@ -62,6 +64,24 @@ pub trait Environment: Send + Sync + 'static {
     /// # Errors
     /// The delivery store (PostgreSQL) cannot be reached or configured.
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError>;
+
+    /// Where a consumer keeps a rejection its DLQ topic will not take (PostgreSQL).
+    ///
+    /// # Errors
+    /// The dead-letter store cannot be reached or configured.
+    async fn dead_letters(&self) -> Result<Arc<dyn DeadLetterStore>, BoxError>;
+
+    /// How long an event of `topic` can still be delivered (the topic's retention plus the
+    /// maximum consumer lag), for retention's start-up check; `None` where it does not apply.
+    ///
+    /// # Errors
+    /// When the broker cannot say.
+    async fn redelivery_window(
+        &self,
+        _topic: saga_core::Topic,
+    ) -> Result<Option<std::time::Duration>, BoxError> {
+        Ok(None)
+    }
 
     /// The whole saga's state as the invariant checker reads it, for the explorer.
     ///

@@ -3,6 +3,8 @@
 //! library needs. Adding a component: its library, then an entry here (a `Component` and its
 //! start function) and its place in [`COMPONENTS`].
 
+use saga_runtime::consumer::ConsumerPolicy;
+
 use crate::component::{Backend, Component, Context, Serves, Shutdown, Started, Upstream};
 
 /// Every component, in the order the simulation names its hosts.
@@ -23,7 +25,8 @@ pub fn find(name: &str) -> Option<Component> {
 
 pub const GATEWAY: Component = Component {
     name: "gateway",
-    about: "The public HTTP API, forwarding to the Order API (`ORDER_SERVICE_URL`)",
+    about: "The public HTTP API, forwarding to the Order API (`ORDER_SERVICE_URL`); requires \
+            API keys (`API_KEYS`, `API_KEYS_FILE`) unless `API_AUTH=off`",
     serves: Serves::Api,
     default_port: 8000,
     backends: &[],
@@ -37,11 +40,8 @@ pub const GATEWAY: Component = Component {
 
 fn gateway(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
-        let config = saga_gateway::GatewayConfig::parse(
-            cx.var("ORDER_SERVICE_URL").as_deref(),
-            cx.var("UPSTREAM_TIMEOUT_SECONDS").as_deref(),
-        )
-        .map_err(|e| cx.start_error(e))?;
+        let config = saga_gateway::GatewayConfig::from_lookup(|name| cx.var(name))
+            .map_err(|e| cx.start_error(e))?;
         let deps = saga_gateway::GatewayDeps {
             dialer: cx.env.dialer(),
             entropy: cx.env.entropy(),
@@ -93,10 +93,21 @@ fn outbox_relay(cx: Context, shutdown: Shutdown) -> Started {
             bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
         };
-        let config = saga_outbox_relay::RelayConfig {
-            mutant: cx.env.mutant(),
-            ..Default::default()
-        };
+        let lookup = |name: &str| cx.var(name);
+        let mut config =
+            saga_outbox_relay::RelayConfig::from_vars(&lookup).map_err(|e| cx.start_error(e))?;
+        config.mutant = cx.env.mutant();
+        let window = cx
+            .env
+            .redelivery_window(saga_core::Topic::Payments)
+            .await
+            .map_err(|e| cx.start_error(e))?;
+        if let Some(window) = window {
+            config
+                .retention
+                .check(window)
+                .map_err(|e| cx.start_error(e))?;
+        }
         let listener = cx.listen().await?;
         cx.ended(saga_outbox_relay::run(deps, config, listener, shutdown).await)
     })
@@ -108,7 +119,7 @@ pub const PAYMENT_WORKER: Component = Component {
             `PAYMENT_SUCCESS_PROBABILITY`)",
     serves: Serves::Ops,
     default_port: 9102,
-    backends: &[Backend::Kafka, Backend::Redis],
+    backends: &[Backend::Kafka, Backend::Redis, Backend::Postgres],
     calls: &[],
     scales_out: true,
     start: payment_worker,
@@ -116,8 +127,10 @@ pub const PAYMENT_WORKER: Component = Component {
 
 fn payment_worker(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
+        let lookup = |name: &str| cx.var(name);
         let mut config = saga_payment_worker::PaymentWorkerConfig {
             mutant: cx.env.mutant(),
+            policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
             ..Default::default()
         };
         if let Some(p) = cx.parsed::<f64>("PAYMENT_SUCCESS_PROBABILITY")? {
@@ -129,6 +142,7 @@ fn payment_worker(cx: Context, shutdown: Shutdown) -> Started {
         }
         let deps = saga_payment_worker::PaymentWorkerDeps {
             bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
+            dead_letters: cx.env.dead_letters().await.map_err(|e| cx.start_error(e))?,
             decisions: cx
                 .env
                 .decision_store()
@@ -157,19 +171,24 @@ fn order_status_worker(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
         let deps = saga_order_status_worker::StatusWorkerDeps {
             bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
+            dead_letters: cx.env.dead_letters().await.map_err(|e| cx.start_error(e))?,
             store: cx.env.order_store().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
             entropy: cx.env.entropy(),
         };
         let listener = cx.listen().await?;
-        let config = saga_order_status_worker::StatusWorkerConfig::default();
+        let lookup = |name: &str| cx.var(name);
+        let config = saga_order_status_worker::StatusWorkerConfig {
+            policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
+            ..Default::default()
+        };
         cx.ended(saga_order_status_worker::run(deps, config, listener, shutdown).await)
     })
 }
 
 pub const DELIVERY_WORKER: Component = Component {
     name: "delivery-worker",
-    about: "Assigns deliveries after successful payments (`KAFKA_BOOTSTRAP_SERVERS`, \
+    about: "Assigns a delivery to every completed order (`KAFKA_BOOTSTRAP_SERVERS`, \
             `DATABASE_URL`)",
     serves: Serves::Ops,
     default_port: 9104,
@@ -183,6 +202,7 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
         let deps = saga_delivery_worker::DeliveryWorkerDeps {
             bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
+            dead_letters: cx.env.dead_letters().await.map_err(|e| cx.start_error(e))?,
             deliveries: cx
                 .env
                 .delivery_store()
@@ -192,7 +212,11 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
             entropy: cx.env.entropy(),
         };
         let listener = cx.listen().await?;
-        let config = saga_delivery_worker::DeliveryWorkerConfig::default();
+        let lookup = |name: &str| cx.var(name);
+        let config = saga_delivery_worker::DeliveryWorkerConfig {
+            policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
+            ..Default::default()
+        };
         cx.ended(saga_delivery_worker::run(deps, config, listener, shutdown).await)
     })
 }

@@ -134,6 +134,11 @@ mod tests {
         async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
             Err("no delivery store".into())
         }
+        async fn dead_letters(
+            &self,
+        ) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+            Err("no dead-letter store".into())
+        }
     }
 
     fn component(name: &'static str, start: fn(Context, Shutdown) -> Started) -> Component {

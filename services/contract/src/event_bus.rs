@@ -250,3 +250,20 @@ pub async fn next_is_cancel_safe(bus: Bus) {
         format!("{tag}-x")
     );
 }
+
+pub async fn a_record_over_the_size_limit_is_refused_as_permanent(bus: Bus) {
+    let limit = bus.max_message_bytes();
+    let too_big = OutgoingMessage {
+        topic: Topic::OrdersDlq,
+        key: "big".into(),
+        payload: vec![b'x'; limit + 1024],
+        correlation_id: None,
+    };
+    let error = within("an oversized publish", bus.publish(vec![too_big]))
+        .await
+        .expect_err("a record over the limit is refused");
+    assert!(
+        !error.is_transient(),
+        "retrying cannot make it fit: {error}"
+    );
+}

@@ -5,6 +5,7 @@
 //! backends cannot drift apart.
 
 pub mod backend;
+pub mod dead_letters;
 pub mod decision_store;
 pub mod delivery_store;
 pub mod event_bus;
@@ -75,13 +76,19 @@ macro_rules! order_store_contract {
             creates_pending_orders_with_increasing_ids,
             reads_back_orders_and_none_for_unknown,
             idempotency_key_returns_the_first_order,
+            idempotency_keys_are_scoped_to_the_owner,
             concurrent_requests_with_one_key_create_one_order,
             writes_order_created_to_the_outbox,
             concurrent_claims_never_share_a_row,
             dropped_claim_releases_rows_and_marked_rows_stay_published,
             applies_payment_once_and_never_changes_a_terminal_order,
+            a_contradicting_payment_is_reported_and_not_recorded,
+            a_payment_naming_another_event_is_not_applied,
+            completing_an_order_writes_order_completed_to_the_outbox,
             concurrent_payments_apply_once,
             unknown_order_is_reported,
+            stuck_orders_are_redriven_once_per_interval_with_the_same_event,
+            prune_removes_only_what_is_old_enough,
             backlog_counts_unpublished_rows,
             wait_for_outbox_wakes_on_new_orders,
         );
@@ -100,6 +107,7 @@ macro_rules! event_bus_contract {
             members_share_the_partitions,
             next_is_cancel_safe,
             batch_commit_covers_every_partition,
+            a_record_over_the_size_limit_is_refused_as_permanent,
         );
     };
 }
@@ -112,6 +120,16 @@ macro_rules! decision_store_contract {
             first_decision_wins_forever,
             concurrent_deciders_agree,
             sources_are_independent,
+        );
+    };
+}
+
+/// Every clause of the dead-letter store contract.
+#[macro_export]
+macro_rules! dead_letter_store_contract {
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(dead_letters $(in $runner)? => $make,
+            keeps_one_letter_per_group_and_source,
         );
     };
 }

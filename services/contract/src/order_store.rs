@@ -6,8 +6,11 @@ use std::time::Duration;
 use saga_core::event::decode;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
+    PruneCutoffs, Pruned,
 };
-use saga_core::{EventBody, IdempotencyKey, Item, OrderId, OrderStatus, PaymentDecision, Topic};
+use saga_core::{
+    EventBody, EventId, IdempotencyKey, Item, OrderId, OrderStatus, Owner, PaymentDecision, Topic,
+};
 use time::OffsetDateTime;
 
 type Store = Arc<dyn OrderStore>;
@@ -22,6 +25,7 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         item: Item::parse(item).unwrap(),
         correlation_id: OsEntropy.correlation_id(),
         idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+        owner: None,
         event_id: OsEntropy.event_id(),
         created_at: now(),
     }
@@ -38,12 +42,30 @@ async fn create(store: &Store, item: &str) -> saga_core::Order {
     }
 }
 
-fn payment(order: OrderId, decision: PaymentDecision) -> PaymentApplication {
+/// A new order and its ORDER_CREATED event id, which its payments must name.
+struct Placed {
+    order: saga_core::Order,
+    created: EventId,
+}
+
+async fn place(store: &Store, item: &str) -> Placed {
+    let request = new_order(item, None);
+    let created = request.event_id;
+    match store.create_order(request).await.unwrap() {
+        CreateOutcome::Created(order) => Placed { order, created },
+        other => panic!("expected a new order, got {other:?}"),
+    }
+}
+
+fn payment(placed: &Placed, decision: PaymentDecision) -> PaymentApplication {
     PaymentApplication {
         event_id: OsEntropy.event_id(),
-        order_id: order,
+        causation_id: placed.created,
+        order_id: placed.order.id,
         decision,
+        correlation_id: placed.order.correlation_id.clone(),
         at: now(),
+        completion_event_id: OsEntropy.event_id(),
     }
 }
 
@@ -90,6 +112,38 @@ pub async fn idempotency_key_returns_the_first_order(store: Store) {
         .await
         .unwrap();
     assert_eq!(different_item, CreateOutcome::Existing(first));
+}
+
+/// Idempotency keys belong to the order's owner: the same key from another owner (or from no
+/// owner) is another order, and every order keeps the owner it was created with.
+pub async fn idempotency_keys_are_scoped_to_the_owner(store: Store) {
+    let key = unique_key();
+    let owned = |owner: Option<&str>| NewOrder {
+        owner: owner.map(|o| Owner::parse(o).unwrap()),
+        ..new_order("soup", Some(&key))
+    };
+    let mut first = Vec::new();
+    for owner in [Some("alice"), Some("bob"), None] {
+        let CreateOutcome::Created(order) = store.create_order(owned(owner)).await.unwrap() else {
+            panic!("{owner:?}'s first use of the key must create");
+        };
+        assert_eq!(order.owner.as_ref().map(Owner::as_str), owner);
+        first.push(order);
+    }
+    assert_eq!(
+        first
+            .iter()
+            .map(|o| o.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        3
+    );
+    for (owner, order) in [Some("alice"), Some("bob"), None].into_iter().zip(&first) {
+        let again = store.create_order(owned(owner)).await.unwrap();
+        assert_eq!(again, CreateOutcome::Existing(order.clone()), "{owner:?}");
+        let read = store.get_order(order.id).await.unwrap().unwrap();
+        assert_eq!(read.owner, order.owner, "the owner is stored");
+    }
 }
 
 pub async fn concurrent_requests_with_one_key_create_one_order(store: Store) {
@@ -188,8 +242,8 @@ pub async fn dropped_claim_releases_rows_and_marked_rows_stay_published(store: S
 }
 
 pub async fn applies_payment_once_and_never_changes_a_terminal_order(store: Store) {
-    let order = create(&store, "pie").await;
-    let success = payment(order.id, PaymentDecision::Success);
+    let placed = place(&store, "pie").await;
+    let success = payment(&placed, PaymentDecision::Success);
     assert_eq!(
         store.apply_payment(success.clone()).await.unwrap(),
         ApplyOutcome::Applied(OrderStatus::Completed)
@@ -198,36 +252,96 @@ pub async fn applies_payment_once_and_never_changes_a_terminal_order(store: Stor
         store.apply_payment(success).await.unwrap(),
         ApplyOutcome::Duplicate
     );
-    let contrary = payment(order.id, PaymentDecision::Failed);
+    let agreeing = payment(&placed, PaymentDecision::Success);
     assert_eq!(
-        store.apply_payment(contrary.clone()).await.unwrap(),
+        store.apply_payment(agreeing.clone()).await.unwrap(),
         ApplyOutcome::AlreadyTerminal(OrderStatus::Completed)
     );
     assert_eq!(
-        store.apply_payment(contrary).await.unwrap(),
+        store.apply_payment(agreeing).await.unwrap(),
         ApplyOutcome::Duplicate
     );
-    let stored = store.get_order(order.id).await.unwrap().unwrap();
+    let stored = store.get_order(placed.order.id).await.unwrap().unwrap();
     assert_eq!(stored.status, OrderStatus::Completed);
     assert!(stored.updated_at >= stored.created_at);
 
-    let cancelled = create(&store, "tart").await;
+    let cancelled = place(&store, "tart").await;
     assert_eq!(
         store
-            .apply_payment(payment(cancelled.id, PaymentDecision::Failed))
+            .apply_payment(payment(&cancelled, PaymentDecision::Failed))
             .await
             .unwrap(),
         ApplyOutcome::Applied(OrderStatus::Cancelled)
     );
 }
 
+pub async fn a_contradicting_payment_is_reported_and_not_recorded(store: Store) {
+    let placed = place(&store, "flan").await;
+    let failed = payment(&placed, PaymentDecision::Failed);
+    store.apply_payment(failed).await.unwrap();
+    let contrary = payment(&placed, PaymentDecision::Success);
+    for _ in 0..2 {
+        // Not recorded: a redelivery is judged (and dead-lettered) again, never "duplicate".
+        assert_eq!(
+            store.apply_payment(contrary.clone()).await.unwrap(),
+            ApplyOutcome::Contradicts(OrderStatus::Cancelled)
+        );
+    }
+    let stored = store.get_order(placed.order.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, OrderStatus::Cancelled);
+}
+
+pub async fn a_payment_naming_another_event_is_not_applied(store: Store) {
+    let placed = place(&store, "stew").await;
+    let mut forged = payment(&placed, PaymentDecision::Success);
+    forged.causation_id = OsEntropy.event_id();
+    assert_eq!(
+        store.apply_payment(forged).await.unwrap(),
+        ApplyOutcome::WrongCausation
+    );
+    let stored = store.get_order(placed.order.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, OrderStatus::Pending);
+}
+
+pub async fn completing_an_order_writes_order_completed_to_the_outbox(store: Store) {
+    let placed = place(&store, "cake").await;
+    let cancelled = place(&store, "crumble").await;
+    store
+        .apply_payment(payment(&cancelled, PaymentDecision::Failed))
+        .await
+        .unwrap();
+    let success = payment(&placed, PaymentDecision::Success);
+    store.apply_payment(success.clone()).await.unwrap();
+    store.apply_payment(success.clone()).await.unwrap();
+    let claim = store.claim_outbox(1000).await.unwrap();
+    let completions: Vec<_> = claim
+        .records()
+        .iter()
+        .map(|r| (r, decode(&r.payload).expect("outbox payloads decode")))
+        .filter(|(_, e)| matches!(e.body, EventBody::OrderCompleted { .. }))
+        .collect();
+    assert_eq!(
+        completions.len(),
+        1,
+        "one ORDER_COMPLETED, for the completed order only"
+    );
+    let (record, envelope) = &completions[0];
+    assert_eq!(
+        (record.topic, record.key.as_str()),
+        (Topic::Orders, placed.order.id.key().as_str())
+    );
+    assert_eq!(envelope.event_id, success.completion_event_id);
+    assert_eq!(envelope.causation_id, Some(success.event_id));
+    assert_eq!(envelope.correlation_id, placed.order.correlation_id);
+}
+
 pub async fn concurrent_payments_apply_once(store: Store) {
-    let order = create(&store, "soup").await;
+    let placed = place(&store, "soup").await;
     let decisions = [PaymentDecision::Success, PaymentDecision::Failed];
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let store = store.clone();
-            let application = payment(order.id, decisions[i % 2]);
+            let application = payment(&placed, decisions[i % 2]);
             tokio::spawn(async move { store.apply_payment(application).await.unwrap() })
         })
         .collect();
@@ -235,23 +349,123 @@ pub async fn concurrent_payments_apply_once(store: Store) {
     for task in tasks {
         match task.await.unwrap() {
             ApplyOutcome::Applied(status) => applied.push(status),
-            ApplyOutcome::AlreadyTerminal(_) => {}
+            ApplyOutcome::AlreadyTerminal(_) | ApplyOutcome::Contradicts(_) => {}
             other => panic!("distinct events for one order: {other:?}"),
         }
     }
     assert_eq!(applied.len(), 1, "exactly one event moves the order");
-    let stored = store.get_order(order.id).await.unwrap().unwrap();
+    let stored = store.get_order(placed.order.id).await.unwrap().unwrap();
     assert_eq!(stored.status, applied[0]);
 }
 
 pub async fn unknown_order_is_reported(store: Store) {
-    let unknown = OrderId::new(i64::MAX - 2).unwrap();
+    let placed = place(&store, "ghost").await;
+    let mut application = payment(&placed, PaymentDecision::Success);
+    application.order_id = OrderId::new(i64::MAX - 2).unwrap();
+    assert_eq!(
+        store.apply_payment(application).await.unwrap(),
+        ApplyOutcome::UnknownOrder
+    );
+}
+
+pub async fn stuck_orders_are_redriven_once_per_interval_with_the_same_event(store: Store) {
+    let stuck = place(&store, "late").await;
+    let done = place(&store, "done").await;
+    store
+        .apply_payment(payment(&done, PaymentDecision::Failed))
+        .await
+        .unwrap();
+    // Published, then lost downstream: nothing will ever move the order.
+    let claim = store.claim_outbox(1000).await.unwrap();
+    let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
+    claim.mark_published(&ids).await.unwrap();
+    let young = stuck.order.created_at - time::Duration::seconds(1);
     assert_eq!(
         store
-            .apply_payment(payment(unknown, PaymentDecision::Success))
+            .redrive_stuck(young, now(), 100)
             .await
-            .unwrap(),
-        ApplyOutcome::UnknownOrder
+            .unwrap()
+            .redriven,
+        0
+    );
+    let later = now() + time::Duration::seconds(60);
+    let first = store.redrive_stuck(later, later, 100).await.unwrap();
+    assert!(first.stuck >= 1 && first.redriven >= 1, "{first:?}");
+    let claim = store.claim_outbox(1000).await.unwrap();
+    let again: Vec<_> = claim.records().iter().map(|r| r.event_id).collect();
+    assert!(
+        again.contains(&stuck.created),
+        "the same ORDER_CREATED is published again"
+    );
+    assert!(
+        !again.contains(&done.created),
+        "a terminal order is never re-driven"
+    );
+    let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
+    claim.mark_published(&ids).await.unwrap();
+    let soon = store.redrive_stuck(later, later, 100).await.unwrap();
+    assert_eq!(soon.redriven, 0, "at most once per interval");
+    let next = later + time::Duration::seconds(60);
+    assert!(store.redrive_stuck(next, next, 100).await.unwrap().redriven >= 1);
+}
+
+pub async fn prune_removes_only_what_is_old_enough(store: Store) {
+    let key = unique_key();
+    let keyed = store
+        .create_order(new_order("old", Some(&key)))
+        .await
+        .unwrap()
+        .order()
+        .clone();
+    let pending = place(&store, "pending").await;
+    let done = place(&store, "done").await;
+    store
+        .apply_payment(payment(&done, PaymentDecision::Success))
+        .await
+        .unwrap();
+    let claim = store.claim_outbox(1000).await.unwrap();
+    let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
+    claim.mark_published(&ids).await.unwrap();
+    let past = keyed.created_at - time::Duration::seconds(10);
+    let nothing = PruneCutoffs {
+        outbox: past,
+        processed_events: past,
+        idempotency_keys: past,
+        batch: 1000,
+    };
+    assert_eq!(store.prune(nothing).await.unwrap(), Pruned::default());
+    let future = now() + time::Duration::days(1);
+    let everything = PruneCutoffs {
+        outbox: future,
+        processed_events: future,
+        idempotency_keys: future,
+        batch: 1000,
+    };
+    let pruned = store.prune(everything).await.unwrap();
+    assert!(pruned.outbox >= 2, "{pruned:?}");
+    assert!(
+        pruned.processed_events >= 1 && pruned.idempotency_keys >= 1,
+        "{pruned:?}"
+    );
+    // The PENDING order's ORDER_CREATED stays, for the reconciler.
+    let later = future + time::Duration::days(1);
+    store.redrive_stuck(later, later, 1000).await.unwrap();
+    let claim = store.claim_outbox(1000).await.unwrap();
+    assert!(
+        claim
+            .records()
+            .iter()
+            .any(|r| r.event_id == pending.created)
+    );
+    drop(claim);
+    // A forgotten key creates a new order.
+    let again = store
+        .create_order(new_order("old", Some(&key)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, CreateOutcome::Created(ref o) if o.id != keyed.id),
+        "{again:?}"
     );
 }
 

@@ -13,7 +13,8 @@ pub mod snapshot;
 pub mod topic;
 
 pub use domain::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    PaymentDecision,
 };
 pub use event::{Envelope, EventBody, EventType};
 pub use topic::Topic;

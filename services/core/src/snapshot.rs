@@ -34,6 +34,8 @@ pub struct OutboxRow {
     pub event_id: EventId,
     pub order_id: Option<OrderId>,
     pub published: bool,
+    /// An order's ORDER_CREATED (not its ORDER_COMPLETED).
+    pub order_created: bool,
 }
 
 /// The order store's durable state.

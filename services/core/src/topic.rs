@@ -32,7 +32,7 @@ impl Topic {
         }
     }
 
-    /// The dead-letter topic for records that fail to decode on this topic.
+    /// The dead-letter topic for records rejected on this topic.
     pub fn dlq(self) -> Topic {
         match self {
             Self::Orders | Self::OrdersDlq => Self::OrdersDlq,
@@ -51,10 +51,13 @@ impl std::fmt::Display for Topic {
     }
 }
 
+/// The consumer group that applies payment events (and dead-letters those it must not).
+pub const STATUS_GROUP: &str = "order-status-worker";
+
 /// The saga's consumer groups and the topic each reads; liveness requires each to have
 /// committed everything on its topic.
 pub const CONSUMER_GROUPS: [(&str, Topic); 3] = [
     ("payment-worker", Topic::Orders),
     ("order-status-worker", Topic::Payments),
-    ("delivery-worker", Topic::Payments),
+    ("delivery-worker", Topic::Orders),
 ];

@@ -2,7 +2,9 @@
 //! precise error, and no byte sequence makes decoding panic.
 
 use proptest::prelude::*;
-use saga_core::event::{DecodeError, Rejection, RejectionSource, decode};
+use saga_core::event::{
+    DecodeError, Original, RejectedBy, Rejection, RejectionCode, RejectionSource, decode,
+};
 use saga_core::{
     CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, PaymentDecision, Topic,
 };
@@ -33,22 +35,70 @@ fn paid(decision: PaymentDecision) -> Envelope {
     }
 }
 
-fn rejected() -> Envelope {
-    let rejection = Rejection {
+fn rejection(original: Vec<u8>) -> Rejection {
+    Rejection {
+        code: RejectionCode::Undecodable,
         reason: "not JSON".into(),
-        source: Some(RejectionSource {
+        source: RejectionSource {
             topic: Topic::Orders,
             partition: 2,
             offset: 9,
-        }),
-        original: vec![0xff, 0x00, b'{'],
-    };
+            key: Some("7".into()),
+            correlation_id: CorrelationId::parse("req-42"),
+        },
+        rejected_by: RejectedBy {
+            group: "payment-worker".into(),
+            component: "payment-worker".into(),
+        },
+        attempts: 3,
+        original: Original::whole(original),
+        replay_count: 0,
+    }
+}
+
+fn rejected() -> Envelope {
     Envelope::rejected(
         EventId::from_random_bits(3),
         created().occurred_at,
-        None,
-        rejection,
+        rejection(vec![0xff, 0x00, b'{']),
     )
+}
+
+fn completed() -> Envelope {
+    Envelope::order_completed(
+        EventId::from_random_bits(4),
+        created().occurred_at,
+        CorrelationId::parse("req-42").unwrap(),
+        OrderId::new(7).unwrap(),
+        paid(PaymentDecision::Success).event_id,
+    )
+}
+
+#[test]
+fn a_rejection_always_fits_under_the_limit_truncated_and_marked() {
+    let big = vec![b'x'; 900_000];
+    let envelope = Envelope::rejected(
+        EventId::from_random_bits(5),
+        created().occurred_at,
+        rejection(big.clone()),
+    );
+    assert!(
+        envelope.to_bytes().len() > 1_000_000,
+        "whole, it would not fit"
+    );
+    let bytes = envelope.to_bytes_within(1_000_000);
+    assert!(bytes.len() <= 1_000_000 - saga_core::event::FRAMING_ALLOWANCE);
+    let EventBody::EventRejected(kept) = decode(&bytes).unwrap().body else {
+        panic!("a rejection");
+    };
+    assert!(kept.original.truncated);
+    assert_eq!(kept.original.size, 900_000);
+    assert_eq!(kept.original.sha256, saga_core::event::sha256_hex(&big));
+    assert!(big.starts_with(&kept.original.bytes) && kept.original.bytes.len() > 700_000);
+    assert_eq!(kept.rejected_by.group, "payment-worker");
+    // A small one is kept whole.
+    let small = rejected().to_bytes_within(1_000_000);
+    assert_eq!(small, rejected().to_bytes());
 }
 
 fn json_of(envelope: &Envelope) -> Value {
@@ -65,6 +115,7 @@ fn every_event_type_round_trips() {
         created(),
         paid(PaymentDecision::Success),
         paid(PaymentDecision::Failed),
+        completed(),
         rejected(),
     ] {
         assert_eq!(decode(&envelope.to_bytes()), Ok(envelope.clone()));
@@ -86,7 +137,15 @@ fn wire_shape_matches_the_design() {
     let p = json_of(&paid(PaymentDecision::Failed));
     assert_eq!(p["event_type"], "PAYMENT_FAILED");
     assert_eq!(p["causation_id"], json!(created().event_id.to_string()));
-    assert_eq!(json_of(&rejected())["payload"]["original_base64"], "/wB7");
+    let r = json_of(&rejected());
+    assert_eq!(r["payload"]["original"]["base64"], "/wB7");
+    assert_eq!(r["payload"]["original"]["size"], 3);
+    assert_eq!(r["payload"]["rejected_by"]["group"], "payment-worker");
+    assert_eq!(r["payload"]["reason_code"], "undecodable");
+    assert_eq!(r["payload"]["source"]["key"], "7");
+    let c = json_of(&completed());
+    assert_eq!(c["event_type"], "ORDER_COMPLETED");
+    assert_eq!(c["payload"], json!({"order_id": 7}));
 }
 
 #[test]
@@ -192,6 +251,7 @@ fn event_type_names_are_stable() {
             "ORDER_CREATED",
             "PAYMENT_SUCCESS",
             "PAYMENT_FAILED",
+            "ORDER_COMPLETED",
             "EVENT_REJECTED"
         ]
     );

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use saga_core::ports::{AssignOutcome, DeliveryAssignment, PortError};
-use saga_core::{Envelope, EventBody, EventType, PaymentDecision};
-use saga_runtime::consumer::Handler;
+use saga_core::{Envelope, EventBody, EventType};
+use saga_runtime::consumer::{Handled, Handler, Interest};
 
 use crate::DeliveryWorkerDeps;
 
@@ -13,25 +13,28 @@ pub(crate) struct DeliveryHandler {
 
 #[async_trait]
 impl Handler for DeliveryHandler {
-    fn accepts(&self, event_type: EventType) -> bool {
-        matches!(
-            event_type,
-            EventType::PaymentSuccess | EventType::PaymentFailed
-        )
+    fn interest(&self, event_type: EventType) -> Interest {
+        match event_type {
+            EventType::OrderCompleted => Interest::Handle,
+            // The payment worker's, on the same topic.
+            EventType::OrderCreated => Interest::Skip,
+            _ => Interest::Reject,
+        }
     }
 
-    async fn handle(&self, event: &Envelope) -> Result<(), PortError> {
-        let EventBody::Payment {
-            order_id,
-            decision: PaymentDecision::Success,
-        } = event.body
+    /// Only ORDER_COMPLETED reaches here, and only the order-status worker writes it, in the
+    /// transaction that makes the order COMPLETED: whatever arrives on `payments` (forged,
+    /// contradictory, duplicated), no courier goes to an order that is not COMPLETED.
+    async fn handle(&self, event: &Envelope) -> Result<Handled, PortError> {
+        let (EventBody::OrderCompleted { order_id }, Some(payment_event_id)) =
+            (&event.body, event.causation_id)
         else {
-            // A failed payment cancels the order: nothing to deliver.
-            return Ok(());
+            return Ok(Handled::Done);
         };
+        let order_id = *order_id;
         let assignment = DeliveryAssignment {
             order_id,
-            payment_event_id: event.event_id,
+            payment_event_id,
             assigned_at: self.deps.clock.now(),
         };
         let outcome = self.deps.deliveries.assign(assignment).await?;
@@ -43,6 +46,6 @@ impl Handler for DeliveryHandler {
             AssignOutcome::AlreadyAssigned => "already_assigned",
         };
         metrics::counter!(saga_runtime::metrics::DELIVERIES, "outcome" => label).increment(1);
-        Ok(())
+        Ok(Handled::Done)
     }
 }

@@ -55,6 +55,7 @@ async fn place(memory: &Memory, item: &str, key: Option<&str>, at: OffsetDateTim
         item: Item::parse(item).unwrap(),
         correlation_id: CorrelationId::parse(&format!("corr-{}", item.replace(" ", "-"))).unwrap(),
         idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+        owner: None,
         event_id: EventId::from_random_bits(u128::from(item.len() as u32) << 64 | 1),
         created_at: at,
     };
@@ -151,9 +152,12 @@ async fn walked() -> (Memory, OrderId, OrderId) {
     publish(&memory, &replayed).await;
     let apply = |event: &Envelope, at| PaymentApplication {
         event_id: event.event_id,
+        causation_id: source,
         order_id: done,
         decision: PaymentDecision::Success,
+        correlation_id: event.correlation_id.clone(),
         at,
+        completion_event_id: EventId::from_random_bits(event.event_id.as_uuid().as_u128() + 1),
     };
     memory
         .store
@@ -166,7 +170,8 @@ async fn walked() -> (Memory, OrderId, OrderId) {
         .await
         .unwrap();
     drain(&memory, "order-status-worker", Topic::Payments).await;
-    drain(&memory, "delivery-worker", Topic::Payments).await;
+    relay(&memory, false).await;
+    drain(&memory, "delivery-worker", Topic::Orders).await;
     let assignment = DeliveryAssignment {
         order_id: done,
         payment_event_id: first.event_id,
@@ -238,6 +243,7 @@ async fn the_timeline_shows_every_step_with_times_redeliveries_and_the_verdict()
         "Consumed: deduplicated (event already processed)",
         "Consumed: recorded, order already terminal",
         "Status PENDING → COMPLETED",
+        "ORDER_COMPLETED published",
         "Delivery assigned",
     ] {
         assert!(
@@ -297,9 +303,9 @@ async fn saga_health_shows_backlog_lag_stuck_and_retention() {
     let lag = card("lag");
     assert!(
         lag.contains(
-            "<td>payment-worker</td><td class=\"mono\">orders</td><td class=\"num\">1</td>"
+            "<td>payment-worker</td><td class=\"mono\">orders</td><td class=\"num\">2</td>"
         ),
-        "order 2's ORDER_CREATED is unread: {lag}"
+        "order 1's ORDER_COMPLETED and order 2's ORDER_CREATED are unread: {lag}"
     );
     assert!(
         card("retention").contains("<td class=\"num\">2</td>"),

@@ -4,15 +4,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use saga_api::ApiError;
 
+/// `Retry-After` on every 503: the order service is usually back within a second or two.
+pub(crate) const RETRY_AFTER_SECONDS: &str = "1";
+
 /// Everything a gateway request can fail with that is the gateway's own doing.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("{message}")]
-    Invalid {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
+    /// Bad input: the 4xx [`saga_api::input`] chose.
+    #[error(transparent)]
+    Invalid(#[from] ApiError),
     #[error("the Order API did not answer within {0:?}")]
     UpstreamTimeout(std::time::Duration),
     #[error("the Order API is unreachable: {0}")]
@@ -24,11 +24,7 @@ pub enum GatewayError {
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let error = match &self {
-            Self::Invalid {
-                status,
-                code,
-                message,
-            } => ApiError::new(*status, code, message.clone()),
+            Self::Invalid(error) => error.clone(),
             Self::UpstreamTimeout(_) => {
                 tracing::warn!(error = %self, "upstream timeout");
                 ApiError::new(
@@ -44,6 +40,7 @@ impl IntoResponse for GatewayError {
                     "upstream_unavailable",
                     "the order service is unavailable",
                 )
+                .retry_after(std::time::Duration::from_secs(1))
             }
             Self::BadGateway(_) => {
                 tracing::error!(error = %self, "unexpected upstream answer");

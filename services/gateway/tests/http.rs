@@ -1,106 +1,24 @@
 //! Gateway behaviour over real HTTP to a real Order API on the memory store: every status code
 //! of the public API, correlation ids, and idempotency keys (including concurrent retries).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{call, gateway, gateway_to, get, order_api, place};
 use http_body_util::BodyExt;
 use saga_core::ports::{
-    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OsEntropy, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError, SystemClock,
+    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
+    PaymentApplication, PortError,
 };
 use saga_core::{Order, OrderId};
-use saga_gateway::{GatewayConfig, GatewayDeps};
-use saga_memory::MemoryOrderStore;
-use saga_runtime::net::TcpDialer;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-
-/// Serves an Order API on `store` at a free port; returns its base URL.
-async fn order_api(store: Arc<dyn OrderStore>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let deps = saga_order_api::OrderApiDeps {
-        store,
-        clock: Arc::new(SystemClock),
-        entropy: Arc::new(OsEntropy),
-    };
-    tokio::spawn(saga_order_api::run(
-        deps,
-        Default::default(),
-        listener,
-        std::future::pending(),
-    ));
-    url
-}
-
-fn gateway_to(url: &str, timeout_seconds: &str) -> Router {
-    let config = GatewayConfig::parse(Some(url), Some(timeout_seconds)).unwrap();
-    saga_gateway::router(
-        GatewayDeps {
-            dialer: Arc::new(TcpDialer),
-            entropy: Arc::new(OsEntropy),
-        },
-        config,
-    )
-}
-
-async fn gateway() -> Router {
-    gateway_to(&order_api(Arc::new(MemoryOrderStore::new())).await, "5")
-}
-
-struct Answer {
-    status: StatusCode,
-    correlation: Option<String>,
-    replayed: bool,
-    json: Value,
-}
-
-async fn call(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let (correlation, replayed) = {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
-        (
-            header("x-correlation-id"),
-            header("idempotent-replayed").is_some(),
-        )
-    };
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        correlation,
-        replayed,
-        json,
-    }
-}
-
-fn post() -> axum::http::request::Builder {
-    Request::post("/place-order").header("content-type", "application/json")
-}
-
-async fn place(app: &Router, body: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut request = post();
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    call(app, request.body(Body::from(body.to_owned())).unwrap()).await
-}
-
-async fn get(app: &Router, path: &str) -> Answer {
-    call(app, Request::get(path).body(Body::empty()).unwrap()).await
-}
 
 #[tokio::test]
 async fn place_order_answers_202_with_a_pending_order() {
@@ -350,6 +268,20 @@ impl OrderStore for DownStore {
     }
     async fn wait_for_outbox(&self, _: Duration) {}
     async fn apply_payment(&self, _: PaymentApplication) -> Result<ApplyOutcome, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn redrive_stuck(
+        &self,
+        _: time::OffsetDateTime,
+        _: time::OffsetDateTime,
+        _: usize,
+    ) -> Result<saga_core::ports::Redrive, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
+    async fn prune(
+        &self,
+        _: saga_core::ports::PruneCutoffs,
+    ) -> Result<saga_core::ports::Pruned, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

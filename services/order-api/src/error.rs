@@ -8,8 +8,9 @@ use saga_core::ports::PortError;
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderApiError {
+    /// Bad input: the 4xx [`saga_api::input`] chose.
     #[error(transparent)]
-    Invalid(#[from] InvalidInput),
+    Invalid(#[from] ApiError),
     #[error("order {0} not found")]
     NotFound(String),
     #[error("Idempotency-Key was already used for a different item")]
@@ -18,19 +19,10 @@ pub enum OrderApiError {
     Store(#[from] PortError),
 }
 
-/// A 4xx for bad input, with its code.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct InvalidInput {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
 impl IntoResponse for OrderApiError {
     fn into_response(self) -> Response {
         let error = match &self {
-            Self::Invalid(i) => ApiError::new(i.status, i.code, i.message.clone()),
+            Self::Invalid(error) => error.clone(),
             Self::NotFound(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "order_not_found", self.to_string())
             }

@@ -7,14 +7,16 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::ports::{Clock, Entropy, EventBus, OrderStore};
-use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
+use saga_core::ports::{Clock, DeadLetterStore, Entropy, EventBus, OrderStore};
+use saga_runtime::consumer::{self, ConsumerDeps, ConsumerPolicy, ConsumerSpec};
 use saga_runtime::{Listener, component};
 
 /// What the order-status worker needs from the outside world.
 #[derive(Clone)]
 pub struct StatusWorkerDeps {
     pub bus: Arc<dyn EventBus>,
+    /// Where rejections go when the DLQ topic will not take them.
+    pub dead_letters: Arc<dyn DeadLetterStore>,
     pub store: Arc<dyn OrderStore>,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
@@ -25,12 +27,15 @@ pub struct StatusWorkerDeps {
 pub struct StatusWorkerConfig {
     /// Consumer group on `payments`.
     pub group: String,
+    /// Retry bounds and the stall limit of `/health`.
+    pub policy: ConsumerPolicy,
 }
 
 impl Default for StatusWorkerConfig {
     fn default() -> Self {
         Self {
             group: "order-status-worker".into(),
+            policy: ConsumerPolicy::default(),
         }
     }
 }
@@ -49,20 +54,24 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
+    let stall_after = config.policy.stall_after;
     let spec = ConsumerSpec {
         component: "order-status-worker",
         group: config.group.clone(),
         topic: Topic::Payments,
+        policy: config.policy,
         commit_before_handling: false,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),
+        dead_letters: deps.dead_letters.clone(),
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
     let handler = Arc::new(handler::StatusHandler { deps });
     component::run_with_ops(
         "order-status-worker",
+        stall_after,
         listener,
         shutdown,
         |health, token| consumer::run(spec, consumer_deps, handler, health, token),

@@ -1,8 +1,10 @@
 //! The outbox relay: claims committed outbox rows (never a row another relay holds), publishes
 //! them with durable acknowledgement, and only then marks them published. A crash between
-//! publish and mark publishes the rows again; consumers deduplicate by event id.
+//! publish and mark publishes the rows again; consumers deduplicate by event id. Beside it run
+//! the stuck-order reconciler and retention (see `housekeeping`).
 
 mod config;
+mod housekeeping;
 mod relay_loop;
 
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 use saga_core::ports::{Clock, EventBus, OrderStore};
 use saga_runtime::{Listener, component};
 
-pub use config::RelayConfig;
+pub use config::{
+    MIN_IDEMPOTENCY_WINDOW, ReconcileConfig, RelayConfig, RetentionConfig, UnsafeRetention,
+};
 
 /// What the relay needs from the outside world.
 #[derive(Clone)]
@@ -34,8 +38,19 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    component::run_with_ops("outbox-relay", listener, shutdown, |health, token| {
-        relay_loop::run(deps, config, health, token)
-    })
+    let stall_after = config.stall_after;
+    component::run_with_ops(
+        "outbox-relay",
+        stall_after,
+        listener,
+        shutdown,
+        |health, token| async move {
+            let (reconcile, retention) = (config.reconcile, config.retention);
+            tokio::join!(
+                relay_loop::run(deps.clone(), config, health, token.clone()),
+                housekeeping::run(&deps, reconcile, retention, &token),
+            );
+        },
+    )
     .await
 }

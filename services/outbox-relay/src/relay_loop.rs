@@ -41,6 +41,7 @@ pub(crate) async fn run(
         health.set(true);
         let claimed = claim.records().len();
         if claimed == 0 {
+            health.idle();
             drop(claim);
             tokio::select! {
                 biased;
@@ -49,7 +50,9 @@ pub(crate) async fn run(
             }
             continue;
         }
+        health.busy();
         if relay(&deps, &config, claim).await {
+            health.progressed();
             backoff.reset();
         } else if !backoff.wait(&shutdown).await {
             break;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{OutgoingMessage, PortError};
 use saga_core::{Envelope, EventBody, EventType, PaymentDecision, Topic};
-use saga_runtime::consumer::Handler;
+use saga_runtime::consumer::{Handled, Handler, Interest};
 
 use crate::{PaymentWorkerConfig, PaymentWorkerDeps};
 
@@ -15,13 +15,18 @@ pub(crate) struct PaymentHandler {
 
 #[async_trait]
 impl Handler for PaymentHandler {
-    fn accepts(&self, event_type: EventType) -> bool {
-        event_type == EventType::OrderCreated
+    fn interest(&self, event_type: EventType) -> Interest {
+        match event_type {
+            EventType::OrderCreated => Interest::Handle,
+            // The delivery worker's, on the same topic.
+            EventType::OrderCompleted => Interest::Skip,
+            _ => Interest::Reject,
+        }
     }
 
-    async fn handle(&self, created: &Envelope) -> Result<(), PortError> {
+    async fn handle(&self, created: &Envelope) -> Result<Handled, PortError> {
         let EventBody::OrderCreated { order_id, .. } = created.body else {
-            return Ok(());
+            return Ok(Handled::Done);
         };
         let proposal = if self.deps.entropy.coin(self.config.success_probability) {
             PaymentDecision::Success
@@ -55,6 +60,6 @@ impl Handler for PaymentHandler {
         self.deps.bus.publish(vec![message]).await?;
         metrics::counter!(saga_runtime::metrics::PAYMENT_DECISIONS, "decision" => decision.as_str()).increment(1);
         tracing::info!(%order_id, decision = decision.as_str(), "payment decided");
-        Ok(())
+        Ok(Handled::Done)
     }
 }

@@ -8,14 +8,16 @@ use std::sync::Arc;
 
 use saga_core::Topic;
 use saga_core::mutant::Mutant;
-use saga_core::ports::{Clock, DecisionStore, Entropy, EventBus};
-use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec};
+use saga_core::ports::{Clock, DeadLetterStore, DecisionStore, Entropy, EventBus};
+use saga_runtime::consumer::{self, ConsumerDeps, ConsumerPolicy, ConsumerSpec};
 use saga_runtime::{Listener, component};
 
 /// What the payment worker needs from the outside world.
 #[derive(Clone)]
 pub struct PaymentWorkerDeps {
     pub bus: Arc<dyn EventBus>,
+    /// Where rejections go when the DLQ topic will not take them.
+    pub dead_letters: Arc<dyn DeadLetterStore>,
     pub decisions: Arc<dyn DecisionStore>,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
@@ -28,6 +30,8 @@ pub struct PaymentWorkerConfig {
     pub group: String,
     /// Chance that a payment succeeds.
     pub success_probability: f64,
+    /// Retry bounds and the stall limit of `/health`.
+    pub policy: ConsumerPolicy,
     /// A deliberate bug for the simulation harness; only Rust code sets it.
     pub mutant: Option<Mutant>,
 }
@@ -37,6 +41,7 @@ impl Default for PaymentWorkerConfig {
         Self {
             group: "payment-worker".into(),
             success_probability: 0.8,
+            policy: ConsumerPolicy::default(),
             mutant: None,
         }
     }
@@ -56,20 +61,27 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
+    let stall_after = config.policy.stall_after;
     let spec = ConsumerSpec {
         component: "payment-worker",
         group: config.group.clone(),
         topic: Topic::Orders,
+        policy: config.policy,
         commit_before_handling: config.mutant == Some(Mutant::CommitBeforeProcessing),
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),
+        dead_letters: deps.dead_letters.clone(),
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
     let handler = Arc::new(handler::PaymentHandler { deps, config });
-    component::run_with_ops("payment-worker", listener, shutdown, |health, token| {
-        consumer::run(spec, consumer_deps, handler, health, token)
-    })
+    component::run_with_ops(
+        "payment-worker",
+        stall_after,
+        listener,
+        shutdown,
+        |health, token| consumer::run(spec, consumer_deps, handler, health, token),
+    )
     .await
 }

@@ -9,13 +9,14 @@ use tokio_util::sync::CancellationToken;
 use crate::health::Health;
 use crate::{ops, serve, shutdown};
 
-/// Runs `work` (given the component's health flag and the cancellation token its loops must
-/// watch) and serves the ops endpoints on `listener`, until `shutdown` resolves.
+/// Runs `work` (given the component's health, stalled after `stall_after` of work without
+/// progress, and the cancellation token its loops must watch) and serves the ops endpoints on `listener`, until `shutdown` resolves.
 ///
 /// # Errors
 /// An I/O error from the ops server, or overrunning the shutdown grace period.
 pub async fn run_with_ops<L, W, F>(
     component: &'static str,
+    stall_after: std::time::Duration,
     listener: L,
     shutdown: impl Future<Output = ()> + Send,
     work: W,
@@ -28,7 +29,7 @@ where
 {
     crate::metrics::prometheus();
     let token = CancellationToken::new();
-    let health = Health::new();
+    let health = Health::with_stall_after(stall_after);
     let ops = serve::http(
         listener,
         ops::router(component, health.clone()),

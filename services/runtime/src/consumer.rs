@@ -1,39 +1,104 @@
 //! The consumer loop the three workers share: receive a batch (the first delivery, then what
-//! is already fetched), decode, handle (retrying transient failures), dead-letter what does not
-//! decode, and only when the whole batch is done commit past its last delivery per partition.
+//! is already fetched), decode, handle (see [`process`]: transient failures retried for as long
+//! as it takes, permanent ones a bounded number of times), dead-letter what cannot be handled
+//! (see [`dead_letter`]), and only when the whole batch is done commit past its last delivery
+//! per partition.
 //! Deliveries with the same key are handled one after another in offset order; different keys
 //! run side by side. Any bus error drops the membership and re-subscribes, so uncommitted work
 //! is redelivered, never lost; a commit refused because a rebalance moved a partition is not an
 //! error of the membership and keeps it.
 
 mod batch;
+mod dead_letter;
+mod process;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use saga_core::event::{Rejection, RejectionSource, decode};
-use saga_core::ports::{Clock, Consumer, Delivery, Entropy, EventBus, OutgoingMessage, PortError};
+use saga_core::event::RejectionCode;
+use saga_core::ports::{Clock, Consumer, DeadLetterStore, Delivery, Entropy, EventBus, PortError};
 use saga_core::{Envelope, EventType, Topic};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::backoff::Backoff;
-use crate::health::Health;
+use crate::health::{DEFAULT_STALL_AFTER, Health};
 use crate::metrics;
+
+/// What a worker does with events of one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// Handle it.
+    Handle,
+    /// Another worker's business on a shared topic: commit past it.
+    Skip,
+    /// Does not belong on this topic: dead-letter it.
+    Reject,
+}
+
+/// How handling one event ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    Done,
+    /// A valid event that must not be applied (unknown order, wrong causation, contradicting
+    /// the applied payment): dead-lettered with this code and reason, never dropped.
+    Unprocessable {
+        code: RejectionCode,
+        reason: String,
+    },
+}
 
 /// What a worker does with each valid event.
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
-    /// Whether this worker processes events of this type (others go to the DLQ).
-    fn accepts(&self, event_type: EventType) -> bool;
+    /// What this worker does with events of this type.
+    fn interest(&self, event_type: EventType) -> Interest;
 
     /// Processes one event. MUST be idempotent: after a crash the same event comes again.
     ///
     /// # Errors
-    /// A transient [`PortError`] is retried with backoff until it succeeds or shutdown.
-    async fn handle(&self, envelope: &Envelope) -> Result<(), PortError>;
+    /// A transient [`PortError`] is retried with backoff and jitter until it succeeds or
+    /// shutdown; a permanent one [`ConsumerPolicy::max_attempts`] times, then the record is
+    /// dead-lettered.
+    async fn handle(&self, envelope: &Envelope) -> Result<Handled, PortError>;
+}
+
+/// How hard a consumer tries before it gives up on a record, and when it counts as stalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumerPolicy {
+    /// `CONSUMER_MAX_ATTEMPTS` (default 5): attempts at a record whose handling fails with a
+    /// permanent error, and at a DLQ write, before the record is dead-lettered (or the
+    /// rejection kept in the dead-letter table). Transient errors are retried without bound.
+    pub max_attempts: u32,
+    /// `HEALTH_STALL_SECONDS` (default 60): work without progress for this long turns
+    /// `/health` 503.
+    pub stall_after: Duration,
+}
+
+impl Default for ConsumerPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            stall_after: DEFAULT_STALL_AFTER,
+        }
+    }
+}
+
+impl ConsumerPolicy {
+    /// Reads `CONSUMER_MAX_ATTEMPTS` and `HEALTH_STALL_SECONDS` from `lookup`.
+    ///
+    /// # Errors
+    /// [`crate::env::EnvError`] naming the malformed variable.
+    pub fn from_vars(lookup: crate::env::Lookup<'_>) -> Result<Self, crate::env::EnvError> {
+        use crate::env::{number_in, seconds_in};
+        let default = Self::default();
+        Ok(Self {
+            max_attempts: number_in(lookup, "CONSUMER_MAX_ATTEMPTS", default.max_attempts)?.max(1),
+            stall_after: seconds_in(lookup, "HEALTH_STALL_SECONDS", default.stall_after)?,
+        })
+    }
 }
 
 /// Where a consumer loop reads and how it commits.
@@ -42,6 +107,7 @@ pub struct ConsumerSpec {
     pub component: &'static str,
     pub group: String,
     pub topic: Topic,
+    pub policy: ConsumerPolicy,
     /// Mutant switch: commit before handling (loses work on a crash). Correct: false.
     pub commit_before_handling: bool,
 }
@@ -50,6 +116,8 @@ pub struct ConsumerSpec {
 #[derive(Clone)]
 pub struct ConsumerDeps {
     pub bus: Arc<dyn EventBus>,
+    /// Where a rejection goes when the DLQ topic will not take it.
+    pub dead_letters: Arc<dyn DeadLetterStore>,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
 }
@@ -88,7 +156,15 @@ pub async fn run(
         health.set(true);
         backoff.reset();
         loop {
-            match step(&spec, &deps, handler.as_ref(), consumer.as_mut(), &shutdown).await {
+            let step = step(
+                &spec,
+                &deps,
+                handler.as_ref(),
+                consumer.as_mut(),
+                &health,
+                &shutdown,
+            );
+            match step.await {
                 Step::Continue => {}
                 Step::Resubscribe => {
                     health.set(false);
@@ -105,9 +181,16 @@ pub async fn run(
 /// last batch saw after the work is done (Kafka's statistics arrive every 5 s).
 const LAG_REFRESH: Duration = Duration::from_secs(5);
 
-fn report_lag(spec: &ConsumerSpec, consumer: &dyn Consumer) {
+/// Publishes the lag, and tells `health` whether work is waiting: a member with a backlog it
+/// does not fetch is as stuck as one retrying a record forever.
+fn report_lag(spec: &ConsumerSpec, consumer: &dyn Consumer, health: &Health) {
     if let Some(lag) = consumer.lag() {
         ::metrics::gauge!(metrics::CONSUMER_LAG, "component" => spec.component).set(lag as f64);
+        if lag == 0 {
+            health.idle();
+        } else {
+            health.busy();
+        }
     }
 }
 
@@ -116,6 +199,7 @@ async fn step(
     deps: &ConsumerDeps,
     handler: &dyn Handler,
     consumer: &mut dyn Consumer,
+    health: &Health,
     shutdown: &CancellationToken,
 ) -> Step {
     let next = loop {
@@ -124,7 +208,7 @@ async fn step(
             () = shutdown.cancelled() => return Step::Stop,
             next = consumer.next() => break next,
             // `next` is cancel-safe (the port's contract), so an idle wait can stop to re-read.
-            () = tokio::time::sleep(LAG_REFRESH) => report_lag(spec, consumer),
+            () = tokio::time::sleep(LAG_REFRESH) => report_lag(spec, consumer, health),
         }
     };
     let first = match next {
@@ -138,7 +222,8 @@ async fn step(
     if let Some(error) = &broken {
         tracing::warn!(component = spec.component, %error, "consumer failed; re-subscribing after this batch");
     }
-    report_lag(spec, consumer);
+    report_lag(spec, consumer, health);
+    health.busy();
     if spec.commit_before_handling {
         match commit(spec, consumer, &deliveries).await {
             Commit::Done => {}
@@ -151,7 +236,7 @@ async fn step(
     // across the await is not provably `Send` for callers that `tokio::spawn` the loop.
     let lanes: Vec<_> = batch::lanes(&deliveries)
         .into_iter()
-        .map(|lane| process_lane(spec, deps, handler, lane, shutdown))
+        .map(|lane| process_lane(spec, deps, handler, lane, health, shutdown))
         .collect();
     let done: Vec<bool> = futures::stream::iter(lanes)
         .buffer_unordered(batch::MAX_PARALLEL)
@@ -164,6 +249,8 @@ async fn step(
     if !spec.commit_before_handling && commit(spec, consumer, &deliveries).await == Commit::Failed {
         return Step::Resubscribe;
     }
+    health.progressed();
+    report_lag(spec, consumer, health);
     if broken.is_some() {
         Step::Resubscribe
     } else {
@@ -178,6 +265,7 @@ async fn process_lane(
     deps: &ConsumerDeps,
     handler: &dyn Handler,
     lane: Vec<&Delivery>,
+    health: &Health,
     shutdown: &CancellationToken,
 ) -> bool {
     for delivery in lane {
@@ -194,93 +282,15 @@ async fn process_lane(
             partition = delivery.partition,
             offset = delivery.offset,
         );
-        let done = process(spec, deps, handler, delivery, shutdown)
+        let done = process::process(spec, deps, handler, delivery, shutdown)
             .instrument(span)
             .await;
         if !done {
             return false;
         }
+        health.progressed();
     }
     true
-}
-
-/// Handles or dead-letters one delivery; false when shutdown interrupted it (uncommitted).
-async fn process(
-    spec: &ConsumerSpec,
-    deps: &ConsumerDeps,
-    handler: &dyn Handler,
-    delivery: &Delivery,
-    shutdown: &CancellationToken,
-) -> bool {
-    let rejection = match decode(&delivery.payload) {
-        Ok(envelope) if handler.accepts(envelope.event_type()) => {
-            let outcome = retry(shutdown, || handler.handle(&envelope)).await;
-            let labels = [
-                ("component", spec.component),
-                ("outcome", if outcome { "handled" } else { "interrupted" }),
-            ];
-            ::metrics::counter!(metrics::EVENTS_CONSUMED, &labels).increment(1);
-            return outcome;
-        }
-        Ok(envelope) => format!(
-            "unexpected event type {} on topic {}",
-            envelope.event_type().as_str(),
-            delivery.topic
-        ),
-        Err(error) => error.to_string(),
-    };
-    tracing::warn!(reason = %rejection, "dead-lettering an undecodable record");
-    let envelope = Envelope::rejected(
-        deps.entropy.event_id(),
-        deps.clock.now(),
-        delivery.correlation_id.clone(),
-        Rejection {
-            reason: rejection,
-            source: Some(RejectionSource {
-                topic: delivery.topic,
-                partition: delivery.partition,
-                offset: delivery.offset,
-            }),
-            original: delivery.payload.clone(),
-        },
-    );
-    let message = OutgoingMessage {
-        topic: delivery.topic.dlq(),
-        key: delivery
-            .key
-            .clone()
-            .unwrap_or_else(|| "rejected".to_owned()),
-        payload: envelope.to_bytes(),
-        correlation_id: Some(envelope.correlation_id.clone()),
-    };
-    let written = retry(shutdown, || deps.bus.publish(vec![message.clone()])).await;
-    if written {
-        ::metrics::counter!(metrics::DLQ_WRITES, "topic" => delivery.topic.dlq().as_str())
-            .increment(1);
-    }
-    written
-}
-
-/// Retries `op` on transient errors until it succeeds (true) or shutdown (false). A
-/// non-transient error is a bug in the request; it is logged and retried too, because
-/// skipping would lose the event.
-async fn retry<F, Fut>(shutdown: &CancellationToken, mut op: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), PortError>>,
-{
-    let mut backoff = Backoff::service();
-    loop {
-        match op().await {
-            Ok(()) => return true,
-            Err(error) => {
-                tracing::warn!(%error, transient = error.is_transient(), "operation failed; retrying");
-                if !backoff.wait(shutdown).await {
-                    return false;
-                }
-            }
-        }
-    }
 }
 
 /// How a commit went.

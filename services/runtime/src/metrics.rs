@@ -11,6 +11,7 @@ pub const ORDERS_CREATED: &str = "saga_orders_created_total";
 pub const EVENTS_PUBLISHED: &str = "saga_events_published_total";
 pub const EVENTS_CONSUMED: &str = "saga_events_consumed_total";
 pub const DLQ_WRITES: &str = "saga_dlq_events_total";
+pub const DEAD_LETTERS_KEPT: &str = "saga_dead_letters_kept_total";
 pub const OUTBOX_BACKLOG: &str = "saga_outbox_backlog";
 pub const OUTBOX_OLDEST_AGE: &str = "saga_outbox_oldest_unpublished_age_seconds";
 pub const OUTBOX_LAG: &str = "saga_outbox_publish_lag_seconds";
@@ -18,6 +19,9 @@ pub const CONSUMER_LAG: &str = "saga_consumer_lag";
 pub const PAYMENT_DECISIONS: &str = "saga_payment_decisions_total";
 pub const STATUS_UPDATES: &str = "saga_status_updates_total";
 pub const DELIVERIES: &str = "saga_deliveries_total";
+pub const ORDERS_STUCK: &str = "saga_orders_stuck";
+pub const ORDERS_REDRIVEN: &str = "saga_orders_redriven_total";
+pub const RETENTION_PRUNED: &str = "saga_retention_pruned_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 

@@ -8,15 +8,26 @@ use serde_json::json;
 
 use crate::health::Health;
 
-/// `/health` (200 when `health` is ready, else 503) and `/metrics` (Prometheus text).
+/// `/health` (200 when `health` is connected and not stalled, else 503 saying which) and
+/// `/metrics` (Prometheus text).
 pub fn router(component: &'static str, health: Health) -> Router {
     Router::new()
         .route(
             "/health",
             get(move || async move {
-                let ready = health.is_ready();
-                let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-                let body = json!({"component": component, "status": if ready { "ok" } else { "unavailable" }});
+                let (status, body) = if let Some(stalled) = health.stalled_for() {
+                    let body = json!({"component": component, "status": "stalled",
+                                      "stalled_seconds": stalled.as_secs()});
+                    (StatusCode::SERVICE_UNAVAILABLE, body)
+                } else if health.is_ready() {
+                    (
+                        StatusCode::OK,
+                        json!({"component": component, "status": "ok"}),
+                    )
+                } else {
+                    let body = json!({"component": component, "status": "unavailable"});
+                    (StatusCode::SERVICE_UNAVAILABLE, body)
+                };
                 (status, axum::Json(body))
             }),
         )

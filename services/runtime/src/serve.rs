@@ -1,7 +1,13 @@
 //! Serving an axum router on any listener (TCP or simulated) until shutdown.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::serve::Listener;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio_util::sync::CancellationToken;
 
 /// Serves `router` on `listener` until `token` is cancelled, then finishes in-flight requests.
@@ -16,4 +22,46 @@ where
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { token.cancelled().await })
         .await
+}
+
+/// Like [`http`] (HTTP/1.1 only), for a public server: a connection whose request line and
+/// headers take longer than `header_timeout` to arrive is closed, which `axum::serve` cannot
+/// do (hyper's `header_read_timeout`). `on_header_timeout` runs for each such connection.
+///
+/// # Errors
+/// None today: accepting retries by itself; kept for the same signature as [`http`].
+pub async fn http_public<L>(
+    mut listener: L,
+    router: Router,
+    token: CancellationToken,
+    header_timeout: Duration,
+    on_header_timeout: fn(),
+) -> std::io::Result<()>
+where
+    L: Listener,
+{
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (io, _) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = token.cancelled() => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                if error.is_timeout() {
+                    on_header_timeout();
+                }
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -10,8 +10,11 @@ use saga_core::ports::{
     Consumer, Delivery, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
 };
 use saga_core::{Envelope, EventType, Topic};
+use saga_memory::MemoryDeadLetters;
 use saga_runtime::CancellationToken;
-use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
+use saga_runtime::consumer::{
+    self, ConsumerDeps, ConsumerPolicy, ConsumerSpec, Handled, Handler, Interest,
+};
 use saga_runtime::health::Health;
 
 /// A bus whose one member never receives anything and reports whatever lag the test sets.
@@ -59,12 +62,12 @@ struct Nothing;
 
 #[async_trait]
 impl Handler for Nothing {
-    fn accepts(&self, _: EventType) -> bool {
-        true
+    fn interest(&self, _: EventType) -> Interest {
+        Interest::Handle
     }
 
-    async fn handle(&self, _: &Envelope) -> Result<(), PortError> {
-        Ok(())
+    async fn handle(&self, _: &Envelope) -> Result<Handled, PortError> {
+        Ok(Handled::Done)
     }
 }
 
@@ -85,10 +88,12 @@ async fn an_idle_member_re_reads_its_lag() {
             component: "idle-member",
             group: "g".into(),
             topic: Topic::Orders,
+            policy: ConsumerPolicy::default(),
             commit_before_handling: false,
         },
         ConsumerDeps {
             bus: Arc::new(IdleBus { lag: lag.clone() }),
+            dead_letters: Arc::new(MemoryDeadLetters::new()),
             clock: Arc::new(SystemClock),
             entropy: Arc::new(OsEntropy),
         },

@@ -9,9 +9,11 @@ use async_trait::async_trait;
 use saga_core::event::decode;
 use saga_core::ports::{OsEntropy, OutgoingMessage, PortError, SystemClock};
 use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
-use saga_memory::MemoryEventBus;
+use saga_memory::{MemoryDeadLetters, MemoryEventBus};
 use saga_runtime::CancellationToken;
-use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
+use saga_runtime::consumer::{
+    self, ConsumerDeps, ConsumerPolicy, ConsumerSpec, Handled, Handler, Interest,
+};
 use saga_runtime::health::Health;
 use tokio::sync::mpsc;
 
@@ -23,17 +25,21 @@ struct Flaky {
 
 #[async_trait]
 impl Handler for Flaky {
-    fn accepts(&self, event_type: EventType) -> bool {
-        event_type == EventType::OrderCreated
+    fn interest(&self, event_type: EventType) -> Interest {
+        if event_type == EventType::OrderCreated {
+            Interest::Handle
+        } else {
+            Interest::Reject
+        }
     }
 
-    async fn handle(&self, envelope: &Envelope) -> Result<(), PortError> {
+    async fn handle(&self, envelope: &Envelope) -> Result<Handled, PortError> {
         if self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
             return Err(PortError::unavailable("redis", "connection refused"));
         }
         self.handled.send(envelope.event_id).unwrap();
-        Ok(())
+        Ok(Handled::Done)
     }
 }
 
@@ -66,10 +72,12 @@ fn start(
         component: "test",
         group: "g".into(),
         topic: Topic::Orders,
+        policy: ConsumerPolicy::default(),
         commit_before_handling: false,
     };
     let deps = ConsumerDeps {
         bus: Arc::new(bus.clone()),
+        dead_letters: Arc::new(MemoryDeadLetters::new()),
         clock: Arc::new(SystemClock),
         entropy: Arc::new(OsEntropy),
     };
@@ -135,8 +143,9 @@ async fn undecodable_records_go_to_the_dlq_before_the_commit() {
     let EventBody::EventRejected(rejection) = rejected.body else {
         panic!("not a rejection")
     };
-    assert_eq!(rejection.original, b"{oops");
-    assert_eq!(rejection.source.unwrap().offset, 0);
+    assert_eq!(rejection.original.bytes, b"{oops");
+    assert_eq!(rejection.source.offset, 0);
+    assert_eq!(rejection.rejected_by.group, "g");
     assert_eq!(committed(&bus), 2);
 }
 

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use saga_core::ports::{Consumer, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock};
 use saga_core::{CorrelationId, Envelope, EventId, EventType, Item, OrderId, Topic};
-use saga_memory::{MemoryEventBus, partition_for};
+use saga_memory::{MemoryDeadLetters, MemoryEventBus, partition_for};
 use saga_runtime::CancellationToken;
-use saga_runtime::consumer::{self, ConsumerDeps, ConsumerSpec, Handler};
+use saga_runtime::consumer::{
+    self, ConsumerDeps, ConsumerPolicy, ConsumerSpec, Handled, Handler, Interest,
+};
 use saga_runtime::health::Health;
 use tokio::sync::{Semaphore, mpsc};
 
@@ -49,14 +51,18 @@ struct Gated {
 
 #[async_trait]
 impl Handler for Gated {
-    fn accepts(&self, event_type: EventType) -> bool {
-        event_type == EventType::OrderCreated
+    fn interest(&self, event_type: EventType) -> Interest {
+        if event_type == EventType::OrderCreated {
+            Interest::Handle
+        } else {
+            Interest::Reject
+        }
     }
 
-    async fn handle(&self, envelope: &Envelope) -> Result<(), PortError> {
+    async fn handle(&self, envelope: &Envelope) -> Result<Handled, PortError> {
         self.started.send(envelope.event_id).unwrap();
         self.permits.acquire().await.unwrap().forget();
-        Ok(())
+        Ok(Handled::Done)
     }
 }
 
@@ -106,10 +112,12 @@ async fn a_commit_refused_after_a_rebalance_keeps_the_membership() {
         component: "test",
         group: "g".into(),
         topic: Topic::Orders,
+        policy: ConsumerPolicy::default(),
         commit_before_handling: false,
     };
     let deps = ConsumerDeps {
         bus: counting.clone(),
+        dead_letters: Arc::new(MemoryDeadLetters::new()),
         clock: Arc::new(SystemClock),
         entropy: Arc::new(OsEntropy),
     };

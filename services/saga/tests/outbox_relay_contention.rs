@@ -42,6 +42,7 @@ async fn two_relays_publish_every_outbox_row_exactly_once() {
                     item: Item::parse(format!("meal {i}")).unwrap(),
                     correlation_id: OsEntropy.correlation_id(),
                     idempotency_key: None,
+                    owner: None,
                     event_id: OsEntropy.event_id(),
                     created_at: OffsetDateTime::now_utc(),
                 };

@@ -37,6 +37,7 @@ impl EventBus for SimEventBus {
         let batch = messages.into_iter().map(MessageWire::from).collect();
         match self.pool.call(&KafkaRequest::Publish(batch)).await? {
             KafkaResponse::Published => Ok(()),
+            KafkaResponse::Error(reason) => Err(PortError::rejected("kafka", reason)),
             other => Err(unexpected("kafka", other)),
         }
     }

@@ -5,6 +5,7 @@
 
 mod conn;
 mod consumer;
+mod dead_letters;
 mod decision_store;
 mod delivery_store;
 mod event_bus;
@@ -13,6 +14,7 @@ mod pool;
 
 pub use conn::Endpoint;
 pub use consumer::SimConsumer;
+pub use dead_letters::SimDeadLetters;
 pub use decision_store::SimDecisionStore;
 pub use delivery_store::SimDeliveryStore;
 pub use event_bus::SimEventBus;

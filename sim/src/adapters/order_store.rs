@@ -11,7 +11,7 @@ use saga_core::OrderId;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication, PortError,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
 use time::OffsetDateTime;
 
@@ -115,6 +115,40 @@ impl OrderStore for SimOrderStore {
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         match self.call(&PgRequest::ApplyPayment((&apply).into())).await? {
             PgResponse::Applied(outcome) => Ok(outcome.into()),
+            other => Err(unexpected("postgres", other)),
+        }
+    }
+
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError> {
+        let request = PgRequest::Redrive { cutoff, now, limit };
+        match self.call(&request).await? {
+            PgResponse::Redriven { stuck, redriven } => Ok(Redrive { stuck, redriven }),
+            other => Err(unexpected("postgres", other)),
+        }
+    }
+
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
+        let request = PgRequest::Prune {
+            outbox: cutoffs.outbox,
+            processed_events: cutoffs.processed_events,
+            idempotency_keys: cutoffs.idempotency_keys,
+            batch: cutoffs.batch,
+        };
+        match self.call(&request).await? {
+            PgResponse::Pruned {
+                outbox,
+                processed_events,
+                idempotency_keys,
+            } => Ok(Pruned {
+                outbox,
+                processed_events,
+                idempotency_keys,
+            }),
             other => Err(unexpected("postgres", other)),
         }
     }

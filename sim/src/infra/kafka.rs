@@ -134,7 +134,13 @@ impl Session for KafkaSession {
     async fn handle(&mut self, request: KafkaRequest) -> KafkaResponse {
         match request {
             KafkaRequest::Publish(batch) => {
-                self.publish(batch.into_iter().map(OutgoingMessage::from).collect());
+                let messages: Vec<OutgoingMessage> =
+                    batch.into_iter().map(OutgoingMessage::from).collect();
+                // The producer's message size limit, as the real broker's client enforces it.
+                if let Err(error) = self.world.durable.bus.check_sizes(&messages) {
+                    return KafkaResponse::Error(error.to_string());
+                }
+                self.publish(messages);
                 KafkaResponse::Published
             }
             KafkaRequest::Join { group, topics } => {

@@ -53,6 +53,9 @@ fn apply_ignoring_processed_events(
         return ApplyOutcome::AlreadyTerminal(from);
     }
     tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if to == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
     ApplyOutcome::Applied(to)
 }
 
@@ -62,10 +65,13 @@ fn apply_unconditionally(tables: &mut OrderTables<'_>, apply: &PaymentApplicatio
     if tables.order(apply.order_id).is_none() {
         return ApplyOutcome::UnknownOrder;
     }
-    if !tables.record_processed(apply.event_id, apply.order_id) {
+    if !tables.record_processed(apply.event_id, apply.order_id, apply.at) {
         return ApplyOutcome::Duplicate;
     }
     tables.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+    if apply.decision.terminal_status() == saga_core::OrderStatus::Completed {
+        tables.insert_order_completed(apply);
+    }
     ApplyOutcome::Applied(apply.decision.terminal_status())
 }
 
@@ -83,6 +89,7 @@ mod tests {
             item: Item::parse("tea").unwrap(),
             correlation_id: CorrelationId::parse("c").unwrap(),
             idempotency_key: None,
+            owner: None,
             event_id: entropy.event_id(),
             created_at: EPOCH,
         };
@@ -90,15 +97,19 @@ mod tests {
     }
 
     fn payment(
+        store: &MemoryOrderStore,
         entropy: &SeededEntropy,
         order: saga_core::OrderId,
         decision: PaymentDecision,
     ) -> PaymentApplication {
         PaymentApplication {
             event_id: entropy.event_id(),
+            causation_id: store.transaction(|t| t.created_event(order)).unwrap(),
             order_id: order,
             decision,
+            correlation_id: CorrelationId::parse("c").unwrap(),
             at: EPOCH,
+            completion_event_id: entropy.event_id(),
         }
     }
 
@@ -110,17 +121,17 @@ mod tests {
     fn without_a_mutant_the_adapters_transactions_run() {
         let (store, entropy) = (MemoryOrderStore::new(), SeededEntropy::new(1));
         let id = order(&store, &entropy);
-        let success = payment(&entropy, id, PaymentDecision::Success);
+        let success = payment(&store, &entropy, id, PaymentDecision::Success);
         let apply = |p: &PaymentApplication| store.transaction(|t| apply_payment(None, t, p));
         assert_eq!(
             apply(&success),
             ApplyOutcome::Applied(OrderStatus::Completed)
         );
         assert_eq!(apply(&success), ApplyOutcome::Duplicate);
-        let failed = payment(&entropy, id, PaymentDecision::Failed);
+        let failed = payment(&store, &entropy, id, PaymentDecision::Failed);
         assert_eq!(
             apply(&failed),
-            ApplyOutcome::AlreadyTerminal(OrderStatus::Completed)
+            ApplyOutcome::Contradicts(OrderStatus::Completed)
         );
     }
 
@@ -128,7 +139,7 @@ mod tests {
     fn skip_processed_events_leaves_no_record() {
         let (store, entropy) = (MemoryOrderStore::new(), SeededEntropy::new(2));
         let id = order(&store, &entropy);
-        let success = payment(&entropy, id, PaymentDecision::Success);
+        let success = payment(&store, &entropy, id, PaymentDecision::Success);
         let mutant = Some(Mutant::SkipProcessedEvents);
         store.transaction(|t| apply_payment(mutant, t, &success));
         assert_eq!(status(&store, id), OrderStatus::Completed);
@@ -141,7 +152,7 @@ mod tests {
         let id = order(&store, &entropy);
         let mutant = Some(Mutant::UnconditionalStatusUpdate);
         for decision in [PaymentDecision::Success, PaymentDecision::Failed] {
-            let p = payment(&entropy, id, decision);
+            let p = payment(&store, &entropy, id, decision);
             store.transaction(|t| apply_payment(mutant, t, &p));
         }
         assert_eq!(status(&store, id), OrderStatus::Cancelled);

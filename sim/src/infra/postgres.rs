@@ -112,12 +112,56 @@ impl Session for PgSession {
                 }
             }
             PgRequest::Assign(assignment) => self.assign(assignment.into()),
+            PgRequest::Redrive { cutoff, now, limit } => {
+                let found = self.store().redrive(cutoff, now, limit);
+                PgResponse::Redriven {
+                    stuck: found.stuck,
+                    redriven: found.redriven,
+                }
+            }
+            PgRequest::Prune {
+                outbox,
+                processed_events,
+                idempotency_keys,
+                batch,
+            } => self.prune(saga_core::ports::PruneCutoffs {
+                outbox,
+                processed_events,
+                idempotency_keys,
+                batch,
+            }),
+            PgRequest::KeepDeadLetter { envelope } => self.keep_dead_letter(&envelope),
+            PgRequest::ListDeadLetters => PgResponse::DeadLetters(
+                self.world
+                    .durable
+                    .dead_letters
+                    .snapshot()
+                    .iter()
+                    .map(saga_core::Envelope::to_bytes)
+                    .collect(),
+            ),
             PgRequest::Ping => PgResponse::Done,
         }
     }
 }
 
 impl PgSession {
+    fn prune(&self, cutoffs: saga_core::ports::PruneCutoffs) -> PgResponse {
+        let pruned = self.store().prune_now(cutoffs);
+        PgResponse::Pruned {
+            outbox: pruned.outbox,
+            processed_events: pruned.processed_events,
+            idempotency_keys: pruned.idempotency_keys,
+        }
+    }
+
+    fn keep_dead_letter(&self, envelope: &[u8]) -> PgResponse {
+        match saga_core::event::decode(envelope) {
+            Ok(envelope) if self.world.durable.dead_letters.keep_now(&envelope) => PgResponse::Done,
+            _ => PgResponse::Error("only EVENT_REJECTED envelopes are kept".into()),
+        }
+    }
+
     fn store(&self) -> &MemoryOrderStore {
         &self.world.durable.store
     }

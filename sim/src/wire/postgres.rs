@@ -1,18 +1,18 @@
 //! The simulated PostgreSQL protocol: the order store (orders, outbox, processed events) and
-//! the delivery worker's table. A session holds at most one open outbox claim (its transaction);
+//! the delivery worker's table, the reconciler, retention and the dead-letter table. A session holds at most one open outbox claim (its transaction);
 //! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
 
 use saga_core::ports::{
     ApplyOutcome, DeliveryAssignment, NewOrder, OutboxRecord, PaymentApplication,
 };
 use saga_core::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, PaymentDecision,
-    Topic,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    PaymentDecision, Topic,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::fields::{base64_bytes, nanos};
+use super::fields::{base64_bytes, base64_list, nanos};
 
 /// What a client asks.
 #[derive(Debug, Serialize, Deserialize)]
@@ -36,6 +36,30 @@ pub enum PgRequest {
     ApplyPayment(PaymentWire),
     OutboxBacklog,
     Assign(AssignmentWire),
+    /// The reconciler: re-drive orders PENDING since before the cutoff.
+    Redrive {
+        #[serde(with = "nanos")]
+        cutoff: OffsetDateTime,
+        #[serde(with = "nanos")]
+        now: OffsetDateTime,
+        limit: usize,
+    },
+    /// Retention: one batch of each kind.
+    Prune {
+        #[serde(with = "nanos")]
+        outbox: OffsetDateTime,
+        #[serde(with = "nanos")]
+        processed_events: OffsetDateTime,
+        #[serde(with = "nanos")]
+        idempotency_keys: OffsetDateTime,
+        batch: usize,
+    },
+    /// The dead-letter table: keep an EVENT_REJECTED envelope.
+    KeepDeadLetter {
+        #[serde(with = "base64_bytes")]
+        envelope: Vec<u8>,
+    },
+    ListDeadLetters,
     Ping,
 }
 
@@ -50,6 +74,9 @@ impl PgRequest {
                 | Self::MarkPublished { .. }
                 | Self::ApplyPayment(_)
                 | Self::Assign(_)
+                | Self::Redrive { .. }
+                | Self::Prune { .. }
+                | Self::KeepDeadLetter { .. }
         )
     }
 }
@@ -70,6 +97,16 @@ pub enum PgResponse {
     Assigned {
         new: bool,
     },
+    Redriven {
+        stuck: u64,
+        redriven: u64,
+    },
+    Pruned {
+        outbox: u64,
+        processed_events: u64,
+        idempotency_keys: u64,
+    },
+    DeadLetters(#[serde(with = "base64_list")] Vec<Vec<u8>>),
     Done,
     Error(String),
 }
@@ -79,6 +116,7 @@ pub struct NewOrderWire {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    pub owner: Option<Owner>,
     pub event_id: EventId,
     #[serde(with = "nanos")]
     pub created_at: OffsetDateTime,
@@ -90,6 +128,7 @@ impl From<&NewOrder> for NewOrderWire {
             item: new.item.clone(),
             correlation_id: new.correlation_id.clone(),
             idempotency_key: new.idempotency_key.clone(),
+            owner: new.owner.clone(),
             event_id: new.event_id,
             created_at: new.created_at,
         }
@@ -102,6 +141,7 @@ impl NewOrderWire {
             item: self.item,
             correlation_id: self.correlation_id,
             idempotency_key: self.idempotency_key,
+            owner: self.owner,
             event_id: self.event_id,
             created_at: self.created_at,
         }
@@ -153,19 +193,25 @@ impl From<OutboxRecordWire> for OutboxRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentWire {
     pub event_id: EventId,
+    pub causation_id: EventId,
     pub order_id: OrderId,
     pub decision: PaymentDecision,
+    pub correlation_id: CorrelationId,
     #[serde(with = "nanos")]
     pub at: OffsetDateTime,
+    pub completion_event_id: EventId,
 }
 
 impl From<&PaymentApplication> for PaymentWire {
     fn from(a: &PaymentApplication) -> Self {
         Self {
             event_id: a.event_id,
+            causation_id: a.causation_id,
             order_id: a.order_id,
             decision: a.decision,
+            correlation_id: a.correlation_id.clone(),
             at: a.at,
+            completion_event_id: a.completion_event_id,
         }
     }
 }
@@ -174,9 +220,12 @@ impl From<PaymentWire> for PaymentApplication {
     fn from(w: PaymentWire) -> Self {
         Self {
             event_id: w.event_id,
+            causation_id: w.causation_id,
             order_id: w.order_id,
             decision: w.decision,
+            correlation_id: w.correlation_id,
             at: w.at,
+            completion_event_id: w.completion_event_id,
         }
     }
 }
@@ -187,6 +236,8 @@ pub enum ApplyOutcomeWire {
     Duplicate,
     AlreadyTerminal(OrderStatus),
     UnknownOrder,
+    WrongCausation,
+    Contradicts(OrderStatus),
 }
 
 impl From<ApplyOutcome> for ApplyOutcomeWire {
@@ -196,6 +247,8 @@ impl From<ApplyOutcome> for ApplyOutcomeWire {
             ApplyOutcome::Duplicate => Self::Duplicate,
             ApplyOutcome::AlreadyTerminal(s) => Self::AlreadyTerminal(s),
             ApplyOutcome::UnknownOrder => Self::UnknownOrder,
+            ApplyOutcome::WrongCausation => Self::WrongCausation,
+            ApplyOutcome::Contradicts(s) => Self::Contradicts(s),
         }
     }
 }
@@ -207,6 +260,8 @@ impl From<ApplyOutcomeWire> for ApplyOutcome {
             ApplyOutcomeWire::Duplicate => Self::Duplicate,
             ApplyOutcomeWire::AlreadyTerminal(s) => Self::AlreadyTerminal(s),
             ApplyOutcomeWire::UnknownOrder => Self::UnknownOrder,
+            ApplyOutcomeWire::WrongCausation => Self::WrongCausation,
+            ApplyOutcomeWire::Contradicts(s) => Self::Contradicts(s),
         }
     }
 }

@@ -4,7 +4,9 @@
 use std::sync::Mutex;
 
 use saga_core::snapshot::{Acknowledged, StatusChange, SystemSnapshot};
-use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
+use saga_memory::{
+    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
 
 /// PostgreSQL's tables, Kafka's logs and committed offsets, Redis's keys.
 pub struct Durable {
@@ -12,6 +14,8 @@ pub struct Durable {
     pub deliveries: MemoryDeliveryStore,
     pub bus: MemoryEventBus,
     pub decisions: MemoryDecisionStore,
+    /// PostgreSQL's dead-letter table.
+    pub dead_letters: MemoryDeadLetters,
     status_changes_seen: Mutex<usize>,
 }
 
@@ -22,6 +26,7 @@ impl Default for Durable {
             deliveries: MemoryDeliveryStore::new(),
             bus: MemoryEventBus::new(3),
             decisions: MemoryDecisionStore::new(),
+            dead_letters: MemoryDeadLetters::new(),
             status_changes_seen: Mutex::new(0),
         }
     }

@@ -18,7 +18,9 @@ use turmoil::Sim;
 
 use super::topology::{KAFKA, POSTGRES, REDIS, replicas, simulated};
 use super::{SimClock, World};
-use crate::adapters::{Endpoint, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore};
+use crate::adapters::{
+    Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
+};
 use crate::net::{SimDialer, SimListener};
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
 
@@ -28,7 +30,9 @@ const OPS_PORT: u16 = 9000;
 
 /// Configuration variables every simulated component sees. The gateway gives up on the
 /// Order API sooner than by default, so faults show up as 504s within the run.
-const VARS: [(&str, &str); 1] = [("UPSTREAM_TIMEOUT_SECONDS", "2")];
+/// The gateway is open (no API keys): the simulated clients are the saga's own, and a per-key
+/// rate limit would only turn the workload's bursts into 429s.
+const VARS: [(&str, &str); 2] = [("UPSTREAM_TIMEOUT_SECONDS", "2"), ("API_AUTH", "off")];
 
 fn port(component: &Component) -> u16 {
     match component.serves {
@@ -93,6 +97,11 @@ impl Environment for SimEnvironment {
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
         Ok(Arc::new(SimDeliveryStore::new(postgres)))
+    }
+
+    async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+        let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        Ok(Arc::new(SimDeadLetters::new(postgres)))
     }
 }
 

@@ -18,6 +18,7 @@ pub(super) struct PaymentEvent<'a> {
 
 pub(super) struct Index<'a> {
     pub orders: BTreeMap<OrderId, &'a Order>,
+    /// ORDER_CREATED outbox rows, per order.
     pub outbox: BTreeMap<OrderId, Vec<&'a OutboxRow>>,
     /// ORDER_CREATED event ids seen on `orders`, per order.
     pub created: BTreeMap<OrderId, Vec<(EventId, &'a TopicRecord)>>,
@@ -26,6 +27,8 @@ pub(super) struct Index<'a> {
     pub deliveries: BTreeMap<OrderId, Vec<&'a DeliveryAssignment>>,
     pub processed: BTreeSet<EventId>,
     pub dlq: Vec<(&'a TopicRecord, Result<Envelope, DecodeError>)>,
+    /// Valid events some consumer group dead-lettered: (group, event id).
+    pub rejected: BTreeSet<(String, EventId)>,
 }
 
 impl<'a> Index<'a> {
@@ -39,8 +42,9 @@ impl<'a> Index<'a> {
             deliveries: BTreeMap::new(),
             processed: s.store.processed_events.iter().copied().collect(),
             dlq: Vec::new(),
+            rejected: BTreeSet::new(),
         };
-        for row in &s.store.outbox {
+        for row in s.store.outbox.iter().filter(|r| r.order_created) {
             if let Some(order) = row.order_id {
                 index.outbox.entry(order).or_default().push(row);
             }
@@ -60,7 +64,18 @@ impl<'a> Index<'a> {
 
     fn add_record(&mut self, record: &'a TopicRecord) {
         if matches!(record.topic, Topic::OrdersDlq | Topic::PaymentsDlq) {
-            self.dlq.push((record, decode(&record.payload)));
+            let decoded = decode(&record.payload);
+            if let Ok(Envelope {
+                body: EventBody::EventRejected(rejection),
+                ..
+            }) = &decoded
+            {
+                if let Ok(original) = decode(&rejection.original.bytes) {
+                    let group = rejection.rejected_by.group.clone();
+                    self.rejected.insert((group, original.event_id));
+                }
+            }
+            self.dlq.push((record, decoded));
             return;
         }
         // Undecodable records on the main topics are the consumers' business (they go to a
@@ -102,6 +117,12 @@ impl<'a> Index<'a> {
                     .and_then(|c| c.first())
                     .map(|(id, _)| *id)
             })
+    }
+
+    /// Whether the order-status worker dead-lettered this payment event.
+    pub fn rejected_by_status(&self, event: EventId) -> bool {
+        self.rejected
+            .contains(&(saga_core::topic::STATUS_GROUP.to_owned(), event))
     }
 
     /// The stored payment decision for an order's source event.

@@ -40,15 +40,15 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
         ));
     }
     for (order, events) in &index.payments {
-        for event in events
-            .iter()
-            .filter(|e| !index.processed.contains(&e.event_id))
-        {
+        // Applied (recorded) or dead-lettered by the order-status worker: never dropped.
+        for event in events.iter().filter(|e| {
+            !index.processed.contains(&e.event_id) && !index.rejected_by_status(e.event_id)
+        }) {
             found.push(Violation::new(
                 Property::PaymentEventProcessed,
                 Some(*order),
                 format!(
-                    "payment event {} has no processed_events record",
+                    "payment event {} was neither applied nor dead-lettered",
                     event.event_id
                 ),
             ));

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::index::Index;
 use crate::{Property, Violation};
-use saga_core::event::{EventBody, EventType, decode};
+use saga_core::event::{EventBody, EventType, RejectionCode, decode};
 use saga_core::snapshot::SystemSnapshot;
 use saga_core::topic::Topic;
 use saga_core::{IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
@@ -55,17 +55,25 @@ fn status_changes_once(s: &SystemSnapshot, found: &mut Vec<Violation>) {
     }
 }
 
+/// The payment events the saga accepted for one order agree; one the order-status worker
+/// dead-lettered (a forged or re-decided payment contradicting the applied one) was never
+/// applied, and is judged by `no-valid-event-in-dlq` instead.
 fn payment_events_agree(index: &Index<'_>, found: &mut Vec<Violation>) {
     for (order, events) in &index.payments {
-        let first = events[0].decision;
-        if let Some(other) = events.iter().find(|e| e.decision != first) {
+        let mut accepted = events
+            .iter()
+            .filter(|e| !index.rejected_by_status(e.event_id));
+        let Some(first) = accepted.next() else {
+            continue;
+        };
+        if let Some(other) = accepted.find(|e| e.decision != first.decision) {
             found.push(Violation::new(
                 Property::PaymentEventsAgree,
                 Some(*order),
                 format!(
                     "payment events disagree: {} says {}, {} says {}",
-                    events[0].event_id,
-                    first.as_str(),
+                    first.event_id,
+                    first.decision.as_str(),
                     other.event_id,
                     other.decision.as_str()
                 ),
@@ -176,34 +184,49 @@ fn dlq_holds_only_invalid(index: &Index<'_>, found: &mut Vec<Violation>) {
                 continue;
             }
         };
-        let source = rejection.source.as_ref().map_or(
-            if record.topic == Topic::OrdersDlq {
-                Topic::Orders
-            } else {
-                Topic::Payments
-            },
-            |s| s.topic,
-        );
-        if let Ok(original) = decode(&rejection.original) {
-            let expected = match source {
-                Topic::Orders => original.event_type() == EventType::OrderCreated,
-                Topic::Payments => matches!(
-                    original.event_type(),
-                    EventType::PaymentSuccess | EventType::PaymentFailed
-                ),
-                Topic::OrdersDlq | Topic::PaymentsDlq => false,
-            };
-            if expected {
-                found.push(Violation::new(
-                    Property::NoValidEventInDlq,
-                    original.order_id(),
-                    format!(
-                        "{place} dead-lettered a valid {} ({})",
-                        original.event_type().as_str(),
-                        rejection.reason
-                    ),
-                ));
+        let source = rejection.source.topic;
+        let Ok(original) = decode(&rejection.original.bytes) else {
+            continue;
+        };
+        let expected = match source {
+            Topic::Orders => matches!(
+                original.event_type(),
+                EventType::OrderCreated | EventType::OrderCompleted
+            ),
+            Topic::Payments => matches!(
+                original.event_type(),
+                EventType::PaymentSuccess | EventType::PaymentFailed
+            ),
+            Topic::OrdersDlq | Topic::PaymentsDlq => false,
+        };
+        if !expected {
+            continue;
+        }
+        // A valid event may be dead-lettered only as unprocessable, and only when it is.
+        let unprocessable = match (rejection.code, &original.body) {
+            (RejectionCode::UnknownOrder, body) => original.order_id().is_some_and(|id| {
+                !index.orders.contains_key(&id) && matches!(body, EventBody::Payment { .. })
+            }),
+            (RejectionCode::ContradictsApplied, EventBody::Payment { order_id, decision }) => index
+                .orders
+                .get(order_id)
+                .is_some_and(|o| o.status.is_terminal() && o.status != decision.terminal_status()),
+            (RejectionCode::WrongCausation, EventBody::Payment { order_id, .. }) => {
+                index.source_event(*order_id) != original.causation_id
             }
+            _ => false,
+        };
+        if !unprocessable {
+            found.push(Violation::new(
+                Property::NoValidEventInDlq,
+                original.order_id(),
+                format!(
+                    "{place} dead-lettered a valid {} ({}: {})",
+                    original.event_type().as_str(),
+                    rejection.code.as_str(),
+                    rejection.reason
+                ),
+            ));
         }
     }
 }

@@ -79,6 +79,7 @@ mod tests {
             status,
             correlation_id: CorrelationId::parse("c").unwrap(),
             idempotency_key: None,
+            owner: None,
             created_at: datetime!(2025-01-01 0:00 UTC),
             updated_at: datetime!(2025-01-01 0:00 UTC),
         }

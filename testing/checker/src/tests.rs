@@ -4,7 +4,9 @@ use time::macros::datetime;
 
 use super::*;
 use saga_core::PaymentDecision;
-use saga_core::event::{Envelope, EventBody, Rejection, RejectionSource};
+use saga_core::event::{
+    Envelope, EventBody, Original, RejectedBy, Rejection, RejectionCode, RejectionSource,
+};
 use saga_core::ports::DeliveryAssignment;
 use saga_core::snapshot::{Acknowledged, GroupOffsets, OutboxRow, StatusChange, TopicRecord};
 use saga_core::topic::Topic;
@@ -68,6 +70,7 @@ fn healthy() -> SystemSnapshot {
             status: decision.terminal_status(),
             correlation_id: CorrelationId::parse("c").unwrap(),
             idempotency_key: IdempotencyKey::parse(&format!("k{n}")).ok(),
+            owner: None,
             created_at: AT,
             updated_at: AT,
         });
@@ -75,6 +78,7 @@ fn healthy() -> SystemSnapshot {
             event_id: created.event_id,
             order_id: Some(id(n)),
             published: true,
+            order_created: true,
         });
         s.store.processed_events.push(paid.event_id);
         s.store
@@ -208,20 +212,56 @@ fn one_key_two_orders() {
     assert_eq!(properties(&s), vec![Property::IdempotencyKeyOneOrder]);
 }
 
+fn reject_as(code: RejectionCode, original: Vec<u8>) -> Envelope {
+    let rejection = Rejection {
+        code,
+        reason: "test".into(),
+        source: RejectionSource {
+            topic: Topic::Payments,
+            partition: 0,
+            offset: 0,
+            key: None,
+            correlation_id: None,
+        },
+        rejected_by: RejectedBy {
+            group: "order-status-worker".into(),
+            component: "order-status-worker".into(),
+        },
+        attempts: 1,
+        original: Original::whole(original),
+        replay_count: 0,
+    };
+    Envelope::rejected(EventId::from_random_bits(5), AT, rejection)
+}
+
+#[test]
+fn an_unprocessable_payment_may_be_dead_lettered_only_when_it_is() {
+    // A payment for an order that does not exist: dead-lettered, and not "unprocessed".
+    let mut s = healthy();
+    let ghost = payment(9, PaymentDecision::Success);
+    s.bus.records.push(record(Topic::Payments, 2, &ghost));
+    s.bus.end_offsets.insert((Topic::Payments, 0), 3);
+    for g in &mut s.bus.groups {
+        if g.group == "order-status-worker" {
+            g.committed.insert((Topic::Payments, 0), 3);
+        }
+    }
+    assert!(properties(&s).contains(&Property::PaymentEventProcessed));
+    let dlq = reject_as(RejectionCode::UnknownOrder, ghost.to_bytes());
+    s.bus.records.push(record(Topic::PaymentsDlq, 0, &dlq));
+    assert_eq!(check(&s, Scope::SafetyAndLiveness), vec![]);
+    // Claiming "unknown order" for an order that exists is dropping a valid event.
+    let lie = reject_as(
+        RejectionCode::UnknownOrder,
+        payment(1, PaymentDecision::Success).to_bytes(),
+    );
+    s.bus.records.push(record(Topic::PaymentsDlq, 1, &lie));
+    assert_eq!(properties(&s), vec![Property::NoValidEventInDlq]);
+}
+
 #[test]
 fn valid_event_in_dlq_but_garbage_is_fine() {
-    let reject = |original: Vec<u8>| {
-        let rejection = Rejection {
-            reason: "test".into(),
-            source: Some(RejectionSource {
-                topic: Topic::Payments,
-                partition: 0,
-                offset: 0,
-            }),
-            original,
-        };
-        Envelope::rejected(EventId::from_random_bits(5), AT, None, rejection)
-    };
+    let reject = |original: Vec<u8>| reject_as(RejectionCode::Undecodable, original);
     let mut s = healthy();
     s.bus
         .records

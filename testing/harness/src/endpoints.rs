@@ -36,7 +36,9 @@ impl Endpoints {
 
     /// The environment of a component of one isolated deployment (its own database, and
     /// `run_prefix` before its topics and Redis keys), reaching every backend through the
-    /// proxies. The gateway gives the Order API 5 s, so a fault shows up as a 504.
+    /// proxies. The gateway gives the Order API 5 s, so a fault shows up as a 504, and
+    /// accepts [`DEV_API_KEY`] without a practical rate limit (one test client is all the
+    /// load).
     pub fn component_env(&self, database: &str, run_prefix: &str) -> Vec<(String, String)> {
         [
             (
@@ -48,6 +50,9 @@ impl Endpoints {
             ("REDIS_URL", self.redis_proxied.clone()),
             ("REDIS_KEY_PREFIX", decision_prefix(run_prefix)),
             ("UPSTREAM_TIMEOUT_SECONDS", "5".to_owned()),
+            ("API_KEYS", dev_api_keys()),
+            ("API_RATE_LIMIT_PER_SECOND", "1000000".to_owned()),
+            ("API_RATE_LIMIT_BURST", "1000000".to_owned()),
             ("RUST_LOG", "info,sqlx=warn,rdkafka=warn".to_owned()),
         ]
         .into_iter()
@@ -71,6 +76,16 @@ impl Endpoints {
     }
 }
 
+/// The development API key: what docker-compose.yml, the real-stack tests, chaos and the
+/// benchmark configure and send. Public, so never a key for anything that matters.
+pub const DEV_API_KEY: &str = "order-saga-dev-key";
+
+/// The `API_KEYS` entry of [`DEV_API_KEY`], a client key named `dev`.
+pub fn dev_api_keys() -> String {
+    let owner = saga_core::Owner::parse("dev").expect("a valid key name");
+    saga_api::auth::entry(&owner, saga_api::auth::Role::Client, DEV_API_KEY)
+}
+
 /// The Redis key prefix of a deployment's payment decisions.
 pub fn decision_prefix(run_prefix: &str) -> String {
     format!("{run_prefix}payment-decision:")
@@ -79,6 +94,17 @@ pub fn decision_prefix(run_prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::Endpoints;
+
+    #[test]
+    fn the_dev_key_is_configured_by_hash_only() {
+        let entry = super::dev_api_keys();
+        assert!(!entry.contains(super::DEV_API_KEY));
+        let keys = saga_api::auth::ApiKeys::parse(&entry).unwrap();
+        assert_eq!(
+            keys.principal(super::DEV_API_KEY).unwrap().owner.as_str(),
+            "dev"
+        );
+    }
 
     #[test]
     fn reads_the_exports_of_scripts_stack() {

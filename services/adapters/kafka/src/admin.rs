@@ -1,7 +1,7 @@
 //! Topic administration: the saga's four topics created idempotently at start-up, and
 //! removal of test topics by prefix.
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::producer::{FutureProducer, Producer};
@@ -77,4 +77,36 @@ pub async fn delete_topics_with_prefix(
     if !victims.is_empty() {
         let _ = client.delete_topics(&victims, &options(config)).await;
     }
+}
+
+/// How long `topic` keeps records (`retention.ms`); `None` when it keeps them forever.
+///
+/// # Errors
+/// [`ConnectError::Topics`] when the broker cannot be asked or does not say.
+pub async fn topic_retention(
+    config: &KafkaConfig,
+    topic: Topic,
+) -> Result<Option<std::time::Duration>, ConnectError> {
+    let name = config.topic_name(topic);
+    let failed = |reason: String| ConnectError::Topics {
+        target: config.bootstrap_servers.clone(),
+        reason: format!("reading retention.ms of {name}: {reason}"),
+    };
+    let results = admin(config)?
+        .describe_configs(&[ResourceSpecifier::Topic(&name)], &options(config))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let resource = results
+        .into_iter()
+        .next()
+        .ok_or_else(|| failed("no answer".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+    let millis: i64 = resource
+        .get("retention.ms")
+        .and_then(|entry| entry.value.as_deref())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| failed("not reported".into()))?;
+    Ok(u64::try_from(millis)
+        .ok()
+        .map(std::time::Duration::from_millis))
 }

@@ -52,8 +52,9 @@ impl KafkaEventBus {
             .set("linger.ms", "2")
             .set(
                 "message.timeout.ms",
-                KafkaConfig::millis(config.request_timeout * 3),
+                KafkaConfig::millis(config.publish_timeout()),
             )
+            .set("message.max.bytes", config.max_message_bytes.to_string())
             .create()
             .map_err(|e| ConnectError::Config {
                 var: "KAFKA_BOOTSTRAP_SERVERS",
@@ -106,14 +107,12 @@ impl KafkaEventBus {
     }
 }
 
-#[async_trait]
-impl EventBus for KafkaEventBus {
-    #[tracing::instrument(skip_all, fields(count = messages.len()))]
-    async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError> {
-        // Enqueue everything first (the idempotent producer keeps per-partition order),
+impl KafkaEventBus {
+    async fn publish_all(&self, messages: &[OutgoingMessage]) -> Result<(), PortError> {
+        // Enqueues everything first (the idempotent producer keeps per-partition order),
         // then wait for every report.
         let mut pending = Vec::with_capacity(messages.len());
-        for message in &messages {
+        for message in messages {
             let topic = self.config.topic_name(message.topic);
             pending.push(self.enqueue(&topic, message).await?);
         }
@@ -127,6 +126,24 @@ impl EventBus for KafkaEventBus {
             first_error.get_or_insert(failure);
         }
         first_error.map_or(Ok(()), Err)
+    }
+}
+
+#[async_trait]
+impl EventBus for KafkaEventBus {
+    #[tracing::instrument(skip_all, fields(count = messages.len()))]
+    async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError> {
+        // librdkafka fails every report after `message.timeout.ms`; the margin only covers a
+        // producer that stopped reporting at all.
+        let deadline = self.config.publish_timeout() + self.config.request_timeout;
+        match tokio::time::timeout(deadline, self.publish_all(&messages)).await {
+            Ok(result) => result,
+            Err(_) => Err(PortError::timeout(BACKEND, deadline)),
+        }
+    }
+
+    fn max_message_bytes(&self) -> usize {
+        self.config.max_message_bytes
     }
 
     async fn subscribe(

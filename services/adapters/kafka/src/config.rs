@@ -19,9 +19,12 @@ pub struct KafkaConfig {
     pub prefix: String,
     /// `KAFKA_TOPIC_PARTITIONS` (default 3): partitions of topics this adapter creates.
     pub partitions: i32,
-    /// `KAFKA_REQUEST_TIMEOUT_SECONDS` (default 10): metadata and commit bound; a publish
-    /// gives up after three times this.
+    /// `KAFKA_REQUEST_TIMEOUT_SECONDS` (default 10): client-side deadline of metadata
+    /// requests, commits and each broker request; a publish gives up after three times this.
     pub request_timeout: Duration,
+    /// `KAFKA_MAX_MESSAGE_BYTES` (default 1,000,000, the producer's default): the largest
+    /// record published; rejections are sized to fit under it.
+    pub max_message_bytes: usize,
 }
 
 /// Kafka could not be reached at start-up, or a setting is malformed.
@@ -47,7 +50,13 @@ impl KafkaConfig {
             prefix: String::new(),
             partitions: 3,
             request_timeout: Duration::from_secs(10),
+            max_message_bytes: saga_core::ports::DEFAULT_MAX_MESSAGE_BYTES,
         }
+    }
+
+    /// How long a publish may take before it fails: three request timeouts.
+    pub fn publish_timeout(&self) -> Duration {
+        self.request_timeout * 3
     }
 
     /// Reads the `KAFKA_*` variables above.
@@ -62,6 +71,7 @@ impl KafkaConfig {
         config.connect_attempts = number("KAFKA_CONNECT_ATTEMPTS", 5)?;
         config.partitions = number("KAFKA_TOPIC_PARTITIONS", 3)?;
         config.request_timeout = Duration::from_secs(number("KAFKA_REQUEST_TIMEOUT_SECONDS", 10)?);
+        config.max_message_bytes = number("KAFKA_MAX_MESSAGE_BYTES", config.max_message_bytes)?;
         Ok(config)
     }
 
@@ -89,6 +99,9 @@ impl KafkaConfig {
             .set("client.id", "order-saga")
             .set("socket.keepalive.enable", "true")
             .set("reconnect.backoff.max.ms", "2000")
+            // A broker request unanswered this long fails (and its connection is dropped), so a
+            // black-holed link surfaces as an error rather than a wait.
+            .set("socket.timeout.ms", Self::millis(self.request_timeout))
             .set("log_level", "4");
         client
     }

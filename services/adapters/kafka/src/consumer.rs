@@ -204,9 +204,14 @@ impl Consumer for KafkaConsumer {
         let (offsets, revoked) = self.offsets(deliveries)?;
         if offsets.count() > 0 {
             let consumer = Arc::clone(&self.inner);
-            // A synchronous commit blocks its thread until the coordinator answers.
-            tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+            // A synchronous commit blocks its thread until the coordinator answers; the caller
+            // stops waiting after the request timeout (the thread ends with the socket timeout).
+            let deadline = self.config.request_timeout;
+            let commit =
+                tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync));
+            tokio::time::timeout(deadline, commit)
                 .await
+                .map_err(|_| PortError::timeout(BACKEND, deadline))?
                 .map_err(|e| PortError::unavailable(BACKEND, e))?
                 .map_err(port_error)?;
         }

@@ -21,9 +21,16 @@ fn lost_membership(code: RDKafkaErrorCode) -> bool {
 pub(crate) fn port_error(error: KafkaError) -> PortError {
     match error.rdkafka_error_code() {
         Some(code) if lost_membership(code) => PortError::Rebalanced(error.to_string()),
-        Some(RDKafkaErrorCode::MessageSizeTooLarge | RDKafkaErrorCode::InvalidMessage) => {
-            PortError::rejected(BACKEND, error)
-        }
+        // The request itself is wrong: sending it again cannot help.
+        Some(
+            RDKafkaErrorCode::MessageSizeTooLarge
+            | RDKafkaErrorCode::InvalidMessage
+            | RDKafkaErrorCode::InvalidMessageSize
+            | RDKafkaErrorCode::InvalidRecord
+            | RDKafkaErrorCode::TopicAuthorizationFailed
+            | RDKafkaErrorCode::ClusterAuthorizationFailed
+            | RDKafkaErrorCode::InvalidTopic,
+        ) => PortError::rejected(BACKEND, error),
         _ => PortError::unavailable(BACKEND, error),
     }
 }

@@ -10,7 +10,7 @@ mod consumer;
 mod error;
 mod snapshot;
 
-pub use admin::{delete_topics_with_prefix, ensure_topics};
+pub use admin::{delete_topics_with_prefix, ensure_topics, topic_retention};
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
 pub use snapshot::read_snapshot;

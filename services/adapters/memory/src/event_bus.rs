@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use saga_core::CorrelationId;
-use saga_core::ports::{Clock, Consumer, Delivery, EventBus, OutgoingMessage, PortError};
+use saga_core::ports::{
+    Clock, Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
+};
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
 
@@ -52,6 +54,7 @@ struct State {
 pub struct MemoryEventBus {
     state: Arc<Mutex<State>>,
     appended: Arc<Notify>,
+    max_message_bytes: usize,
     /// Stamps appended records, as Kafka's record timestamp does; `None` in the simulation,
     /// whose trace already times every append.
     clock: Option<Arc<dyn Clock>>,
@@ -61,6 +64,7 @@ impl std::fmt::Debug for MemoryEventBus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryEventBus")
             .field("state", &self.state)
+            .field("max_message_bytes", &self.max_message_bytes)
             .field("timestamps", &self.clock.is_some())
             .finish_non_exhaustive()
     }
@@ -89,6 +93,7 @@ impl MemoryEventBus {
         Self {
             state: Arc::new(Mutex::new(state)),
             appended: Arc::new(Notify::new()),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             clock: None,
         }
     }
@@ -98,6 +103,32 @@ impl MemoryEventBus {
         Self {
             clock: Some(clock),
             ..Self::new(partitions)
+        }
+    }
+    /// The same bus refusing records larger than `bytes` (as a producer's `message.max.bytes`).
+    pub fn with_max_message_bytes(mut self, bytes: usize) -> Self {
+        self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Whether every message fits; a producer refuses a batch with one that does not.
+    ///
+    /// # Errors
+    /// [`PortError::Rejected`] naming the size of the first message over the limit.
+    pub fn check_sizes(&self, messages: &[OutgoingMessage]) -> Result<(), PortError> {
+        match messages
+            .iter()
+            .find(|m| m.payload.len() + m.key.len() > self.max_message_bytes)
+        {
+            Some(m) => Err(PortError::rejected(
+                "memory",
+                format!(
+                    "message of {} bytes is larger than the limit of {}",
+                    m.payload.len() + m.key.len(),
+                    self.max_message_bytes
+                ),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -331,8 +362,13 @@ impl MemoryEventBus {
 #[async_trait]
 impl EventBus for MemoryEventBus {
     async fn publish(&self, messages: Vec<OutgoingMessage>) -> Result<(), PortError> {
+        self.check_sizes(&messages)?;
         self.append(&messages);
         Ok(())
+    }
+
+    fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
     }
 
     async fn subscribe(

@@ -1,4 +1,5 @@
-//! The in-memory order store: orders, outbox, processed events and every status change.
+//! The in-memory order store: orders, outbox, processed events and every status change, with
+//! the reconciler's re-drive and retention's pruning.
 //!
 //! Its tables are reachable one transaction at a time through [`MemoryOrderStore::transaction`],
 //! each [`OrderTables`] method one statement of the real schema: the port's operations are
@@ -15,11 +16,11 @@ use tokio::sync::Notify;
 use saga_core::event::Envelope;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication, PortError,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
 use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow, StatusChange};
 use saga_core::topic::Topic;
-use saga_core::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, PaymentDecision};
+use saga_core::{EventId, IdempotencyKey, Order, OrderId, OrderStatus, Owner, PaymentDecision};
 use time::OffsetDateTime;
 
 /// Identifies one live outbox claim.
@@ -30,16 +31,22 @@ struct Row {
     record: OutboxRecord,
     published: bool,
     claimed_by: Option<ClaimId>,
+    /// An ORDER_CREATED (the reconciler's to re-drive), not an ORDER_COMPLETED.
+    order_created: bool,
+    redriven_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     orders: BTreeMap<OrderId, Order>,
-    by_key: BTreeMap<IdempotencyKey, OrderId>,
+    /// Idempotency keys are scoped to the order's owner.
+    by_key: BTreeMap<(Option<Owner>, IdempotencyKey), OrderId>,
     next_order_id: i64,
     outbox: BTreeMap<i64, Row>,
     next_outbox_id: i64,
-    processed: BTreeMap<EventId, OrderId>,
+    processed: BTreeMap<EventId, (OrderId, OffsetDateTime)>,
+    /// Each order's ORDER_CREATED event id (`orders.created_event_id`).
+    created_events: BTreeMap<OrderId, EventId>,
     history: Vec<StatusChange>,
     next_claim: ClaimId,
 }
@@ -134,6 +141,99 @@ impl MemoryOrderStore {
         }
     }
 
+    /// See [`OrderStore::redrive_stuck`].
+    pub fn redrive(&self, cutoff: OffsetDateTime, now: OffsetDateTime, limit: usize) -> Redrive {
+        let mut state = self.lock();
+        let State { orders, outbox, .. } = &mut *state;
+        let stuck: Vec<OrderId> = orders
+            .values()
+            .filter(|o| o.status == OrderStatus::Pending && o.created_at <= cutoff)
+            .map(|o| o.id)
+            .collect();
+        let mut redriven = 0;
+        for row in outbox.values_mut() {
+            if redriven as usize >= limit {
+                break;
+            }
+            let due = row.order_created
+                && row.published
+                && row.redriven_at.is_none_or(|at| at < cutoff)
+                && row
+                    .record
+                    .key
+                    .parse()
+                    .ok()
+                    .is_some_and(|id| stuck.contains(&id));
+            if due {
+                row.published = false;
+                row.redriven_at = Some(now);
+                redriven += 1;
+            }
+        }
+        drop(state);
+        if redriven > 0 {
+            self.signal_outbox();
+        }
+        Redrive {
+            stuck: stuck.len() as u64,
+            redriven,
+        }
+    }
+
+    /// See [`OrderStore::prune`].
+    pub fn prune_now(&self, cutoffs: PruneCutoffs) -> Pruned {
+        let mut state = self.lock();
+        let State {
+            orders,
+            outbox,
+            processed,
+            by_key,
+            ..
+        } = &mut *state;
+        let pending = |key: &str| {
+            key.parse()
+                .ok()
+                .and_then(|id: OrderId| orders.get(&id))
+                .is_some_and(|o| o.status == OrderStatus::Pending)
+        };
+        let old_rows: Vec<i64> = outbox
+            .values()
+            .filter(|r| r.published && r.record.created_at < cutoffs.outbox)
+            .filter(|r| !(r.order_created && pending(&r.record.key)))
+            .map(|r| r.record.id)
+            .take(cutoffs.batch)
+            .collect();
+        for id in &old_rows {
+            outbox.remove(id);
+        }
+        let old_events: Vec<EventId> = processed
+            .iter()
+            .filter(|(_, (_, at))| *at < cutoffs.processed_events)
+            .map(|(id, _)| *id)
+            .take(cutoffs.batch)
+            .collect();
+        for id in &old_events {
+            processed.remove(id);
+        }
+        let old_keys: Vec<(Option<Owner>, IdempotencyKey)> = by_key
+            .iter()
+            .filter(|(_, id)| orders[*id].created_at < cutoffs.idempotency_keys)
+            .map(|(key, _)| key.clone())
+            .take(cutoffs.batch)
+            .collect();
+        for key in &old_keys {
+            if let Some(id) = by_key.remove(key) {
+                let order = orders.get_mut(&id).expect("keys name orders");
+                order.idempotency_key = None;
+            }
+        }
+        Pruned {
+            outbox: old_rows.len() as u64,
+            processed_events: old_events.len() as u64,
+            idempotency_keys: old_keys.len() as u64,
+        }
+    }
+
     /// Unpublished outbox rows; see [`OrderStore::outbox_backlog`].
     pub fn backlog(&self) -> OutboxBacklog {
         let state = self.lock();
@@ -158,6 +258,7 @@ impl MemoryOrderStore {
                     event_id: row.record.event_id,
                     order_id: row.record.key.parse().ok(),
                     published: row.published,
+                    order_created: row.order_created,
                 })
                 .collect(),
             processed_events: state.processed.keys().copied().collect(),
@@ -194,7 +295,8 @@ impl OrderTables<'_> {
     }
 
     /// Applies a payment outcome: [`OrderStore::apply_payment`]. A recorded event is a
-    /// duplicate; only a PENDING order changes.
+    /// duplicate; an unknown order, a wrong causation or a contradiction records nothing; only
+    /// a PENDING order changes, and one that completes gets its ORDER_COMPLETED row.
     pub fn apply_payment(&mut self, apply: &PaymentApplication) -> ApplyOutcome {
         if self.is_processed(apply.event_id) {
             return ApplyOutcome::Duplicate;
@@ -202,32 +304,79 @@ impl OrderTables<'_> {
         let Some(from) = self.order(apply.order_id).map(|o| o.status) else {
             return ApplyOutcome::UnknownOrder;
         };
+        if self.created_event(apply.order_id) != Some(apply.causation_id) {
+            return ApplyOutcome::WrongCausation;
+        }
         let to = apply.decision.terminal_status();
-        self.record_processed(apply.event_id, apply.order_id);
+        if from.is_terminal() && from != to {
+            return ApplyOutcome::Contradicts(from);
+        }
+        self.record_processed(apply.event_id, apply.order_id, apply.at);
         if from.transition(to).is_err() {
             return ApplyOutcome::AlreadyTerminal(from);
         }
         self.set_status(apply.order_id, apply.decision, apply.at, apply.event_id);
+        if to == OrderStatus::Completed {
+            self.insert_order_completed(apply);
+        }
         ApplyOutcome::Applied(to)
     }
 
-    /// `INSERT INTO orders … ON CONFLICT (idempotency_key) DO NOTHING`: a new PENDING order,
-    /// or the order that already holds the idempotency key.
+    /// `orders.created_event_id` of an order.
+    pub fn created_event(&self, id: OrderId) -> Option<EventId> {
+        self.state.created_events.get(&id).copied()
+    }
+
+    /// `INSERT INTO outbox`: the ORDER_COMPLETED row `apply` writes when it completes the
+    /// order.
+    pub fn insert_order_completed(&mut self, apply: &PaymentApplication) {
+        self.push_outbox(&apply.completion(), apply.at, false);
+    }
+
+    fn push_outbox(&mut self, envelope: &Envelope, at: OffsetDateTime, order_created: bool) {
+        let state = &mut *self.state;
+        let order = envelope
+            .order_id()
+            .expect("outbox events are about an order");
+        state.next_outbox_id += 1;
+        let record = OutboxRecord {
+            id: state.next_outbox_id,
+            event_id: envelope.event_id,
+            topic: Topic::Orders,
+            key: order.key(),
+            payload: envelope.to_bytes(),
+            correlation_id: envelope.correlation_id.clone(),
+            created_at: at,
+        };
+        let row = Row {
+            record,
+            published: false,
+            claimed_by: None,
+            order_created,
+            redriven_at: None,
+        };
+        state.outbox.insert(state.next_outbox_id, row);
+        self.wrote_outbox = true;
+    }
+
+    /// `INSERT INTO orders … ON CONFLICT (owner, idempotency_key) DO NOTHING`: a new PENDING
+    /// order, or the order that already holds the idempotency key for this owner.
     pub fn insert_order(&mut self, new: &NewOrder) -> CreateOutcome {
         let state = &mut *self.state;
-        if let Some(id) = new
+        let scoped = new
             .idempotency_key
             .as_ref()
-            .and_then(|k| state.by_key.get(k))
-        {
+            .map(|key| (new.owner.clone(), key.clone()));
+        if let Some(id) = scoped.as_ref().and_then(|scoped| state.by_key.get(scoped)) {
             return CreateOutcome::Existing(state.orders[id].clone());
         }
         state.next_order_id += 1;
         let id = OrderId::new(state.next_order_id).expect("ids start at 1");
         let order = new.pending(id);
         state.orders.insert(id, order.clone());
-        if let Some(key) = &new.idempotency_key {
-            state.by_key.insert(key.clone(), id);
+        state.created_events.insert(id, new.event_id);
+        if let Some(scoped) = scoped {
+            state.by_key.insert(scoped, id);
         }
         CreateOutcome::Created(order)
     }
@@ -241,24 +390,7 @@ impl OrderTables<'_> {
             order.id,
             order.item.clone(),
         );
-        let state = &mut *self.state;
-        state.next_outbox_id += 1;
-        let record = OutboxRecord {
-            id: state.next_outbox_id,
-            event_id: new.event_id,
-            topic: Topic::Orders,
-            key: order.id.key(),
-            payload: envelope.to_bytes(),
-            correlation_id: new.correlation_id.clone(),
-            created_at: new.created_at,
-        };
-        let row = Row {
-            record,
-            published: false,
-            claimed_by: None,
-        };
-        state.outbox.insert(state.next_outbox_id, row);
-        self.wrote_outbox = true;
+        self.push_outbox(&envelope, new.created_at, true);
     }
 
     /// `SELECT … FROM orders WHERE id = $1`.
@@ -272,10 +404,10 @@ impl OrderTables<'_> {
     }
 
     /// `INSERT INTO processed_events … ON CONFLICT DO NOTHING`; whether the row is new.
-    pub fn record_processed(&mut self, event: EventId, order: OrderId) -> bool {
+    pub fn record_processed(&mut self, event: EventId, order: OrderId, at: OffsetDateTime) -> bool {
         let processed = &mut self.state.processed;
         let new = !processed.contains_key(&event);
-        processed.entry(event).or_insert(order);
+        processed.entry(event).or_insert((order, at));
         new
     }
 
@@ -358,6 +490,19 @@ impl OrderStore for MemoryOrderStore {
 
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         Ok(self.transaction(|tables| tables.apply_payment(&apply)))
+    }
+
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError> {
+        Ok(self.redrive(cutoff, now, limit))
+    }
+
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
+        Ok(self.prune_now(cutoffs))
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {

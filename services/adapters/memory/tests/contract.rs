@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DecisionStore, DeliveryStore, EventBus, OrderStore};
-use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
+use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_memory::{
+    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
 
 async fn order_store() -> Arc<dyn OrderStore> {
     Arc::new(MemoryOrderStore::new())
@@ -21,7 +23,12 @@ async fn delivery_store() -> Arc<dyn DeliveryStore> {
     Arc::new(MemoryDeliveryStore::new())
 }
 
+async fn dead_letters() -> Arc<dyn DeadLetterStore> {
+    Arc::new(MemoryDeadLetters::new())
+}
+
 saga_contract::order_store_contract!(order_store());
+saga_contract::dead_letter_store_contract!(dead_letters());
 saga_contract::event_bus_contract!(event_bus());
 saga_contract::decision_store_contract!(decision_store());
 saga_contract::delivery_store_contract!(delivery_store());

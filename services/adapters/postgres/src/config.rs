@@ -27,6 +27,13 @@ pub struct PgConfig {
     pub statement_timeout: Duration,
     /// `DATABASE_CONNECT_ATTEMPTS` (default 5): start-up attempts before giving up.
     pub connect_attempts: u32,
+    /// `DATABASE_CALL_TIMEOUT_SECONDS` (default 10): client-side deadline on every call, which
+    /// also bounds a connection that stops answering (the server-side timeout cannot).
+    pub call_timeout: Duration,
+    /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS` (default 60): the server ends a session
+    /// idle inside a transaction for this long, releasing its locks — the outbox rows a relay
+    /// claimed before its connection was cut. Longer than the relay's longest publish.
+    pub idle_in_transaction_timeout: Duration,
 }
 
 /// A setting that is missing or malformed; names the variable.
@@ -59,6 +66,8 @@ impl PgConfig {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(30),
             connect_attempts: 5,
+            call_timeout: crate::guard::DEFAULT_CALL_TIMEOUT,
+            idle_in_transaction_timeout: Duration::from_secs(60),
         }
     }
 
@@ -81,6 +90,11 @@ impl PgConfig {
             config.statement_timeout,
         )?;
         config.connect_attempts = env_number("DATABASE_CONNECT_ATTEMPTS", config.connect_attempts)?;
+        config.call_timeout = secs("DATABASE_CALL_TIMEOUT_SECONDS", config.call_timeout)?;
+        config.idle_in_transaction_timeout = secs(
+            "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS",
+            config.idle_in_transaction_timeout,
+        )?;
         Ok(config)
     }
 
@@ -95,8 +109,12 @@ impl PgConfig {
             reason: format!("not a valid PostgreSQL URL: {e}"),
         })?;
         let timeout = format!("{}ms", self.statement_timeout.as_millis());
+        let idle = format!("{}ms", self.idle_in_transaction_timeout.as_millis());
         Ok(options
-            .options([("statement_timeout", timeout.as_str())])
+            .options([
+                ("statement_timeout", timeout.as_str()),
+                ("idle_in_transaction_session_timeout", idle.as_str()),
+            ])
             .disable_statement_logging())
     }
 
@@ -158,11 +176,9 @@ fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigErro
     }
 }
 
-/// One round trip on a pooled connection: what the stores' `ping` (readiness) means.
-pub(crate) async fn ping(pool: &PgPool) -> Result<(), saga_core::ports::PortError> {
-    sqlx::query("SELECT 1")
-        .execute(pool)
-        .await
-        .map_err(crate::error::port_error)?;
+/// One round trip on a pooled connection, within the deadline: what the stores' `ping`
+/// (readiness) means.
+pub(crate) async fn ping(db: &crate::guard::Db) -> Result<(), saga_core::ports::PortError> {
+    crate::guard::within!(db, |conn| sqlx::query("SELECT 1").execute(conn))?;
     Ok(())
 }

@@ -5,18 +5,25 @@ use async_trait::async_trait;
 use saga_core::ports::{AssignOutcome, DeliveryAssignment, DeliveryStore, PortError};
 use sqlx::PgPool;
 
-use crate::error::port_error;
+use crate::guard::{Db, within};
 
 /// Delivery assignments in the `delivery` schema.
 #[derive(Debug, Clone)]
 pub struct PgDeliveryStore {
-    pool: PgPool,
+    db: Db,
 }
 
 impl PgDeliveryStore {
-    /// A store on a migrated database (see [`crate::migrate`]).
+    /// A store on a migrated database (see [`crate::migrate`]) with the default deadline.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_deadline(pool, crate::DEFAULT_CALL_TIMEOUT)
+    }
+
+    /// A store whose every call gives up after `deadline`.
+    pub fn with_deadline(pool: PgPool, deadline: std::time::Duration) -> Self {
+        Self {
+            db: Db::new(pool, deadline),
+        }
     }
 }
 
@@ -24,16 +31,14 @@ impl PgDeliveryStore {
 impl DeliveryStore for PgDeliveryStore {
     #[tracing::instrument(skip_all, fields(order_id = %assignment.order_id))]
     async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError> {
-        let inserted = sqlx::query(
+        let inserted = within!(&self.db, |conn| sqlx::query(
             "INSERT INTO delivery.assignments (order_id, payment_event_id, assigned_at) \
              VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING",
         )
         .bind(assignment.order_id.get())
         .bind(assignment.payment_event_id.as_uuid())
         .bind(assignment.assigned_at)
-        .execute(&self.pool)
-        .await
-        .map_err(port_error)?;
+        .execute(conn))?;
         Ok(if inserted.rows_affected() == 1 {
             AssignOutcome::Assigned
         } else {
@@ -42,6 +47,6 @@ impl DeliveryStore for PgDeliveryStore {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        crate::config::ping(&self.pool).await
+        crate::config::ping(&self.db).await
     }
 }

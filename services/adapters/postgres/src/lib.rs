@@ -1,10 +1,14 @@
 //! PostgreSQL adapters (sqlx): the order store with its transactional outbox and
-//! LISTEN/NOTIFY wake-ups, the delivery worker's store, the schema migrations, and the
-//! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`.
+//! LISTEN/NOTIFY wake-ups, the delivery worker's store, the consumers' dead-letter table, the schema migrations, and the
+//! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`, and every
+//! call has a client-side deadline (see `guard`).
 
 mod config;
+mod dead_letters;
 mod delivery_store;
 mod error;
+mod guard;
+mod housekeeping;
 mod migrate;
 mod order_store;
 mod outbox;
@@ -13,7 +17,9 @@ mod rows;
 mod snapshot;
 
 pub use config::{ConfigError, ConnectError, PgConfig};
+pub use dead_letters::PgDeadLetters;
 pub use delivery_store::PgDeliveryStore;
+pub use guard::DEFAULT_CALL_TIMEOUT;
 pub use migrate::{MigrateError, migrate};
 pub use order_store::PgOrderStore;
 pub use snapshot::{PgSnapshot, read_snapshot};

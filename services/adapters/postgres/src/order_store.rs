@@ -1,5 +1,5 @@
 //! The order store on PostgreSQL: order + outbox row + `pg_notify` in one transaction, the
-//! idempotency key enforced by a unique index, and payment outcomes applied together with
+//! idempotency key enforced per owner by a unique index, and payment outcomes applied together with
 //! their processed-events row.
 
 use std::time::Duration;
@@ -7,14 +7,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
-    PaymentApplication, PortError,
+    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
-use saga_core::{Envelope, IdempotencyKey, Order, OrderId, Topic};
+use saga_core::{Envelope, IdempotencyKey, Order, OrderId, Owner, Topic};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::BACKEND;
-use crate::error::{corrupt, port_error};
+use crate::error::corrupt;
+use crate::guard::{Db, within};
 use crate::outbox::{self, CHANNEL, OutboxListener, Releases};
 use crate::rows::{ORDER_COLUMNS, OrderRow};
 
@@ -23,9 +24,11 @@ use crate::rows::{ORDER_COLUMNS, OrderRow};
 /// which PostgreSQL delivers at commit.
 const CREATE: &str = "\
     WITH new_order AS (INSERT INTO orders \
-        (item, status, correlation_id, idempotency_key, created_at, updated_at) \
-        VALUES ($1, 'PENDING', $2, $3, $4, $4) \
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), \
+        (item, status, correlation_id, idempotency_key, owner, created_at, updated_at, \
+         created_event_id) \
+        VALUES ($1, 'PENDING', $2, $3, $10, $4, $4, $5) \
+        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
+        DO NOTHING RETURNING id), \
     event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
         SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4 \
         FROM new_order RETURNING key) \
@@ -34,33 +37,43 @@ const CREATE: &str = "\
 /// Orders, outbox and processed events in PostgreSQL. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct PgOrderStore {
-    pool: PgPool,
+    db: Db,
     listener: OutboxListener,
     releases: Releases,
 }
 
 impl PgOrderStore {
-    /// A store on a migrated database (see [`crate::migrate`]).
+    /// A store on a migrated database (see [`crate::migrate`]) with the default deadline.
     pub fn new(pool: PgPool) -> Self {
+        Self::with_deadline(pool, crate::DEFAULT_CALL_TIMEOUT)
+    }
+
+    /// A store whose every call gives up after `deadline` (`DATABASE_CALL_TIMEOUT_SECONDS`).
+    pub fn with_deadline(pool: PgPool, deadline: Duration) -> Self {
         Self {
-            pool,
+            db: Db::new(pool, deadline),
             listener: OutboxListener::default(),
             releases: Releases::new(),
         }
     }
 
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        &self.db.pool
     }
 
-    async fn by_key(&self, key: &IdempotencyKey) -> Result<Option<Order>, PortError> {
-        let row: Option<OrderRow> = sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = $1"
-        ))
-        .bind(key.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(port_error)?;
+    async fn by_key(
+        &self,
+        owner: Option<&Owner>,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Order>, PortError> {
+        let query = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE idempotency_key = $1 AND owner IS NOT DISTINCT FROM $2"
+        );
+        let row: Option<OrderRow> = within!(&self.db, |conn| sqlx::query_as(&query)
+            .bind(key.as_str())
+            .bind(owner.map(Owner::as_str))
+            .fetch_optional(conn))?;
         row.map(Order::try_from).transpose()
     }
 
@@ -74,19 +87,18 @@ impl PgOrderStore {
             new.correlation_id.clone(),
             new.item.clone(),
         );
-        let id: Option<i64> = sqlx::query_scalar(CREATE)
+        let id: Option<i64> = within!(&self.db, |conn| sqlx::query_scalar(CREATE)
             .bind(new.item.as_str())
             .bind(new.correlation_id.as_str())
             .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
             .bind(new.created_at)
             .bind(new.event_id.as_uuid())
             .bind(Topic::Orders.as_str())
-            .bind(prefix)
-            .bind(suffix)
+            .bind(&prefix)
+            .bind(&suffix)
             .bind(CHANNEL)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(port_error)?;
+            .bind(new.owner.as_ref().map(Owner::as_str))
+            .fetch_optional(conn))?;
         id.map(|id| pending(new, id)).transpose()
     }
 
@@ -105,7 +117,8 @@ impl PgOrderStore {
             .expect("only a key can conflict");
         // The conflicting insert has committed (ON CONFLICT waited for it), so this
         // statement's snapshot sees it.
-        Ok(self.by_key(key).await?.map(CreateOutcome::Existing))
+        let found = self.by_key(new.owner.as_ref(), key).await?;
+        Ok(found.map(CreateOutcome::Existing))
     }
 }
 
@@ -127,35 +140,46 @@ impl OrderStore for PgOrderStore {
     }
 
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>, PortError> {
-        let row: Option<OrderRow> =
-            sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
-                .bind(id.get())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(port_error)?;
+        let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        let row: Option<OrderRow> = within!(&self.db, |conn| sqlx::query_as(&query)
+            .bind(id.get())
+            .fetch_optional(conn))?;
         row.map(Order::try_from).transpose()
     }
 
     async fn claim_outbox(&self, limit: usize) -> Result<Box<dyn OutboxClaim>, PortError> {
-        outbox::claim(&self.pool, &self.releases, limit).await
+        outbox::claim(&self.db, &self.releases, limit).await
     }
 
     async fn wait_for_outbox(&self, max_wait: Duration) {
-        self.listener.wait(&self.pool, max_wait).await;
+        self.listener.wait(&self.db.pool, max_wait).await;
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %apply.order_id, event_id = %apply.event_id))]
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
-        crate::payment::apply(&self.pool, &apply).await
+        crate::payment::apply(&self.db, &apply).await
+    }
+
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError> {
+        crate::housekeeping::redrive(&self.db, cutoff, now, limit).await
+    }
+
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
+        crate::housekeeping::prune(&self.db, cutoffs).await
     }
 
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
-        let (count, oldest): (i64, Option<OffsetDateTime>) = sqlx::query_as(
-            "SELECT count(*), min(created_at) FROM outbox WHERE published_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(port_error)?;
+        let (count, oldest): (i64, Option<OffsetDateTime>) = within!(&self.db, |conn| {
+            sqlx::query_as(
+                "SELECT count(*), min(created_at) FROM outbox WHERE published_at IS NULL",
+            )
+            .fetch_one(conn)
+        })?;
         Ok(OutboxBacklog {
             unpublished: u64::try_from(count).unwrap_or(0),
             oldest_created_at: oldest,
@@ -163,7 +187,7 @@ impl OrderStore for PgOrderStore {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        crate::config::ping(&self.pool).await
+        crate::config::ping(&self.db).await
     }
 }
 

@@ -1,16 +1,19 @@
 //! The outbox side of the order store: claims that hold a transaction (and so the rows'
-//! locks) open until the relay marks them published or drops them, and the LISTEN/NOTIFY
-//! wake-up with its polling fallback.
+//! locks) open until the relay marks them published or drops them — every step within the
+//! call deadline, a hung connection closed rather than awaited — and the LISTEN/NOTIFY wake-up
+//! with its polling fallback.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use saga_core::ports::{OutboxClaim, OutboxRecord, PortError};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgListener;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Executor, PgPool, Postgres};
 use tokio::sync::{Mutex, watch};
 
 use crate::error::port_error;
+use crate::guard::Db;
 use crate::rows::{OUTBOX_COLUMNS, OutboxRow};
 
 /// The NOTIFY channel `create_order` signals on commit.
@@ -33,35 +36,66 @@ impl Releases {
     }
 }
 
-/// Claims up to `limit` unpublished rows, oldest first, locking them for this claim.
+/// Claims up to `limit` unpublished rows, oldest first, locking them for this claim. The
+/// transaction is begun by hand on a connection the claim owns, so that a claim whose
+/// connection stops answering can be closed rather than waited on.
 pub(crate) async fn claim(
-    pool: &PgPool,
+    db: &Db,
     releases: &Releases,
     limit: usize,
 ) -> Result<Box<dyn OutboxClaim>, PortError> {
     releases.settled().await;
-    let mut tx = pool.begin().await.map_err(port_error)?;
-    let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
+    let mut conn = db.acquire().await?;
+    let query = format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE published_at IS NULL \
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
-    ))
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(port_error)?;
-    let records = rows
+    );
+    let claimed = tokio::time::timeout(db.deadline, async {
+        conn.execute("BEGIN").await?;
+        sqlx::query_as::<_, OutboxRow>(&query)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *conn)
+            .await
+    })
+    .await;
+    let rows = match claimed {
+        Ok(Ok(rows)) => rows,
+        Ok(Err(error)) => {
+            db.rollback_or_close(conn).await;
+            return Err(port_error(error));
+        }
+        Err(_) => return Err(db.timed_out(conn)),
+    };
+    let records = match rows
         .into_iter()
         .map(OutboxRecord::try_from)
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(records) => records,
+        Err(error) => {
+            db.rollback_or_close(conn).await;
+            return Err(error);
+        }
+    };
+    let conn = if records.is_empty() {
+        // Nothing locked: end the transaction now rather than hold a connection.
+        db.rollback_or_close(conn).await;
+        None
+    } else {
+        Some(conn)
+    };
     Ok(Box::new(PgClaim {
-        tx: Some(tx),
+        db: db.clone(),
+        conn,
         records,
         releases: releases.clone(),
     }))
 }
 
 struct PgClaim {
-    tx: Option<Transaction<'static, Postgres>>,
+    db: Db,
+    /// The connection whose open transaction holds the rows' locks (none for an empty claim).
+    conn: Option<PoolConnection<Postgres>>,
     records: Vec<OutboxRecord>,
     releases: Releases,
 }
@@ -73,34 +107,47 @@ impl OutboxClaim for PgClaim {
     }
 
     async fn mark_published(mut self: Box<Self>, ids: &[i64]) -> Result<(), PortError> {
-        let mut tx = self.tx.take().expect("a claim is marked at most once");
+        let Some(mut conn) = self.conn.take() else {
+            return Ok(());
+        };
         // Only rows of this claim: others may belong to a live claim elsewhere.
         let ids: Vec<i64> = ids
             .iter()
             .copied()
             .filter(|id| self.records.iter().any(|r| r.id == *id))
             .collect();
-        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut *tx)
-            .await
-            .map_err(port_error)?;
-        tx.commit().await.map_err(port_error)
+        let marked = tokio::time::timeout(self.db.deadline, async {
+            sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
+                .bind(&ids)
+                .execute(&mut *conn)
+                .await?;
+            conn.execute("COMMIT").await
+        })
+        .await;
+        match marked {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => {
+                self.db.rollback_or_close(conn).await;
+                Err(port_error(error))
+            }
+            Err(_) => Err(self.db.timed_out(conn)),
+        }
     }
 }
 
 impl Drop for PgClaim {
     fn drop(&mut self) {
-        let Some(tx) = self.tx.take() else { return };
+        let Some(conn) = self.conn.take() else { return };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return; // sqlx rolls back when the connection is next used or closed.
+            // No runtime to roll back on: close the connection, which ends the transaction.
+            drop(conn.detach());
+            return;
         };
-        let releases = self.releases.clone();
+        let (db, releases) = (self.db.clone(), self.releases.clone());
         releases.0.send_modify(|pending| *pending += 1);
         runtime.spawn(async move {
-            if let Err(e) = tx.rollback().await {
-                tracing::warn!(error = %e, "rolling back a dropped outbox claim failed");
-            }
+            // Bounded: a claim whose connection hangs is closed, not waited on forever.
+            db.rollback_or_close(conn).await;
             releases.0.send_modify(|pending| *pending -= 1);
         });
     }

@@ -1,43 +1,67 @@
-//! Applying a payment outcome: the processed-events record and the conditional status
-//! change commit together, so a redelivered event is a no-op and a terminal order stays put.
+//! Applying a payment outcome: the processed-events record, the conditional status change and,
+//! when the order becomes COMPLETED, its ORDER_COMPLETED outbox row commit together, so a
+//! redelivered event is a no-op, a terminal order stays put, and the delivery worker hears of
+//! exactly the orders that completed. An event for an unknown order, with the wrong causation,
+//! or contradicting the applied payment changes and records nothing.
 
 use saga_core::OrderStatus;
 use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
-use sqlx::PgPool;
+use saga_core::{EventId, Topic};
+use uuid::Uuid;
 
-use crate::error::{corrupt, port_error};
+use crate::error::corrupt;
+use crate::guard::{Db, within};
+use crate::outbox::CHANNEL;
 
-/// One statement, so one round trip and its own transaction: lock the order, record the event (nothing when it was already recorded), and move the order out
-/// of PENDING only when the event was new. Under READ COMMITTED the lock waits for a
-/// concurrent application and then reads (and the update rechecks) the latest row version.
+/// One statement, so one round trip and its own transaction: lock the
+/// order; go on only if the event names the order's ORDER_CREATED and agrees with its status;
+/// record the event (nothing when it was already recorded); move the order out of PENDING only
+/// when the event was new; write ORDER_COMPLETED (and wake the relay) when that made it
+/// COMPLETED. Under READ COMMITTED the lock waits for a concurrent application and then reads
+/// (and the update rechecks) the latest row version.
 const APPLY: &str = "\
-    WITH target AS (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE), \
+    WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = $1 FOR UPDATE), \
+    fits AS (SELECT id FROM target WHERE (created_event_id IS NULL OR created_event_id = $5) \
+        AND status IN ('PENDING', $4)), \
     recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at) \
-        SELECT $2, id, $3 FROM target ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
+        SELECT $2, id, $3 FROM fits ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
     changed AS (UPDATE orders SET status = $4, updated_at = $3 FROM recorded \
-        WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id) \
-    SELECT (SELECT status FROM target), EXISTS (SELECT 1 FROM recorded), \
-        EXISTS (SELECT 1 FROM changed)";
+        WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id), \
+    completed AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
+        SELECT $6, $7, id::text, $8, $9, $3 FROM changed WHERE $4 = 'COMPLETED' RETURNING key) \
+    SELECT (SELECT status FROM target), (SELECT created_event_id FROM target), \
+        EXISTS (SELECT 1 FROM recorded), EXISTS (SELECT 1 FROM changed), \
+        (SELECT pg_notify($10, key)::text FROM completed)";
 
-/// Applies a payment outcome in one statement (so one transaction): lock the order, record
-/// the event, change the status only when the event was new and the order PENDING.
-pub(crate) async fn apply(
-    pool: &PgPool,
-    apply: &PaymentApplication,
-) -> Result<ApplyOutcome, PortError> {
+type Row = (Option<String>, Option<Uuid>, bool, bool, Option<String>);
+
+/// Applies a payment outcome in one statement (so one transaction), as [`APPLY`] says.
+pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOutcome, PortError> {
     let to = apply.decision.terminal_status();
-    let (status, recorded, changed): (Option<String>, bool, bool) = sqlx::query_as(APPLY)
+    let completion = apply.completion();
+    let payload = completion.to_bytes();
+    let (status, created, recorded, changed, _): Row = within!(db, |conn| sqlx::query_as(APPLY)
         .bind(apply.order_id.get())
         .bind(apply.event_id.as_uuid())
         .bind(apply.at)
         .bind(to.as_str())
-        .fetch_one(pool)
-        .await
-        .map_err(port_error)?;
+        .bind(apply.causation_id.as_uuid())
+        .bind(completion.event_id.as_uuid())
+        .bind(Topic::Orders.as_str())
+        .bind(&payload)
+        .bind(completion.correlation_id.as_str())
+        .bind(CHANNEL)
+        .fetch_one(conn))?;
     let Some(status) = status else {
         return Ok(ApplyOutcome::UnknownOrder);
     };
     let from: OrderStatus = status.parse().map_err(|e| corrupt("status", e))?;
+    if created.is_some_and(|c| EventId::from_uuid(c) != apply.causation_id) {
+        return Ok(ApplyOutcome::WrongCausation);
+    }
+    if from.is_terminal() && from != to {
+        return Ok(ApplyOutcome::Contradicts(from));
+    }
     Ok(match (recorded, changed) {
         (false, _) => ApplyOutcome::Duplicate,
         (true, true) => ApplyOutcome::Applied(to),

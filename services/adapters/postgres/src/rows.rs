@@ -1,7 +1,7 @@
 //! Rows as sqlx reads them, and their conversion into domain types (parse, don't trust).
 
 use saga_core::ports::{OutboxRecord, PortError};
-use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, Topic};
+use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, Owner, Topic};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -9,7 +9,7 @@ use crate::error::corrupt;
 
 /// The columns every order query selects, in this order.
 pub(crate) const ORDER_COLUMNS: &str =
-    "id, item, status, correlation_id, idempotency_key, created_at, updated_at";
+    "id, item, status, correlation_id, idempotency_key, owner, created_at, updated_at";
 
 /// The columns every outbox claim selects, in this order.
 pub(crate) const OUTBOX_COLUMNS: &str =
@@ -22,6 +22,7 @@ pub(crate) struct OrderRow {
     status: String,
     correlation_id: String,
     idempotency_key: Option<String>,
+    owner: Option<String>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
 }
@@ -38,6 +39,10 @@ impl TryFrom<OrderRow> for Order {
             idempotency_key: row
                 .idempotency_key
                 .map(|k| IdempotencyKey::parse(&k).map_err(|e| corrupt("idempotency key", e)))
+                .transpose()?,
+            owner: row
+                .owner
+                .map(|o| Owner::parse(&o).map_err(|e| corrupt("owner", e)))
                 .transpose()?,
             created_at: row.created_at,
             updated_at: row.updated_at,

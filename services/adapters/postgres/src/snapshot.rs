@@ -34,11 +34,13 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?;
-    let outbox: Vec<(Uuid, String, bool)> =
-        sqlx::query_as("SELECT event_id, key, published_at IS NOT NULL FROM outbox ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(port_error)?;
+    let outbox: Vec<(Uuid, String, bool, bool)> = sqlx::query_as(
+        "SELECT o.event_id, o.key, o.published_at IS NOT NULL, r.id IS NOT NULL FROM outbox o \
+         LEFT JOIN orders r ON r.created_event_id = o.event_id ORDER BY o.id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(port_error)?;
     let processed: Vec<Uuid> =
         sqlx::query_scalar("SELECT event_id FROM processed_events ORDER BY processed_at, event_id")
             .fetch_all(&mut *tx)
@@ -59,10 +61,11 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
                 .collect::<Result<_, _>>()?,
             outbox: outbox
                 .into_iter()
-                .map(|(event_id, key, published)| OutboxRow {
+                .map(|(event_id, key, published, order_created)| OutboxRow {
                     event_id: EventId::from_uuid(event_id),
                     order_id: key.parse().ok(),
                     published,
+                    order_created,
                 })
                 .collect(),
             processed_events: processed.into_iter().map(EventId::from_uuid).collect(),

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DeliveryStore, OrderStore};
+use saga_core::ports::{DeadLetterStore, DeliveryStore, OrderStore};
 use saga_harness::scratch;
-use saga_postgres::{PgConfig, PgDeliveryStore, PgOrderStore, PgPool};
+use saga_postgres::{PgConfig, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool};
 
 const DEFAULT_URL: &str = "postgres://saga:saga@127.0.0.1:5432/saga";
 
@@ -48,5 +48,14 @@ async fn delivery_store() -> Option<Arc<dyn DeliveryStore>> {
     Some(Arc::new(PgDeliveryStore::new(pool)))
 }
 
+async fn dead_letters() -> Option<Arc<dyn DeadLetterStore>> {
+    let pool = fresh_pool().await?;
+    Some(Arc::new(PgDeadLetters::new(
+        pool,
+        saga_postgres::DEFAULT_CALL_TIMEOUT,
+    )))
+}
+
 saga_contract::order_store_contract!(order_store());
+saga_contract::dead_letter_store_contract!(dead_letters());
 saga_contract::delivery_store_contract!(delivery_store());

@@ -20,6 +20,10 @@ pub struct RedisConfig {
     pub connect_attempts: u32,
     /// `REDIS_TIMEOUT_SECONDS` (default 5): bound on connecting and on each command.
     pub timeout: Duration,
+    /// `REDIS_DECISION_TTL_SECONDS` (default 691200, 8 days; 0 keeps decisions forever): how
+    /// long a payment decision is kept. At least the redelivery window of `orders` (topic
+    /// retention plus the maximum consumer lag), checked at start-up.
+    pub decision_ttl: Duration,
 }
 
 /// Redis could not be reached at start-up, or a setting is malformed.
@@ -42,7 +46,23 @@ impl RedisConfig {
             key_prefix: "payment-decision:".into(),
             connect_attempts: 5,
             timeout: Duration::from_secs(5),
+            decision_ttl: Duration::from_secs(8 * 24 * 3600),
         }
+    }
+
+    pub(crate) fn client(&self) -> Result<redis::Client, ConnectError> {
+        redis::Client::open(self.url.as_str()).map_err(|e| ConnectError::Config {
+            var: "REDIS_URL",
+            reason: format!("not a valid Redis URL: {e}"),
+        })
+    }
+
+    pub(crate) fn manager_config(&self) -> ConnectionManagerConfig {
+        ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(2)
+            .set_max_delay(1_000)
     }
 
     /// Reads `REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_CONNECT_ATTEMPTS`, `REDIS_TIMEOUT_SECONDS`.
@@ -65,6 +85,10 @@ impl RedisConfig {
         config.connect_attempts =
             u32::try_from(number("REDIS_CONNECT_ATTEMPTS", 5)?).unwrap_or(u32::MAX);
         config.timeout = Duration::from_secs(number("REDIS_TIMEOUT_SECONDS", 5)?);
+        config.decision_ttl = Duration::from_secs(number(
+            "REDIS_DECISION_TTL_SECONDS",
+            config.decision_ttl.as_secs(),
+        )?);
         Ok(config)
     }
 
@@ -85,15 +109,8 @@ impl RedisConfig {
     /// # Errors
     /// [`ConnectError`] naming Redis and the address after the last attempt.
     pub async fn connect(&self) -> Result<ConnectionManager, ConnectError> {
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| ConnectError::Config {
-            var: "REDIS_URL",
-            reason: format!("not a valid Redis URL: {e}"),
-        })?;
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(self.timeout)
-            .set_response_timeout(self.timeout)
-            .set_number_of_retries(2)
-            .set_max_delay(1_000);
+        let client = self.client()?;
+        let manager_config = self.manager_config();
         let target = self.target();
         connect_with_retries(BACKEND, &target, self.connect_attempts, || {
             ConnectionManager::new_with_config(client.clone(), manager_config.clone())

@@ -6,8 +6,18 @@ use saga_core::ports::PortError;
 
 use crate::BACKEND;
 
+/// A redis error as the ports see it: a timeout, a lost connection or a server that is busy,
+/// loading or failing over may pass; a command the server refuses (wrong type, a script
+/// error) or an answer that does not parse will not.
 pub(crate) fn port_error(error: redis::RedisError) -> PortError {
-    PortError::unavailable(BACKEND, error)
+    use redis::ErrorKind::{ExtensionError, ParseError, ResponseError, TypeError};
+    let permanent = matches!(error.kind(), ResponseError | TypeError | ParseError)
+        || (error.kind() == ExtensionError && error.code() == Some("WRONGTYPE"));
+    if permanent {
+        PortError::rejected(BACKEND, error)
+    } else {
+        PortError::unavailable(BACKEND, error)
+    }
 }
 
 /// `prefix` as a SCAN pattern that matches it literally, followed by anything.

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 /// Longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
+/// [`IdempotencyKey::parse`]'s rule as a pattern, for the OpenAPI document.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
 /// A client idempotency key: 1–255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -51,5 +54,22 @@ mod tests {
         assert!(IdempotencyKey::parse("").is_err());
         assert!(IdempotencyKey::parse("has space").is_err());
         assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn the_pattern_agrees_with_parse() {
+        let pattern = regex::Regex::new(IDEMPOTENCY_KEY_PATTERN).unwrap();
+        let mut texts: Vec<String> = (0..=0x3000_u32)
+            .filter_map(char::from_u32)
+            .map(|c| format!("k{c}"))
+            .collect();
+        texts.extend(["k".repeat(255), "k".repeat(256), String::new()]);
+        for text in texts {
+            assert_eq!(
+                pattern.is_match(&text),
+                IdempotencyKey::parse(&text).is_ok(),
+                "{text:?}"
+            );
+        }
     }
 }

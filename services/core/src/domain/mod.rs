@@ -7,14 +7,16 @@ mod idempotency_key;
 mod item;
 mod order;
 mod order_id;
+mod owner;
 mod payment;
 mod status;
 
 pub use correlation_id::CorrelationId;
 pub use event_id::EventId;
-pub use idempotency_key::IdempotencyKey;
-pub use item::{Item, ItemError};
+pub use idempotency_key::{IDEMPOTENCY_KEY_PATTERN, IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
+pub use item::{ITEM_PATTERN, Item, ItemError, MAX_ITEM_CHARS};
 pub use order::Order;
 pub use order_id::{OrderId, OrderIdError};
+pub use owner::{MAX_OWNER_LEN, Owner, OwnerError};
 pub use payment::PaymentDecision;
 pub use status::{OrderStatus, StatusError, TransitionError};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{CorrelationId, IdempotencyKey, Item, OrderId, OrderStatus};
+use super::{CorrelationId, IdempotencyKey, Item, OrderId, OrderStatus, Owner};
 
 /// One order row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +13,9 @@ pub struct Order {
     pub status: OrderStatus,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The API key that placed it; `None` when authentication was off.
+    #[serde(default)]
+    pub owner: Option<Owner>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]

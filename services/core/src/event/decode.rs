@@ -5,7 +5,10 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Envelope, EventBody, EventType, Rejection, RejectionSource, SCHEMA_VERSION};
+use super::{
+    Envelope, EventBody, EventType, Original, RejectedBy, Rejection, RejectionCode,
+    RejectionSource, SCHEMA_VERSION,
+};
 use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
 use crate::topic::Topic;
 
@@ -50,7 +53,7 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
     };
     let fields = Fields {
         object: &object,
-        prefix: "",
+        prefix: String::new(),
     };
     fields.only(&ENVELOPE_FIELDS)?;
 
@@ -81,13 +84,17 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
     };
     let payload = Fields {
         object: payload,
-        prefix: "payload.",
+        prefix: "payload.".to_owned(),
     };
     let body = decode_body(event_type, &payload)?;
-    if matches!(body, EventBody::Payment { .. }) && causation_id.is_none() {
+    let needs_cause = matches!(
+        body,
+        EventBody::Payment { .. } | EventBody::OrderCompleted { .. }
+    );
+    if needs_cause && causation_id.is_none() {
         return Err(invalid(
             "causation_id",
-            "payment events must name their source event",
+            "payment and completion events must name the event that caused them",
         ));
     }
     Ok(Envelope {
@@ -121,39 +128,78 @@ fn decode_body(event_type: EventType, payload: &Fields<'_>) -> Result<EventBody,
                 decision,
             })
         }
-        EventType::EventRejected => {
-            payload.only(&["reason", "source", "original_base64"])?;
-            let reason = payload.string("reason")?.to_owned();
-            let original = payload.parsed("original_base64", Rejection::decode_original)?;
-            let source = match payload.get("source")? {
-                Value::Null => None,
-                Value::Object(source) => Some(decode_source(&Fields {
-                    object: source,
-                    prefix: "payload.source.",
-                })?),
-                _ => return Err(invalid("payload.source", "must be an object or null")),
-            };
-            Ok(EventBody::EventRejected(Rejection {
-                reason,
-                source,
-                original,
-            }))
+        EventType::OrderCompleted => {
+            payload.only(&["order_id"])?;
+            Ok(EventBody::OrderCompleted {
+                order_id: payload.order_id()?,
+            })
         }
+        EventType::EventRejected => decode_rejection(payload).map(EventBody::EventRejected),
     }
 }
 
+fn decode_rejection(payload: &Fields<'_>) -> Result<Rejection, DecodeError> {
+    payload.only(&[
+        "reason_code",
+        "reason",
+        "source",
+        "rejected_by",
+        "attempts",
+        "original",
+        "replay_count",
+    ])?;
+    let code = payload.parsed("reason_code", |s| {
+        RejectionCode::parse(s).ok_or_else(|| "unknown reason code".into())
+    })?;
+    let source = decode_source(&payload.object("source")?)?;
+    let by = payload.object("rejected_by")?;
+    by.only(&["group", "component"])?;
+    let original = payload.object("original")?;
+    original.only(&["size", "sha256", "truncated", "base64"])?;
+    Ok(Rejection {
+        code,
+        reason: payload.string("reason")?.to_owned(),
+        source,
+        rejected_by: RejectedBy {
+            group: by.string("group")?.to_owned(),
+            component: by.string("component")?.to_owned(),
+        },
+        attempts: payload.small("attempts")?,
+        original: Original {
+            size: original.unsigned("size")?,
+            sha256: original.string("sha256")?.to_owned(),
+            truncated: original
+                .get("truncated")?
+                .as_bool()
+                .ok_or_else(|| original.invalid("truncated", "must be a boolean"))?,
+            bytes: original.parsed("base64", Rejection::decode_original)?,
+        },
+        replay_count: payload.small("replay_count")?,
+    })
+}
+
 fn decode_source(fields: &Fields<'_>) -> Result<RejectionSource, DecodeError> {
-    fields.only(&["topic", "partition", "offset"])?;
+    fields.only(&["topic", "partition", "offset", "key", "correlation_id"])?;
     let topic = fields.parsed("topic", |s| {
         Topic::parse(s).ok_or_else(|| "unknown topic".into())
     })?;
-    let partition = fields.unsigned("partition")?;
-    let partition =
-        u32::try_from(partition).map_err(|_| fields.invalid("partition", "too large"))?;
+    let key = match fields.get("key")? {
+        Value::Null => None,
+        Value::String(key) => Some(key.clone()),
+        _ => return Err(fields.invalid("key", "must be a string or null")),
+    };
+    let correlation_id = match fields.get("correlation_id")? {
+        Value::Null => None,
+        _ => Some(fields.parsed("correlation_id", |s| {
+            CorrelationId::parse(s).ok_or_else(|| "not a valid correlation id".to_owned())
+        })?),
+    };
     Ok(RejectionSource {
         topic,
-        partition,
+        partition: fields.small("partition")?,
         offset: fields.unsigned("offset")?,
+        key,
+        correlation_id,
     })
 }
 
@@ -167,7 +213,7 @@ fn invalid(field: &str, reason: impl Into<String>) -> DecodeError {
 /// A JSON object being decoded, with the path prefix used in error messages.
 struct Fields<'a> {
     object: &'a Map<String, Value>,
-    prefix: &'static str,
+    prefix: String,
 }
 
 impl Fields<'_> {
@@ -195,6 +241,20 @@ impl Fields<'_> {
         self.get(field)?
             .as_str()
             .ok_or_else(|| self.invalid(field, "must be a string"))
+    }
+
+    fn object(&self, field: &str) -> Result<Fields<'_>, DecodeError> {
+        match self.get(field)? {
+            Value::Object(object) => Ok(Fields {
+                object,
+                prefix: format!("{}{field}.", self.prefix),
+            }),
+            _ => Err(self.invalid(field, "must be an object")),
+        }
+    }
+
+    fn small(&self, field: &str) -> Result<u32, DecodeError> {
+        u32::try_from(self.unsigned(field)?).map_err(|_| self.invalid(field, "too large"))
     }
 
     fn unsigned(&self, field: &str) -> Result<u64, DecodeError> {

@@ -17,14 +17,18 @@ pub enum EventType {
     OrderCreated,
     PaymentSuccess,
     PaymentFailed,
+    /// The order-status worker moved the order to COMPLETED (written through the outbox in the
+    /// same transaction): the only event the delivery worker acts on.
+    OrderCompleted,
     EventRejected,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
         EventType::OrderCreated,
         EventType::PaymentSuccess,
         EventType::PaymentFailed,
+        EventType::OrderCompleted,
         EventType::EventRejected,
     ];
 
@@ -33,6 +37,7 @@ impl EventType {
             Self::OrderCreated => "ORDER_CREATED",
             Self::PaymentSuccess => "PAYMENT_SUCCESS",
             Self::PaymentFailed => "PAYMENT_FAILED",
+            Self::OrderCompleted => "ORDER_COMPLETED",
             Self::EventRejected => "EVENT_REJECTED",
         }
     }
@@ -52,6 +57,10 @@ pub enum EventBody {
     Payment {
         order_id: OrderId,
         decision: PaymentDecision,
+    },
+    /// The order is COMPLETED; `causation_id` names the PAYMENT_SUCCESS that completed it.
+    OrderCompleted {
+        order_id: OrderId,
     },
     EventRejected(Rejection),
 }
@@ -120,9 +129,28 @@ impl Envelope {
         (bytes, suffix)
     }
 
+    /// The ORDER_COMPLETED event the order-status worker writes to the outbox when
+    /// `payment_event` moves the order to COMPLETED.
+    pub fn order_completed(
+        event_id: EventId,
+        occurred_at: OffsetDateTime,
+        correlation_id: CorrelationId,
+        order_id: OrderId,
+        payment_event: EventId,
+    ) -> Self {
+        Self {
+            event_id,
+            occurred_at,
+            correlation_id,
+            causation_id: Some(payment_event),
+            body: EventBody::OrderCompleted { order_id },
+        }
+    }
+
     pub fn event_type(&self) -> EventType {
         match &self.body {
             EventBody::OrderCreated { .. } => EventType::OrderCreated,
+            EventBody::OrderCompleted { .. } => EventType::OrderCompleted,
             EventBody::Payment {
                 decision: PaymentDecision::Success,
                 ..
@@ -138,9 +166,9 @@ impl Envelope {
     /// The order this event is about, if any.
     pub fn order_id(&self) -> Option<OrderId> {
         match &self.body {
-            EventBody::OrderCreated { order_id, .. } | EventBody::Payment { order_id, .. } => {
-                Some(*order_id)
-            }
+            EventBody::OrderCreated { order_id, .. }
+            | EventBody::Payment { order_id, .. }
+            | EventBody::OrderCompleted { order_id } => Some(*order_id),
             EventBody::EventRejected(_) => None,
         }
     }
@@ -152,7 +180,9 @@ impl Envelope {
             EventBody::OrderCreated { order_id, item } => {
                 json!({"order_id": order_id, "item": item})
             }
-            EventBody::Payment { order_id, .. } => json!({"order_id": order_id}),
+            EventBody::Payment { order_id, .. } | EventBody::OrderCompleted { order_id } => {
+                json!({"order_id": order_id})
+            }
             EventBody::EventRejected(rejection) => rejection.to_payload(),
         };
         let wire = Wire {

@@ -1,5 +1,5 @@
 //! The versioned event envelope (schema_version 1): typed construction, encoding, strict
-//! decoding, and the `EVENT_REJECTED` wrapper for anything that does not decode.
+//! decoding, and the `EVENT_REJECTED` wrapper for anything a consumer rejects.
 
 mod decode;
 mod envelope;
@@ -7,4 +7,6 @@ mod rejection;
 
 pub use decode::{DecodeError, decode};
 pub use envelope::{Envelope, EventBody, EventType, SCHEMA_VERSION, format_timestamp};
-pub use rejection::{Rejection, RejectionSource};
+pub use rejection::{
+    FRAMING_ALLOWANCE, Original, RejectedBy, Rejection, RejectionCode, RejectionSource, sha256_hex,
+};

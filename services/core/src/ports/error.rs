@@ -1,5 +1,8 @@
 //! The one error type ports return. Adapters translate driver errors into it so no driver
-//! type leaks into service code.
+//! type leaks into service code, and the variant carries the classification callers act on:
+//! `Unavailable`, `Timeout` and `Rebalanced` are transient (retry with backoff for as long as
+//! it takes), `Rejected` is permanent (retrying the same request cannot help: the consumer loop
+//! dead-letters the record after a bounded number of attempts).
 
 use std::time::Duration;
 
@@ -39,6 +42,10 @@ impl PortError {
         }
     }
 
+    pub fn timeout(backend: &'static str, after: Duration) -> Self {
+        Self::Timeout { backend, after }
+    }
+
     pub fn rejected(backend: &'static str, reason: impl std::fmt::Display) -> Self {
         Self::Rejected {
             backend,
@@ -46,7 +53,7 @@ impl PortError {
         }
     }
 
-    /// Whether retrying the same operation later may succeed.
+    /// Whether retrying the same operation later may succeed (see the module docs).
     pub fn is_transient(&self) -> bool {
         !matches!(self, Self::Rejected { .. })
     }

@@ -6,6 +6,9 @@ use super::PortError;
 use crate::domain::CorrelationId;
 use crate::topic::Topic;
 
+/// Kafka's default producer limit on one record (`message.max.bytes`).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;
+
 /// A record to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
@@ -56,6 +59,13 @@ pub trait EventBus: Send + Sync + 'static {
         group: &str,
         topics: &[Topic],
     ) -> Result<Box<dyn Consumer>, PortError>;
+
+    /// The largest record `publish` accepts, in bytes (Kafka's producer default: 1,000,000).
+    /// A larger one fails with a permanent [`PortError::Rejected`]: the consumer loop sizes
+    /// its rejections to fit under it.
+    fn max_message_bytes(&self) -> usize {
+        DEFAULT_MAX_MESSAGE_BYTES
+    }
 
     /// Succeeds when the broker answers a metadata request.
     ///

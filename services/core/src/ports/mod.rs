@@ -3,6 +3,7 @@
 //! every adapter (memory, PostgreSQL, Kafka, Redis, simulation).
 
 mod clock;
+mod dead_letters;
 mod decision_store;
 mod delivery_store;
 mod entropy;
@@ -12,12 +13,13 @@ mod order_store;
 pub mod startup;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use dead_letters::DeadLetterStore;
 pub use decision_store::DecisionStore;
 pub use delivery_store::{AssignOutcome, DeliveryAssignment, DeliveryStore};
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::PortError;
-pub use event_bus::{Consumer, Delivery, EventBus, OutgoingMessage};
+pub use event_bus::{Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage};
 pub use order_store::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication,
+    PaymentApplication, PruneCutoffs, Pruned, Redrive,
 };

@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 
 use super::PortError;
 use crate::domain::PaymentDecision;
-use crate::domain::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus};
+use crate::domain::{
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+};
 use crate::topic::Topic;
 
 /// A new order as the Order API asks for it.
@@ -17,6 +19,8 @@ pub struct NewOrder {
     pub item: Item,
     pub correlation_id: CorrelationId,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The API key that placed it; `None` when authentication is off.
+    pub owner: Option<Owner>,
     /// Id of the ORDER_CREATED event written to the outbox.
     pub event_id: EventId,
     pub created_at: OffsetDateTime,
@@ -32,6 +36,7 @@ impl NewOrder {
             status: OrderStatus::Pending,
             correlation_id: self.correlation_id.clone(),
             idempotency_key: self.idempotency_key.clone(),
+            owner: self.owner.clone(),
             created_at: self.created_at,
             updated_at: self.created_at,
         }
@@ -89,9 +94,28 @@ pub trait OutboxClaim: Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentApplication {
     pub event_id: EventId,
+    /// The event's `causation_id`: MUST be the order's ORDER_CREATED event id.
+    pub causation_id: EventId,
     pub order_id: OrderId,
     pub decision: PaymentDecision,
+    pub correlation_id: CorrelationId,
     pub at: OffsetDateTime,
+    /// Id of the ORDER_COMPLETED event written to the outbox if this moves the order to
+    /// COMPLETED.
+    pub completion_event_id: EventId,
+}
+
+impl PaymentApplication {
+    /// The ORDER_COMPLETED envelope this application writes when it completes the order.
+    pub fn completion(&self) -> crate::Envelope {
+        crate::Envelope::order_completed(
+            self.completion_event_id,
+            self.at,
+            self.correlation_id.clone(),
+            self.order_id,
+            self.event_id,
+        )
+    }
 }
 
 /// What applying a payment outcome did.
@@ -101,10 +125,46 @@ pub enum ApplyOutcome {
     Applied(OrderStatus),
     /// This event id was already processed; nothing changed.
     Duplicate,
-    /// The order was already terminal with this status; the event is recorded, nothing else.
+    /// The order was already terminal with this status (the event agrees with the applied
+    /// one); the event is recorded, nothing else.
     AlreadyTerminal(OrderStatus),
-    /// No such order.
+    /// No such order. Nothing is recorded.
     UnknownOrder,
+    /// The event's `causation_id` is not the order's ORDER_CREATED event. Nothing is recorded.
+    WrongCausation,
+    /// The order is already terminal with this other status: the event contradicts the
+    /// payment applied. Nothing is recorded.
+    Contradicts(OrderStatus),
+}
+
+/// What [`OrderStore::redrive_stuck`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redrive {
+    /// Orders PENDING since before the cutoff.
+    pub stuck: u64,
+    /// Of those, orders whose ORDER_CREATED was marked for publishing again now.
+    pub redriven: u64,
+}
+
+/// What [`OrderStore::prune`] may delete: rows older than each cutoff, at most `batch` of each
+/// kind per call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneCutoffs {
+    /// Published outbox rows created before this.
+    pub outbox: OffsetDateTime,
+    /// processed_events rows recorded before this.
+    pub processed_events: OffsetDateTime,
+    /// Idempotency keys of orders created before this.
+    pub idempotency_keys: OffsetDateTime,
+    pub batch: usize,
+}
+
+/// How many rows [`OrderStore::prune`] removed, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pruned {
+    pub outbox: u64,
+    pub processed_events: u64,
+    pub idempotency_keys: u64,
 }
 
 /// Unpublished outbox rows, for metrics and liveness checks.
@@ -121,9 +181,10 @@ pub trait OrderStore: Send + Sync + 'static {
     /// in one transaction.
     ///
     /// Contract: ids are positive and increase; with an idempotency key, at most one order
-    /// ever exists per key, even under concurrent calls, and a repeat returns
-    /// [`CreateOutcome::Existing`] with the first order; the new order is PENDING with
-    /// `created_at == updated_at == new.created_at`.
+    /// ever exists per (owner, key) — `None` being an owner of its own — even under concurrent
+    /// calls, and a repeat returns [`CreateOutcome::Existing`] with the first order, while the
+    /// same key from another owner creates another order; the new order is PENDING with
+    /// `created_at == updated_at == new.created_at` and keeps `new.owner`.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the order may have been created (the
@@ -148,13 +209,44 @@ pub trait OrderStore: Send + Sync + 'static {
     /// `max_wait`. MAY return early spuriously; callers claim and find out.
     async fn wait_for_outbox(&self, max_wait: Duration);
 
-    /// Applies a payment outcome to its order. Recording the event id in processed_events and
-    /// the conditional status change happen in one transaction:
-    /// a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order never changes.
+    /// Applies a payment outcome to its order. Recording the event id in processed_events,
+    /// the conditional status change and, when the order becomes COMPLETED, its
+    /// ORDER_COMPLETED outbox row ([`PaymentApplication::completion`]) happen in one
+    /// transaction: a repeated event id is [`ApplyOutcome::Duplicate`] and a terminal order
+    /// never changes. An event that cannot be applied (unknown order, wrong causation,
+    /// contradicting the applied payment) changes and records nothing, so a redelivery is
+    /// judged again.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; the change may or may not have committed.
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError>;
+
+    /// Orders PENDING and created at or before `cutoff`; for each whose ORDER_CREATED outbox
+    /// row is published and was not re-driven at or after `cutoff`, marks that row unpublished again
+    /// (and remembers when), so the relay publishes the same event id once more. At most
+    /// `limit` orders are re-driven per call, oldest first.
+    ///
+    /// Contract: never touches a terminal order or one created after `cutoff`; an order is
+    /// re-driven at most once per cutoff interval.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; some rows may have been re-driven.
+    async fn redrive_stuck(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Redrive, PortError>;
+
+    /// Deletes up to `cutoffs.batch` published outbox rows created before `cutoffs.outbox`
+    /// (never the ORDER_CREATED row of a PENDING order: the reconciler needs it), processed
+    /// events recorded before `cutoffs.processed_events`, and forgets the idempotency keys of
+    /// orders created before `cutoffs.idempotency_keys` (a request with a forgotten key creates
+    /// a new order).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable; some rows may have been removed.
+    async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError>;
 
     /// Unpublished outbox rows and the oldest one's age.
     ///

@@ -49,6 +49,8 @@ pub struct Facts {
     pub created: BTreeMap<OrderId, Vec<Carried>>,
     /// Every payment event about each order on `payments`, in topic order.
     pub payments: BTreeMap<OrderId, Vec<Carried>>,
+    /// Every copy of each order's ORDER_COMPLETED on `orders` (what the delivery worker reads).
+    pub completed: BTreeMap<OrderId, Vec<Carried>>,
     pub decisions: BTreeMap<EventId, PaymentDecision>,
     pub deliveries: BTreeMap<OrderId, Vec<DeliveryAssignment>>,
     pub processed: BTreeSet<EventId>,
@@ -139,13 +141,21 @@ impl Facts {
                     .or_default()
                     .push(Carried::of(record, envelope));
             }
+            EventBody::OrderCompleted { order_id } if record.topic == Topic::Orders => {
+                let id = *order_id;
+                self.completed
+                    .entry(id)
+                    .or_default()
+                    .push(Carried::of(record, envelope));
+            }
             _ => self.undecodable += 1,
         }
     }
 
     /// The ORDER_CREATED event id of an order: its outbox row's, else the first on Kafka.
     pub fn source_event(&self, order: OrderId) -> Option<EventId> {
-        let outbox = self.outbox.get(&order).and_then(|rows| rows.first());
+        let rows = self.outbox.get(&order).into_iter().flatten();
+        let outbox = rows.into_iter().find(|row| row.order_created);
         outbox.map(|row| row.event_id).or_else(|| {
             let created = self.created.get(&order).and_then(|c| c.first());
             created.map(|c| c.envelope.event_id)

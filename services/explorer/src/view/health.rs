@@ -47,10 +47,17 @@ pub fn of(facts: &Facts, now: OffsetDateTime, stuck_after: Duration) -> Health {
     let mut unpublished = 0;
     let mut oldest: Option<OffsetDateTime> = None;
     for (order, rows) in &facts.outbox {
-        for _ in rows.iter().filter(|r| !r.published) {
+        for row in rows.iter().filter(|r| !r.published) {
             unpublished += 1;
+            // An ORDER_CREATED row is written with the order, an ORDER_COMPLETED one with its
+            // last update.
             if let Some(o) = facts.orders.get(order) {
-                oldest = Some(oldest.map_or(o.created_at, |t| t.min(o.created_at)));
+                let at = if row.order_created {
+                    o.created_at
+                } else {
+                    o.updated_at
+                };
+                oldest = Some(oldest.map_or(at, |t| t.min(at)));
             }
         }
     }

@@ -58,6 +58,7 @@ pub fn of(
     steps.extend(published(facts, &order));
     steps.extend(payments(facts, &order));
     steps.extend(status_changes(facts, &order));
+    steps.extend(completion(facts, &order));
     steps.extend(delivery(facts, &order));
     for step in &mut steps {
         step.order = Some(id.get());
@@ -90,6 +91,10 @@ fn accepted(order: &Order) -> Step {
         .idempotency_key
         .as_ref()
         .map_or("none", |k| k.as_str());
+    let owner = order.owner.as_ref().map_or_else(
+        || "none (authentication off)".to_owned(),
+        ToString::to_string,
+    );
     Step::new(
         "gateway",
         Some(order.created_at),
@@ -97,25 +102,32 @@ fn accepted(order: &Order) -> Step {
     )
     .detail(format!("correlation id {}", order.correlation_id))
     .detail(format!("idempotency key {key}"))
+    .detail(format!("API key {owner}"))
 }
 
 fn committed(facts: &Facts, order: &Order) -> Step {
+    let what = format!(
+        "order {} \u{201c}{}\u{201d}, one transaction",
+        order.id, order.item
+    );
     let mut step = Step::new(
         "order-api",
         Some(order.created_at),
         "Order and outbox row committed",
     )
-    .detail(format!(
-        "order {} \u{201c}{}\u{201d}, one transaction",
-        order.id, order.item
-    ));
+    .detail(what);
     for row in facts.outbox.get(&order.id).into_iter().flatten() {
         let state = if row.published {
             "published"
         } else {
             "not yet published"
         };
-        step = step.detail(format!("outbox row: event {} ({state})", row.event_id));
+        let kind = if row.order_created {
+            "ORDER_CREATED"
+        } else {
+            "ORDER_COMPLETED"
+        };
+        step = step.detail(format!("outbox row: {kind} {} ({state})", row.event_id));
     }
     step
 }
@@ -298,6 +310,36 @@ fn status_changes(facts: &Facts, order: &Order) -> Vec<Step> {
         .collect()
 }
 
+/// The ORDER_COMPLETED the status change wrote to the outbox, as the relay published it: what
+/// the delivery worker acts on.
+fn completion(facts: &Facts, order: &Order) -> Vec<Step> {
+    let copies = facts
+        .completed
+        .get(&order.id)
+        .map_or(&[][..], Vec::as_slice);
+    if copies.is_empty() {
+        if order.status != OrderStatus::Completed {
+            return Vec::new();
+        }
+        let step = Step::new("outbox-relay", None, "ORDER_COMPLETED not published yet");
+        return vec![step.tone(Tone::Waiting)];
+    }
+    copies
+        .iter()
+        .enumerate()
+        .map(|(i, copy)| {
+            let title = match i {
+                0 => "ORDER_COMPLETED published".to_owned(),
+                n => format!("ORDER_COMPLETED published again (redelivery {n})"),
+            };
+            Step::new("outbox-relay", copy.timestamp, title)
+                .detail(format!("{} at {}", copy.envelope.event_id, copy.position()))
+                .detail(consumed(facts, DELIVERY_GROUP, copy))
+                .tone(if i == 0 { Tone::Done } else { Tone::Note })
+        })
+        .collect()
+}
+
 fn delivery(facts: &Facts, order: &Order) -> Vec<Step> {
     let lane = "delivery-worker";
     let assigned = facts
@@ -320,29 +362,38 @@ fn delivery(facts: &Facts, order: &Order) -> Vec<Step> {
         })
         .collect();
     if steps.is_empty() {
-        let step = match order.status {
-            OrderStatus::Completed => {
-                let pending = facts
-                    .payments
-                    .get(&order.id)
-                    .into_iter()
-                    .flatten()
-                    .any(|p| !facts.consumed_by(DELIVERY_GROUP, p));
-                let detail = if pending {
-                    "the delivery worker has not consumed the payment yet"
-                } else {
-                    "the delivery worker consumed the payment and assigned nothing"
-                };
-                Step::new(lane, None, "No delivery yet")
-                    .detail(detail)
-                    .tone(if pending { Tone::Waiting } else { Tone::Bad })
-            }
-            OrderStatus::Cancelled => {
-                Step::new(lane, None, "No delivery (payment failed)").tone(Tone::Note)
-            }
-            OrderStatus::Pending => Step::new(lane, None, "No delivery yet").tone(Tone::Waiting),
-        };
-        steps.push(step);
+        steps.push(no_delivery(facts, order));
     }
     steps
+}
+
+fn no_delivery(facts: &Facts, order: &Order) -> Step {
+    let lane = "delivery-worker";
+    match order.status {
+        OrderStatus::Completed => {
+            let copies = facts
+                .completed
+                .get(&order.id)
+                .map_or(&[][..], Vec::as_slice);
+            let read =
+                !copies.is_empty() && copies.iter().all(|c| facts.consumed_by(DELIVERY_GROUP, c));
+            let (detail, tone) = match read {
+                false => (
+                    "the delivery worker has not consumed ORDER_COMPLETED yet",
+                    Tone::Waiting,
+                ),
+                true => (
+                    "the delivery worker consumed ORDER_COMPLETED and assigned nothing",
+                    Tone::Bad,
+                ),
+            };
+            Step::new(lane, None, "No delivery yet")
+                .detail(detail)
+                .tone(tone)
+        }
+        OrderStatus::Cancelled => {
+            Step::new(lane, None, "No delivery (payment failed)").tone(Tone::Note)
+        }
+        OrderStatus::Pending => Step::new(lane, None, "No delivery yet").tone(Tone::Waiting),
+    }
 }

@@ -174,6 +174,7 @@ mod tests {
             status,
             correlation_id: CorrelationId::parse("c-1").unwrap(),
             idempotency_key: None,
+            owner: None,
             created_at: at,
             updated_at: at,
         }

@@ -2,12 +2,13 @@
 
 use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
-use saga_api::{ApiJson, PlaceOrderRequest};
-use saga_core::{CorrelationId, IdempotencyKey, Item};
+use saga_api::auth::Principal;
+use saga_api::{ApiJson, PlaceOrderRequest, input};
+use saga_core::CorrelationId;
 
-use super::forward::{correlation_header, pass_through};
+use super::forward::{correlation_header, owner_header, pass_through};
 use crate::AppState;
 use crate::error::GatewayError;
 
@@ -17,33 +18,32 @@ use crate::error::GatewayError;
     post,
     path = "/place-order",
     request_body = PlaceOrderRequest,
-    params(
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the same order, never a second one (1-255 visible ASCII characters)."),
-        ("X-Correlation-ID" = Option<String>, Header, description = "Generated when absent; echoed on the response and carried by every event and log line."),
-    ),
+    params(saga_api::schema::PlaceOrderHeaders),
     responses(
-        (status = 202, description = "Order accepted", body = saga_api::PlaceOrderResponse),
+        (status = 202, description = "Order accepted", body = saga_api::PlaceOrderResponse,
+            links(("GetOrder" = (
+                operation_id = "get_order",
+                parameters(("order_id" = "$response.body#/order_id")),
+                description = "Follow the order to its end"
+            )))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = saga_api::ErrorBody),
         (status = 409, description = "Idempotency-Key already used for a different item", body = saga_api::ErrorBody),
-        (status = 413, description = "Body too large", body = saga_api::ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = saga_api::ErrorBody),
         (status = 415, description = "Not `application/json`", body = saga_api::ErrorBody),
-        (status = 422, description = "Missing or invalid `item`", body = saga_api::ErrorBody),
-        (status = 503, description = "Order service unavailable", body = saga_api::ErrorBody),
-        (status = 504, description = "Order service timed out", body = saga_api::ErrorBody),
+        (status = 422, description = "Not an object with exactly a valid `item`", body = saga_api::ErrorBody),
+        crate::openapi::Refusals,
     ),
+    security(("api_key" = [])),
     tag = "orders"
 )]
 pub(crate) async fn place_order(
     State(state): State<AppState>,
     Extension(correlation_id): Extension<CorrelationId>,
+    principal: Option<Principal>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PlaceOrderRequest>,
 ) -> Result<Response, GatewayError> {
-    let item = Item::parse(request.item).map_err(|e| GatewayError::Invalid {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid_item",
-        message: e.to_string(),
-    })?;
+    let item = input::item(request.item)?;
     let mut forwarded = vec![
         correlation_header(&correlation_id),
         (
@@ -51,7 +51,8 @@ pub(crate) async fn place_order(
             HeaderValue::from_static("application/json"),
         ),
     ];
-    if let Some(key) = idempotency_key(&headers)? {
+    forwarded.extend(owner_header(principal.as_ref()));
+    if let Some(key) = input::idempotency_key(&headers)? {
         let value = HeaderValue::from_str(key.as_str()).expect("keys are visible ASCII");
         forwarded.push((saga_api::IDEMPOTENCY_KEY, value));
     }
@@ -64,21 +65,4 @@ pub(crate) async fn place_order(
         .send(Method::POST, "/orders", forwarded, body.into())
         .await?;
     pass_through(answer)
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, GatewayError> {
-    let Some(value) = headers.get(saga_api::IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let invalid = |message: String| GatewayError::Invalid {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_idempotency_key",
-        message,
-    };
-    let text = value
-        .to_str()
-        .map_err(|_| invalid("Idempotency-Key must be visible ASCII".into()))?;
-    IdempotencyKey::parse(text)
-        .map(Some)
-        .map_err(|e| invalid(e.to_string()))
 }

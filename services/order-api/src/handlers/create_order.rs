@@ -4,11 +4,10 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse};
+use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse, input};
 use saga_core::CorrelationId;
 use saga_core::ports::{CreateOutcome, NewOrder};
 
-use super::input;
 use crate::AppState;
 use crate::error::OrderApiError;
 
@@ -20,10 +19,12 @@ pub(crate) async fn create_order(
 ) -> Result<Response, OrderApiError> {
     let item = input::item(request.item)?;
     let idempotency_key = input::idempotency_key(&headers)?;
+    let owner = input::owner(&headers)?;
     let new = NewOrder {
         item: item.clone(),
         correlation_id,
         idempotency_key,
+        owner,
         event_id: state.deps.entropy.event_id(),
         created_at: state.deps.clock.now(),
     };

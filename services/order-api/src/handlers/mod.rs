@@ -3,7 +3,6 @@
 mod create_order;
 mod get_order;
 mod health;
-mod input;
 
 pub(crate) use create_order::create_order;
 pub(crate) use get_order::get_order;

@@ -9,10 +9,12 @@ use anyhow::Context;
 use clap::Args;
 use futures::StreamExt;
 use saga::embedded::{EmbeddedOptions, EmbeddedSaga};
+use saga_api::auth::{Role, entry, generate_key};
 use saga_client::SagaClient;
 use saga_client::percentiles::{Percentiles, ms};
-use saga_core::OrderId;
+use saga_core::ports::OsEntropy;
 use saga_core::snapshot::Acknowledged;
+use saga_core::{OrderId, Owner};
 use saga_runtime::telemetry::{self, LogFormat};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -42,15 +44,36 @@ pub struct DemoArgs {
     /// and the checker found nothing, 1 otherwise.
     #[arg(long)]
     exit: bool,
+    /// Require API keys: make a client key for this run, print it, and use it for `--orders`.
+    /// Without it the demo is open (unless `API_KEYS` or `API_KEYS_FILE` is set). The other
+    /// `API_*` variables (rate limit, timeouts) apply either way.
+    #[arg(long)]
+    auth: bool,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(LogFormat::Pretty, "warn");
+    let mut gateway_vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| name.starts_with("API_"))
+        .collect();
+    let demo_key = args.auth.then(|| generate_key(&OsEntropy));
+    if let Some(key) = &demo_key {
+        let owner = Owner::parse("demo").expect("a valid name");
+        let mine = entry(&owner, Role::Client, key);
+        match gateway_vars.iter_mut().find(|(name, _)| name == "API_KEYS") {
+            Some((_, keys)) => *keys = format!("{keys},{mine}"),
+            None => gateway_vars.push(("API_KEYS".into(), mine)),
+        }
+    }
+    let open = !gateway_vars
+        .iter()
+        .any(|(name, _)| name == "API_KEYS" || name == "API_KEYS_FILE");
     let options = EmbeddedOptions {
         gateway_port: args.port,
         order_api_port: args.order_api_port,
         explorer_port: args.explorer_port,
         success_probability: args.success_rate,
+        gateway_vars,
         ..Default::default()
     };
     let mut saga = EmbeddedSaga::start(options)
@@ -61,13 +84,29 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         saga.gateway, saga.order_api
     );
     println!("  explorer: http://{}/", saga.explorer);
+    let authorization = match (&demo_key, open) {
+        (_, true) => {
+            println!(
+                "  authentication is OFF: this demo is open to anyone who can reach it (--auth turns keys on)"
+            );
+            String::new()
+        }
+        (Some(key), false) => {
+            println!("  authentication is on; this run's client key: {key}");
+            format!(" -H 'authorization: Bearer {key}'")
+        }
+        (None, false) => {
+            println!("  authentication is on (API_KEYS / API_KEYS_FILE)");
+            " -H 'authorization: Bearer <your key>'".to_owned()
+        }
+    };
     println!(
-        "  try: curl -s -X POST http://{}/place-order -H 'content-type: application/json' -d '{{\"item\": \"standard meal\"}}'",
+        "  try: curl -s -X POST http://{}/place-order{authorization} -H 'content-type: application/json' -d '{{\"item\": \"standard meal\"}}'",
         saga.gateway
     );
     let mut healthy = true;
     if args.orders > 0 {
-        healthy = place_and_check(&saga, &args).await?;
+        healthy = place_and_check(&saga, &args, demo_key.as_deref()).await?;
     }
     if !args.exit {
         println!("serving until Ctrl-C");
@@ -97,8 +136,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Places the orders, follows each to its end, prints the summary; true when all is well.
-async fn place_and_check(saga: &EmbeddedSaga, args: &DemoArgs) -> anyhow::Result<bool> {
-    let client = SagaClient::new(&format!("http://{}", saga.gateway));
+async fn place_and_check(
+    saga: &EmbeddedSaga,
+    args: &DemoArgs,
+    key: Option<&str>,
+) -> anyhow::Result<bool> {
+    let mut client = SagaClient::new(&format!("http://{}", saga.gateway));
+    if let Some(key) = key {
+        client = client.with_api_key(key)?;
+    }
     let started = tokio::time::Instant::now();
     let placed = client
         .place_many("demo meal", args.orders, args.concurrency)

@@ -4,6 +4,7 @@
 mod bench;
 mod component;
 mod demo;
+mod keys;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ pub enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
+    Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
     /// latency percentiles, HTTP errors and the services' lag metrics.
     Bench(Box<bench::BenchArgs>),
@@ -65,6 +68,7 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(*args).await,
     }
 }

@@ -3,9 +3,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use saga_core::ports::{Clock, DecisionStore, DeliveryStore, EventBus, OrderStore, PortError};
+use saga_core::ports::{
+    Clock, DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore, PortError,
+};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
-use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
+use saga_memory::{
+    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+};
 
 /// One instance of each memory adapter, shared by every embedded component.
 #[derive(Debug, Clone)]
@@ -14,6 +18,7 @@ pub struct MemoryBackends {
     pub bus: MemoryEventBus,
     pub decisions: MemoryDecisionStore,
     pub deliveries: MemoryDeliveryStore,
+    pub dead_letters: MemoryDeadLetters,
 }
 
 impl MemoryBackends {
@@ -25,7 +30,12 @@ impl MemoryBackends {
             bus: MemoryEventBus::with_clock(partitions, clock),
             decisions: MemoryDecisionStore::new(),
             deliveries: MemoryDeliveryStore::new(),
+            dead_letters: MemoryDeadLetters::new(),
         }
+    }
+
+    pub fn dead_letters(&self) -> Arc<dyn DeadLetterStore> {
+        Arc::new(self.dead_letters.clone())
     }
 
     pub fn store(&self) -> Arc<dyn OrderStore> {

@@ -106,6 +106,10 @@ impl Environment for EmbeddedEnvironment {
         Ok(self.backends.deliveries())
     }
 
+    async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
+        Ok(self.backends.dead_letters())
+    }
+
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
         Ok(Arc::new(self.backends.clone()))
     }

@@ -27,6 +27,10 @@ pub struct EmbeddedOptions {
     pub explorer_port: u16,
     pub success_probability: f64,
     pub partitions: u32,
+    /// The gateway's configuration variables, as the environment would give them
+    /// (`API_KEYS`, `API_RATE_LIMIT_PER_SECOND`, …). Without `API_KEYS` or `API_KEYS_FILE` the
+    /// gateway is open (`API_AUTH=off`): the demo is open unless asked.
+    pub gateway_vars: Vec<(String, String)>,
 }
 
 impl Default for EmbeddedOptions {
@@ -37,6 +41,7 @@ impl Default for EmbeddedOptions {
             explorer_port: 0,
             success_probability: 0.8,
             partitions: 3,
+            gateway_vars: Vec::new(),
         }
     }
 }
@@ -65,10 +70,14 @@ impl EmbeddedSaga {
             (ORDER_API.name, options.order_api_port),
             (EXPLORER.name, options.explorer_port),
         ]);
-        let vars = BTreeMap::from([(
+        let mut vars = BTreeMap::from([(
             "PAYMENT_SUCCESS_PROBABILITY".to_owned(),
             options.success_probability.to_string(),
         )]);
+        vars.extend(options.gateway_vars);
+        if !vars.contains_key("API_KEYS") && !vars.contains_key("API_KEYS_FILE") {
+            vars.insert("API_AUTH".to_owned(), "off".to_owned());
+        }
         let env = EmbeddedEnvironment::bind(backends.clone(), vars, &ports, COMPONENTS).await?;
         let addresses = env.addresses.clone();
         let env = Arc::new(env);

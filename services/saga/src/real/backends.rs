@@ -2,25 +2,57 @@
 //! and its address, so a component that cannot start says why.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use saga_core::ports::{DecisionStore, EventBus};
+use saga_core::ports::{DeadLetterStore, DecisionStore};
 use saga_kafka::{KafkaConfig, KafkaEventBus};
-use saga_postgres::{PgConfig, PgPool};
+use saga_postgres::{PgConfig, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool};
 use saga_redis::{RedisConfig, RedisDecisionStore};
+
+/// A connected, migrated PostgreSQL and the deadline of every call on it.
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    pub pool: PgPool,
+    /// `DATABASE_CALL_TIMEOUT_SECONDS`.
+    pub deadline: Duration,
+}
+
+impl Postgres {
+    pub fn order_store(&self) -> Arc<PgOrderStore> {
+        Arc::new(PgOrderStore::with_deadline(
+            self.pool.clone(),
+            self.deadline,
+        ))
+    }
+
+    pub fn delivery_store(&self) -> Arc<PgDeliveryStore> {
+        Arc::new(PgDeliveryStore::with_deadline(
+            self.pool.clone(),
+            self.deadline,
+        ))
+    }
+
+    pub fn dead_letters(&self) -> Arc<dyn DeadLetterStore> {
+        Arc::new(PgDeadLetters::new(self.pool.clone(), self.deadline))
+    }
+}
 
 /// Connects to PostgreSQL (`DATABASE_URL`, `DATABASE_*`) with bounded retries and applies
 /// the migrations (idempotent; concurrent components are serialised by sqlx's lock).
 ///
 /// # Errors
 /// When `DATABASE_URL` is missing or PostgreSQL stays unreachable.
-pub async fn connect_postgres() -> anyhow::Result<PgPool> {
+pub async fn connect_postgres() -> anyhow::Result<Postgres> {
     let config = PgConfig::from_env().context("configuring PostgreSQL")?;
     let pool = config.connect().await?;
     saga_postgres::migrate(&pool)
         .await
         .with_context(|| format!("migrating PostgreSQL at {}", config.target()))?;
-    Ok(pool)
+    Ok(Postgres {
+        pool,
+        deadline: config.call_timeout,
+    })
 }
 
 /// `saga migrate`: connect and apply the migrations, nothing else.
@@ -28,8 +60,7 @@ pub async fn connect_postgres() -> anyhow::Result<PgPool> {
 /// # Errors
 /// As [`connect_postgres`].
 pub async fn migrate_only() -> anyhow::Result<()> {
-    let pool = connect_postgres().await?;
-    pool.close().await;
+    connect_postgres().await?.pool.close().await;
     Ok(())
 }
 
@@ -38,17 +69,17 @@ pub async fn migrate_only() -> anyhow::Result<()> {
 ///
 /// # Errors
 /// When Kafka stays unreachable after the configured attempts.
-pub async fn connect_bus() -> anyhow::Result<Arc<dyn EventBus>> {
+pub async fn connect_bus() -> anyhow::Result<Arc<KafkaEventBus>> {
     let config = KafkaConfig::from_env().context("configuring Kafka")?;
     Ok(Arc::new(KafkaEventBus::connect(config).await?))
 }
 
-/// Connects to Redis (`REDIS_URL`, `REDIS_*`).
+/// Connects to Redis (`REDIS_URL`, `REDIS_*`), returning the store and its decisions' TTL.
 ///
 /// # Errors
 /// When Redis stays unreachable after the configured attempts.
-pub async fn connect_decisions() -> anyhow::Result<Arc<dyn DecisionStore>> {
+pub async fn connect_decisions() -> anyhow::Result<(Arc<dyn DecisionStore>, Duration)> {
     let config = RedisConfig::from_env()?;
-    let conn = config.connect().await?;
-    Ok(Arc::new(RedisDecisionStore::new(conn, config.key_prefix)))
+    let store = RedisDecisionStore::connect(&config).await?;
+    Ok((Arc::new(store), config.decision_ttl))
 }

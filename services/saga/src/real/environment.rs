@@ -8,15 +8,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use saga_components::{BoxError, BoxListener, Component, Environment};
 use saga_core::ports::{
-    Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy, SystemClock,
+    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy,
+    SystemClock,
 };
 use saga_explorer::SagaSource;
-use saga_postgres::{PgDeliveryStore, PgOrderStore, PgPool};
 use saga_runtime::net::{Dialer, TcpDialer};
 use tokio::sync::OnceCell;
 
 use super::RealSource;
-use super::backends::{connect_bus, connect_decisions, connect_postgres};
+use super::backends::{Postgres, connect_bus, connect_decisions, connect_postgres};
+use super::retention;
 
 /// One component instance on the real backends: its own connections (one PostgreSQL pool
 /// however many stores use it), listening on `listen`.
@@ -24,7 +25,7 @@ pub struct RealEnvironment {
     listen: SocketAddr,
     /// Every component runs in this process on its default address (`saga all`).
     all_in_one: bool,
-    postgres: OnceCell<PgPool>,
+    postgres: OnceCell<Postgres>,
 }
 
 impl RealEnvironment {
@@ -46,7 +47,7 @@ impl RealEnvironment {
         }
     }
 
-    async fn pool(&self) -> Result<PgPool, BoxError> {
+    async fn pool(&self) -> Result<Postgres, BoxError> {
         let pool = self.postgres.get_or_try_init(connect_postgres).await;
         pool.cloned().map_err(chain)
     }
@@ -90,23 +91,38 @@ impl Environment for RealEnvironment {
     }
 
     async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
-        Ok(Arc::new(PgOrderStore::new(self.pool().await?)))
+        Ok(self.pool().await?.order_store())
     }
 
     async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
-        connect_bus().await.map_err(chain)
+        Ok(connect_bus().await.map_err(chain)?)
     }
 
     async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
-        connect_decisions().await.map_err(chain)
+        let (store, ttl) = connect_decisions().await.map_err(chain)?;
+        retention::check_decision_ttl(ttl).await.map_err(chain)?;
+        Ok(store)
     }
 
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
-        Ok(Arc::new(PgDeliveryStore::new(self.pool().await?)))
+        Ok(self.pool().await?.delivery_store())
+    }
+
+    async fn dead_letters(&self) -> Result<Arc<dyn DeadLetterStore>, BoxError> {
+        Ok(self.pool().await?.dead_letters())
+    }
+
+    async fn redelivery_window(
+        &self,
+        topic: saga_core::Topic,
+    ) -> Result<Option<std::time::Duration>, BoxError> {
+        // A topic that keeps records forever: no finite window is safe.
+        let window = retention::redelivery_window(topic).await.map_err(chain)?;
+        Ok(Some(window.unwrap_or(std::time::Duration::MAX)))
     }
 
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
-        let source = RealSource::connect(self.pool().await?)
+        let source = RealSource::connect(self.pool().await?.pool)
             .await
             .map_err(chain)?;
         Ok(Arc::new(source))

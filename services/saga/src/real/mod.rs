@@ -5,13 +5,14 @@
 mod backends;
 mod environment;
 mod explorer;
+pub mod retention;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use saga_components::{COMPONENTS, Component, ComponentError, Running};
 
-pub use backends::{connect_bus, connect_decisions, connect_postgres, migrate_only};
+pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use environment::RealEnvironment;
 pub use explorer::RealSource;
 

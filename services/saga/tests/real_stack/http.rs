@@ -1,4 +1,5 @@
-//! The smallest HTTP client that tells whether an endpoint answers, and with what status.
+//! The smallest HTTP client that tells whether an endpoint answers, and with what status (and,
+//! for Toxiproxy's API, sends a JSON body).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,9 +9,19 @@ use tokio::net::TcpStream;
 
 /// The status code of `GET path`, or `None` when nothing answered within two seconds.
 pub async fn get_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    send(addr, "GET", path, None).await
+}
+
+/// The status code of `method path` with a JSON `body`, or `None` when nothing answered.
+pub async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Option<u16> {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut head = [0_u8; 12];
         stream.read_exact(&mut head).await.ok()?;

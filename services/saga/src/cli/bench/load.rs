@@ -11,6 +11,9 @@ pub struct LoadArgs {
     /// Gateway base URL.
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     url: String,
+    /// API key to send (`Authorization: Bearer`); none for an open gateway.
+    #[arg(long, env = "SAGA_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
     /// Orders to place.
     #[arg(long, default_value_t = 1000)]
     orders: usize,
@@ -43,6 +46,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     };
     let plan = LoadPlan {
         url: args.url,
+        api_key: args.api_key,
         orders: args.orders,
         pace,
         patience: Duration::from_secs(args.patience),

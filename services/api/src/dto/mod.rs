@@ -1,43 +1,40 @@
 //! Request and response bodies. Wire types only: handlers parse them into domain types.
 
+mod place_order;
+
 use saga_core::Order;
 use saga_core::event::format_timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// `POST /place-order` body.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PlaceOrderRequest {
-    /// What to order: 1 to 200 characters.
-    #[schema(example = "standard meal", min_length = 1, max_length = 200)]
-    pub item: String,
-}
+pub use place_order::PlaceOrderRequest;
 
 /// `202 Accepted` body of `POST /place-order`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PlaceOrderResponse {
-    #[schema(example = 1)]
+    #[schema(schema_with = crate::schema::order_id)]
     pub order_id: i64,
     /// `PENDING` for a new order; an idempotent retry reports the order's current status.
-    #[schema(example = "PENDING")]
+    #[schema(schema_with = crate::schema::status)]
     pub status: String,
 }
 
 /// `GET /orders/{order_id}` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderResponse {
-    #[schema(example = 1)]
+    #[schema(schema_with = crate::schema::order_id)]
     pub id: i64,
-    #[schema(example = "standard meal")]
+    #[schema(schema_with = crate::schema::item)]
     pub item: String,
     /// `PENDING`, `COMPLETED` or `CANCELLED`.
-    #[schema(example = "COMPLETED")]
+    #[schema(schema_with = crate::schema::status)]
     pub status: String,
     pub correlation_id: String,
     /// RFC 3339.
+    #[schema(schema_with = crate::schema::timestamp)]
     pub created_at: String,
     /// RFC 3339; when the status last changed.
+    #[schema(schema_with = crate::schema::timestamp)]
     pub updated_at: String,
 }
 

@@ -1,0 +1,147 @@
+//! One delivery: decode it, hand it to the worker with bounded retries, and dead-letter what
+//! cannot be handled. Transient errors (timeouts, lost connections, a broker away) are retried
+//! with jittered exponential backoff for as long as it takes: giving up would lose the event.
+//! A permanent error is retried [`ConsumerPolicy::max_attempts`] times (a misclassified error
+//! gets its chance), then the record is dead-lettered with the reason and the attempt count,
+//! so one poisoned record never holds up the orders behind it.
+//!
+//! [`ConsumerPolicy::max_attempts`]: super::ConsumerPolicy::max_attempts
+
+use saga_core::Envelope;
+use saga_core::event::{RejectionCode, decode};
+use saga_core::ports::Delivery;
+use tokio_util::sync::CancellationToken;
+
+use super::{ConsumerDeps, ConsumerSpec, Handled, Handler, Interest, dead_letter};
+use crate::backoff::Backoff;
+use crate::metrics;
+
+/// Why a record is to be dead-lettered.
+pub(super) struct Verdict {
+    pub code: RejectionCode,
+    pub reason: String,
+    pub attempts: u32,
+}
+
+enum Outcome {
+    Done,
+    Interrupted,
+    Reject(Verdict),
+}
+
+/// Handles or dead-letters one delivery; false when shutdown interrupted it (uncommitted).
+pub(super) async fn process(
+    spec: &ConsumerSpec,
+    deps: &ConsumerDeps,
+    handler: &dyn Handler,
+    delivery: &Delivery,
+    shutdown: &CancellationToken,
+) -> bool {
+    let verdict = match decode(&delivery.payload) {
+        Err(error) => Verdict {
+            code: RejectionCode::Undecodable,
+            reason: error.to_string(),
+            attempts: 1,
+        },
+        Ok(envelope) => match handler.interest(envelope.event_type()) {
+            Interest::Skip => {
+                count(spec, "skipped");
+                return true;
+            }
+            Interest::Reject => Verdict {
+                code: RejectionCode::UnexpectedType,
+                reason: unexpected(&envelope, delivery),
+                attempts: 1,
+            },
+            Interest::Handle => match handle(spec, deps, handler, &envelope, shutdown).await {
+                Outcome::Done => {
+                    count(spec, "handled");
+                    return true;
+                }
+                Outcome::Interrupted => {
+                    count(spec, "interrupted");
+                    return false;
+                }
+                Outcome::Reject(verdict) => verdict,
+            },
+        },
+    };
+    let correlation = delivery
+        .correlation_id
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    tracing::warn!(
+        correlation_id = %correlation,
+        group = %spec.group,
+        code = verdict.code.as_str(),
+        reason = %verdict.reason,
+        attempts = verdict.attempts,
+        "dead-lettering a record"
+    );
+    let written = dead_letter::write(spec, deps, delivery, verdict, shutdown).await;
+    count(
+        spec,
+        if written {
+            "dead_lettered"
+        } else {
+            "interrupted"
+        },
+    );
+    written
+}
+
+fn count(spec: &ConsumerSpec, outcome: &'static str) {
+    let labels = [("component", spec.component), ("outcome", outcome)];
+    ::metrics::counter!(metrics::EVENTS_CONSUMED, &labels).increment(1);
+}
+
+fn unexpected(envelope: &Envelope, delivery: &Delivery) -> String {
+    format!(
+        "unexpected event type {} on topic {}",
+        envelope.event_type().as_str(),
+        delivery.topic
+    )
+}
+
+/// The handler's answer, retried as the module docs say.
+async fn handle(
+    spec: &ConsumerSpec,
+    deps: &ConsumerDeps,
+    handler: &dyn Handler,
+    envelope: &Envelope,
+    shutdown: &CancellationToken,
+) -> Outcome {
+    let mut backoff = Backoff::service().with_jitter(deps.entropy.clone());
+    let (mut attempts, mut permanent) = (0, 0);
+    loop {
+        attempts += 1;
+        match handler.handle(envelope).await {
+            Ok(Handled::Done) => return Outcome::Done,
+            Ok(Handled::Unprocessable { code, reason }) => {
+                return Outcome::Reject(Verdict {
+                    code,
+                    reason,
+                    attempts,
+                });
+            }
+            Err(error) if error.is_transient() => {
+                tracing::warn!(%error, transient = true, attempts, "handling failed; retrying");
+            }
+            Err(error) => {
+                permanent += 1;
+                tracing::warn!(%error, transient = false, attempts, "handling failed");
+                if permanent >= spec.policy.max_attempts {
+                    return Outcome::Reject(Verdict {
+                        code: RejectionCode::HandlerFailed,
+                        reason: error.to_string(),
+                        attempts,
+                    });
+                }
+            }
+        }
+        if !backoff.wait(shutdown).await {
+            return Outcome::Interrupted;
+        }
+    }
+}
