@@ -1,7 +1,31 @@
-# One image for every saga component: `saga <component>` (see docker-compose.yml), and the
-# chaos runner (`chaos run`, compose profile `chaos`).
-# Build stage: librdkafka is compiled from the rdkafka crate's bundled sources (cmake).
-FROM rust:1-bookworm AS build
+# One image for every saga component (`saga <component>`, see docker-compose.yml) and the
+# chaos runner (`chaos run`, compose profile `chaos`), running as a non-root user.
+#
+# The bases are build arguments so that a machine without a registry can use the local
+# images of `scripts/images build` (it prints RUST_IMAGE and RUNTIME_IMAGE; compose passes
+# them on). Targets:
+#   runtime (default)  compiles the workspace in the Rust image, then copies the binaries
+#   prebuilt           copies binaries already built on this machine from
+#                      target/docker-bin/ (CI: those its tests just built), no compiling
+ARG RUST_IMAGE=rust:1-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+# A slim Debian with curl for health checks and the user the components run as.
+FROM ${RUNTIME_IMAGE} AS runtime-base
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin saga
+
+# Before `build` in this file: the classic builder builds every stage up to its target.
+FROM runtime-base AS prebuilt
+COPY target/docker-bin/saga target/docker-bin/chaos /usr/local/bin/
+USER saga
+ENTRYPOINT ["saga"]
+CMD ["--help"]
+
+# librdkafka is compiled from the rdkafka crate's bundled sources (cmake).
+FROM ${RUST_IMAGE} AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends cmake \
     && rm -rf /var/lib/apt/lists/*
@@ -10,12 +34,7 @@ COPY . .
 RUN cargo build --release --locked -p saga --bin saga -p chaos --bin chaos \
     && cp target/release/saga target/release/chaos /usr/local/bin/
 
-# Runtime stage: a slim Debian with curl for health checks, running as a non-root user.
-FROM debian:bookworm-slim
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin saga
+FROM runtime-base AS runtime
 COPY --from=build /usr/local/bin/saga /usr/local/bin/chaos /usr/local/bin/
 USER saga
 ENTRYPOINT ["saga"]

@@ -73,7 +73,13 @@ min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 EOF
-    cat >"$KAFKA_CONF/log4j2.properties" <<'EOF'
+    kafka_log4j2_properties >"$KAFKA_CONF/log4j2.properties"
+}
+
+# The broker's log4j2 configuration: INFO from the broker to stdout, where "Kafka Server
+# started" tells that it is up (the local image of scripts/images uses it too).
+kafka_log4j2_properties() {
+    cat <<'EOF'
 status = warn
 appender.console.type = Console
 appender.console.name = STDOUT

@@ -18,19 +18,25 @@ go_command() {
 
 toxiproxy_install() {
     [[ -x "$TOXIPROXY_BIN/toxiproxy-server" && -x "$TOXIPROXY_BIN/toxiproxy-cli" ]] && return 0
-    local go cmd
+    toxiproxy_build "$TOXIPROXY_BIN"
+}
+
+# Builds toxiproxy-server and toxiproxy-cli into DIR. Without cgo the binaries are static, so
+# the same build runs natively and in an image with nothing else in it (scripts/images).
+toxiproxy_build() {
+    local dir="$1" go cmd
     go="$(go_command)"
     log "building Toxiproxy $TOXIPROXY_VERSION with go install"
-    mkdir -p "$TOXIPROXY_BIN"
+    mkdir -p "$dir"
     for cmd in server cli; do
         # GOTOOLCHAIN=auto lets an older go fetch the toolchain the module asks for.
-        GOBIN="$TOXIPROXY_BIN" GOTOOLCHAIN=auto GOFLAGS=-mod=mod "$go" install \
+        GOBIN="$dir" GOTOOLCHAIN=auto GOFLAGS=-mod=mod CGO_ENABLED=0 "$go" install \
             "github.com/Shopify/toxiproxy/v2/cmd/$cmd@$TOXIPROXY_VERSION" \
             >>"$LOG_DIR/toxiproxy-install.log" 2>&1 || {
             tail -n 20 "$LOG_DIR/toxiproxy-install.log" >&2
             die "go install of toxiproxy cmd/$cmd failed"
         }
-        mv "$TOXIPROXY_BIN/$cmd" "$TOXIPROXY_BIN/toxiproxy-$cmd"
+        mv "$dir/$cmd" "$dir/toxiproxy-$cmd"
     done
 }
 

@@ -180,6 +180,16 @@ impl SagaClient {
         }
     }
 
+    /// What `GET /ready` answers: 200 when the Order API and its database are ready, 503
+    /// when either is not.
+    ///
+    /// # Errors
+    /// When the gateway cannot be reached.
+    pub async fn ready(&self) -> anyhow::Result<StatusCode> {
+        let request = Request::get(format!("{}/ready", self.base)).body(Full::default())?;
+        Ok(self.send(request).await?.0)
+    }
+
     /// Polls until the order is COMPLETED or CANCELLED, or `patience` runs out.
     ///
     /// # Errors

@@ -1,20 +1,22 @@
 //! The event bus contract against Kafka. Each test process uses its own topic prefix
 //! (`contract-{pid}-`) and clears topics left by processes that are gone.
-//! `KAFKA_BOOTSTRAP_SERVERS` (default: `scripts/stack`'s direct address) names the broker;
-//! without one the clauses skip locally and fail under `CI=true`.
+//! The broker is the native stack's (`DIRECT_KAFKA_BOOTSTRAP_SERVERS`, default
+//! `scripts/stack`'s direct address; without one the clauses skip locally and fail under
+//! `CI=true`), or a container with `SAGA_TEST_BACKENDS=containers` (saga-test-backends).
 
 use std::sync::Arc;
 
 use saga_core::Topic;
 use saga_core::ports::{EventBus, OutgoingMessage};
 use saga_kafka::{KafkaConfig, KafkaEventBus, delete_topics_with_prefix};
+use saga_test_backends::Backend;
 
 const PREFIX: &str = "contract-";
 
-fn config() -> KafkaConfig {
-    let servers = std::env::var("DIRECT_KAFKA_BOOTSTRAP_SERVERS")
-        .or_else(|_| std::env::var("KAFKA_BOOTSTRAP_SERVERS"))
-        .unwrap_or_else(|_| "127.0.0.1:9092".into());
+async fn config() -> KafkaConfig {
+    let servers = saga_test_backends::address(Backend::Kafka)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut config = KafkaConfig::new(servers);
     config.prefix = format!("{PREFIX}{}-", std::process::id());
     config.connect_attempts = 1;
@@ -23,7 +25,7 @@ fn config() -> KafkaConfig {
 }
 
 async fn bus() -> Option<KafkaEventBus> {
-    let config = config();
+    let config = config().await;
     match KafkaEventBus::connect(config.clone()).await {
         Ok(bus) => {
             delete_topics_with_prefix(&config, PREFIX, |topic| {

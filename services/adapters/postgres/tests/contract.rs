@@ -1,23 +1,19 @@
 //! The port contract suite against PostgreSQL: every clause gets its own freshly created and
-//! migrated database. `DATABASE_URL` (default: `scripts/stack`'s direct address) names the
-//! server; without one the clauses skip locally and fail under `CI=true`.
+//! migrated database. The server is the native stack's (`DIRECT_DATABASE_URL`, default
+//! `scripts/stack`'s direct address; without one the clauses skip locally and fail under
+//! `CI=true`), or a container with `SAGA_TEST_BACKENDS=containers` (saga-test-backends).
 
 use std::sync::Arc;
 
 use saga_core::ports::{DeadLetterStore, DeliveryStore, OrderStore};
 use saga_harness::scratch;
 use saga_postgres::{PgConfig, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool};
-
-const DEFAULT_URL: &str = "postgres://saga:saga@127.0.0.1:5432/saga";
-
-fn admin_url() -> String {
-    std::env::var("DIRECT_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| DEFAULT_URL.to_owned())
-}
+use saga_test_backends::Backend;
 
 async fn fresh_pool() -> Option<PgPool> {
-    let admin = admin_url();
+    let admin = saga_test_backends::address(Backend::Postgres)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let url = match scratch::create_database(&admin).await {
         Ok(url) => url,
         Err(e) => {

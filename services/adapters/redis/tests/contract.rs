@@ -1,22 +1,24 @@
 //! The decision store contract against Redis, each clause under its own key prefix.
-//! `REDIS_URL` (default: `scripts/stack`'s direct address) names the server; without one the
-//! clauses skip locally and fail under `CI=true`.
+//! The server is the native stack's (`DIRECT_REDIS_URL`, default `scripts/stack`'s direct
+//! address; without one the clauses skip locally and fail under `CI=true`), or a container
+//! with `SAGA_TEST_BACKENDS=containers` (saga-test-backends).
 
 use std::sync::Arc;
 
 use saga_core::PaymentDecision::{Failed, Success};
 use saga_core::ports::{DecisionStore, Entropy, OsEntropy};
 use saga_redis::{RedisConfig, RedisDecisionStore, delete_keys_with_prefix};
+use saga_test_backends::Backend;
 
-fn redis_url() -> String {
-    std::env::var("DIRECT_REDIS_URL")
-        .or_else(|_| std::env::var("REDIS_URL"))
-        .unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+async fn redis_url() -> String {
+    saga_test_backends::address(Backend::Redis)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A store under a fresh key prefix, or `None` when the test is skipped.
 async fn store() -> Option<RedisDecisionStore> {
-    let mut config = RedisConfig::new(redis_url());
+    let mut config = RedisConfig::new(redis_url().await);
     config.connect_attempts = 1;
     match config.connect().await {
         Ok(conn) => {
@@ -64,7 +66,7 @@ async fn deleting_by_prefix_removes_only_the_picked_keys() {
     store.decide(keep, Success).await.unwrap();
     store.decide(drop, Failed).await.unwrap();
     let prefix = store.prefix();
-    let conn = RedisConfig::new(redis_url()).connect().await.unwrap();
+    let conn = RedisConfig::new(redis_url().await).connect().await.unwrap();
     let doomed = drop.to_string();
     let deleted = delete_keys_with_prefix(&conn, prefix, |key| key.ends_with(&doomed))
         .await

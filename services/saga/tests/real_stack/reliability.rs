@@ -113,7 +113,9 @@ async fn poison_and_permanent_failures_are_dead_lettered_once_per_group_and_orde
         .await
         .expect("any producer may write these");
 
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(saga_harness::DEV_API_KEY)
+        .expect("a client for the gateway");
     let started = Instant::now();
     let acknowledged = place(&client, 30, 6).await;
     for ack in &acknowledged {
@@ -169,7 +171,9 @@ async fn unprocessable_payments_are_dead_lettered_and_get_no_courier() {
     };
     let mut saga = Deployment::new(backends, "unprocessable").await;
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(saga_harness::DEV_API_KEY)
+        .expect("a client for the gateway");
     let mut acknowledged = Vec::new();
     // Place orders until one is CANCELLED (a payment fails one time in five).
     let cancelled = loop {
@@ -262,7 +266,9 @@ async fn a_black_holed_postgres_leaves_no_component_hung_after_it_heals() {
     saga.set_env("DATABASE_CALL_TIMEOUT_SECONDS", "3");
     saga.set_env("HEALTH_STALL_SECONDS", "10");
     saga.start_all().await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(saga_harness::DEV_API_KEY)
+        .expect("a client for the gateway");
     let mut acknowledged = place(&client, 20, 4).await;
     // Orders in flight when the link goes silent: requests, claims and commits cut midway.
     let in_flight = {
@@ -321,7 +327,9 @@ async fn an_order_whose_event_was_lost_after_publishing_is_redriven_to_a_termina
     saga.set_env("RECONCILE_INTERVAL_SECONDS", "1");
     saga.start(registry::ORDER_API).await;
     saga.start(registry::GATEWAY).await;
-    let client = SagaClient::new(&saga.gateway_url());
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(saga_harness::DEV_API_KEY)
+        .expect("a client for the gateway");
     let acknowledged = place(&client, 3, 3).await;
     // As if the broker lost them after acknowledging: marked published, never in Kafka.
     let pool = saga_postgres::PgConfig::new(&saga.database_direct)

@@ -1,0 +1,206 @@
+//! One `docker compose` project of this repository's docker-compose.yml: its own project name
+//! and host ports (free loopback ports, so it never collides with the native stack or another
+//! run), the images and build target from the environment (`scripts/images env`,
+//! `SAGA_BUILD_TARGET`), and `down -v` when dropped.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use saga_harness::Endpoints;
+
+/// The host-port variables of docker-compose.yml, each given a free port.
+const PORT_VARIABLES: [&str; 7] = [
+    "SAGA_GATEWAY_PORT",
+    "SAGA_PG_PORT",
+    "SAGA_REDIS_PORT",
+    "SAGA_KAFKA_PORT",
+    "SAGA_TOXIPROXY_PORT",
+    "SAGA_PG_PROXY_PORT",
+    "SAGA_REDIS_PROXY_PORT",
+];
+
+/// Whether Docker and its compose plugin answer. Without them the tests skip loudly, except
+/// under `CI=true`, where they fail (`.ci/run` installs both with `scripts/images engine`).
+pub fn available() -> bool {
+    let answers = |args: &[&str]| {
+        Command::new("docker")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if answers(&["info"]) && answers(&["compose", "version"]) {
+        return true;
+    }
+    saga_contract::backend::unavailable::<()>(
+        "Docker with the compose plugin",
+        "the local engine",
+        &"`docker info` or `docker compose version` failed (scripts/images engine installs both)",
+    );
+    false
+}
+
+pub struct Project {
+    name: String,
+    ports: Vec<(&'static str, u16)>,
+}
+
+impl Project {
+    /// A project named `saga-{tag}-{pid}` on free host ports; nothing started yet.
+    pub fn new(tag: &str) -> Self {
+        let mut taken = Vec::new();
+        let ports = PORT_VARIABLES
+            .iter()
+            .map(|variable| {
+                let port = saga_harness::free_port(&taken).expect("a free loopback port");
+                taken.push(port);
+                (*variable, port)
+            })
+            .collect();
+        Self {
+            name: format!("saga-{tag}-{}", std::process::id()),
+            ports,
+        }
+    }
+
+    pub fn port(&self, variable: &str) -> u16 {
+        self.ports
+            .iter()
+            .find(|(name, _)| *name == variable)
+            .map(|(_, port)| *port)
+            .unwrap_or_else(|| panic!("no port {variable}"))
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port("SAGA_GATEWAY_PORT"))
+    }
+
+    /// The backends as the host reaches them (direct), and Toxiproxy's API.
+    pub fn endpoints(&self) -> Endpoints {
+        let port = |variable| self.port(variable);
+        Endpoints::from_lookup(|name| match name {
+            "DIRECT_DATABASE_URL" => Some(format!(
+                "postgres://saga:saga@127.0.0.1:{}/saga",
+                port("SAGA_PG_PORT")
+            )),
+            "DIRECT_KAFKA_BOOTSTRAP_SERVERS" => {
+                Some(format!("127.0.0.1:{}", port("SAGA_KAFKA_PORT")))
+            }
+            "DIRECT_REDIS_URL" => Some(format!("redis://127.0.0.1:{}/0", port("SAGA_REDIS_PORT"))),
+            "TOXIPROXY_URL" => Some(format!("http://127.0.0.1:{}", port("SAGA_TOXIPROXY_PORT"))),
+            _ => None,
+        })
+    }
+
+    /// `docker compose -p NAME ARGS` in the repository, with this project's ports.
+    pub fn compose(&self, args: &[&str]) -> Output {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut command = Command::new("docker");
+        command
+            .args(["compose", "-p", &self.name])
+            .args(args)
+            .current_dir(root);
+        for (variable, port) in &self.ports {
+            command.env(variable, port.to_string());
+        }
+        // The tests place orders as fast as the stack takes them, not at a client's pace.
+        command
+            .env("SAGA_API_RATE_LIMIT_PER_SECOND", "1000000")
+            .env("SAGA_API_RATE_LIMIT_BURST", "1000000");
+        command.output().expect("docker runs")
+    }
+
+    /// Like [`Self::compose`], failing the test with compose's output unless it succeeds.
+    pub fn compose_ok(&self, args: &[&str]) -> String {
+        let output = self.compose(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success(),
+            "docker compose {args:?} failed:\n{text}"
+        );
+        text
+    }
+
+    /// `up -d --build --wait` plus `extra`: every service running and healthy (the one-shot
+    /// jobs completed) within five minutes, or the test fails.
+    pub fn up(&self, extra: &[&str]) {
+        let mut args = vec!["up", "-d", "--build", "--wait", "--wait-timeout", "300"];
+        args.extend_from_slice(extra);
+        let output = self.compose(&args);
+        if !output.status.success() {
+            let logs = self.compose(&["logs", "--tail", "30"]);
+            panic!(
+                "docker compose up failed:\n{}\n--- logs ---\n{}",
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&logs.stdout)
+            );
+        }
+    }
+
+    /// How many containers of `service` are running.
+    pub fn running(&self, service: &str) -> usize {
+        self.compose_ok(&["ps", "-q", "--status", "running", service])
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count()
+    }
+
+    /// Every `/metrics` sample of `metric` (summed over its labels) of each replica of
+    /// `service`, read inside its container.
+    pub fn metric_per_replica(&self, service: &str, metric: &str) -> Vec<f64> {
+        (1..=self.running(service))
+            .map(|index| {
+                let index = index.to_string();
+                let text = self.compose_ok(&[
+                    "exec",
+                    "-T",
+                    "--index",
+                    &index,
+                    service,
+                    "curl",
+                    "-fsS",
+                    "http://127.0.0.1:8000/metrics",
+                ]);
+                text.lines()
+                    .filter(|line| {
+                        line.strip_prefix(metric)
+                            .is_some_and(|rest| rest.starts_with([' ', '{']))
+                    })
+                    .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// `down -v`, then whatever of this project is still there: containers, volumes,
+    /// networks (empty when compose removed everything).
+    pub fn down(&self) -> Vec<String> {
+        self.compose_ok(&["--profile", "chaos", "down", "-v", "--remove-orphans"]);
+        let label = format!("label=com.docker.compose.project={}", self.name);
+        let mut left = Vec::new();
+        for (kind, args) in [
+            ("container", vec!["ps", "-a", "-q", "--filter", &label]),
+            ("volume", vec!["volume", "ls", "-q", "--filter", &label]),
+            ("network", vec!["network", "ls", "-q", "--filter", &label]),
+        ] {
+            let output = Command::new("docker").args(&args).output().expect("docker");
+            left.extend(
+                String::from_utf8_lossy(&output.stdout)
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|id| format!("{kind} {id}")),
+            );
+        }
+        left
+    }
+}
+
+impl Drop for Project {
+    /// A failed test leaves nothing running either.
+    fn drop(&mut self) {
+        let _ = self.compose(&["--profile", "chaos", "down", "-v", "--remove-orphans"]);
+    }
+}
