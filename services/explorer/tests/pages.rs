@@ -74,6 +74,7 @@ async fn relay(memory: &Memory, again: bool) {
             key: r.key.clone(),
             payload: r.payload.clone(),
             correlation_id: Some(r.correlation_id.clone()),
+            replay: None,
         })
         .collect();
     memory.bus.publish(messages.clone()).await.unwrap();
@@ -103,6 +104,7 @@ async fn publish(memory: &Memory, envelope: &Envelope) {
         key: envelope.order_id().unwrap().key(),
         payload: envelope.to_bytes(),
         correlation_id: None,
+        replay: None,
     };
     memory.bus.publish(vec![message]).await.unwrap();
 }

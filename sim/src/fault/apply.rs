@@ -121,6 +121,7 @@ fn poison(world: &World, topic: saga_core::Topic) {
         key: "1".into(),
         payload: br#"{"event_type":"ORDER_CREATED","schema_version":99}"#.to_vec(),
         correlation_id: None,
+        replay: None,
     };
     for (partition, offset) in world.durable.bus.append(std::slice::from_ref(&message)) {
         let event = Event::appended(topic, partition, offset, &message.payload, false);

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use saga_core::CorrelationId;
 use saga_core::ports::{
     Clock, Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
+    ReplayMark,
 };
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
@@ -25,6 +26,7 @@ struct Record {
     key: Option<String>,
     payload: Vec<u8>,
     correlation_id: Option<CorrelationId>,
+    replay: Option<ReplayMark>,
     at: Option<time::OffsetDateTime>,
 }
 
@@ -150,6 +152,7 @@ impl MemoryEventBus {
                     key: Some(m.key.clone()),
                     payload: m.payload.clone(),
                     correlation_id: m.correlation_id.clone(),
+                    replay: m.replay,
                     at,
                 });
                 (partition, log.len() as u64 - 1)
@@ -269,6 +272,7 @@ impl MemoryEventBus {
                     key: record.key.clone(),
                     payload: record.payload.clone(),
                     correlation_id: record.correlation_id.clone(),
+                    replay: record.replay,
                 }));
             }
         }

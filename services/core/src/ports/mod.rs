@@ -18,7 +18,9 @@ pub use decision_store::DecisionStore;
 pub use delivery_store::{AssignOutcome, DeliveryAssignment, DeliveryStore};
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::PortError;
-pub use event_bus::{Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage};
+pub use event_bus::{
+    Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, ReplayMark,
+};
 pub use order_store::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
     PaymentApplication, PruneCutoffs, Pruned, Redrive,

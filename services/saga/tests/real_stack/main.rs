@@ -57,6 +57,7 @@ fn raw(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         key: "1".into(),
         payload: payload.to_vec(),
         correlation_id: None,
+        replay: None,
     }
 }
 
