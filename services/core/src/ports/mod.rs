@@ -3,6 +3,7 @@
 //! every adapter (memory, PostgreSQL, Kafka, Redis, simulation).
 
 mod clock;
+mod dead_letter_ledger;
 mod dead_letters;
 mod decision_store;
 mod delivery_store;
@@ -13,6 +14,7 @@ mod order_store;
 pub mod startup;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use dead_letter_ledger::{DeadLetterAction, DeadLetterActionKind, DeadLetterLedger};
 pub use dead_letters::DeadLetterStore;
 pub use decision_store::DecisionStore;
 pub use delivery_store::{AssignOutcome, DeliveryAssignment, DeliveryStore};
