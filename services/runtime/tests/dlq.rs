@@ -148,7 +148,10 @@ async fn replay_and_discard_act_once_and_are_recorded() {
         .unwrap();
     assert!(done.published);
     let records = bus.snapshot().records;
-    let on_orders: Vec<_> = records.iter().filter(|r| r.topic == Topic::Orders).collect();
+    let on_orders: Vec<_> = records
+        .iter()
+        .filter(|r| r.topic == Topic::Orders)
+        .collect();
     assert_eq!(on_orders.len(), 1, "one replay on the source topic");
     let replayed = on_orders[0];
     assert_eq!(replayed.key.as_deref(), Some("key-1"));

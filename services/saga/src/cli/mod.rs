@@ -4,6 +4,8 @@
 mod bench;
 mod component;
 mod demo;
+mod dlq;
+mod dlq_print;
 mod keys;
 
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ pub enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Dead letters on the real stack: list, show, replay, discard.
+    Dlq(dlq::DlqArgs),
     /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
     Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
@@ -69,6 +73,7 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
         Command::Keys(args) => keys::run(args),
+        Command::Dlq(args) => dlq::run(args).await,
         Command::Bench(args) => bench::run(*args).await,
     }
 }

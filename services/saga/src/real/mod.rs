@@ -3,6 +3,7 @@
 //! `saga <component>`, `saga all` and `saga migrate` run.
 
 mod backends;
+mod dlq;
 mod environment;
 mod explorer;
 pub mod retention;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use saga_components::{COMPONENTS, Component, ComponentError, Running};
 
 pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
+pub use dlq::RealDeadLetters;
 pub use environment::RealEnvironment;
 pub use explorer::RealSource;
 

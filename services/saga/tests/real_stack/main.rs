@@ -6,6 +6,7 @@
 mod backends;
 mod bench;
 mod deployment;
+mod dlq_ops;
 mod http;
 mod judge;
 mod reliability;
