@@ -7,7 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{
-    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore,
+    Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus,
+    OrderStore,
 };
 use saga_explorer::SagaSource;
 use saga_runtime::net::Dialer;
@@ -70,6 +71,15 @@ pub trait Environment: Send + Sync + 'static {
     /// # Errors
     /// The dead-letter store cannot be reached or configured.
     async fn dead_letters(&self) -> Result<Arc<dyn DeadLetterStore>, BoxError>;
+
+    /// Where operators' replays and discards of dead letters are recorded (PostgreSQL), for
+    /// the explorer.
+    ///
+    /// # Errors
+    /// The ledger cannot be reached or configured, or this world keeps none (the default).
+    async fn dead_letter_ledger(&self) -> Result<Arc<dyn DeadLetterLedger>, BoxError> {
+        Err("this world keeps no dead-letter ledger".into())
+    }
 
     /// How long an event of `topic` can still be delivered (the topic's retention plus the
     /// maximum consumer lag), for retention's start-up check; `None` where it does not apply.

@@ -1,12 +1,14 @@
 //! The saga explorer: a web page for operators. It lists orders (filters, counts per status,
 //! stuck ones), draws one order's journey through the saga as a timeline with the checker's
-//! verdict, and shows the saga's health — reading the state through a [`SagaSource`], the same
+//! verdict, lists the dead letters (replay and discard them), and shows the saga's health — reading the state through a [`SagaSource`], the same
 //! snapshot the invariant checker judges, so it works on the memory backends, the real stack and
 //! in compose alike. Pages are self-contained (no CDN), readable without JavaScript, and refresh
 //! themselves. The timeline model and its drawing ([`timeline`], [`html::timeline`]) also draw a
 //! failing simulation seed.
 
 mod config;
+mod dead_letters;
+mod dlq_routes;
 pub mod html;
 mod routes;
 pub mod source;
@@ -21,6 +23,7 @@ use saga_core::ports::Clock;
 use saga_runtime::{CancellationToken, Listener, serve, shutdown};
 
 pub use config::{ConfigError, ExplorerConfig};
+pub use dead_letters::DeadLetterDeps;
 pub use source::{SagaSource, Snapshots};
 
 /// What the explorer needs from the outside world.
@@ -28,6 +31,8 @@ pub use source::{SagaSource, Snapshots};
 pub struct ExplorerDeps {
     pub source: Arc<dyn SagaSource>,
     pub clock: Arc<dyn Clock>,
+    /// What the dead-letter page reads and acts through; `None` shows no dead letters.
+    pub dead_letters: Option<DeadLetterDeps>,
 }
 
 /// The explorer's routes, ready to serve or to test with `oneshot`.
@@ -37,10 +42,12 @@ pub fn router(deps: ExplorerDeps, config: ExplorerConfig) -> Router {
         snapshots: Arc::new(snapshots),
         clock: deps.clock,
         config,
+        dead_letters: deps.dead_letters,
     };
     Router::new()
         .route("/", get(routes::order_list))
         .route("/orders/{order_id}", get(routes::order_page))
+        .route("/dead-letters", get(dlq_routes::list).post(dlq_routes::act))
         .route("/saga-health", get(routes::saga_health))
         .route("/health", get(routes::liveness))
         .with_state(state)

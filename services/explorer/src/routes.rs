@@ -22,6 +22,7 @@ pub(crate) struct AppState {
     pub snapshots: Arc<Snapshots>,
     pub clock: Arc<dyn Clock>,
     pub config: ExplorerConfig,
+    pub dead_letters: Option<crate::DeadLetterDeps>,
 }
 
 impl AppState {
@@ -29,7 +30,7 @@ impl AppState {
         time::Duration::try_from(self.config.stuck_after).unwrap_or(time::Duration::MAX)
     }
 
-    fn render(
+    pub(crate) fn render(
         &self,
         current: &Current,
         title: &str,

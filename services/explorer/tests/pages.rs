@@ -190,6 +190,7 @@ fn app(memory: Memory, now: OffsetDateTime) -> axum::Router {
     let deps = ExplorerDeps {
         source: Arc::new(memory),
         clock: Arc::new(FixedClock::new(now)),
+        dead_letters: None,
     };
     saga_explorer::router(deps, ExplorerConfig::default())
 }

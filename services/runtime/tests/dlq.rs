@@ -107,7 +107,7 @@ async fn replay_and_discard_act_once_and_are_recorded() {
         async move {
             let kept = table.list().await.unwrap();
             let actions = ledger.actions().await.unwrap();
-            dlq::gather(&snapshot, &kept, &actions)
+            dlq::gather(&snapshot.records, &kept, &actions)
         }
     };
     let (letters, unreadable) = gather(&bus).await;

@@ -2,6 +2,7 @@
 //! payloads and item names are untrusted). Each page is self-contained: the stylesheet and the
 //! refresh script are inlined from `assets/`, nothing is fetched from elsewhere.
 
+pub mod dead_letters;
 pub mod format;
 pub mod health;
 pub mod journey;

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::DeadLetterAction;
-use saga_core::snapshot::BusSnapshot;
+use saga_core::snapshot::TopicRecord;
 use saga_core::{Envelope, EventBody, EventId, Topic};
 use time::OffsetDateTime;
 
@@ -73,11 +73,11 @@ impl Filter {
     }
 }
 
-/// Every dead letter: the DLQ topics' records in `bus` (records that are not rejections are
-/// left out and counted), then the table's `kept` rejections not also on a topic, each with
+/// Every dead letter: the DLQ topics' records among `records` (records that are not
+/// rejections are left out and counted), then the table's `kept` rejections not also on a topic, each with
 /// its action from `actions`. Ordered by rejection time, then id.
 pub fn gather(
-    bus: &BusSnapshot,
+    records: &[TopicRecord],
     kept: &[Envelope],
     actions: &[DeadLetterAction],
 ) -> (Vec<DeadLetter>, usize) {
@@ -85,7 +85,7 @@ pub fn gather(
         actions.iter().map(|a| (a.dead_letter, a)).collect();
     let mut letters: BTreeMap<EventId, DeadLetter> = BTreeMap::new();
     let mut unreadable = 0;
-    let dlq = bus.records.iter().filter(|r| r.topic.dlq() == r.topic);
+    let dlq = records.iter().filter(|r| r.topic.dlq() == r.topic);
     for record in dlq {
         let kept = Kept::Topic {
             topic: record.topic,
@@ -126,4 +126,18 @@ fn letter(envelope: Envelope, kept: Kept) -> Option<DeadLetter> {
         kept,
         action: None,
     })
+}
+
+/// The first `chars` characters of an original, control characters escaped, on one line.
+pub fn preview(bytes: &[u8], chars: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text
+        .chars()
+        .take(chars)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().count() > chars {
+        out.push('\u{2026}');
+    }
+    out
 }

@@ -105,16 +105,6 @@ fn status(l: &DeadLetter) -> String {
     }
 }
 
-/// The original's first characters, control characters escaped, on one line.
-pub(crate) fn preview(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text
-        .chars()
-        .take(PREVIEW)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().count() > PREVIEW {
-        out.push('…');
-    }
-    out
+fn preview(bytes: &[u8]) -> String {
+    saga_runtime::dlq::preview(bytes, PREVIEW)
 }

@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use saga_core::ports::{
-    Clock, DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore, PortError,
+    Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore,
+    PortError,
 };
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_memory::{
-    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+    MemoryDeadLetterLedger, MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore,
+    MemoryEventBus, MemoryOrderStore,
 };
 
 /// One instance of each memory adapter, shared by every embedded component.
@@ -19,6 +21,7 @@ pub struct MemoryBackends {
     pub decisions: MemoryDecisionStore,
     pub deliveries: MemoryDeliveryStore,
     pub dead_letters: MemoryDeadLetters,
+    pub dead_letter_ledger: MemoryDeadLetterLedger,
 }
 
 impl MemoryBackends {
@@ -31,11 +34,16 @@ impl MemoryBackends {
             decisions: MemoryDecisionStore::new(),
             deliveries: MemoryDeliveryStore::new(),
             dead_letters: MemoryDeadLetters::new(),
+            dead_letter_ledger: MemoryDeadLetterLedger::new(),
         }
     }
 
     pub fn dead_letters(&self) -> Arc<dyn DeadLetterStore> {
         Arc::new(self.dead_letters.clone())
+    }
+
+    pub fn dead_letter_ledger(&self) -> Arc<dyn DeadLetterLedger> {
+        Arc::new(self.dead_letter_ledger.clone())
     }
 
     pub fn store(&self) -> Arc<dyn OrderStore> {

@@ -110,6 +110,12 @@ impl Environment for EmbeddedEnvironment {
         Ok(self.backends.dead_letters())
     }
 
+    async fn dead_letter_ledger(
+        &self,
+    ) -> Result<Arc<dyn saga_core::ports::DeadLetterLedger>, BoxError> {
+        Ok(self.backends.dead_letter_ledger())
+    }
+
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
         Ok(Arc::new(self.backends.clone()))
     }

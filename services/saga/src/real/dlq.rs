@@ -51,6 +51,6 @@ impl RealDeadLetters {
             .actions()
             .await
             .context("reading dead_letter_actions")?;
-        Ok(dlq::gather(&bus, &kept, &actions))
+        Ok(dlq::gather(&bus.records, &kept, &actions))
     }
 }

@@ -112,6 +112,16 @@ impl Environment for RealEnvironment {
         Ok(self.pool().await?.dead_letters())
     }
 
+    async fn dead_letter_ledger(
+        &self,
+    ) -> Result<Arc<dyn saga_core::ports::DeadLetterLedger>, BoxError> {
+        let pg = self.pool().await?;
+        Ok(Arc::new(saga_postgres::PgDeadLetterLedger::new(
+            pg.pool,
+            pg.deadline,
+        )))
+    }
+
     async fn redelivery_window(
         &self,
         topic: saga_core::Topic,
