@@ -1,7 +1,10 @@
 //! The explorer in a real browser (headless Chromium over WebDriver): the embedded saga places
 //! orders; the browser opens the list, filters it, follows an order to its timeline and sees
 //! every step, and watches a new order appear and turn terminal on the list without a reload
-//! (the page refreshes itself). Skips loudly without Chromium, fails under `CI=true`.
+//! (the page refreshes itself); then a payment that arrived before its order was dead-lettered
+//! (unknown order), the order appears with its ORDER_CREATED lost, and the operator replays the
+//! dead letter from the dead-letter page and sees the order it unblocked turn terminal.
+//! Skips loudly without Chromium, fails under `CI=true`.
 //! `SAGA_SCREENSHOTS=DIR` saves the pages as PNGs (the README's come from here).
 
 use std::time::Duration;
@@ -9,6 +12,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use saga::embedded::{EmbeddedOptions, EmbeddedSaga};
 use saga_client::SagaClient;
+use saga_core::ports::{Entropy, EventBus, NewOrder, OsEntropy, OutgoingMessage};
+use saga_core::{CorrelationId, Envelope, EventBody, Item, OrderId, PaymentDecision, Topic};
 use saga_harness::browser::{Browser, BrowserError};
 
 /// A page element's wait: long enough for a refresh cycle on a loaded 2-core machine.
@@ -199,6 +204,87 @@ async fn an_operator_follows_orders_in_a_real_browser() {
         "the list refreshed in place, not by a reload"
     );
 
+    replay_unblocks_an_order(&saga, web, &explorer).await;
+
     browser.close().await;
     saga.shutdown().await;
+}
+
+/// A PAYMENT_SUCCESS for the next order id, published before the order exists: the
+/// order-status worker dead-letters it (unknown order). Then the order is inserted without
+/// its outbox row (its ORDER_CREATED lost), so nothing else will ever decide it; replaying
+/// the dead letter from the page completes it.
+async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &str) {
+    let store = &saga.backends.store;
+    let next = store
+        .snapshot()
+        .orders
+        .iter()
+        .map(|o| o.id.get())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let order = OrderId::new(next).unwrap();
+    let created = OsEntropy.event_id();
+    let correlation = CorrelationId::parse("browser-replay").unwrap();
+    let payment = Envelope {
+        event_id: OsEntropy.event_id(),
+        occurred_at: time::OffsetDateTime::now_utc(),
+        correlation_id: correlation.clone(),
+        causation_id: Some(created),
+        body: EventBody::Payment {
+            order_id: order,
+            decision: PaymentDecision::Success,
+        },
+    };
+    saga.backends
+        .bus
+        .publish(vec![OutgoingMessage {
+            topic: Topic::Payments,
+            key: order.key(),
+            payload: payment.to_bytes(),
+            correlation_id: Some(correlation.clone()),
+            replay: None,
+        }])
+        .await
+        .unwrap();
+    web.goto(&format!("{explorer}/dead-letters")).await.unwrap();
+    let group = "section.dlq-group[data-reason='unknown_order'][data-topic='payments']";
+    text(web, &format!("{group} tr[data-letter]")).await;
+    let inserted = store.transaction(|t| {
+        t.insert_order(&NewOrder {
+            item: Item::parse("blocked soup").unwrap(),
+            correlation_id: correlation,
+            idempotency_key: None,
+            owner: None,
+            event_id: created,
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+    });
+    assert_eq!(inserted.order().id, order, "the id the payment named");
+
+    web.find(Locator::Css("input[name='why']"))
+        .await
+        .unwrap()
+        .send_keys("order now exists")
+        .await
+        .unwrap();
+    web.find(Locator::Css(&format!("{group} button[value^='replay:']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = text(web, "#notice").await;
+    assert!(notice.starts_with("Replayed"), "{notice}");
+    let status = text(web, &format!("{group} tr[data-letter] td:nth-child(5)")).await;
+    assert!(status.contains("replayed by anonymous"), "{status}");
+    screenshot(web, "explorer-dead-letters.png").await;
+
+    web.goto(&format!("{explorer}/")).await.unwrap();
+    let terminal = until_terminal_on_list(web, next).await;
+    assert_eq!(
+        terminal, "COMPLETED",
+        "the replayed payment completed the order"
+    );
 }

@@ -1,6 +1,6 @@
 //! The dead-letter page's routes: `GET /dead-letters` lists (filters `reason`, `topic`,
 //! `all`); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
-//! `discard:ID`, with `api_key` and `why`) and shows the list again with what happened.
+//! `discard:ID`, with `api_key` and `why`) and shows every letter again, with what happened.
 
 use std::collections::BTreeMap;
 
@@ -48,7 +48,12 @@ pub(crate) async fn act(
         Ok(text) => (StatusCode::OK, Notice { ok: true, text }),
         Err((status, text)) => (status, Notice { ok: false, text }),
     };
-    render(&state, &Filter::default(), Some(notice), status, true).await
+    // Closed letters too, so the one just acted on shows who did what.
+    let all = Filter {
+        closed_too: true,
+        ..Filter::default()
+    };
+    render(&state, &all, Some(notice), status, true).await
 }
 
 async fn perform(

@@ -128,14 +128,18 @@ fn letter(envelope: Envelope, kept: Kept) -> Option<DeadLetter> {
     })
 }
 
-/// The first `chars` characters of an original, control characters escaped, on one line.
+/// The first `chars` characters of an original (invalid UTF-8 replaced), control characters
+/// escaped so it stays on one line.
 pub fn preview(bytes: &[u8], chars: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text
-        .chars()
-        .take(chars)
-        .flat_map(char::escape_debug)
-        .collect();
+    let mut out = String::new();
+    for c in text.chars().take(chars) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
     if text.chars().count() > chars {
         out.push('\u{2026}');
     }
