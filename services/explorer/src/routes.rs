@@ -15,7 +15,7 @@ use crate::html::page::{Frame, Section, page};
 use crate::html::{self};
 use crate::source::{Current, Snapshots};
 use crate::view::orders::OrderFilter;
-use crate::view::{health, journey, orders};
+use crate::view::{dead_letters, health, journey, orders};
 
 #[derive(Clone)]
 pub(crate) struct AppState {
@@ -103,7 +103,13 @@ pub(crate) async fn order_page(State(state): State<AppState>, Path(id): Path<Str
 
 pub(crate) async fn saga_health(State(state): State<AppState>) -> Html<String> {
     let current = state.snapshots.current().await;
-    let health = health::of(&current.facts, state.clock.now(), state.stuck_after());
+    let mut health = health::of(&current.facts, state.clock.now(), state.stuck_after());
+    if let Some(deps) = &state.dead_letters {
+        match deps.letters(&current.facts.dead_letters).await {
+            Ok((letters, _)) => health.letters = Some(dead_letters::tally(&letters)),
+            Err(error) => tracing::warn!(%error, "explorer: cannot read the dead letters"),
+        }
+    }
     let body = html::health::body(&health, state.stuck_after().whole_seconds());
     state.render(&current, "Saga health", Section::Health, body)
 }

@@ -1,7 +1,7 @@
 //! The dead-letter page on the memory adapters: letters on a DLQ topic grouped by reason,
 //! source topic and rejecting group; a client key may not act; an operator's Replay
 //! re-publishes the original to its source topic and the page shows who replayed it and why;
-//! a second Replay is refused; Discard closes a letter.
+//! a second Replay is refused; Discard closes a letter; the health page counts them.
 
 use std::sync::Arc;
 
@@ -166,4 +166,13 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
     assert!(page.contains("replayed by <b>ops</b>"), "{page}");
     assert!(page.contains("<i>parser fixed</i>"), "{page}");
     assert!(page.contains("discarded by <b>ops</b>"), "{page}");
+
+    let health = Request::get("/saga-health").body(Body::empty()).unwrap();
+    let (_, page) = send(&app, health).await;
+    let card = &page[page.find("id=\"dlq-open\"").expect("the open count")..];
+    assert!(card.contains(">0</b> open</div>"), "{card}");
+    assert!(
+        page.contains("1 replayed, 1 discarded, 0 in the dead_letters table"),
+        "{page}"
+    );
 }

@@ -31,6 +31,12 @@ pub fn body(health: &Health, stuck_secs: i64) -> Markup {
                 @for (topic, count) in &health.dead_letters {
                     div { b { (count) } " on " code { (topic) } }
                 }
+                @if let Some(t) = &health.letters {
+                    @let open: usize = t.open.values().sum();
+                    div #dlq-open { b.flag[open > 0] { (open) } " open" }
+                    @for (reason, n) in &t.open { div { (n) " " code { (reason) } } }
+                    div.muted { (t.replayed) " replayed, " (t.discarded) " discarded, " (t.in_table) " in the dead_letters table" }
+                }
                 @if health.undecodable > 0 {
                     div { b { (health.undecodable) } " records on the main topics are not saga events" }
                 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use saga_core::Topic;
 use saga_core::event::RejectionCode;
-use saga_runtime::dlq::{DeadLetter, Filter};
+use saga_core::ports::DeadLetterActionKind;
+use saga_runtime::dlq::{DeadLetter, Filter, Kept};
 use time::OffsetDateTime;
 
 /// Letters rejected for one reason, from one topic, by one group.
@@ -74,4 +75,35 @@ pub fn filter(fields: &BTreeMap<String, String>) -> Result<Filter, String> {
         topic,
         closed_too: field("all").is_some(),
     })
+}
+
+/// The health page's dead-letter summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Open letters per rejection reason.
+    pub open: BTreeMap<&'static str, usize>,
+    pub replayed: usize,
+    pub discarded: usize,
+    /// Letters kept in the dead-letter table (the DLQ topic refused them).
+    pub in_table: usize,
+}
+
+pub fn tally(letters: &[DeadLetter]) -> Tally {
+    let mut tally = Tally::default();
+    for letter in letters {
+        match letter.action.as_ref().map(|a| a.kind) {
+            None => {
+                *tally
+                    .open
+                    .entry(letter.rejection.code.as_str())
+                    .or_default() += 1
+            }
+            Some(DeadLetterActionKind::Replayed { .. }) => tally.replayed += 1,
+            Some(DeadLetterActionKind::Discarded) => tally.discarded += 1,
+        }
+        if letter.kept == Kept::Table {
+            tally.in_table += 1;
+        }
+    }
+    tally
 }

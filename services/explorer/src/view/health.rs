@@ -40,6 +40,8 @@ pub struct Health {
     pub retained: Retained,
     /// Safety violations the checker finds, all orders together.
     pub violations: usize,
+    /// Open, replayed and discarded dead letters, when the explorer reads the stores.
+    pub letters: Option<super::dead_letters::Tally>,
 }
 
 /// Health of the saga in `facts` at `now`.
@@ -101,5 +103,6 @@ pub fn of(facts: &Facts, now: OffsetDateTime, stuck_after: Duration) -> Health {
             decisions: facts.decisions.len(),
         },
         violations: facts.violations.values().map(Vec::len).sum(),
+        letters: None,
     }
 }
