@@ -1,8 +1,8 @@
 //! A scenario's run as a self-contained HTML page (`chaos run --html DIR`, written for each
 //! failing scenario), drawn with the explorer's timeline view like the simulation's seed page:
 //! the backends and components the faults hit as lanes, each fault as a band from its
-//! injection to its removal (or to the end of the load), bursts as steps on the clients'
-//! lane, and the violated properties, figures and played log. Times are from the start of the
+//! injection to its removal (or to the end of the load), bursts and the end of the load as
+//! steps on the clients' lane, and the violated properties, figures and played log. Times are from the start of the
 //! load.
 
 use std::time::Duration;
@@ -23,7 +23,7 @@ const CLIENTS: &str = "clients";
 /// The page of `report`, whose scenario played `timeline`.
 pub fn render(report: &ScenarioReport, timeline: &Timeline) -> String {
     let end = Duration::from_secs_f64(report.load_seconds.max(0.0));
-    let bursts: Vec<Step> = timeline
+    let mut steps: Vec<Step> = timeline
         .steps
         .iter()
         .filter_map(|s| match s.action {
@@ -34,7 +34,12 @@ pub fn render(report: &ScenarioReport, timeline: &Timeline) -> String {
             _ => None,
         })
         .collect();
-    let mut chart = Chart::new(&[CLIENTS], &bursts);
+    steps.push(Step::new(
+        CLIENTS,
+        Some(START + end),
+        "load ends; faults healed",
+    ));
+    let mut chart = Chart::new(&[CLIENTS], &steps);
     for band in bands(timeline, end) {
         chart.add_band(band);
     }
