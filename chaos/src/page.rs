@@ -2,8 +2,8 @@
 //! failing scenario), drawn with the explorer's timeline view like the simulation's seed page:
 //! the backends and components the faults hit as lanes, each fault as a band from its
 //! injection to its removal (or to the end of the load), bursts and the end of the load as
-//! steps on the clients' lane, and the violated properties, figures and played log. Times are from the start of the
-//! load.
+//! steps on the clients' lane, and the violated properties, figures and played log. Times are
+//! from the start of the load.
 
 use std::time::Duration;
 
