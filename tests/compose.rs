@@ -291,6 +291,20 @@ fn ports_are_on_loopback_and_scalable_services_publish_none() {
 }
 
 #[test]
+fn the_explorer_is_an_opt_in_profile_on_loopback() {
+    let services = services();
+    let explorer = &services["explorer"];
+    assert_eq!(explorer["command"][0].as_str(), Some("explorer"));
+    assert_eq!(explorer["profiles"][0].as_str(), Some("explorer"));
+    assert_eq!(
+        explorer["ports"][0].as_str(),
+        Some("127.0.0.1:8080:8000"),
+        "the explorer's default port, on loopback"
+    );
+    assert!(explorer["healthcheck"]["test"].as_sequence().is_some());
+}
+
+#[test]
 fn toxiproxy_is_healthy_only_with_every_proxy_loaded() {
     let services = services();
     let test: Vec<&str> = services["toxiproxy"]["healthcheck"]["test"]
