@@ -4,7 +4,7 @@
 
 use saga_core::mutant::Mutant;
 
-use crate::run::RunOptions;
+use crate::RunOptions;
 use crate::sweep::sweep;
 
 /// The first seed that caught a mutant.

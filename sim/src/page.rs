@@ -14,8 +14,8 @@ use saga_explorer::timeline::{Band, Chart, Step, Tone};
 
 use crate::fault::{Fault, Schedule};
 use crate::observe::{Event, TraceLine};
+use crate::report::RunReport;
 use crate::report::related;
-use crate::run::RunReport;
 use crate::world::{CLIENTS, EPOCH, KAFKA};
 
 /// Orders whose steps are drawn on the chart at most (the rest are listed below it).

@@ -7,6 +7,10 @@ use sim::mutants::hunt;
 const MAX_SEEDS: u64 = 40;
 
 #[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
 fn every_mutant_is_caught() {
     let mut table = Vec::new();
     let mut missed = Vec::new();

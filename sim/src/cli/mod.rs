@@ -32,8 +32,11 @@ enum Command {
 
 pub fn main() -> anyhow::Result<()> {
     if !sim::tokio_seeded() {
-        eprintln!(
-            "warning: built without --cfg tokio_unstable (is RUSTFLAGS set?): runs are not reproducible"
+        anyhow::bail!(
+            "this sim was built without {} (sim::seeded), so no seed would replay: run it as \
+             scripts/sim, which builds it with RUSTFLAGS=\"{}\" in target/sim",
+            sim::seeded::RUSTFLAGS,
+            sim::seeded::RUSTFLAGS
         );
     }
     match Cli::parse().command {

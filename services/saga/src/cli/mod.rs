@@ -29,6 +29,8 @@ pub enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Lists the components, one name a line (what `saga <component>` accepts).
+    Components,
     /// Dead letters on the real stack: list, show, replay, discard.
     Dlq(dlq::DlqArgs),
     /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
@@ -72,6 +74,12 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Components => {
+            for component in saga_components::COMPONENTS {
+                println!("{}", component.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keys(args) => keys::run(args),
         Command::Dlq(args) => dlq::run(args).await,
         Command::Bench(args) => bench::run(*args).await,
