@@ -279,11 +279,28 @@ fn ports_are_on_loopback_and_scalable_services_publish_none() {
                 "{name} publishes {port} beyond loopback"
             );
         }
+        let scales_out = saga_components::COMPONENTS
+            .iter()
+            .any(|c| c.name == name && c.scales_out);
         assert!(
-            !COMPONENTS.contains(&name.as_str()) || name == "gateway",
+            !scales_out || name == "gateway",
             "{name} publishes a host port, so it cannot be scaled"
         );
     }
+}
+
+#[test]
+fn the_explorer_is_an_opt_in_profile_on_loopback() {
+    let services = services();
+    let explorer = &services["explorer"];
+    assert_eq!(explorer["command"][0].as_str(), Some("explorer"));
+    assert_eq!(explorer["profiles"][0].as_str(), Some("explorer"));
+    assert_eq!(
+        explorer["ports"][0].as_str(),
+        Some("127.0.0.1:8080:8000"),
+        "the explorer's default port, on loopback"
+    );
+    assert!(explorer["healthcheck"]["test"].as_sequence().is_some());
 }
 
 #[test]

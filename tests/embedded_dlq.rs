@@ -17,6 +17,7 @@ fn garbage(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         key: "1".into(),
         payload: payload.to_vec(),
         correlation_id: None,
+        replay: None,
     }
 }
 

@@ -51,6 +51,10 @@ struct RunArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Write each failing scenario as a self-contained HTML page (its fault bands, violations
+    /// and played log, drawn like the explorer's timeline) into this directory.
+    #[arg(long)]
+    html: Option<PathBuf>,
     /// Which stack to use.
     #[arg(long, value_enum, default_value = "private", env = "CHAOS_STACK")]
     stack: StackMode,
@@ -124,6 +128,16 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 "{}",
                 RunReport::new(args.seed, vec![report.clone()]).table()
             );
+            if let Some(dir) = args.html.as_ref().filter(|_| !report.passed()) {
+                let timeline = scenario.timeline(args.seed, settings.duration);
+                let path = dir.join(format!("{}-seed-{}.html", scenario.name, args.seed));
+                let written = std::fs::create_dir_all(dir)
+                    .and_then(|()| std::fs::write(&path, chaos::page::render(&report, &timeline)));
+                match written {
+                    Ok(()) => println!("page written to {}", path.display()),
+                    Err(error) => eprintln!("cannot write {}: {error}", path.display()),
+                }
+            }
             reports.push(report);
         }
         Ok::<_, chaos::ChaosError>(())

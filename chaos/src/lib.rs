@@ -10,6 +10,7 @@ pub mod error;
 pub mod fleet;
 pub mod heal;
 pub mod judge;
+pub mod page;
 pub mod player;
 pub mod report;
 pub mod runner;

@@ -99,6 +99,7 @@ impl Saboteur<'_> {
             key: "1".into(),
             payload,
             correlation_id: None,
+            replay: None,
         };
         self.publish(message).await?;
         Ok(Sabotaged::Poisoned)
@@ -171,6 +172,7 @@ impl Saboteur<'_> {
             key: order.key(),
             payload: envelope.to_bytes(),
             correlation_id: Some(envelope.correlation_id.clone()),
+            replay: None,
         };
         self.publish(message).await?;
         Ok(Sabotaged::Forged(envelope.event_id, order))

@@ -15,6 +15,7 @@ pub mod mutants;
 pub mod net;
 pub mod observe;
 pub mod options;
+pub mod page;
 pub mod report;
 pub mod run;
 pub mod seeded;

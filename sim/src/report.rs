@@ -59,6 +59,23 @@ pub fn attach_histories(violations: &mut [Violation], trace: &[TraceLine]) {
 }
 
 fn order_history(order: OrderId, trace: &[TraceLine]) -> Vec<String> {
+    related(order, trace)
+        .into_iter()
+        .take(HISTORY_LINES)
+        .map(|line| {
+            format!(
+                "  {:>9.3}s {:<20} {:?}",
+                line.at_us as f64 / 1e6,
+                line.host,
+                line.event
+            )
+        })
+        .collect()
+}
+
+/// Every trace line about `order`: what any host reported about the order, its events, and the
+/// Kafka records that carried them (deliveries and commits included).
+pub fn related(order: OrderId, trace: &[TraceLine]) -> Vec<&TraceLine> {
     let mut events = BTreeSet::new();
     let mut records = BTreeSet::new();
     for line in trace.iter().filter(|l| l.event.order() == Some(order)) {
@@ -79,7 +96,7 @@ fn order_history(order: OrderId, trace: &[TraceLine]) -> Vec<String> {
             _ => {}
         }
     }
-    let related = |event: &Event| match event {
+    let is_related = |event: &Event| match event {
         Event::Decided { source, .. } => events.contains(source),
         Event::Delivered {
             topic,
@@ -97,16 +114,7 @@ fn order_history(order: OrderId, trace: &[TraceLine]) -> Vec<String> {
     };
     trace
         .iter()
-        .filter(|line| related(&line.event))
-        .take(HISTORY_LINES)
-        .map(|line| {
-            format!(
-                "  {:>9.3}s {:<20} {:?}",
-                line.at_us as f64 / 1e6,
-                line.host,
-                line.event
-            )
-        })
+        .filter(|line| is_related(&line.event))
         .collect()
 }
 

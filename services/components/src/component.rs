@@ -24,6 +24,9 @@ pub enum Serves {
     Api,
     /// Only `/health` and `/metrics`: a background worker.
     Ops,
+    /// An operator's web pages: it reads the saga's state and takes no part in the saga, so
+    /// the simulation leaves it out (a failing seed is drawn from the trace instead).
+    Pages,
 }
 
 /// A backend a component reaches.

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use saga_core::mutant::Mutant;
 use saga_core::ports::{
-    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore,
+    Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus,
+    OrderStore,
 };
+use saga_explorer::SagaSource;
 use saga_runtime::net::Dialer;
 
 use crate::component::Component;
@@ -70,6 +72,15 @@ pub trait Environment: Send + Sync + 'static {
     /// The dead-letter store cannot be reached or configured.
     async fn dead_letters(&self) -> Result<Arc<dyn DeadLetterStore>, BoxError>;
 
+    /// Where operators' replays and discards of dead letters are recorded (PostgreSQL), for
+    /// the explorer.
+    ///
+    /// # Errors
+    /// The ledger cannot be reached or configured, or this world keeps none (the default).
+    async fn dead_letter_ledger(&self) -> Result<Arc<dyn DeadLetterLedger>, BoxError> {
+        Err("this world keeps no dead-letter ledger".into())
+    }
+
     /// How long an event of `topic` can still be delivered (the topic's retention plus the
     /// maximum consumer lag), for retention's start-up check; `None` where it does not apply.
     ///
@@ -80,5 +91,14 @@ pub trait Environment: Send + Sync + 'static {
         _topic: saga_core::Topic,
     ) -> Result<Option<std::time::Duration>, BoxError> {
         Ok(None)
+    }
+
+    /// The whole saga's state as the invariant checker reads it, for the explorer.
+    ///
+    /// # Errors
+    /// A backend cannot be reached or configured, or this world serves no explorer (the
+    /// default: the simulation draws its pages from its trace).
+    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+        Err("this world serves no explorer".into())
     }
 }

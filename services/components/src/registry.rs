@@ -3,9 +3,13 @@
 //! library needs. Adding a component: its library, then an entry here (a `Component` and its
 //! start function) and its place in [`COMPONENTS`].
 
+use std::sync::Arc;
+
 use saga_runtime::consumer::ConsumerPolicy;
 
-use crate::component::{Backend, Component, Context, Serves, Shutdown, Started, Upstream};
+use crate::component::{
+    Backend, Component, ComponentError, Context, Serves, Shutdown, Started, Upstream,
+};
 
 /// Every component, in the order the simulation names its hosts.
 pub static COMPONENTS: &[Component] = &[
@@ -15,6 +19,7 @@ pub static COMPONENTS: &[Component] = &[
     PAYMENT_WORKER,
     ORDER_STATUS_WORKER,
     DELIVERY_WORKER,
+    EXPLORER,
 ];
 
 /// The component called `name`.
@@ -220,6 +225,56 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
         };
         cx.ended(saga_delivery_worker::run(deps, config, listener, shutdown).await)
     })
+}
+
+pub const EXPLORER: Component = Component {
+    name: "explorer",
+    about: "The operator's web page: orders, each order's timeline, saga health \
+            (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`, `EXPLORER_*`)",
+    serves: Serves::Pages,
+    default_port: 8080,
+    backends: &[Backend::Postgres, Backend::Kafka, Backend::Redis],
+    calls: &[],
+    scales_out: false,
+    start: explorer,
+};
+
+fn explorer(cx: Context, shutdown: Shutdown) -> Started {
+    Box::pin(async move {
+        let config = saga_explorer::ExplorerConfig::from_lookup(|name| cx.var(name))
+            .map_err(|e| cx.start_error(e))?;
+        let dead_letters = saga_explorer::DeadLetterDeps {
+            bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
+            table: cx.env.dead_letters().await.map_err(|e| cx.start_error(e))?,
+            ledger: cx
+                .env
+                .dead_letter_ledger()
+                .await
+                .map_err(|e| cx.start_error(e))?,
+            keys: operator_keys(&cx)?,
+        };
+        let deps = saga_explorer::ExplorerDeps {
+            source: cx.env.saga_source().await.map_err(|e| cx.start_error(e))?,
+            clock: cx.env.clock(),
+            dead_letters: Some(dead_letters),
+        };
+        let listener = cx.listen().await?;
+        cx.ended(saga_explorer::run(deps, config, listener, shutdown).await)
+    })
+}
+
+/// The API keys whose operators may replay and discard dead letters, read the gateway's way
+/// when `API_KEYS` or `API_KEYS_FILE` is set; `None` (anyone may act) when neither is.
+fn operator_keys(cx: &Context) -> Result<Option<Arc<saga_api::auth::ApiKeys>>, ComponentError> {
+    let configured = ["API_KEYS", "API_KEYS_FILE"]
+        .iter()
+        .any(|v| cx.var(v).is_some_and(|t| !t.trim().is_empty()));
+    if !configured {
+        return Ok(None);
+    }
+    let keys =
+        saga_gateway::api_keys_from_lookup(|name| cx.var(name)).map_err(|e| cx.start_error(e))?;
+    Ok(keys.map(Arc::new))
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::ports::{Consumer, Delivery, Entropy, EventBus, OsEntropy, OutgoingMessage};
-use saga_core::{CorrelationId, Topic};
+use saga_core::ports::{
+    Consumer, Delivery, Entropy, EventBus, OsEntropy, OutgoingMessage, ReplayMark,
+};
+use saga_core::{CorrelationId, EventId, Topic};
 
 use crate::within;
 
@@ -23,6 +25,7 @@ fn message(key: &str, body: &str) -> OutgoingMessage {
         key: key.to_owned(),
         payload: body.as_bytes().to_vec(),
         correlation_id: CorrelationId::parse(&format!("corr-{body}")),
+        replay: None,
     }
 }
 
@@ -47,8 +50,18 @@ fn body(d: &Delivery) -> String {
 pub async fn delivers_every_record_in_key_order_with_headers(bus: Bus) {
     let tag = tag();
     let keys = ["1", "2", "3"];
+    // Every fifth record is marked as a dead letter's replay: the mark comes back whole.
+    let replay = |i: usize| {
+        (i % 5 == 0).then(|| ReplayMark {
+            dead_letter: EventId::from_random_bits(i as u128 + 1),
+            count: i as u32 + 1,
+        })
+    };
     let messages: Vec<_> = (0..21)
-        .map(|i| message(&format!("{tag}{}", keys[i % 3]), &format!("{tag}-{i:02}")))
+        .map(|i| OutgoingMessage {
+            replay: replay(i),
+            ..message(&format!("{tag}{}", keys[i % 3]), &format!("{tag}-{i:02}"))
+        })
         .collect();
     bus.publish(messages).await.unwrap();
     let mut consumer = bus
@@ -62,6 +75,8 @@ pub async fn delivers_every_record_in_key_order_with_headers(bus: Bus) {
             d.correlation_id,
             CorrelationId::parse(&format!("corr-{}", body(d)))
         );
+        let i: usize = body(d)[tag.len() + 1..].parse().unwrap();
+        assert_eq!(d.replay, replay(i), "replay headers of record {i}");
         per_key
             .entry(d.key.clone().unwrap())
             .or_default()
@@ -258,6 +273,7 @@ pub async fn a_record_over_the_size_limit_is_refused_as_permanent(bus: Bus) {
         key: "big".into(),
         payload: vec![b'x'; limit + 1024],
         correlation_id: None,
+        replay: None,
     };
     let error = within("an oversized publish", bus.publish(vec![too_big]))
         .await

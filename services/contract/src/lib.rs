@@ -5,6 +5,7 @@
 //! backends cannot drift apart.
 
 pub mod backend;
+pub mod dead_letter_ledger;
 pub mod dead_letters;
 pub mod decision_store;
 pub mod delivery_store;
@@ -131,6 +132,16 @@ macro_rules! dead_letter_store_contract {
     ($make:expr $(, runner = $runner:path)?) => {
         $crate::contract_tests!(dead_letters $(in $runner)? => $make,
             keeps_one_letter_per_group_and_source,
+        );
+    };
+}
+
+/// Every clause of the dead-letter action ledger contract.
+#[macro_export]
+macro_rules! dead_letter_ledger_contract {
+    ($make:expr $(, runner = $runner:path)?) => {
+        $crate::contract_tests!(dead_letter_ledger $(in $runner)? => $make,
+            records_one_action_per_letter_and_keeps_the_first,
         );
     };
 }

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use time::OffsetDateTime;
+
 use crate::domain::{EventId, IdempotencyKey, Order, OrderId, PaymentDecision};
 use crate::event::Envelope;
 use crate::ports::DeliveryAssignment;
@@ -50,6 +52,9 @@ pub struct TopicRecord {
     pub offset: u64,
     pub key: Option<String>,
     pub payload: Vec<u8>,
+    /// When the broker took the record (Kafka's record timestamp), when the bus keeps one: the
+    /// explorer shows it as the publish time.
+    pub timestamp: Option<OffsetDateTime>,
 }
 
 /// A consumer group's committed offsets (the next offset it will read, per partition).

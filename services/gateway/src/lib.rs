@@ -21,7 +21,7 @@ use saga_runtime::net::{Dialer, http_client};
 use saga_runtime::{CancellationToken, Listener, serve, shutdown};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-pub use config::{ConfigError, GatewayConfig, Limits};
+pub use config::{ConfigError, GatewayConfig, Limits, api_keys_from_lookup};
 pub use error::GatewayError;
 pub use openapi::ApiDoc;
 use upstream::Upstream;

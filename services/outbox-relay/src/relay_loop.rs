@@ -71,6 +71,7 @@ async fn relay(deps: &RelayDeps, config: &RelayConfig, claim: Box<dyn OutboxClai
             key: r.key.clone(),
             payload: r.payload.clone(),
             correlation_id: Some(r.correlation_id.clone()),
+            replay: None,
         })
         .collect();
     let created: Vec<_> = claim.records().iter().map(|r| r.created_at).collect();

@@ -56,6 +56,7 @@ impl Handler for PaymentHandler {
             key: order_id.key(),
             payload: outcome.to_bytes(),
             correlation_id: Some(outcome.correlation_id.clone()),
+            replay: None,
         };
         self.deps.bus.publish(vec![message]).await?;
         metrics::counter!(saga_runtime::metrics::PAYMENT_DECISIONS, "decision" => decision.as_str()).increment(1);

@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod component;
 pub mod consumer;
 pub mod correlation;
+pub mod dlq;
 pub mod env;
 pub mod health;
 pub mod metrics;

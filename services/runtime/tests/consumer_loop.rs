@@ -56,6 +56,7 @@ fn created(n: i64) -> OutgoingMessage {
         key: "k".into(),
         payload: envelope.to_bytes(),
         correlation_id: None,
+        replay: None,
     }
 }
 
@@ -125,6 +126,7 @@ async fn undecodable_records_go_to_the_dlq_before_the_commit() {
         key: "k".into(),
         payload: b"{oops".to_vec(),
         correlation_id: CorrelationId::parse("from-header"),
+        replay: None,
     };
     bus.append(&[bad, created(3)]);
     let (token, mut handled, task) = start(&bus, 0);

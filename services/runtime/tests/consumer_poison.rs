@@ -2,7 +2,8 @@
 //! after the bounded attempts (naming the group, reason and attempt count) and committed; a
 //! valid event the worker must not apply is dead-lettered with its own reason; a record too
 //! large for the DLQ goes there truncated, with its size and hash; a rejection the DLQ refuses
-//! lands in the dead-letter table. Every time, the records behind it are handled.
+//! lands in the dead-letter table; a replayed record rejected again says how often it was
+//! replayed. Every time, the records behind it are handled.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_trait::async_trait;
 use saga_core::event::{Rejection, RejectionCode, decode, sha256_hex};
 use saga_core::ports::{
-    DeadLetterStore, EventBus, OsEntropy, OutgoingMessage, PortError, SystemClock,
+    DeadLetterStore, EventBus, OsEntropy, OutgoingMessage, PortError, ReplayMark, SystemClock,
 };
 use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
 use saga_memory::{MemoryDeadLetters, MemoryEventBus};
@@ -68,6 +69,7 @@ fn created(n: i64) -> OutgoingMessage {
         key: n.to_string(),
         payload: envelope.to_bytes(),
         correlation_id: CorrelationId::parse(&format!("corr-{n}")),
+        replay: None,
     }
 }
 
@@ -178,6 +180,28 @@ async fn permanent_failures_and_unprocessable_events_are_dead_lettered_and_the_r
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_replayed_record_rejected_again_carries_its_replay_count() {
+    let bus = MemoryEventBus::new(1);
+    let dead_letters = MemoryDeadLetters::new();
+    let mark = ReplayMark {
+        dead_letter: EventId::from_random_bits(99),
+        count: 2,
+    };
+    let replayed = OutgoingMessage {
+        replay: Some(mark),
+        ..created(2)
+    };
+    bus.append(&[created(2), replayed, created(3)]);
+    let mut run = start(&bus, &dead_letters);
+    assert_eq!(run.handled.recv().await, Some(EventId::from_random_bits(3)));
+    committed_to(&bus, 3).await;
+    run.token.cancel();
+    run.task.await.unwrap();
+    let counts: Vec<_> = rejections(&bus).iter().map(|r| r.replay_count).collect();
+    assert_eq!(counts, vec![0, 2], "the first rejection, then the replay's");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_record_too_large_for_the_dlq_goes_there_truncated_with_its_size_and_hash() {
     let bus = MemoryEventBus::new(1);
     let dead_letters = MemoryDeadLetters::new();
@@ -187,6 +211,7 @@ async fn a_record_too_large_for_the_dlq_goes_there_truncated_with_its_size_and_h
         key: "p".into(),
         payload: huge.clone(),
         correlation_id: None,
+        replay: None,
     };
     bus.append(&[poison, created(4)]);
     let mut run = start(&bus, &dead_letters);

@@ -84,6 +84,7 @@ fn created_in(partition: u32, n: i64) -> OutgoingMessage {
         key,
         payload: envelope.to_bytes(),
         correlation_id: None,
+        replay: None,
     }
 }
 

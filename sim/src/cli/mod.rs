@@ -134,6 +134,14 @@ fn parse_keep(text: &str) -> anyhow::Result<Vec<usize>> {
         .collect()
 }
 
+/// Writes `report` as an HTML page to `path` and says where.
+fn write_page(report: &sim::RunReport, path: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::write(path, sim::page::render(report))
+        .with_context(|| format!("write {}", path.display()))?;
+    println!("page: {}", path.display());
+    Ok(())
+}
+
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }

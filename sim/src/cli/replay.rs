@@ -1,4 +1,4 @@
-//! `sim replay --seed N [--trace FILE]`.
+//! `sim replay --seed N [--trace FILE] [--html FILE]`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +17,10 @@ pub struct Args {
     orders: usize,
     #[arg(long, value_parser = super::parse_mutant)]
     mutant: Option<saga_core::mutant::Mutant>,
+    /// Write the run as a self-contained HTML page here: hosts as lanes, faults as bands, the
+    /// steps of the orders a property names highlighted.
+    #[arg(long)]
+    html: Option<PathBuf>,
     /// Keep only these faults of the seed's schedule (`none`, or indices like `0,3,5`).
     #[arg(long, value_parser = super::parse_keep)]
     keep: Option<Vec<usize>>,
@@ -53,6 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             report.trace.len(),
             path.display()
         );
+    }
+    if let Some(path) = &args.html {
+        super::write_page(&report, path)?;
     }
     println!("trace hash {:016x}", report.hash);
     if !report.passed() {

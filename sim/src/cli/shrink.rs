@@ -1,4 +1,6 @@
-//! `sim shrink --seed N [--mutant M]`.
+//! `sim shrink --seed N [--mutant M] [--html FILE]`.
+
+use std::path::PathBuf;
 
 use sim::RunOptions;
 
@@ -13,6 +15,9 @@ pub struct Args {
     /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
     #[arg(long, value_parser = super::parse_faults)]
     faults: Option<sim::fault::Mix>,
+    /// Write the shrunk run as a self-contained HTML page here (see `replay --html`).
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -37,5 +42,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         shrunk.property
     );
     print!("{}", shrunk.report);
+    if let Some(path) = &args.html {
+        super::write_page(&shrunk.report, path)?;
+    }
     Ok(())
 }

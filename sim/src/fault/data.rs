@@ -44,6 +44,7 @@ pub fn poison(world: &World, topic: Topic, size: PoisonSize) {
         key: "1".into(),
         payload,
         correlation_id: None,
+        replay: None,
     };
     append(world, message);
 }
@@ -179,6 +180,7 @@ pub fn forge(world: &World, id: usize, forgery: Forgery) {
             key: order.key(),
             payload: envelope.to_bytes(),
             correlation_id: Some(envelope.correlation_id.clone()),
+            replay: None,
         },
     );
 }

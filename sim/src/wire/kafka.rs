@@ -1,8 +1,8 @@
 //! The simulated Kafka protocol. A connection is either a producer or, after `Join`, one member
 //! of one consumer group; closing it (or going silent past the session timeout) leaves the group.
 
-use saga_core::ports::{Delivery, OutgoingMessage};
-use saga_core::{CorrelationId, Topic};
+use saga_core::ports::{Delivery, OutgoingMessage, ReplayMark};
+use saga_core::{CorrelationId, EventId, Topic};
 use serde::{Deserialize, Serialize};
 
 use super::fields::base64_bytes;
@@ -55,6 +55,10 @@ pub struct MessageWire {
     #[serde(with = "base64_bytes")]
     pub payload: Vec<u8>,
     pub correlation_id: Option<CorrelationId>,
+    /// Absent from the encoding when `None`, so records that are not replays (all the
+    /// simulation writes) keep the bytes, and the seeds their runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayWire>,
 }
 
 impl From<OutgoingMessage> for MessageWire {
@@ -64,6 +68,7 @@ impl From<OutgoingMessage> for MessageWire {
             key: m.key,
             payload: m.payload,
             correlation_id: m.correlation_id,
+            replay: m.replay.map(Into::into),
         }
     }
 }
@@ -75,6 +80,32 @@ impl From<MessageWire> for OutgoingMessage {
             key: m.key,
             payload: m.payload,
             correlation_id: m.correlation_id,
+            replay: m.replay.map(Into::into),
+        }
+    }
+}
+
+/// A [`ReplayMark`] on the wire (the `replay_of` and `replay_count` headers).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct ReplayWire {
+    pub of: EventId,
+    pub count: u32,
+}
+
+impl From<ReplayMark> for ReplayWire {
+    fn from(m: ReplayMark) -> Self {
+        Self {
+            of: m.dead_letter,
+            count: m.count,
+        }
+    }
+}
+
+impl From<ReplayWire> for ReplayMark {
+    fn from(w: ReplayWire) -> Self {
+        Self {
+            dead_letter: w.of,
+            count: w.count,
         }
     }
 }
@@ -88,6 +119,10 @@ pub struct DeliveryWire {
     #[serde(with = "base64_bytes")]
     pub payload: Vec<u8>,
     pub correlation_id: Option<CorrelationId>,
+    /// Absent from the encoding when `None`, so records that are not replays (all the
+    /// simulation writes) keep the bytes, and the seeds their runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayWire>,
 }
 
 impl From<Delivery> for DeliveryWire {
@@ -99,6 +134,7 @@ impl From<Delivery> for DeliveryWire {
             key: d.key,
             payload: d.payload,
             correlation_id: d.correlation_id,
+            replay: d.replay.map(Into::into),
         }
     }
 }
@@ -112,6 +148,7 @@ impl From<DeliveryWire> for Delivery {
             key: d.key,
             payload: d.payload,
             correlation_id: d.correlation_id,
+            replay: d.replay.map(Into::into),
         }
     }
 }

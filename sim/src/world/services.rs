@@ -8,7 +8,7 @@ use std::io;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use saga_components::{BoxError, BoxListener, COMPONENTS, Component, Environment, Serves};
+use saga_components::{BoxError, BoxListener, Component, Environment, Serves};
 use saga_core::mutant::Mutant;
 use saga_core::ports::{
     Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, SeededEntropy,
@@ -16,7 +16,7 @@ use saga_core::ports::{
 use saga_runtime::net::Dialer;
 use turmoil::Sim;
 
-use super::topology::{KAFKA, POSTGRES, REDIS, replicas};
+use super::topology::{KAFKA, POSTGRES, REDIS, replicas, simulated};
 use super::{SimClock, World};
 use crate::adapters::{
     Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
@@ -47,7 +47,7 @@ const VARS: [(&str, &str); 6] = [
 
 fn port(component: &Component) -> u16 {
     match component.serves {
-        Serves::Api => HTTP_PORT,
+        Serves::Api | Serves::Pages => HTTP_PORT,
         Serves::Ops => OPS_PORT,
     }
 }
@@ -135,7 +135,7 @@ fn service(sim: &mut Sim<'_>, world: &Arc<World>, host: &'static str, component:
 /// Registers every component of the registry on `sim`, plus a second instance of each one
 /// named in `replicas` (same group, same database: they share the work and race each other).
 pub fn register(sim: &mut Sim<'_>, world: &Arc<World>, chosen: &[&'static str]) {
-    for &component in COMPONENTS {
+    for &component in simulated() {
         service(sim, world, component.name, component);
         let replica = replicas()
             .iter()

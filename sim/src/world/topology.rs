@@ -1,11 +1,12 @@
 //! The simulated topology, drawn from the component registry: a host per component, a second
 //! instance of each component that scales out (in some seeds), a host per backend, and every
-//! link between them. A component added to the registry is simulated with no change here.
+//! link between them. A component added to the registry is simulated with no change here,
+//! unless it only serves pages ([`simulated`]).
 
 use std::sync::LazyLock;
 
 use saga_components::registry::{GATEWAY as GATEWAY_COMPONENT, OUTBOX_RELAY};
-use saga_components::{Backend, COMPONENTS, Component};
+use saga_components::{Backend, COMPONENTS, Component, Serves};
 
 pub const POSTGRES: &str = Backend::Postgres.name();
 pub const KAFKA: &str = Backend::Kafka.name();
@@ -23,10 +24,15 @@ struct Topology {
     links: Vec<(&'static str, &'static str)>,
 }
 
+/// The components that take part in the saga: the simulation runs these (the explorer only
+/// reads the state, and a failing seed gets its page from the trace).
+pub fn simulated() -> impl Iterator<Item = &'static Component> {
+    COMPONENTS.iter().filter(|c| c.serves != Serves::Pages)
+}
+
 static TOPOLOGY: LazyLock<Topology> = LazyLock::new(|| Topology {
-    services: COMPONENTS.iter().map(|c| c.name).collect(),
-    replicas: COMPONENTS
-        .iter()
+    services: simulated().map(|c| c.name).collect(),
+    replicas: simulated()
         .filter(|c| c.scales_out)
         .map(|c| {
             let replica: &'static str = Box::leak(format!("{}-2", c.name).into_boxed_str());
@@ -34,7 +40,7 @@ static TOPOLOGY: LazyLock<Topology> = LazyLock::new(|| Topology {
         })
         .collect(),
     links: std::iter::once((CLIENTS, GATEWAY))
-        .chain(COMPONENTS.iter().flat_map(|c| {
+        .chain(simulated().flat_map(|c| {
             let calls = c.calls.iter().map(|u| (c.name, u.component));
             calls.chain(c.backends.iter().map(|b| (c.name, b.name())))
         }))

@@ -8,7 +8,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use saga_core::Topic;
-use saga_core::ports::{Consumer, EventBus, OutgoingMessage, PortError};
+use saga_core::ports::{Consumer, EventBus, OutgoingMessage, PortError, ReplayMark};
 
 use saga_core::ports::startup::{GaveUp, connect_with_retries};
 
@@ -89,6 +89,20 @@ impl KafkaEventBus {
                 key: CORRELATION_HEADER,
                 value: Some(id.as_str()),
             });
+        }
+        let replay = message
+            .replay
+            .map(|mark| (mark.dead_letter.to_string(), mark.count.to_string()));
+        if let Some((of, count)) = &replay {
+            headers = headers
+                .insert(Header {
+                    key: ReplayMark::OF_HEADER,
+                    value: Some(of.as_str()),
+                })
+                .insert(Header {
+                    key: ReplayMark::COUNT_HEADER,
+                    value: Some(count.as_str()),
+                });
         }
         let mut record = FutureRecord::to(topic)
             .key(message.key.as_str())

@@ -15,7 +15,7 @@ use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use saga_core::CorrelationId;
 use saga_core::Topic;
-use saga_core::ports::{Consumer, Delivery, PortError};
+use saga_core::ports::{Consumer, Delivery, PortError, ReplayMark};
 
 use crate::BACKEND;
 use crate::bus::CORRELATION_HEADER;
@@ -123,6 +123,15 @@ impl KafkaConsumer {
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(CorrelationId::parse)
         });
+        let header = |name: &str| {
+            message
+                .headers()
+                .and_then(|headers| headers.iter().find(|h| h.key == name).and_then(|h| h.value))
+        };
+        let replay = ReplayMark::from_headers(
+            header(ReplayMark::OF_HEADER),
+            header(ReplayMark::COUNT_HEADER),
+        );
         Ok(Delivery {
             topic,
             partition: u32::try_from(message.partition()).unwrap_or(0),
@@ -132,6 +141,7 @@ impl KafkaConsumer {
                 .map(|k| String::from_utf8_lossy(k).into_owned()),
             payload: message.payload().unwrap_or_default().to_vec(),
             correlation_id,
+            replay,
         })
     }
 

@@ -11,6 +11,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use saga_core::Topic;
 use saga_core::ports::PortError;
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
+use time::OffsetDateTime;
 
 use crate::BACKEND;
 use crate::config::KafkaConfig;
@@ -132,6 +133,9 @@ fn read_to_end(
                 .key()
                 .map(|k| String::from_utf8_lossy(k).into_owned()),
             payload: message.payload().unwrap_or_default().to_vec(),
+            timestamp: message.timestamp().to_millis().and_then(|ms| {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+            }),
         });
         if remaining
             .get(&key)

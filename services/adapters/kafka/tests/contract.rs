@@ -54,6 +54,7 @@ async fn snapshot_reads_topics_to_the_end_and_group_offsets() {
             key: format!("{tag}-{i}"),
             payload: format!("{tag}-{i}").into_bytes(),
             correlation_id: None,
+            replay: None,
         })
         .collect();
     bus.publish(messages).await.unwrap();

@@ -9,7 +9,8 @@ use tokio::sync::Notify;
 
 use saga_core::CorrelationId;
 use saga_core::ports::{
-    Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
+    Clock, Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
+    ReplayMark,
 };
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
@@ -25,6 +26,8 @@ struct Record {
     key: Option<String>,
     payload: Vec<u8>,
     correlation_id: Option<CorrelationId>,
+    replay: Option<ReplayMark>,
+    at: Option<time::OffsetDateTime>,
 }
 
 type PartitionKey = (Topic, u32);
@@ -49,11 +52,24 @@ struct State {
 }
 
 /// Kafka's semantics in memory. Cheap to clone; clones share state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MemoryEventBus {
     state: Arc<Mutex<State>>,
     appended: Arc<Notify>,
     max_message_bytes: usize,
+    /// Stamps appended records, as Kafka's record timestamp does; `None` in the simulation,
+    /// whose trace already times every append.
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for MemoryEventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryEventBus")
+            .field("state", &self.state)
+            .field("max_message_bytes", &self.max_message_bytes)
+            .field("timestamps", &self.clock.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MemoryEventBus {
@@ -80,9 +96,17 @@ impl MemoryEventBus {
             state: Arc::new(Mutex::new(state)),
             appended: Arc::new(Notify::new()),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            clock: None,
         }
     }
 
+    /// A bus that stamps every record with `clock`'s time when it is appended.
+    pub fn with_clock(partitions: u32, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::new(partitions)
+        }
+    }
     /// The same bus refusing records larger than `bytes` (as a producer's `message.max.bytes`).
     pub fn with_max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
@@ -116,6 +140,7 @@ impl MemoryEventBus {
 
     /// Appends messages; returns `(partition, offset)` of each.
     pub fn append(&self, messages: &[OutgoingMessage]) -> Vec<(u32, u64)> {
+        let at = self.clock.as_ref().map(|clock| clock.now());
         let mut state = self.lock();
         let partitions = state.partitions;
         let placed = messages
@@ -127,6 +152,8 @@ impl MemoryEventBus {
                     key: Some(m.key.clone()),
                     payload: m.payload.clone(),
                     correlation_id: m.correlation_id.clone(),
+                    replay: m.replay,
+                    at,
                 });
                 (partition, log.len() as u64 - 1)
             })
@@ -254,6 +281,7 @@ impl MemoryEventBus {
                     key: record.key.clone(),
                     payload: record.payload.clone(),
                     correlation_id: record.correlation_id.clone(),
+                    replay: record.replay,
                 }));
             }
         }
@@ -348,6 +376,7 @@ impl MemoryEventBus {
                     offset: offset as u64,
                     key: r.key.clone(),
                     payload: r.payload.clone(),
+                    timestamp: r.at,
                 })
             })
             .collect();

@@ -4,12 +4,14 @@
 //! Each keeps its state behind one `std::sync::Mutex` (never held across an await) in
 //! ordered collections, so behaviour is deterministic for a given sequence of calls.
 
+mod dead_letter_ledger;
 mod dead_letters;
 mod decision_store;
 mod delivery_store;
 mod event_bus;
 mod order_store;
 
+pub use dead_letter_ledger::MemoryDeadLetterLedger;
 pub use dead_letters::MemoryDeadLetters;
 pub use decision_store::MemoryDecisionStore;
 pub use delivery_store::{DeliveryTable, MemoryDeliveryStore};

@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
+use saga_core::ports::{
+    DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore,
+};
 use saga_memory::{
-    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+    MemoryDeadLetterLedger, MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore,
+    MemoryEventBus, MemoryOrderStore,
 };
 
 async fn order_store() -> Arc<dyn OrderStore> {
@@ -27,7 +30,12 @@ async fn dead_letters() -> Arc<dyn DeadLetterStore> {
     Arc::new(MemoryDeadLetters::new())
 }
 
+async fn dead_letter_ledger() -> Arc<dyn DeadLetterLedger> {
+    Arc::new(MemoryDeadLetterLedger::new())
+}
+
 saga_contract::order_store_contract!(order_store());
+saga_contract::dead_letter_ledger_contract!(dead_letter_ledger());
 saga_contract::dead_letter_store_contract!(dead_letters());
 saga_contract::event_bus_contract!(event_bus());
 saga_contract::decision_store_contract!(decision_store());

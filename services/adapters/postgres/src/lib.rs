@@ -1,9 +1,11 @@
 //! PostgreSQL adapters (sqlx): the order store with its transactional outbox and
-//! LISTEN/NOTIFY wake-ups, the delivery worker's store, the consumers' dead-letter table, the schema migrations, and the
+//! LISTEN/NOTIFY wake-ups, the delivery worker's store, the consumers' dead-letter table and
+//! the operators' actions on dead letters, the schema migrations, and the
 //! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`, and every
 //! call has a client-side deadline (see `guard`).
 
 mod config;
+mod dead_letter_ledger;
 mod dead_letters;
 mod delivery_store;
 mod error;
@@ -17,6 +19,7 @@ mod rows;
 mod snapshot;
 
 pub use config::{ConfigError, ConnectError, PgConfig};
+pub use dead_letter_ledger::PgDeadLetterLedger;
 pub use dead_letters::PgDeadLetters;
 pub use delivery_store::PgDeliveryStore;
 pub use guard::DEFAULT_CALL_TIMEOUT;

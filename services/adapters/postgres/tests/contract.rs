@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DeadLetterStore, DeliveryStore, OrderStore};
+use saga_core::ports::{DeadLetterLedger, DeadLetterStore, DeliveryStore, OrderStore};
 use saga_harness::scratch;
-use saga_postgres::{PgConfig, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool};
+use saga_postgres::{
+    PgConfig, PgDeadLetterLedger, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool,
+};
 use saga_test_backends::Backend;
 
 async fn fresh_pool() -> Option<PgPool> {
@@ -52,6 +54,15 @@ async fn dead_letters() -> Option<Arc<dyn DeadLetterStore>> {
     )))
 }
 
+async fn dead_letter_ledger() -> Option<Arc<dyn DeadLetterLedger>> {
+    let pool = fresh_pool().await?;
+    Some(Arc::new(PgDeadLetterLedger::new(
+        pool,
+        saga_postgres::DEFAULT_CALL_TIMEOUT,
+    )))
+}
+
 saga_contract::order_store_contract!(order_store());
+saga_contract::dead_letter_ledger_contract!(dead_letter_ledger());
 saga_contract::dead_letter_store_contract!(dead_letters());
 saga_contract::delivery_store_contract!(delivery_store());

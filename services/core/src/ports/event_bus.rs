@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::PortError;
-use crate::domain::CorrelationId;
+use crate::domain::{CorrelationId, EventId};
 use crate::topic::Topic;
 
 /// Kafka's default producer limit on one record (`message.max.bytes`).
@@ -18,6 +18,36 @@ pub struct OutgoingMessage {
     pub payload: Vec<u8>,
     /// Copied into the record's `correlation_id` header.
     pub correlation_id: Option<CorrelationId>,
+    /// Set when an operator re-publishes a dead letter's original; copied into the record's
+    /// `replay_of` and `replay_count` headers.
+    pub replay: Option<ReplayMark>,
+}
+
+/// What marks a record re-published from a DLQ (`saga dlq replay`, the explorer's Replay): the
+/// dead letter it came from and how many times its original has now been replayed. A consumer
+/// that rejects the record again writes this count into the new rejection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayMark {
+    /// The `EVENT_REJECTED` envelope's event id.
+    pub dead_letter: EventId,
+    pub count: u32,
+}
+
+impl ReplayMark {
+    /// The header naming the dead letter a replayed record came from.
+    pub const OF_HEADER: &'static str = "replay_of";
+    /// The header counting how often the original has been replayed (1 on the first replay).
+    pub const COUNT_HEADER: &'static str = "replay_count";
+
+    /// The mark read back from its two header values; `None` unless both are well formed.
+    pub fn from_headers(of: Option<&[u8]>, count: Option<&[u8]>) -> Option<Self> {
+        let of = std::str::from_utf8(of?).ok()?.parse().ok()?;
+        let count = std::str::from_utf8(count?).ok()?.parse().ok()?;
+        Some(Self {
+            dead_letter: of,
+            count,
+        })
+    }
 }
 
 /// A record handed to a consumer.
@@ -30,6 +60,8 @@ pub struct Delivery {
     pub payload: Vec<u8>,
     /// The `correlation_id` header, when present and well formed.
     pub correlation_id: Option<CorrelationId>,
+    /// The `replay_of` and `replay_count` headers, when present and well formed.
+    pub replay: Option<ReplayMark>,
 }
 
 /// Publishing and subscribing.

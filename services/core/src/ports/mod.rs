@@ -3,6 +3,7 @@
 //! every adapter (memory, PostgreSQL, Kafka, Redis, simulation).
 
 mod clock;
+mod dead_letter_ledger;
 mod dead_letters;
 mod decision_store;
 mod delivery_store;
@@ -13,12 +14,15 @@ mod order_store;
 pub mod startup;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use dead_letter_ledger::{DeadLetterAction, DeadLetterActionKind, DeadLetterLedger};
 pub use dead_letters::DeadLetterStore;
 pub use decision_store::DecisionStore;
 pub use delivery_store::{AssignOutcome, DeliveryAssignment, DeliveryStore};
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::PortError;
-pub use event_bus::{Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage};
+pub use event_bus::{
+    Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, ReplayMark,
+};
 pub use order_store::{
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
     PaymentApplication, PruneCutoffs, Pruned, Redrive, StatusChange,

@@ -27,6 +27,17 @@ pub struct GatewayConfig {
     pub limits: Limits,
 }
 
+/// The API keys alone, read as the gateway reads them (`API_AUTH`, `API_KEYS`,
+/// `API_KEYS_FILE`): for tools that check an operator's key the gateway's way (`saga dlq`).
+///
+/// # Errors
+/// As [`GatewayConfig::from_lookup`] for those variables.
+pub fn api_keys_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<ApiKeys>, ConfigError> {
+    keys::from_lookup(&lookup)
+}
+
 /// A configuration value that does not parse. Never contains a key or a hash.
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {reason}")]

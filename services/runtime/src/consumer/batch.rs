@@ -71,6 +71,7 @@ mod tests {
             key: key.map(str::to_owned),
             payload: Vec::new(),
             correlation_id: None,
+            replay: None,
         }
     }
 

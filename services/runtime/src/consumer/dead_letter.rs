@@ -41,7 +41,7 @@ pub(super) async fn write(
         },
         attempts: verdict.attempts,
         original: Original::whole(delivery.payload.clone()),
-        replay_count: 0,
+        replay_count: delivery.replay.map_or(0, |mark| mark.count),
     };
     let code = rejection.code.as_str();
     let envelope = Envelope::rejected(deps.entropy.event_id(), deps.clock.now(), rejection);
@@ -54,6 +54,7 @@ pub(super) async fn write(
             .unwrap_or_else(|| "rejected".to_owned()),
         payload: envelope.to_bytes_within(deps.bus.max_message_bytes()),
         correlation_id: Some(envelope.correlation_id.clone()),
+        replay: None,
     };
     let mut backoff = Backoff::service().with_jitter(deps.entropy.clone());
     let mut failures = 0;

@@ -27,6 +27,9 @@ pub struct DemoArgs {
     /// Internal Order API port on 127.0.0.1.
     #[arg(long, default_value_t = 8001)]
     order_api_port: u16,
+    /// The explorer's port on 127.0.0.1 (its pages: orders, timelines, dead letters, health).
+    #[arg(long, default_value_t = 8080)]
+    explorer_port: u16,
     /// Place this many orders through the gateway, wait until all are terminal, print a
     /// summary and check every invariant.
     #[arg(long, default_value_t = 0)]
@@ -68,6 +71,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let options = EmbeddedOptions {
         gateway_port: args.port,
         order_api_port: args.order_api_port,
+        explorer_port: args.explorer_port,
         success_probability: args.success_rate,
         gateway_vars,
         ..Default::default()
@@ -79,6 +83,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "order-saga demo ready: gateway http://{} (order-api http://{})",
         saga.gateway, saga.order_api
     );
+    println!("  explorer: http://{}/", saga.explorer);
     let authorization = match (&demo_key, open) {
         (_, true) => {
             println!(

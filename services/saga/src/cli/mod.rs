@@ -4,6 +4,8 @@
 mod bench;
 mod component;
 mod demo;
+mod dlq;
+mod dlq_print;
 mod keys;
 
 use std::process::ExitCode;
@@ -29,6 +31,8 @@ pub enum Command {
     Migrate,
     /// Lists the components, one name a line (what `saga <component>` accepts).
     Components,
+    /// Dead letters on the real stack: list, show, replay, discard.
+    Dlq(dlq::DlqArgs),
     /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
     Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
@@ -77,6 +81,7 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(args) => keys::run(args),
+        Command::Dlq(args) => dlq::run(args).await,
         Command::Bench(args) => bench::run(*args).await,
     }
 }

@@ -2,10 +2,15 @@
 
 use std::sync::Arc;
 
-use saga_core::ports::{DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore};
+use async_trait::async_trait;
+use saga_core::ports::{
+    Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, EventBus, OrderStore,
+    PortError,
+};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_memory::{
-    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+    MemoryDeadLetterLedger, MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore,
+    MemoryEventBus, MemoryOrderStore,
 };
 
 /// One instance of each memory adapter, shared by every embedded component.
@@ -16,21 +21,29 @@ pub struct MemoryBackends {
     pub decisions: MemoryDecisionStore,
     pub deliveries: MemoryDeliveryStore,
     pub dead_letters: MemoryDeadLetters,
+    pub dead_letter_ledger: MemoryDeadLetterLedger,
 }
 
 impl MemoryBackends {
-    pub fn new(partitions: u32) -> Self {
+    /// Fresh backends; the bus stamps records with `clock`, so the explorer can show when each
+    /// was published.
+    pub fn new(partitions: u32, clock: Arc<dyn Clock>) -> Self {
         Self {
             store: MemoryOrderStore::new(),
-            bus: MemoryEventBus::new(partitions),
+            bus: MemoryEventBus::with_clock(partitions, clock),
             decisions: MemoryDecisionStore::new(),
             deliveries: MemoryDeliveryStore::new(),
             dead_letters: MemoryDeadLetters::new(),
+            dead_letter_ledger: MemoryDeadLetterLedger::new(),
         }
     }
 
     pub fn dead_letters(&self) -> Arc<dyn DeadLetterStore> {
         Arc::new(self.dead_letters.clone())
+    }
+
+    pub fn dead_letter_ledger(&self) -> Arc<dyn DeadLetterLedger> {
+        Arc::new(self.dead_letter_ledger.clone())
     }
 
     pub fn store(&self) -> Arc<dyn OrderStore> {
@@ -60,5 +73,13 @@ impl MemoryBackends {
             dead_letters: self.dead_letters.snapshot(),
             interference: Default::default(),
         }
+    }
+}
+
+/// The explorer reads the memory backends as the checker does.
+#[async_trait]
+impl saga_explorer::SagaSource for MemoryBackends {
+    async fn snapshot(&self) -> Result<SystemSnapshot, PortError> {
+        Ok(MemoryBackends::snapshot(self, Vec::new()))
     }
 }

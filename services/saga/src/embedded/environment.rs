@@ -12,6 +12,7 @@ use saga_components::{BoxError, BoxListener, Component, Environment};
 use saga_core::ports::{
     Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy, SystemClock,
 };
+use saga_explorer::SagaSource;
 use saga_runtime::net::{Dialer, TcpDialer};
 use tokio::net::TcpListener;
 
@@ -107,5 +108,15 @@ impl Environment for EmbeddedEnvironment {
 
     async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
         Ok(self.backends.dead_letters())
+    }
+
+    async fn dead_letter_ledger(
+        &self,
+    ) -> Result<Arc<dyn saga_core::ports::DeadLetterLedger>, BoxError> {
+        Ok(self.backends.dead_letter_ledger())
+    }
+
+    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+        Ok(Arc::new(self.backends.clone()))
     }
 }

@@ -9,8 +9,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use saga_components::registry::{GATEWAY, ORDER_API};
+use saga_components::registry::{EXPLORER, GATEWAY, ORDER_API};
 use saga_components::{COMPONENTS, Running, Stopped};
+use saga_core::ports::SystemClock;
 
 pub use backends::MemoryBackends;
 use environment::EmbeddedEnvironment;
@@ -22,6 +23,8 @@ pub struct EmbeddedOptions {
     pub gateway_port: u16,
     /// Order API port on 127.0.0.1 (0 for any free port).
     pub order_api_port: u16,
+    /// Explorer port on 127.0.0.1 (0 for any free port).
+    pub explorer_port: u16,
     pub success_probability: f64,
     pub partitions: u32,
     /// The gateway's configuration variables, as the environment would give them
@@ -35,6 +38,7 @@ impl Default for EmbeddedOptions {
         Self {
             gateway_port: 0,
             order_api_port: 0,
+            explorer_port: 0,
             success_probability: 0.8,
             partitions: 3,
             gateway_vars: Vec::new(),
@@ -46,6 +50,8 @@ impl Default for EmbeddedOptions {
 pub struct EmbeddedSaga {
     pub gateway: SocketAddr,
     pub order_api: SocketAddr,
+    /// The explorer's pages.
+    pub explorer: SocketAddr,
     /// Where every component listens (its API, or `/health` and `/metrics`), by name.
     pub addresses: BTreeMap<&'static str, SocketAddr>,
     pub backends: MemoryBackends,
@@ -58,10 +64,11 @@ impl EmbeddedSaga {
     /// # Errors
     /// When a port cannot be bound.
     pub async fn start(options: EmbeddedOptions) -> io::Result<Self> {
-        let backends = MemoryBackends::new(options.partitions);
+        let backends = MemoryBackends::new(options.partitions, Arc::new(SystemClock));
         let ports = BTreeMap::from([
             (GATEWAY.name, options.gateway_port),
             (ORDER_API.name, options.order_api_port),
+            (EXPLORER.name, options.explorer_port),
         ]);
         let mut vars = BTreeMap::from([(
             "PAYMENT_SUCCESS_PROBABILITY".to_owned(),
@@ -81,6 +88,7 @@ impl EmbeddedSaga {
         Ok(Self {
             gateway: addresses[GATEWAY.name],
             order_api: addresses[ORDER_API.name],
+            explorer: addresses[EXPLORER.name],
             addresses,
             backends,
             running,

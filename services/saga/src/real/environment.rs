@@ -11,9 +11,11 @@ use saga_core::ports::{
     Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy,
     SystemClock,
 };
+use saga_explorer::SagaSource;
 use saga_runtime::net::{Dialer, TcpDialer};
 use tokio::sync::OnceCell;
 
+use super::RealSource;
 use super::backends::{Postgres, connect_bus, connect_decisions, connect_postgres};
 use super::retention;
 
@@ -110,6 +112,16 @@ impl Environment for RealEnvironment {
         Ok(self.pool().await?.dead_letters())
     }
 
+    async fn dead_letter_ledger(
+        &self,
+    ) -> Result<Arc<dyn saga_core::ports::DeadLetterLedger>, BoxError> {
+        let pg = self.pool().await?;
+        Ok(Arc::new(saga_postgres::PgDeadLetterLedger::new(
+            pg.pool,
+            pg.deadline,
+        )))
+    }
+
     async fn redelivery_window(
         &self,
         topic: saga_core::Topic,
@@ -117,5 +129,12 @@ impl Environment for RealEnvironment {
         // A topic that keeps records forever: no finite window is safe.
         let window = retention::redelivery_window(topic).await.map_err(chain)?;
         Ok(Some(window.unwrap_or(std::time::Duration::MAX)))
+    }
+
+    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+        let source = RealSource::connect(self.pool().await?.pool)
+            .await
+            .map_err(chain)?;
+        Ok(Arc::new(source))
     }
 }

@@ -3,7 +3,9 @@
 //! `saga <component>`, `saga all` and `saga migrate` run.
 
 mod backends;
+mod dlq;
 mod environment;
+mod explorer;
 pub mod retention;
 
 use std::net::SocketAddr;
@@ -12,7 +14,9 @@ use std::sync::Arc;
 use saga_components::{COMPONENTS, Component, ComponentError, Running};
 
 pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
+pub use dlq::RealDeadLetters;
 pub use environment::RealEnvironment;
+pub use explorer::RealSource;
 
 /// Runs `component` alone, listening on `listen`, until `shutdown` resolves.
 ///

@@ -109,6 +109,21 @@ impl Deployment {
         command
     }
 
+    /// `saga ARGS…` (a tool such as `saga dlq`, not a component) with this deployment's
+    /// backend environment plus `env`, its output captured.
+    pub fn tool(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.backends.component_env(database_name, &self.prefix))
+            .envs(env.iter().copied())
+            .stdin(Stdio::null());
+        command
+    }
+
     pub fn log_path(&self, component: Component) -> PathBuf {
         self.logs.join(format!("{}.log", component.name))
     }

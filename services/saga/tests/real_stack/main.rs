@@ -6,6 +6,7 @@
 mod backends;
 mod bench;
 mod deployment;
+mod dlq_ops;
 mod http;
 mod judge;
 mod reliability;
@@ -57,6 +58,7 @@ fn raw(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         key: "1".into(),
         payload: payload.to_vec(),
         correlation_id: None,
+        replay: None,
     }
 }
 

@@ -70,6 +70,7 @@ fn message(topic: Topic, envelope: &Envelope) -> OutgoingMessage {
         key: envelope.order_id().map_or("x".into(), OrderId::key),
         payload: envelope.to_bytes(),
         correlation_id: Some(envelope.correlation_id.clone()),
+        replay: None,
     }
 }
 
@@ -106,6 +107,7 @@ async fn poison_and_permanent_failures_are_dead_lettered_once_per_group_and_orde
         key: "poison".into(),
         payload: huge.clone(),
         correlation_id: None,
+        replay: None,
     };
     producer(&saga)
         .await

@@ -103,6 +103,7 @@ fn record(topic: Topic, offset: u64, envelope: &Envelope) -> TopicRecord {
         offset,
         key: envelope.order_id().map(OrderId::key),
         payload: envelope.to_bytes(),
+        timestamp: None,
     }
 }
 

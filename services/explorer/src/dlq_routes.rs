@@ -1,0 +1,162 @@
+//! The dead-letter page's routes: `GET /dead-letters` lists (filters `reason`, `topic`,
+//! `all`); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
+//! `discard:ID`, with `api_key` and `why`) and shows every letter again, with what happened.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use saga_core::EventId;
+use saga_runtime::dlq::{self, Actor, DlqError, Filter};
+
+use crate::html::dead_letters::{self as page, Notice};
+use crate::html::page::Section;
+use crate::routes::AppState;
+use crate::view::dead_letters::{filter, groups};
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Query(fields): Query<BTreeMap<String, String>>,
+) -> Response {
+    match filter(&fields) {
+        Ok(f) => render(&state, &f, None, StatusCode::OK, false).await,
+        Err(error) => {
+            let notice = Notice {
+                ok: false,
+                text: format!("Filter not applied: {error}"),
+            };
+            render(
+                &state,
+                &Filter::default(),
+                Some(notice),
+                StatusCode::BAD_REQUEST,
+                false,
+            )
+            .await
+        }
+    }
+}
+
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> Response {
+    let (status, notice) = match perform(&state, &fields).await {
+        Ok(text) => (StatusCode::OK, Notice { ok: true, text }),
+        Err((status, text)) => (status, Notice { ok: false, text }),
+    };
+    // Closed letters too, so the one just acted on shows who did what.
+    let all = Filter {
+        closed_too: true,
+        ..Filter::default()
+    };
+    render(&state, &all, Some(notice), status, true).await
+}
+
+async fn perform(
+    state: &AppState,
+    fields: &BTreeMap<String, String>,
+) -> Result<String, (StatusCode, String)> {
+    let Some(deps) = &state.dead_letters else {
+        return Err((
+            StatusCode::NOT_FOUND,
+            "this explorer cannot act on dead letters".into(),
+        ));
+    };
+    let bad = |text: String| (StatusCode::BAD_REQUEST, text);
+    let act = fields.get("act").map(String::as_str).unwrap_or_default();
+    let (verb, id) = act
+        .split_once(':')
+        .ok_or_else(|| bad(format!("unknown action {act:?}")))?;
+    let id: EventId = id
+        .parse()
+        .map_err(|_| bad(format!("{id:?} is not a dead letter id")))?;
+    let key = fields
+        .get("api_key")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let name = deps.operator(key).map_err(|e| (StatusCode::FORBIDDEN, e))?;
+    let current = state.snapshots.fresh().await;
+    let (letters, _) = deps
+        .letters(&current.facts.dead_letters)
+        .await
+        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let letter = letters
+        .iter()
+        .find(|l| l.id == id)
+        .ok_or_else(|| (StatusCode::NOT_FOUND, format!("no dead letter {id}")))?;
+    let actor = Actor {
+        name,
+        why: fields.get("why").cloned().unwrap_or_default(),
+        at: state.clock.now(),
+    };
+    let refused = |e: DlqError| match e {
+        DlqError::Port(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        other => (StatusCode::CONFLICT, other.to_string()),
+    };
+    match verb {
+        "replay" => {
+            let done = dlq::replay(&*deps.bus, &*deps.ledger, letter, &actor, false)
+                .await
+                .map_err(refused)?;
+            let count = done.message.replay.map_or(0, |m| m.count);
+            Ok(format!(
+                "Replayed {id} to {} (replay {count}) as {}.",
+                done.message.topic, actor.name
+            ))
+        }
+        "discard" => {
+            dlq::discard(&*deps.ledger, letter, &actor)
+                .await
+                .map_err(refused)?;
+            Ok(format!("Discarded {id} as {}.", actor.name))
+        }
+        other => Err(bad(format!("unknown action {other:?}"))),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    filter: &Filter,
+    notice: Option<Notice>,
+    status: StatusCode,
+    fresh: bool,
+) -> Response {
+    let current = if fresh {
+        state.snapshots.fresh().await
+    } else {
+        state.snapshots.current().await
+    };
+    let Some(deps) = &state.dead_letters else {
+        let body = html! { h1 { "Dead letters" } p.muted { "This explorer was started without the dead-letter stores." } };
+        return (
+            status,
+            state.render(&current, "Dead letters", Section::DeadLetters, body),
+        )
+            .into_response();
+    };
+    let (letters, unreadable) = match deps.letters(&current.facts.dead_letters).await {
+        Ok(found) => found,
+        Err(error) => {
+            let body = html! { h1 { "Dead letters" } p.banner.error { "Cannot read the dead letters: " (error.to_string()) } };
+            let page = state.render(&current, "Dead letters", Section::DeadLetters, body);
+            return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+        }
+    };
+    let groups = groups(&letters, filter);
+    let body = page::body(
+        &groups,
+        filter,
+        unreadable,
+        deps.keys.is_some(),
+        notice.as_ref(),
+    );
+    (
+        status,
+        state.render(&current, "Dead letters", Section::DeadLetters, body),
+    )
+        .into_response()
+}

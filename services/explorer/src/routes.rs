@@ -1,0 +1,131 @@
+//! The explorer's HTTP routes: one handler per page, each reading the cached facts.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
+use saga_core::OrderId;
+use saga_core::ports::Clock;
+
+use crate::ExplorerConfig;
+use crate::html::page::{Frame, Section, page};
+use crate::html::{self};
+use crate::source::{Current, Snapshots};
+use crate::view::orders::OrderFilter;
+use crate::view::{dead_letters, health, journey, orders};
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub snapshots: Arc<Snapshots>,
+    pub clock: Arc<dyn Clock>,
+    pub config: ExplorerConfig,
+    pub dead_letters: Option<crate::DeadLetterDeps>,
+}
+
+impl AppState {
+    fn stuck_after(&self) -> time::Duration {
+        time::Duration::try_from(self.config.stuck_after).unwrap_or(time::Duration::MAX)
+    }
+
+    pub(crate) fn render(
+        &self,
+        current: &Current,
+        title: &str,
+        section: Section,
+        body: Markup,
+    ) -> Html<String> {
+        let frame = Frame {
+            title,
+            section,
+            read_at: current.facts.read_at,
+            refresh_secs: self.config.refresh.as_secs(),
+            error: current.error.as_deref(),
+        };
+        Html(page(&frame, body).into_string())
+    }
+}
+
+pub(crate) async fn order_list(
+    State(state): State<AppState>,
+    Query(fields): Query<BTreeMap<String, String>>,
+) -> Response {
+    let current = state.snapshots.current().await;
+    let (filter, error) = match OrderFilter::parse(&fields) {
+        Ok(filter) => (filter, None),
+        Err(error) => (OrderFilter::default(), Some(error.to_string())),
+    };
+    let now = state.clock.now();
+    let list = orders::list(&current.facts, &filter, now, state.stuck_after());
+    let body = html::orders::body(
+        &list,
+        &filter,
+        state.stuck_after().whole_seconds(),
+        error.as_deref(),
+    );
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        state.render(&current, "Orders", Section::Orders, body),
+    )
+        .into_response()
+}
+
+pub(crate) async fn order_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let current = state.snapshots.current().await;
+    let Ok(order) = id.parse::<OrderId>() else {
+        let body = html! { h1 { "No such order" } p { "Order ids are positive whole numbers; " code { (id) } " is not one." } };
+        let page = state.render(&current, "Bad order id", Section::Orders, body);
+        return (StatusCode::BAD_REQUEST, page).into_response();
+    };
+    let now = state.clock.now();
+    match journey::of(&current.facts, order, now, state.stuck_after()) {
+        Some(journey) => {
+            let body = html::journey::body(&journey);
+            state
+                .render(&current, &format!("Order {order}"), Section::Orders, body)
+                .into_response()
+        }
+        None => {
+            let body =
+                html! { h1 { "Order " (order) " not found" } p { a href="/" { "all orders" } } };
+            let page = state.render(&current, "Order not found", Section::Orders, body);
+            (StatusCode::NOT_FOUND, page).into_response()
+        }
+    }
+}
+
+pub(crate) async fn saga_health(State(state): State<AppState>) -> Html<String> {
+    let current = state.snapshots.current().await;
+    let mut health = health::of(&current.facts, state.clock.now(), state.stuck_after());
+    if let Some(deps) = &state.dead_letters {
+        match deps.letters(&current.facts.dead_letters).await {
+            Ok((letters, _)) => health.letters = Some(dead_letters::tally(&letters)),
+            Err(error) => tracing::warn!(%error, "explorer: cannot read the dead letters"),
+        }
+    }
+    let body = html::health::body(&health, state.stuck_after().whole_seconds());
+    state.render(&current, "Saga health", Section::Health, body)
+}
+
+/// Liveness for orchestrators: 200 while the saga's state can be read, 503 otherwise.
+pub(crate) async fn liveness(State(state): State<AppState>) -> Response {
+    let current = state.snapshots.current().await;
+    let (status, text) = match &current.error {
+        None => (StatusCode::OK, "ok"),
+        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    };
+    let body = format!("{{\"component\":\"explorer\",\"status\":\"{text}\"}}");
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
