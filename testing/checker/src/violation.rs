@@ -2,7 +2,7 @@
 
 use saga_core::OrderId;
 
-/// The properties the saga promises (see the README's checker table).
+/// The properties the saga promises, each judged against the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Property {
     // Safety.
