@@ -9,17 +9,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use serde_yaml_ng::Value;
 
-const COMPONENTS: [&str; 6] = [
-    "gateway",
-    "order-api",
-    "outbox-relay",
-    "payment-worker",
-    "order-status-worker",
-    "delivery-worker",
-];
+/// Every component of the registry: compose must run each one.
+static COMPONENTS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| saga_components::COMPONENTS.iter().map(|c| c.name).collect());
 const INFRASTRUCTURE: [&str; 4] = ["postgres", "redis", "kafka", "toxiproxy"];
 const ONE_SHOT: [&str; 2] = ["topic-init", "migrate"];
 
@@ -98,7 +94,7 @@ fn every_service_is_defined_and_long_running_ones_have_health_checks() {
             "{name} has no health check"
         );
     }
-    for name in COMPONENTS {
+    for &name in COMPONENTS.iter() {
         let command = services[name]["command"][0].as_str();
         assert_eq!(command, Some(name), "{name} runs `saga {name}`");
     }
@@ -139,7 +135,7 @@ fn dependencies_wait_on_conditions_that_can_be_met() {
             }
         }
     }
-    for name in COMPONENTS {
+    for &name in COMPONENTS.iter() {
         let deps = services[name]["depends_on"].as_mapping().unwrap();
         for needed in ["toxiproxy", "topic-init", "migrate"] {
             assert!(deps.contains_key(needed), "{name} must wait for {needed}");
@@ -178,7 +174,7 @@ fn components_reach_every_backend_through_toxiproxy() {
     }
     assert_eq!(proxies["postgres"].1, "postgres:5432");
     assert_eq!(proxies["redis"].1, "redis:6379");
-    for name in COMPONENTS {
+    for &name in COMPONENTS.iter() {
         let service = &services[name];
         let db = env(service, "DATABASE_URL");
         assert!(

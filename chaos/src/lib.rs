@@ -1,8 +1,8 @@
-//! Chaos on the real stack (DESIGN §5): the saga's components as child processes on real
-//! PostgreSQL, Kafka and Redis reached through Toxiproxy, a steady workload through the
-//! gateway, and named scenarios — toxics, outages, SIGKILLs, backend restarts, a storm —
-//! played on a seeded timeline; after each, the heal, quiescence and the core checker on the
-//! real state read directly.
+//! Chaos on the real stack (`chaos/README.md`; the fault model in `docs/architecture.md`):
+//! the saga's components as child processes on real PostgreSQL, Kafka and Redis reached
+//! through Toxiproxy, a steady workload through the gateway, and named scenarios — toxics,
+//! outages, SIGKILLs, backend restarts, a storm — played on a seeded timeline; after each,
+//! the heal, quiescence and the checker on the real state read directly.
 
 pub mod allowances;
 pub mod deployment;

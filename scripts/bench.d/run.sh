@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Process and resource handling for scripts/bench: starting the saga's components as separate
 # processes on private ports, waiting for health, peak memory, and cleaning everything up.
-# Expects REPO, SAGA, WORK, RUN_ID, PORT_BASE, PG_ADMIN and PGBIN from scripts/bench.
+# Expects REPO, SAGA, WORK, RUN_ID, PORT_BASE, PG_ADMIN, PGBIN and COMPONENTS (what
+# `saga components` lists) from scripts/bench.
 
-COMPONENTS=(order-api gateway outbox-relay payment-worker order-status-worker delivery-worker)
 declare -A PIDS=()
 DATABASES=()
 
@@ -14,16 +14,13 @@ bench_die() {
     exit 1
 }
 
-# The component's listen port: gateway BASE, order-api BASE+1, relay and workers after.
+# The component's listen port: BASE plus its place in `saga components` (gateway BASE,
+# order-api BASE+1, the relay and the workers after them).
 port_of() {
     local i
     for i in "${!COMPONENTS[@]}"; do
         if [[ "${COMPONENTS[i]}" == "$1" ]]; then
-            case "$1" in
-                gateway) echo "$PORT_BASE" ;;
-                order-api) echo $((PORT_BASE + 1)) ;;
-                *) echo $((PORT_BASE + i)) ;;
-            esac
+            echo $((PORT_BASE + i))
             return
         fi
     done

@@ -12,7 +12,7 @@ use crate::adapters::{
     Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
 };
 use crate::wire::{KAFKA_PORT, POSTGRES_PORT, REDIS_PORT};
-use crate::world::{self, KAFKA, MAX_LATENCY, MIN_LATENCY, POSTGRES, REDIS, World};
+use crate::world::{KAFKA, MAX_LATENCY, MIN_LATENCY, POSTGRES, REDIS, World};
 
 /// Runs `clause` as the client of a fresh simulation with fresh backends; panics if it fails.
 pub fn run<F, Fut>(clause: F)
@@ -28,7 +28,7 @@ where
         .max_message_latency(MAX_LATENCY)
         .tcp_capacity(1024)
         .build();
-    world::register_backends(&mut sim, &world);
+    crate::infra::register(&mut sim, &world);
     sim.client("contract", async move {
         clause().await;
         Ok(())

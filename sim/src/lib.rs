@@ -1,4 +1,5 @@
-//! The deterministic simulation of the order saga (DESIGN §4).
+//! The deterministic simulation of the order saga (`sim/README.md`; the fault model in
+//! `docs/architecture.md`).
 //!
 //! Every saga component runs its production code as a turmoil host; PostgreSQL, Kafka and Redis
 //! are turmoil hosts serving the core's memory models over a small framed protocol on simulated
@@ -13,19 +14,18 @@ pub mod infra;
 pub mod mutants;
 pub mod net;
 pub mod observe;
+pub mod options;
 pub mod report;
 pub mod run;
+pub mod seeded;
 pub mod shrink;
 pub mod sweep;
 pub mod wire;
 pub mod workload;
 pub mod world;
 
-pub use run::{RunOptions, RunReport, run};
+pub use options::RunOptions;
+pub use report::RunReport;
+pub use run::run;
 
-/// Whether tokio was built with `--cfg tokio_unstable`, without which turmoil cannot seed each
-/// host's scheduler and `tokio::select!` order (inside axum and hyper too) would not follow the
-/// seed. `.cargo/config.toml` sets it; a `RUSTFLAGS` variable overrides that file.
-pub fn tokio_seeded() -> bool {
-    cfg!(tokio_unstable)
-}
+pub use seeded::tokio_seeded;

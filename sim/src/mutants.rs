@@ -7,8 +7,8 @@
 use saga_checker::Property;
 use saga_core::mutant::Mutant;
 
+use crate::RunOptions;
 use crate::fault::Mix;
-use crate::run::RunOptions;
 use crate::sweep::sweep;
 
 /// The property each mutant breaks (the README's mutant table).

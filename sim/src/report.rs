@@ -1,14 +1,41 @@
-//! Reading a run: each violation gets the offending order's history across services from the
-//! trace, and a failed run prints its seed, schedule, violations and a one-line replay command.
+//! How a run went, for a reader: each violation gets the offending order's history across
+//! services from the trace, and a failed run prints its seed, schedule, violations and a
+//! one-line replay command.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::time::Duration;
 
 use saga_checker::Violation;
 use saga_core::OrderId;
 
+use crate::fault::Schedule;
+use crate::observe::Coverage;
 use crate::observe::{Event, TraceLine};
-use crate::run::RunReport;
+use crate::options::RunOptions;
+
+/// How a run went.
+#[derive(Debug)]
+pub struct RunReport {
+    pub options: RunOptions,
+    pub schedule: Schedule,
+    pub violations: Vec<Violation>,
+    /// A host failed or panicked, or the run never became quiescent without a named cause.
+    pub failure: Option<String>,
+    pub coverage: Coverage,
+    pub hash: u64,
+    pub trace: Vec<TraceLine>,
+    pub sim_time: Duration,
+    pub wall_time: Duration,
+    pub acknowledged: usize,
+    pub created: usize,
+}
+
+impl RunReport {
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty() && self.failure.is_none()
+    }
+}
 
 /// Longest history printed per violation.
 const HISTORY_LINES: usize = 80;
@@ -87,7 +114,7 @@ impl RunReport {
     /// The command that plays this run again.
     pub fn replay_command(&self) -> String {
         let o = &self.options;
-        let mut command = format!("cargo run --release -p sim -- replay --seed {}", o.seed);
+        let mut command = format!("scripts/sim replay --seed {}", o.seed);
         if o.orders != 100 {
             command += &format!(" --orders {}", o.orders);
         }

@@ -5,70 +5,17 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use saga_checker::{Scope, Violation, check};
-use saga_core::mutant::Mutant;
 use saga_core::snapshot::Acknowledged;
 
-use crate::fault::{self, Mix, Schedule};
-use crate::observe::{Coverage, Event, Signal, TraceLine};
-use crate::report;
+use crate::fault::{self, Schedule};
+use crate::observe::{Event, Signal};
+use crate::options::RunOptions;
+use crate::report::{self, RunReport};
 use crate::workload::{self, Plan};
 use crate::world::{self, CLIENTS, EPOCH, MAX_LATENCY, MIN_LATENCY, World};
 
 /// Simulated time per step: every host runs this long, then the network moves.
 pub const TICK: Duration = Duration::from_millis(20);
-
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub seed: u64,
-    pub orders: usize,
-    pub mutant: Option<Mutant>,
-    /// The fault classes played.
-    pub faults: Mix,
-    /// Keep only these faults of the seed's schedule (indices into it); all when `None`.
-    pub keep: Option<Vec<usize>>,
-    /// How long after heal the system has to become quiescent.
-    pub liveness_bound: Duration,
-    /// Keep the full trace in the report.
-    pub keep_trace: bool,
-}
-
-impl RunOptions {
-    pub fn new(seed: u64) -> Self {
-        Self {
-            seed,
-            orders: 100,
-            mutant: None,
-            faults: Mix::survivable(),
-            keep: None,
-            liveness_bound: Duration::from_secs(40),
-            keep_trace: false,
-        }
-    }
-}
-
-/// How a run went.
-#[derive(Debug)]
-pub struct RunReport {
-    pub options: RunOptions,
-    pub schedule: Schedule,
-    pub violations: Vec<Violation>,
-    /// A host failed or panicked, or the run never became quiescent without a named cause.
-    pub failure: Option<String>,
-    pub coverage: Coverage,
-    pub hash: u64,
-    pub trace: Vec<TraceLine>,
-    pub sim_time: Duration,
-    pub wall_time: Duration,
-    pub acknowledged: usize,
-    pub created: usize,
-}
-
-impl RunReport {
-    pub fn passed(&self) -> bool {
-        self.violations.is_empty() && self.failure.is_none()
-    }
-}
 
 enum Stop {
     Quiescent,
@@ -96,7 +43,8 @@ pub fn run(options: &RunOptions) -> RunReport {
         .max_message_latency(MAX_LATENCY)
         .tcp_capacity(1024)
         .build();
-    world::register(&mut sim, &world, &schedule.replicas);
+    crate::infra::register(&mut sim, &world);
+    world::register_services(&mut sim, &world, &schedule.replicas);
     let plan = Plan::new(options.seed, options.orders, schedule.load_for);
     sim.client(CLIENTS, workload::run(world.clone(), plan));
 
@@ -246,23 +194,39 @@ fn quiescent(world: &World) -> bool {
     }
 }
 
+/// One step of the schedule: fault `fault` starts or ends `at`.
+#[derive(Debug, Clone, Copy)]
+struct Action {
+    at: Duration,
+    fault: usize,
+    start: bool,
+}
+
 /// The schedule as start and end actions in time order.
 struct Timeline {
-    actions: Vec<(Duration, usize, bool)>,
+    actions: Vec<Action>,
     next: usize,
 }
 
 impl Timeline {
     fn new(schedule: &Schedule) -> Self {
         let mut actions = Vec::new();
-        for (i, t) in schedule.faults.iter().enumerate() {
-            actions.push((t.at, i, true));
+        for (fault, t) in schedule.faults.iter().enumerate() {
+            actions.push(Action {
+                at: t.at,
+                fault,
+                start: true,
+            });
             if let Some(lasts) = t.fault.lasts() {
-                actions.push(((t.at + lasts).min(schedule.heal_at), i, false));
+                actions.push(Action {
+                    at: (t.at + lasts).min(schedule.heal_at),
+                    fault,
+                    start: false,
+                });
             }
         }
         // Ends before starts at the same instant, so a resource is free before it is reused.
-        actions.sort_by_key(|(at, i, start)| (*at, *start, *i));
+        actions.sort_by_key(|a| (a.at, a.start, a.fault));
         Self { actions, next: 0 }
     }
 
@@ -273,13 +237,13 @@ impl Timeline {
         world: &World,
         schedule: &Schedule,
     ) {
-        while let Some(&(at, i, start)) = self.actions.get(self.next) {
-            if at > now {
+        while let Some(&action) = self.actions.get(self.next) {
+            if action.at > now {
                 return;
             }
             self.next += 1;
-            let timed = &schedule.faults[i];
-            if start {
+            let timed = &schedule.faults[action.fault];
+            if action.start {
                 fault::start(sim, world, timed.id, &timed.fault);
             } else {
                 fault::end(sim, world, timed.id, &timed.fault);

@@ -2,8 +2,8 @@
 //! faults are removed from its schedule, chunks first then one by one, as long as the run still
 //! violates the same property. The result names the faults kept, which `replay --keep` replays.
 
-use crate::run::{RunOptions, RunReport};
 use crate::sweep::run_one;
+use crate::{RunOptions, RunReport};
 
 /// A minimal failing schedule.
 #[derive(Debug)]

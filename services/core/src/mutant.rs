@@ -16,7 +16,7 @@
 //!      `sim/src/infra/mutated.rs`, run by the simulated backend on the memory model's tables;
 //!      a bug that needs a crash window between two steps is two requests sent by the
 //!      simulation's adapter (`sim/src/adapters/`), as `OutboxOutsideTransaction` is.
-//! 3. `cargo run --release -p sim -- mutants` hunts it, and `sim/tests/mutants.rs` fails until
+//! 3. `scripts/sim mutants` hunts it, and `sim/tests/mutants.rs` fails until
 //!    the harness catches it; add its row to the README's mutant table.
 
 /// One deliberate bug.

@@ -16,6 +16,7 @@ use saga_runtime::{CancellationToken, Listener, serve, shutdown};
 
 pub use config::OrderApiConfig;
 pub use error::OrderApiError;
+pub use handlers::PROBE_DEADLINE;
 
 /// What the Order API needs from the outside world.
 #[derive(Clone)]

@@ -32,9 +32,7 @@ enum Command {
 
 pub fn main() -> anyhow::Result<()> {
     if !sim::tokio_seeded() {
-        eprintln!(
-            "warning: built without --cfg tokio_unstable (is RUSTFLAGS set?): runs are not reproducible"
-        );
+        return run_seeded();
     }
     match Cli::parse().command {
         Command::Sweep(args) => sweep::run(args),
@@ -42,6 +40,32 @@ pub fn main() -> anyhow::Result<()> {
         Command::Shrink(args) => shrink::run(args),
         Command::Mutants(args) => mutants::run(args),
     }
+}
+
+/// This binary was built without the seeded build's flags (`cargo run -p sim`, not
+/// `scripts/sim`), so no seed would replay: run the same command from the seeded release build
+/// in `target/sim` instead (built on first use: minutes), so `cargo run --release -p sim -- …`
+/// keeps working as documented.
+fn run_seeded() -> anyhow::Result<()> {
+    let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    if !std::path::Path::new(workspace).exists() {
+        bail!(
+            "this sim was built without {} (sim::seeded), so no seed would replay, and its \
+             source tree is gone: build it with scripts/sim",
+            sim::seeded::RUSTFLAGS
+        );
+    }
+    eprintln!(
+        "sim: running the seeded build ({}; RUSTFLAGS=\"{}\", built on first use)",
+        sim::seeded::target_dir().display(),
+        sim::seeded::RUSTFLAGS
+    );
+    let status = sim::seeded::cargo()
+        .args(["run", "--release", "-q", "-p", "sim", "--"])
+        .args(std::env::args_os().skip(1))
+        .status()
+        .context("cargo runs the seeded build")?;
+    std::process::exit(status.code().unwrap_or(1));
 }
 
 /// `A..B` (B exclusive) or a single seed `A`.

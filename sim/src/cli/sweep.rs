@@ -27,6 +27,13 @@ pub struct Args {
     faults: Option<sim::fault::Mix>,
 }
 
+/// The sweep so far, for the progress lines.
+struct Progress {
+    done: u64,
+    failed: u64,
+    printed_at: Instant,
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let jobs = args.jobs.unwrap_or_else(super::default_jobs);
     let mix = super::faults(args.faults.clone());
@@ -36,7 +43,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.orders
     );
     let started = Instant::now();
-    let progress = Mutex::new((0_u64, 0_u64, Instant::now()));
+    let progress = Mutex::new(Progress {
+        done: 0,
+        failed: 0,
+        printed_at: Instant::now(),
+    });
     let summary = sim::sweep::sweep(
         args.seeds.clone(),
         jobs,
@@ -48,19 +59,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         |report| {
             let mut p = progress.lock().expect("progress lock");
-            p.0 += 1;
+            p.done += 1;
             if !report.passed() {
-                p.1 += 1;
+                p.failed += 1;
                 eprintln!(
                     "seed {} FAILED: {}",
                     report.options.seed,
                     report.replay_command()
                 );
             }
-            if p.2.elapsed().as_secs_f64() >= 2.0 || p.0 == total {
-                let rate = p.0 as f64 / started.elapsed().as_secs_f64();
-                eprintln!("  [{:>6}/{total}] {rate:.1} seeds/s, {} failed", p.0, p.1);
-                p.2 = Instant::now();
+            if p.printed_at.elapsed().as_secs_f64() >= 2.0 || p.done == total {
+                let rate = p.done as f64 / started.elapsed().as_secs_f64();
+                eprintln!(
+                    "  [{:>6}/{total}] {rate:.1} seeds/s, {} failed",
+                    p.done, p.failed
+                );
+                p.printed_at = Instant::now();
             }
         },
     );

@@ -3,12 +3,14 @@
 //! they survive a crash; everything volatile (sessions, open claims, group memberships) lives in
 //! the host and is released when the session ends or the host restarts, as the real ones do.
 
+mod hosts;
 mod kafka;
 mod mutated;
 mod postgres;
 mod redis;
 mod server;
 
+pub use hosts::register;
 pub use kafka::{MESSAGE_MAX_BYTES, serve as serve_kafka};
 pub use postgres::serve as serve_postgres;
 pub use redis::serve as serve_redis;

@@ -145,14 +145,23 @@ impl Signal {
 
 type Partition = (Topic, u32);
 
+/// How far a group got in one partition.
+#[derive(Debug, Default, Clone, Copy)]
+struct Progress {
+    /// One past the highest offset delivered.
+    delivered_to: u64,
+    /// One past the highest offset committed.
+    committed_to: u64,
+}
+
 /// Counts per signal, and what is needed to recognise interleavings.
 #[derive(Debug, Default, Clone)]
 pub struct Coverage {
     counts: BTreeMap<Signal, u64>,
     events_at: BTreeMap<(Topic, u32, u64), EventId>,
     delivered: BTreeMap<String, BTreeSet<EventId>>,
-    /// Per group and partition: one past the highest offset delivered, and the committed offset.
-    in_flight: BTreeMap<(String, Partition), (u64, u64)>,
+    /// Per group and partition.
+    in_flight: BTreeMap<(String, Partition), Progress>,
     payments: BTreeMap<OrderId, u32>,
     failed_keys: BTreeSet<String>,
     published_created: BTreeSet<EventId>,
@@ -187,8 +196,7 @@ impl Coverage {
         &self.published_created
     }
 
-    /// (one past the highest offset delivered, committed offset) of a group's partition.
-    fn progress(&mut self, group: &str, topic: Topic, partition: u32) -> &mut (u64, u64) {
+    fn progress(&mut self, group: &str, topic: Topic, partition: u32) -> &mut Progress {
         self.in_flight
             .entry((group.to_owned(), (topic, partition)))
             .or_default()
@@ -197,7 +205,7 @@ impl Coverage {
     fn group_mid_batch(&self, group: &str) -> bool {
         self.in_flight
             .iter()
-            .any(|((g, _), (delivered, committed))| g == group && delivered > committed)
+            .any(|((g, _), p)| g == group && p.delivered_to > p.committed_to)
     }
 
     pub fn observe(&mut self, event: &Event) {
@@ -238,8 +246,8 @@ impl Coverage {
                 offset,
                 ..
             } => {
-                let slot = self.progress(group, *topic, *partition);
-                slot.0 = slot.0.max(offset + 1);
+                let progress = self.progress(group, *topic, *partition);
+                progress.delivered_to = progress.delivered_to.max(offset + 1);
                 let Some(id) = self.events_at.get(&(*topic, *partition, *offset)).copied() else {
                     return;
                 };
@@ -255,9 +263,9 @@ impl Coverage {
                 offset,
                 ..
             } => {
-                let slot = self.progress(group, *topic, *partition);
-                let covered = (offset + 1).saturating_sub(slot.1);
-                slot.1 = slot.1.max(offset + 1);
+                let progress = self.progress(group, *topic, *partition);
+                let covered = (offset + 1).saturating_sub(progress.committed_to);
+                progress.committed_to = progress.committed_to.max(offset + 1);
                 if covered > 1 {
                     self.add(Signal::BatchCommit);
                 }

@@ -1,6 +1,6 @@
-//! The safety properties of DESIGN §4, checked on every transition as the backends report it,
-//! so a violation stops the run at the moment it happens. The core checker re-checks the whole
-//! state at the end; this is the continuous half.
+//! The checker's safety properties (`testing/checker/src/violation.rs`), checked on every
+//! transition as the backends report it, so a violation stops the run at the moment it
+//! happens. The checker re-checks the whole state at the end; this is the continuous half.
 
 use std::collections::{BTreeMap, BTreeSet};
 

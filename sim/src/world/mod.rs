@@ -1,9 +1,9 @@
-//! One simulated world: the durable backend state, the observer, the fault switches, and the
-//! hosts wired onto a turmoil simulation.
+//! One simulated world: the durable backend state, the observer, the fault switches, the
+//! topology drawn from the component registry, and the components as hosts in the
+//! simulation's environment.
 
 mod clock;
 mod durable;
-mod hosts;
 mod sabotage;
 mod services;
 mod switches;
@@ -20,8 +20,8 @@ use crate::observe::{Event, Observer};
 
 pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
-pub use hosts::{register, register_backends};
 pub use sabotage::Sabotage;
+pub use services::register as register_services;
 pub use switches::Switches;
 pub use topology::{
     CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,

@@ -2,7 +2,8 @@
 
 use saga_core::OrderId;
 
-/// The properties the saga promises, each judged against the snapshot.
+/// The properties the saga keeps: safety at every instant, liveness once healed and quiet
+/// (`docs/architecture.md` says what each means).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Property {
     // Safety.

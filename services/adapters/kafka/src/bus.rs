@@ -88,7 +88,10 @@ impl KafkaEventBus {
     }
 
     fn producer(&self) -> FutureProducer {
-        self.producer.read().expect("producer lock poisoned").clone()
+        self.producer
+            .read()
+            .expect("producer lock poisoned")
+            .clone()
     }
 
     /// Replaces the producer when librdkafka declared it fatally failed (it would fail every
@@ -106,7 +109,9 @@ impl KafkaEventBus {
                     *slot = fresh;
                 }
             }
-            Err(error) => tracing::warn!(%error, "the producer failed fatally and cannot be rebuilt"),
+            Err(error) => {
+                tracing::warn!(%error, "the producer failed fatally and cannot be rebuilt")
+            }
         }
     }
 

@@ -62,23 +62,20 @@ impl ConsumerContext for MembershipWatch {
 
 /// A member of one consumer group.
 pub(crate) struct KafkaConsumer {
-    inner: Arc<StreamConsumer<MembershipWatch>>,
+    /// `None` only while dropping.
+    inner: Option<Arc<StreamConsumer<MembershipWatch>>>,
     config: KafkaConfig,
 }
 
 impl Drop for KafkaConsumer {
     fn drop(&mut self) {
         // Closing leaves the group, which blocks until the coordinator answers (long when
-        // Kafka is down): let the last reference go on a blocking thread, not this one.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let closing = Arc::clone(&self.inner);
-            runtime.spawn_blocking(move || {
-                // Wait for the struct's own reference to be gone, so this one is the last.
-                while Arc::strong_count(&closing) > 1 {
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
-                drop(closing);
-            });
+        // Kafka is down): the consumer goes on a blocking thread, not this one. A commit
+        // still running holds the other reference, on a blocking thread too.
+        if let (Some(consumer), Ok(runtime)) =
+            (self.inner.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn_blocking(move || drop(consumer));
         }
     }
 }
@@ -105,9 +102,13 @@ impl KafkaConsumer {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         consumer.subscribe(&names).map_err(port_error)?;
         Ok(Self {
-            inner: Arc::new(consumer),
+            inner: Some(Arc::new(consumer)),
             config: config.clone(),
         })
+    }
+
+    fn consumer(&self) -> &Arc<StreamConsumer<MembershipWatch>> {
+        self.inner.as_ref().expect("taken only by drop")
     }
 
     fn delivery(&self, message: &BorrowedMessage<'_>) -> Result<Delivery, PortError> {
@@ -140,7 +141,7 @@ impl KafkaConsumer {
         &self,
         deliveries: &[Delivery],
     ) -> Result<(TopicPartitionList, Option<String>), PortError> {
-        let assigned = self.inner.assignment().map_err(port_error)?;
+        let assigned = self.consumer().assignment().map_err(port_error)?;
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
         let mut revoked = None;
         for delivery in deliveries {
@@ -173,23 +174,23 @@ impl KafkaConsumer {
 #[async_trait]
 impl Consumer for KafkaConsumer {
     async fn next(&mut self) -> Result<Delivery, PortError> {
-        if self.inner.context().lost.swap(false, Ordering::SeqCst) {
+        if self.consumer().context().lost.swap(false, Ordering::SeqCst) {
             return Err(PortError::Rebalanced("partition assignment lost".into()));
         }
         // `recv` is cancel-safe: a message leaves librdkafka's queue only in the poll that
         // returns it.
-        let message = self.inner.recv().await.map_err(port_error)?;
+        let message = self.consumer().recv().await.map_err(port_error)?;
         self.delivery(&message)
     }
 
     fn try_next(&mut self) -> Option<Result<Delivery, PortError>> {
-        if self.inner.context().lost.swap(false, Ordering::SeqCst) {
+        if self.consumer().context().lost.swap(false, Ordering::SeqCst) {
             return Some(Err(PortError::Rebalanced(
                 "partition assignment lost".into(),
             )));
         }
         // One poll of the local queue: ready only when librdkafka has already fetched it.
-        let message = self.inner.stream().next().now_or_never()??;
+        let message = self.consumer().stream().next().now_or_never()??;
         Some(message.map_err(port_error).and_then(|m| self.delivery(&m)))
     }
 
@@ -203,7 +204,7 @@ impl Consumer for KafkaConsumer {
         }
         let (offsets, revoked) = self.offsets(deliveries)?;
         if offsets.count() > 0 {
-            let consumer = Arc::clone(&self.inner);
+            let consumer = Arc::clone(self.consumer());
             // A synchronous commit blocks its thread until the coordinator answers; the caller
             // stops waiting after the request timeout (the thread ends with the socket timeout).
             let deadline = self.config.request_timeout;
@@ -225,7 +226,11 @@ impl Consumer for KafkaConsumer {
     }
 
     fn lag(&self) -> Option<u64> {
-        let known = self.inner.context().lag_plus_one.load(Ordering::Relaxed);
+        let known = self
+            .consumer()
+            .context()
+            .lag_plus_one
+            .load(Ordering::Relaxed);
         known.checked_sub(1)
     }
 }

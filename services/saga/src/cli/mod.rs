@@ -27,6 +27,8 @@ pub enum Command {
     All(component::ComponentArgs),
     /// Applies the database migrations in `migrations/` and exits.
     Migrate,
+    /// Lists the components, one name a line (what `saga <component>` accepts).
+    Components,
     /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
     Keys(keys::KeysArgs),
     /// Load-test a running gateway: place orders, follow each to its end, report throughput,
@@ -68,6 +70,12 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args).await,
         Command::All(args) => component::run_all(args).await,
         Command::Migrate => component::migrate().await,
+        Command::Components => {
+            for component in saga_components::COMPONENTS {
+                println!("{}", component.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(*args).await,
     }
