@@ -122,7 +122,10 @@ mod tests {
         };
         Fixture {
             store,
-            handler: StatusHandler { deps },
+            handler: StatusHandler {
+                deps,
+                drop_unprocessable: false,
+            },
             entropy: SeededEntropy::new(8),
         }
     }
@@ -186,7 +189,7 @@ mod tests {
     }
 
     fn changes(state: &OrderStoreSnapshot) -> usize {
-        state.status_changes.as_ref().map_or(0, Vec::len)
+        state.status_changes.len()
     }
 
     /// ORDER_COMPLETED rows in the outbox for `order`.
