@@ -19,6 +19,9 @@ pub struct Verdict {
     pub quiesced_after: Option<Duration>,
     /// Acknowledged orders that were terminal in the last snapshot read.
     pub terminal: usize,
+    /// Acknowledged orders still PENDING that the scenario made unprocessable (the saga may
+    /// leave them so: their data can never be handled).
+    pub quarantined: usize,
     /// Status changes in the last snapshot's history, each judged by the checker.
     pub status_changes: usize,
     /// Why the state could not be read at the end, if it could not (a failure too).
@@ -44,6 +47,7 @@ pub async fn quiesce(
         violations: settled.violations,
         quiesced_after: settled.after,
         terminal: settled.last.as_ref().map_or(0, terminal),
+        quarantined: settled.last.as_ref().map_or(0, quarantined),
         status_changes: settled
             .last
             .as_ref()
@@ -59,5 +63,17 @@ fn terminal(state: &SystemSnapshot) -> usize {
         .orders
         .iter()
         .filter(|o| acknowledged.contains(&o.id) && o.status.is_terminal())
+        .count()
+}
+
+fn quarantined(state: &SystemSnapshot) -> usize {
+    let acknowledged: BTreeSet<_> = state.acknowledged.iter().map(|a| a.order_id).collect();
+    let excused = &state.interference.quarantined;
+    state
+        .store
+        .orders
+        .iter()
+        .filter(|o| acknowledged.contains(&o.id) && !o.status.is_terminal())
+        .filter(|o| excused.contains(&o.id))
         .count()
 }

@@ -213,6 +213,7 @@ async fn drive(
         attempted: tally.attempted,
         acknowledged: tally.acknowledged.len(),
         terminal: verdict.terminal,
+        quarantined: verdict.quarantined,
         requests: tally.requests,
         errors: tally.errors,
         latency_p50_ms: ms(latency.p50),

@@ -44,10 +44,9 @@ pub enum Mutant {
     /// forever (bites on data that can never be processed).
     PermanentAsTransient,
     /// Service: the consumer loop gives up on a record after about 10 s of transient failures
-    /// and reports it handled (bites when a dependency is away longer: a long fault). Not yet in
-    /// [`Mutant::ALL`]: the reconciler heals what the payment and status workers drop, and a
-    /// delivery worker cut off from PostgreSQL for 10 s with work in hand is too rare in the
-    /// fault schedule for the hunt's 40 seeds.
+    /// and reports it handled (bites when a dependency is away longer: a long fault). Not in
+    /// [`Mutant::ALL`]: never caught, because the simulated broker expels a member after 2 s
+    /// without a poll, so the give-up's commit is refused (see `sim/README.md`).
     GiveUpAfterTenSeconds,
     /// Service: order-status-worker commits past a payment it cannot apply (unknown order,
     /// foreign causation, contradiction) without dead-lettering it (bites on forged events).

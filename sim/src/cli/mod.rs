@@ -112,7 +112,7 @@ fn faults(arg: Option<sim::fault::Mix>) -> sim::fault::Mix {
             .collect();
         if !left_out.is_empty() {
             eprintln!(
-                "fault classes left out until issue 9's fixes land: {} (--faults all plays them)",
+                "fault classes left out until their fixes land: {} (--faults all plays them)",
                 left_out.join(", ")
             );
         }

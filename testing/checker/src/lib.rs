@@ -2,7 +2,7 @@
 //! ([`saga_core::snapshot::SystemSnapshot`]), returns every violated safety property, and with
 //! [`Scope::SafetyAndLiveness`] every liveness one, each with the offending order's history
 //! across services. The simulation, the chaos runner and the end-to-end tests judge runs with
-//! it; no service depends on it. The properties are listed in `docs/architecture.md`.
+//! it; no service depends on it. The properties, each with what it promises, are [`Property`].
 
 mod causes;
 mod dead_letters;

@@ -1,6 +1,8 @@
 //! The event bus on Kafka: an idempotent `acks=all` producer whose `publish` returns only
-//! after every delivery report, and consumer groups handed out as [`crate::consumer`]s.
+//! after every delivery report (and is rebuilt when librdkafka declares it fatally failed),
+//! and consumer groups handed out as [`crate::consumer`]s.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -21,11 +23,31 @@ use crate::error::port_error;
 /// The header that carries the correlation id.
 pub(crate) const CORRELATION_HEADER: &str = "correlation_id";
 
-/// Kafka as the saga's event bus. Cheap to clone.
+/// Kafka as the saga's event bus. Cheap to clone; clones share the producer.
 #[derive(Clone)]
 pub struct KafkaEventBus {
-    producer: FutureProducer,
+    /// Replaced when librdkafka declares it fatally failed: an idempotent producer whose
+    /// broker lost acknowledged records (a power loss with one replica) sees a sequence gap,
+    /// and a fatal producer fails every later publish for good.
+    producer: Arc<RwLock<FutureProducer>>,
     config: KafkaConfig,
+}
+
+/// The idempotent `acks=all` producer `config` asks for.
+fn build_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
+    config
+        .client()
+        .set("acks", "all")
+        .set("enable.idempotence", "true")
+        // The Java clients' partitioner, so console tools and this adapter agree.
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "2")
+        .set(
+            "message.timeout.ms",
+            KafkaConfig::millis(config.publish_timeout()),
+        )
+        .set("message.max.bytes", config.max_message_bytes.to_string())
+        .create()
 }
 
 impl std::fmt::Debug for KafkaEventBus {
@@ -43,23 +65,11 @@ impl KafkaEventBus {
     /// # Errors
     /// [`ConnectError`] naming Kafka and the bootstrap address.
     pub async fn connect(config: KafkaConfig) -> Result<Self, ConnectError> {
-        let producer: FutureProducer = config
-            .client()
-            .set("acks", "all")
-            .set("enable.idempotence", "true")
-            // The Java clients' partitioner, so console tools and this adapter agree.
-            .set("partitioner", "murmur2_random")
-            .set("linger.ms", "2")
-            .set(
-                "message.timeout.ms",
-                KafkaConfig::millis(config.publish_timeout()),
-            )
-            .set("message.max.bytes", config.max_message_bytes.to_string())
-            .create()
-            .map_err(|e| ConnectError::Config {
-                var: "KAFKA_BOOTSTRAP_SERVERS",
-                reason: e.to_string(),
-            })?;
+        let producer = build_producer(&config).map_err(|e| ConnectError::Config {
+            var: "KAFKA_BOOTSTRAP_SERVERS",
+            reason: e.to_string(),
+        })?;
+        let producer = Arc::new(RwLock::new(producer));
         let bus = Self { producer, config };
         let target = bus.config.bootstrap_servers.clone();
         connect_with_retries(BACKEND, &target, bus.config.connect_attempts, || bus.ping())
@@ -75,6 +85,34 @@ impl KafkaEventBus {
 
     pub fn config(&self) -> &KafkaConfig {
         &self.config
+    }
+
+    fn producer(&self) -> FutureProducer {
+        self.producer
+            .read()
+            .expect("producer lock poisoned")
+            .clone()
+    }
+
+    /// Replaces the producer when librdkafka declared it fatally failed (it would fail every
+    /// publish from now on); the rows it did not deliver stay unpublished and go again.
+    fn renew_if_fatal(&self) {
+        let Some((code, reason)) = self.producer().client().fatal_error() else {
+            return;
+        };
+        match build_producer(&self.config) {
+            Ok(fresh) => {
+                let mut slot = self.producer.write().expect("producer lock poisoned");
+                // Another publish may have renewed it already.
+                if slot.client().fatal_error().is_some() {
+                    tracing::warn!(?code, %reason, "the producer failed fatally; a new one replaces it");
+                    *slot = fresh;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the producer failed fatally and cannot be rebuilt")
+            }
+        }
     }
 
     /// Enqueues one record, waiting while librdkafka's local queue is full.
@@ -108,8 +146,9 @@ impl KafkaEventBus {
             .key(message.key.as_str())
             .payload(message.payload.as_slice())
             .headers(headers);
+        let producer = self.producer();
         loop {
-            match self.producer.send_result(record) {
+            match producer.send_result(record) {
                 Ok(delivery) => return Ok(delivery),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
@@ -150,10 +189,14 @@ impl EventBus for KafkaEventBus {
         // librdkafka fails every report after `message.timeout.ms`; the margin only covers a
         // producer that stopped reporting at all.
         let deadline = self.config.publish_timeout() + self.config.request_timeout;
-        match tokio::time::timeout(deadline, self.publish_all(&messages)).await {
+        let result = match tokio::time::timeout(deadline, self.publish_all(&messages)).await {
             Ok(result) => result,
             Err(_) => Err(PortError::timeout(BACKEND, deadline)),
+        };
+        if result.is_err() {
+            self.renew_if_fatal();
         }
+        result
     }
 
     fn max_message_bytes(&self) -> usize {
@@ -173,7 +216,7 @@ impl EventBus for KafkaEventBus {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        let producer = self.producer.clone();
+        let producer = self.producer();
         let timeout = self.config.request_timeout;
         tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, timeout))
             .await
