@@ -139,6 +139,7 @@ mod tests {
             attempted: 10,
             acknowledged: 9,
             terminal: 8,
+            quarantined: 0,
             requests: 10,
             errors: Default::default(),
             latency_p50_ms: 1.0,

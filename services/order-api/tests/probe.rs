@@ -54,12 +54,6 @@ impl OrderStore for Silent {
     async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError> {
         self.0.prune(cutoffs).await
     }
-    async fn status_history(
-        &self,
-        id: OrderId,
-    ) -> Result<Vec<saga_core::ports::StatusChange>, PortError> {
-        self.0.status_history(id).await
-    }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
         self.0.outbox_backlog().await
     }
