@@ -124,19 +124,27 @@ async fn an_operator_follows_orders_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // The list page is on screen before and after the submit: wait for the filtered page's
+    // address, not for an element both pages have.
+    let wanted = format!("status={first_status}");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let url = web.current_url().await.unwrap();
+        if url.query().unwrap_or_default().contains(&wanted) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the filtered list never loaded: {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let rows = web
         .wait()
         .at_most(PATIENCE)
         .for_element(Locator::Css("table#orders tbody"))
         .await
         .unwrap();
-    let url = web.current_url().await.unwrap();
-    assert!(
-        url.query()
-            .unwrap_or_default()
-            .contains(&format!("status={first_status}")),
-        "{url}"
-    );
     for row in rows.find_all(Locator::Css("tr .status")).await.unwrap() {
         assert_eq!(row.text().await.unwrap(), first_status);
     }
