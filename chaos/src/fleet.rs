@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use saga_components::{COMPONENTS, Component, registry};
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
@@ -33,6 +33,8 @@ struct Slot {
 
 /// A component that keeps exiting is restarted at most this often.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
+/// How long a `/health` probe waits for its answer.
+const PROBE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The running components.
 pub struct Fleet {
@@ -184,37 +186,53 @@ impl Fleet {
             .collect()
     }
 
-    /// Our process is running and `/health` answers 200 on its port.
-    async fn healthy(&self, component: Component) -> bool {
+    /// Our process is running and `/health` answers 200 on its port; otherwise why not.
+    async fn health(&self, component: Component) -> Result<(), String> {
         let running = {
             let mut slots = self.slots.lock().expect("fleet lock");
             let child = slots.get_mut(component.name).and_then(|s| s.child.as_mut());
             child.is_some_and(|child| matches!(child.try_wait(), Ok(None)))
         };
         if !running {
-            return false;
+            return Err("the process is not running".into());
         }
         let uri = format!("http://{}/health", self.addr(component));
-        let Ok(request) = http::Request::get(uri).body(Full::default()) else {
-            return false;
-        };
-        let answer = tokio::time::timeout(Duration::from_secs(2), self.http.request(request));
-        matches!(answer.await, Ok(Ok(response)) if response.status() == 200)
+        let request = http::Request::get(uri)
+            .body(Full::default())
+            .map_err(|e| e.to_string())?;
+        let response = tokio::time::timeout(PROBE_PATIENCE, self.http.request(request))
+            .await
+            .map_err(|_| format!("/health did not answer within {PROBE_PATIENCE:?}"))?
+            .map_err(|e| format!("/health: {e}"))?;
+        if response.status() == 200 {
+            return Ok(());
+        }
+        let status = response.status();
+        let body = tokio::time::timeout(PROBE_PATIENCE, response.into_body().collect())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
+            .unwrap_or_default();
+        Err(format!("/health answered {status}: {body}"))
     }
 
     /// Waits until every component answers `/health` with 200, restarting ones that exit, or
-    /// returns the components still unhealthy when `patience` runs out.
+    /// returns the components still unhealthy when `patience` runs out, each with why.
     ///
     /// # Errors
     /// When a process cannot be spawned.
-    pub async fn wait_healthy(&self, patience: Duration) -> std::io::Result<Vec<Component>> {
+    pub async fn wait_healthy(
+        &self,
+        patience: Duration,
+    ) -> std::io::Result<Vec<(Component, String)>> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             self.supervise()?;
             let mut sick = Vec::new();
             for &c in COMPONENTS {
-                if !self.healthy(c).await {
-                    sick.push(c);
+                if let Err(why) = self.health(c).await {
+                    sick.push((c, why));
                 }
             }
             if sick.is_empty() || tokio::time::Instant::now() >= deadline {

@@ -150,11 +150,11 @@ async fn drive(
         .wait_healthy(Duration::from_secs(90))
         .await
         .map_err(|e| ChaosError::component("fleet", e))?;
-    if let Some(first) = sick.first() {
+    if let Some((first, why)) = sick.first() {
         return Err(ChaosError::component(
             first.name,
             format!(
-                "not healthy before the faults:\n{}",
+                "not healthy before the faults ({why}); its log ends:\n{}",
                 fleet.log_tail(*first, 15)
             ),
         ));

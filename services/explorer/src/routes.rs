@@ -114,14 +114,25 @@ pub(crate) async fn saga_health(State(state): State<AppState>) -> Html<String> {
     state.render(&current, "Saga health", Section::Health, body)
 }
 
-/// Liveness for orchestrators: 200 while the saga's state can be read, 503 otherwise.
+/// Liveness for orchestrators: 200 while the last read of the saga's state succeeded, 503
+/// before the first read finished and after a failed one, with the reason. It never waits for
+/// a read: a probe answers at once however slow the backends are, and a stale cache is
+/// refreshed in the background.
 pub(crate) async fn liveness(State(state): State<AppState>) -> Response {
-    let current = state.snapshots.current().await;
-    let (status, text) = match &current.error {
-        None => (StatusCode::OK, "ok"),
-        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    let (status, text) = match state.snapshots.peek() {
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting: the first read of the saga's state has not finished".to_owned(),
+        ),
+        Some(Current { error: None, .. }) => (StatusCode::OK, "ok".to_owned()),
+        Some(Current {
+            error: Some(error), ..
+        }) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: {error}"),
+        ),
     };
-    let body = format!("{{\"component\":\"explorer\",\"status\":\"{text}\"}}");
+    let body = serde_json::json!({"component": "explorer", "status": text}).to_string();
     (
         status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -33,46 +33,130 @@ pub struct Current {
     pub error: Option<String>,
 }
 
+/// A read of the saga's state slower than this is logged.
+const SLOW_READ: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
 struct Cached {
     read: Instant,
     current: Current,
 }
 
 /// A [`SagaSource`] read at most once per `refresh`, arranged into [`Facts`] once per read.
+///
+/// Every read runs in a task of its own: a caller that gives up (a health probe's timeout, a
+/// closed tab) does not cancel it, so a read slower than the caller's patience still lands in
+/// the cache for the next caller. Cancelling it instead meant that a stack whose state took
+/// longer to read than the probe waited (a cold Kafka creating its offsets topic) was never
+/// seen healthy: every probe started a read and dropped it.
 pub struct Snapshots {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     source: Arc<dyn SagaSource>,
     clock: Arc<dyn Clock>,
     refresh: Duration,
-    cached: Mutex<Option<Cached>>,
+    /// Held while reading, so concurrent callers share one read.
+    reading: Mutex<()>,
+    latest: std::sync::Mutex<Option<Cached>>,
 }
 
 impl Snapshots {
     pub fn new(source: Arc<dyn SagaSource>, clock: Arc<dyn Clock>, refresh: Duration) -> Self {
-        Self {
+        let inner = Inner {
             source,
             clock,
             refresh,
-            cached: Mutex::new(None),
+            reading: Mutex::new(()),
+            latest: std::sync::Mutex::new(None),
+        };
+        Self {
+            inner: Arc::new(inner),
         }
     }
 
     /// The facts as of at most `refresh` ago; concurrent callers share one read.
     pub async fn current(&self) -> Current {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref().filter(|c| c.read.elapsed() < self.refresh) {
-            return c.current.clone();
-        }
-        self.read(&mut cached).await
+        let inner = self.inner.clone();
+        Self::finish(tokio::spawn(async move { inner.current().await })).await
     }
 
     /// Reads now, whatever the cache holds: after an action that changed the state.
     pub async fn fresh(&self) -> Current {
-        let mut cached = self.cached.lock().await;
-        self.read(&mut cached).await
+        let inner = self.inner.clone();
+        Self::finish(tokio::spawn(async move { inner.fresh().await })).await
     }
 
-    async fn read(&self, cached: &mut Option<Cached>) -> Current {
-        let current = match self.source.snapshot().await {
+    /// The last finished read without waiting for one (`None` before the first finished);
+    /// starts a read in the background when it is older than `refresh`. For probes, which must
+    /// answer at once however slow the backends are.
+    pub fn peek(&self) -> Option<Current> {
+        let latest = self.inner.latest();
+        if latest
+            .as_ref()
+            .is_none_or(|c| c.read.elapsed() >= self.inner.refresh)
+        {
+            let inner = self.inner.clone();
+            tokio::spawn(async move { inner.current().await });
+        }
+        latest.map(|c| c.current)
+    }
+
+    async fn finish(read: tokio::task::JoinHandle<Current>) -> Current {
+        match read.await {
+            Ok(current) => current,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => Current {
+                facts: Arc::default(),
+                error: Some(format!("the read was cancelled: {error}")),
+            },
+        }
+    }
+}
+
+impl Inner {
+    fn latest(&self) -> Option<Cached> {
+        self.latest.lock().expect("snapshot cache lock").clone()
+    }
+
+    fn within_refresh(&self) -> Option<Current> {
+        self.latest()
+            .filter(|c| c.read.elapsed() < self.refresh)
+            .map(|c| c.current)
+    }
+
+    async fn current(&self) -> Current {
+        if let Some(current) = self.within_refresh() {
+            return current;
+        }
+        let _reading = self.reading.lock().await;
+        // A read that finished while this caller waited for the lock serves it too.
+        if let Some(current) = self.within_refresh() {
+            return current;
+        }
+        self.read().await
+    }
+
+    async fn fresh(&self) -> Current {
+        let _reading = self.reading.lock().await;
+        self.read().await
+    }
+
+    async fn read(&self) -> Current {
+        let started = Instant::now();
+        let read = self.source.snapshot().await;
+        let took = started.elapsed();
+        if took >= SLOW_READ {
+            // Said, because probes and pages wait on it: the first thing to look at when the
+            // explorer is reported unhealthy or slow.
+            tracing::warn!(
+                ?took,
+                ok = read.is_ok(),
+                "explorer: a slow read of the saga's state"
+            );
+        }
+        let current = match read {
             Ok(snapshot) => {
                 let facts = Facts::build(&snapshot, self.clock.now());
                 Current {
@@ -82,14 +166,14 @@ impl Snapshots {
             }
             Err(error) => {
                 tracing::warn!(%error, "explorer: cannot read the saga's state");
-                let facts = cached.as_ref().map(|c| c.current.facts.clone());
+                let facts = self.latest().map(|c| c.current.facts);
                 Current {
                     facts: facts.unwrap_or_default(),
                     error: Some(error.to_string()),
                 }
             }
         };
-        *cached = Some(Cached {
+        *self.latest.lock().expect("snapshot cache lock") = Some(Cached {
             read: Instant::now(),
             current: current.clone(),
         });
