@@ -5,8 +5,10 @@
 use saga_core::mutant::Mutant;
 use sim::mutants::{expected, failing_without_faults, hunt, median};
 
-/// Most seeds a mutant may survive before the test gives up on the harness.
-const MAX_SEEDS: u64 = 40;
+/// Most seeds a mutant may survive before the test gives up on the harness. The rarest catch
+/// sets it: `give-up-after-10s` needs a long fault that cuts a worker off from PostgreSQL (what
+/// it drops from Redis the reconciler heals), about one seed in seventy; seed 43 is the first.
+const MAX_SEEDS: u64 = 60;
 
 #[test]
 #[cfg_attr(

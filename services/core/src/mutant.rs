@@ -44,9 +44,8 @@ pub enum Mutant {
     /// forever (bites on data that can never be processed).
     PermanentAsTransient,
     /// Service: the consumer loop gives up on a record after about 10 s of transient failures
-    /// and reports it handled (bites when a dependency is away longer: a long fault). Not in
-    /// [`Mutant::ALL`]: never caught, because the simulated broker expels a member after 2 s
-    /// without a poll, so the give-up's commit is refused (see `sim/README.md`).
+    /// and reports it handled (bites when a dependency is away longer: a long fault, while
+    /// the member keeps its partitions by heartbeating, as a Kafka client does).
     GiveUpAfterTenSeconds,
     /// Service: order-status-worker commits past a payment it cannot apply (unknown order,
     /// foreign causation, contradiction) without dead-lettering it (bites on forged events).
@@ -63,7 +62,7 @@ pub enum Mutant {
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 12] = [
+    pub const ALL: [Mutant; 13] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -72,6 +71,7 @@ impl Mutant {
         Mutant::NonIdempotentDelivery,
         Mutant::MarkBeforePublish,
         Mutant::PermanentAsTransient,
+        Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
         Mutant::ReconcilerOff,
         Mutant::OverwriteDecision,
@@ -79,8 +79,9 @@ impl Mutant {
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 5] = [
+    pub const SUBTLE: [Mutant; 6] = [
         Mutant::PermanentAsTransient,
+        Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
         Mutant::ReconcilerOff,
         Mutant::OverwriteDecision,

@@ -4,12 +4,19 @@
 //! was cancelled stays outstanding and its answer is read by the next call, so `next` is
 //! cancel-safe. Any transport error poisons the member: the caller re-subscribes and the broker
 //! rebalances, redelivering whatever was not committed.
+//!
+//! While the caller is busy with what it fetched (a handler retrying for seconds), a background
+//! task heartbeats on a connection of its own, as librdkafka's background thread does, so the
+//! broker keeps the member until its max poll interval runs out (`sim/src/infra/liveness.rs`).
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use saga_core::ports::{Consumer, Delivery, PortError};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::conn::{Conn, Endpoint};
 use super::unexpected;
@@ -17,6 +24,10 @@ use crate::wire::kafka::{KafkaRequest, KafkaResponse};
 
 /// Most records fetched per poll.
 const FETCH: usize = 16;
+
+/// A heartbeat goes out when the member's own connection has been quiet this long (a quarter
+/// of the broker's session timeout).
+const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A member of a consumer group on the simulated Kafka. Dropping it closes its connection,
 /// which makes the broker remove it from the group.
@@ -30,10 +41,21 @@ pub struct SimConsumer {
     buffer: VecDeque<Delivery>,
     lag: u64,
     broken: Option<PortError>,
+    /// When the member last sent a request on its own connection.
+    last_sent: Arc<Mutex<Instant>>,
+    heartbeats: JoinHandle<()>,
 }
 
 impl SimConsumer {
-    pub(super) fn new(ep: Endpoint, conn: Conn, poll_wait: Duration) -> Self {
+    pub(super) fn new(
+        ep: Endpoint,
+        conn: Conn,
+        poll_wait: Duration,
+        group: &str,
+        member: u64,
+    ) -> Self {
+        let last_sent = Arc::new(Mutex::new(Instant::now()));
+        let beat = heartbeat(ep.clone(), group.to_owned(), member, last_sent.clone());
         Self {
             ep,
             conn,
@@ -42,7 +64,14 @@ impl SimConsumer {
             buffer: VecDeque::new(),
             lag: 0,
             broken: None,
+            last_sent,
+            heartbeats: tokio::spawn(beat),
         }
+    }
+
+    async fn send(&mut self, request: &KafkaRequest) -> Result<(), PortError> {
+        *self.last_sent.lock().expect("heartbeat clock poisoned") = Instant::now();
+        self.conn.send(&self.ep, request).await
     }
 
     fn fail(&mut self, error: PortError) -> PortError {
@@ -89,7 +118,7 @@ impl Consumer for SimConsumer {
                     wait_ms: self.poll_wait.as_millis() as u64,
                     max: FETCH,
                 };
-                if let Err(error) = self.conn.send(&self.ep, &poll).await {
+                if let Err(error) = self.send(&poll).await {
                     return Err(self.fail(error));
                 }
                 self.polling = true;
@@ -117,6 +146,7 @@ impl Consumer for SimConsumer {
             partition: delivery.partition,
             offset: delivery.offset,
         };
+        *self.last_sent.lock().expect("heartbeat clock poisoned") = Instant::now();
         match self.conn.call(&self.ep, &commit).await {
             Ok(KafkaResponse::Committed) => Ok(()),
             Ok(KafkaResponse::Rebalanced(reason)) => {
@@ -132,5 +162,41 @@ impl Consumer for SimConsumer {
 
     fn lag(&self) -> Option<u64> {
         Some(self.lag + self.buffer.len() as u64)
+    }
+}
+
+impl Drop for SimConsumer {
+    fn drop(&mut self) {
+        self.heartbeats.abort();
+    }
+}
+
+/// Heartbeats for `member` whenever its own connection has been quiet for an interval, until
+/// the broker says it is gone (the member then learns it on its next poll or commit). A failed
+/// heartbeat is retried on a fresh connection: only the broker's session timeout decides.
+async fn heartbeat(ep: Endpoint, group: String, member: u64, last_sent: Arc<Mutex<Instant>>) {
+    let mut conn: Option<Conn> = None;
+    let request = KafkaRequest::Heartbeat { group, member };
+    loop {
+        tokio::time::sleep(HEARTBEAT_INTERVAL).await;
+        let quiet = last_sent
+            .lock()
+            .expect("heartbeat clock poisoned")
+            .elapsed();
+        if quiet < HEARTBEAT_INTERVAL {
+            continue;
+        }
+        let open = match conn.as_mut() {
+            Some(open) => open,
+            None => match Conn::open(&ep).await {
+                Ok(open) => conn.insert(open),
+                Err(_) => continue,
+            },
+        };
+        match open.call(&ep, &request).await {
+            Ok(KafkaResponse::Done) => {}
+            Ok(_) => return,
+            Err(_) => conn = None,
+        }
     }
 }

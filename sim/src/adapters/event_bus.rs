@@ -58,7 +58,10 @@ impl EventBus for SimEventBus {
             topics: topics.to_vec(),
         };
         match conn.call(&ep, &join).await? {
-            KafkaResponse::Joined => Ok(Box::new(SimConsumer::new(ep, conn, self.poll_wait))),
+            KafkaResponse::Joined(member) => {
+                let consumer = SimConsumer::new(ep, conn, self.poll_wait, group, member);
+                Ok(Box::new(consumer))
+            }
             other => Err(unexpected("kafka", other)),
         }
     }

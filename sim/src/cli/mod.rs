@@ -87,10 +87,8 @@ fn parse_seeds(text: &str) -> anyhow::Result<Range<u64>> {
 }
 
 fn parse_mutant(name: &str) -> anyhow::Result<Mutant> {
-    // `give-up-after-10s` is not in ALL (the hunt does not catch it in time) but replays.
     Mutant::ALL
         .into_iter()
-        .chain([Mutant::GiveUpAfterTenSeconds])
         .find(|m| m.name() == name)
         .with_context(|| {
             let names: Vec<_> = Mutant::ALL.iter().map(|m| m.name()).collect();

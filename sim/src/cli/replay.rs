@@ -22,8 +22,9 @@ pub struct Args {
     #[arg(long)]
     html: Option<PathBuf>,
     /// Keep only these faults of the seed's schedule (`none`, or indices like `0,3,5`).
+    // The full path keeps clap from reading `Vec` as "many values": the parser returns the list.
     #[arg(long, value_parser = super::parse_keep)]
-    keep: Option<Vec<usize>>,
+    keep: Option<::std::vec::Vec<usize>>,
     /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
     #[arg(long, value_parser = super::parse_faults)]
     faults: Option<sim::fault::Mix>,

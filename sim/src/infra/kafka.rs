@@ -1,6 +1,7 @@
 //! The simulated Kafka host: the durable memory event bus, served to producers and to consumer
-//! group members (one per connection). A member whose connection ends or goes silent past the
-//! session timeout leaves its group, and a restarted broker starts with no members: both
+//! group members (one per connection). A member whose connection ends leaves its group; one
+//! whose heartbeats stop past the session timeout, or whose polls stop past the max poll
+//! interval, is expelled (`liveness`); a restarted broker starts with no members: all of these
 //! rebalance, so uncommitted records are delivered again. While duplicate appends are switched
 //! on, every publish is appended twice, as a producer retrying an unacknowledged send does.
 
@@ -10,14 +11,12 @@ use std::time::Duration;
 use saga_core::ports::OutgoingMessage;
 use tokio::time::Instant;
 
+use super::liveness::{self, Liveness, MAX_POLL_INTERVAL};
 use super::server::{Host, Session, serve as serve_sessions};
 use crate::observe::Event;
 use crate::wire::KAFKA_PORT;
 use crate::wire::kafka::{DeliveryWire, KafkaRequest, KafkaResponse};
 use crate::world::{KAFKA, World};
-
-/// A member that has not polled or committed for this long is expelled.
-const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The broker's `message.max.bytes`: a record larger than this is refused for good. Kafka's
 /// default is about 1 MB; the simulation scales it down (and its oversized poison records
@@ -31,9 +30,13 @@ pub const MESSAGE_MAX_BYTES: usize = 16 * 1024;
 pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
     // Sessions do not survive a broker restart.
     world.durable.bus.expel_all_members();
-    let host = Host::start(KAFKA, world.clone(), SESSION_TIMEOUT);
+    let liveness = Liveness::default();
+    tokio::task::spawn_local(liveness::expel_silent(world.clone(), liveness.clone()));
+    // A session idle this long is closed; its member (if any) is expelled before that.
+    let host = Host::start(KAFKA, world.clone(), MAX_POLL_INTERVAL);
     serve_sessions(host, KAFKA_PORT, |_| KafkaSession {
         world: world.clone(),
+        liveness: liveness.clone(),
         member: None,
     })
     .await
@@ -41,14 +44,25 @@ pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
 
 struct KafkaSession {
     world: Arc<World>,
+    liveness: Liveness,
     member: Option<(String, u64)>,
 }
 
 impl KafkaSession {
     fn leave(&mut self, why: &'static str) {
         if let Some((group, member)) = self.member.take() {
-            self.world.durable.bus.leave(&group, member);
-            self.world.emit(KAFKA, Event::Left { group, member, why });
+            // Expelled already (session timeout, max poll interval): it left then.
+            if self.liveness.forget(&group, member) {
+                self.world.durable.bus.leave(&group, member);
+                self.world.emit(KAFKA, Event::Left { group, member, why });
+            }
+        }
+    }
+
+    /// The member this connection speaks for was heard from.
+    fn heard(&self, poll: bool) {
+        if let Some((group, member)) = &self.member {
+            self.liveness.heard(group, *member, poll);
         }
     }
 
@@ -145,6 +159,7 @@ impl Session for KafkaSession {
     }
 
     async fn handle(&mut self, request: KafkaRequest) -> KafkaResponse {
+        self.heard(matches!(request, KafkaRequest::Poll { .. }));
         match request {
             KafkaRequest::Publish(batch) => {
                 self.publish(batch.into_iter().map(OutgoingMessage::from).collect())
@@ -152,6 +167,7 @@ impl Session for KafkaSession {
             KafkaRequest::Join { group, topics } => {
                 self.leave("joined again");
                 let member = self.world.durable.bus.join(&group, &topics);
+                self.liveness.joined(&group, member);
                 self.world.emit(
                     KAFKA,
                     Event::Joined {
@@ -160,7 +176,7 @@ impl Session for KafkaSession {
                     },
                 );
                 self.member = Some((group, member));
-                KafkaResponse::Joined
+                KafkaResponse::Joined(member)
             }
             KafkaRequest::Poll { wait_ms, max } => {
                 self.poll(Duration::from_millis(wait_ms), max).await
@@ -191,6 +207,13 @@ impl Session for KafkaSession {
                         KafkaResponse::Committed
                     }
                     Err(error) => KafkaResponse::Rebalanced(error.to_string()),
+                }
+            }
+            KafkaRequest::Heartbeat { group, member } => {
+                if self.liveness.heartbeat(&group, member) {
+                    KafkaResponse::Done
+                } else {
+                    KafkaResponse::Rebalanced(format!("member {member} left {group}"))
                 }
             }
             KafkaRequest::Ping => KafkaResponse::Done,

@@ -5,6 +5,7 @@
 
 mod hosts;
 mod kafka;
+mod liveness;
 mod mutated;
 mod postgres;
 mod redis;

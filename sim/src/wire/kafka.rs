@@ -1,5 +1,7 @@
-//! The simulated Kafka protocol. A connection is either a producer or, after `Join`, one member
-//! of one consumer group; closing it (or going silent past the session timeout) leaves the group.
+//! The simulated Kafka protocol. A connection is either a producer, or after `Join` one member of
+//! one consumer group (closing it leaves the group), or a member's heartbeat connection: a
+//! member whose heartbeats and requests stop for the session timeout, or whose polls stop for
+//! the max poll interval, is expelled (`sim/src/infra/kafka.rs`).
 
 use saga_core::ports::{Delivery, OutgoingMessage, ReplayMark};
 use saga_core::{CorrelationId, EventId, Topic};
@@ -25,6 +27,12 @@ pub enum KafkaRequest {
         partition: u32,
         offset: u64,
     },
+    /// A group member is alive (its client's background thread, while the loop is busy
+    /// handling what it fetched). Answered `Done`, or `Rebalanced` once the member is gone.
+    Heartbeat {
+        group: String,
+        member: u64,
+    },
     Ping,
 }
 
@@ -38,7 +46,8 @@ impl KafkaRequest {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum KafkaResponse {
     Published,
-    Joined,
+    /// The member id of the connection that joined (its heartbeats name it).
+    Joined(u64),
     /// The next records, possibly none, and this member's lag.
     Records(Vec<DeliveryWire>, u64),
     Committed,
