@@ -6,6 +6,7 @@
 //! PostgreSQL refuse its status change (a check violation). Targets come from the state as it
 //! is when the step plays; what was forged and which orders were sabotaged go to the checker.
 
+pub use saga_checker::Forgery;
 use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
 use saga_core::snapshot::OrderStoreSnapshot;
 use saga_core::{Envelope, EventBody, EventId, OrderId, OrderStatus, PaymentDecision, Topic};
@@ -15,37 +16,6 @@ use saga_redis::RedisConfig;
 
 use crate::deployment::Deployment;
 use crate::error::ChaosError;
-
-/// A forged payment event's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forgery {
-    /// PAYMENT_SUCCESS for an order that does not exist.
-    UnknownOrder,
-    /// The opposite outcome for an order that is already terminal, with the right causation.
-    Contradiction,
-    /// A payment for a PENDING order whose causation is not its ORDER_CREATED.
-    WrongCausation,
-    /// A copy of a terminal order's outcome under a new event id.
-    DuplicateNewId,
-}
-
-impl Forgery {
-    pub const ALL: [Forgery; 4] = [
-        Self::UnknownOrder,
-        Self::Contradiction,
-        Self::WrongCausation,
-        Self::DuplicateNewId,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::UnknownOrder => "payment for an unknown order",
-            Self::Contradiction => "payment contradicting the terminal status",
-            Self::WrongCausation => "payment with a foreign causation",
-            Self::DuplicateNewId => "duplicate payment under a new event id",
-        }
-    }
-}
 
 /// What sabotage did, for the report and the checker.
 #[derive(Debug, Clone, PartialEq, Eq)]

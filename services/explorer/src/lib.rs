@@ -20,7 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use saga_core::ports::Clock;
-use saga_runtime::{CancellationToken, Listener, serve, shutdown};
+use saga_runtime::{Listener, serve};
 
 pub use config::{ConfigError, ExplorerConfig};
 pub use dead_letters::DeadLetterDeps;
@@ -71,14 +71,5 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let app = router(deps, config);
-    shutdown::drive(
-        "explorer",
-        shutdown,
-        token.clone(),
-        serve::http(listener, app, token),
-    )
-    .await
+    serve::component("explorer", listener, router(deps, config), shutdown).await
 }

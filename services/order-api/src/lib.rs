@@ -12,7 +12,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use saga_core::ports::{Clock, Entropy, OrderStore};
 use saga_runtime::correlation::{self, CorrelationLayer};
-use saga_runtime::{CancellationToken, Listener, serve, shutdown};
+use saga_runtime::{Listener, serve};
 
 pub use config::OrderApiConfig;
 pub use error::OrderApiError;
@@ -70,14 +70,5 @@ where
     L: Listener,
     L::Addr: std::fmt::Debug,
 {
-    saga_runtime::metrics::prometheus();
-    let token = CancellationToken::new();
-    let app = router(deps, config);
-    shutdown::drive(
-        "order-api",
-        shutdown,
-        token.clone(),
-        serve::http(listener, app, token),
-    )
-    .await
+    serve::component("order-api", listener, router(deps, config), shutdown).await
 }

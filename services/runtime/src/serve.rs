@@ -10,6 +10,27 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio_util::sync::CancellationToken;
 
+/// A component that is only an HTTP server (the Order API, the explorer): serves `router` on
+/// `listener` with metrics installed until `shutdown` resolves, then drains within the grace
+/// period ([`crate::shutdown::drive`]).
+///
+/// # Errors
+/// An I/O error from the server, or overrunning the shutdown grace period.
+pub async fn component<L>(
+    name: &'static str,
+    listener: L,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
+    crate::metrics::prometheus();
+    let token = CancellationToken::new();
+    crate::shutdown::drive(name, shutdown, token.clone(), http(listener, router, token)).await
+}
+
 /// Serves `router` on `listener` until `token` is cancelled, then finishes in-flight requests.
 ///
 /// # Errors

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+pub use saga_checker::Forgery;
+
 /// How big a poison record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoisonSize {
@@ -22,37 +24,6 @@ pub enum Unprocessable {
     /// PostgreSQL refuses the order's payment application (a constraint violation): the
     /// status worker's `apply_payment` fails permanently.
     Payment,
-}
-
-/// A valid envelope written to `payments` by a producer outside the saga.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forgery {
-    /// PAYMENT_SUCCESS for an order that does not exist.
-    UnknownOrder,
-    /// The opposite outcome for an order whose payment was applied, with the right causation.
-    Contradiction,
-    /// A payment for a PENDING order whose causation is not the order's ORDER_CREATED.
-    WrongCausation,
-    /// A copy of an applied payment event under a new event id.
-    DuplicateNewId,
-}
-
-impl Forgery {
-    pub const ALL: [Forgery; 4] = [
-        Self::UnknownOrder,
-        Self::Contradiction,
-        Self::WrongCausation,
-        Self::DuplicateNewId,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::UnknownOrder => "payment for an unknown order",
-            Self::Contradiction => "payment contradicting the applied one",
-            Self::WrongCausation => "payment with a foreign causation",
-            Self::DuplicateNewId => "duplicate payment under a new event id",
-        }
-    }
 }
 
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.

@@ -6,6 +6,7 @@
 
 mod causes;
 mod dead_letters;
+mod forgery;
 mod history;
 mod index;
 mod liveness;
@@ -15,6 +16,7 @@ mod violation;
 
 use saga_core::snapshot::SystemSnapshot;
 
+pub use forgery::Forgery;
 pub use settle::{Settled, settle};
 pub use violation::{Property, Violation};
 

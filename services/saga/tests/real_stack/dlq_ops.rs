@@ -14,7 +14,7 @@ use saga_core::{CorrelationId, EventId, Item, OrderStatus, Owner, Topic};
 use saga_postgres::{PgConfig, PgOrderStore};
 
 use crate::deployment::Deployment;
-use crate::judge::kafka;
+use crate::outsider::{producer, repair_decision, spoil_decision};
 use crate::{PATIENCE, SERIAL, backends};
 
 const OPERATOR_KEY: &str = "ops-test-key";
@@ -83,17 +83,7 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
     // An order whose payment decision is stored as garbage before its ORDER_CREATED is
     // published: the payment worker's read fails permanently and dead-letters it.
     let event_id = OsEntropy.event_id();
-    let key = format!("{}{event_id}", saga_harness::decision_prefix(&saga.prefix));
-    let redis = saga_redis::RedisConfig::new(&saga.backends.redis_direct)
-        .connect()
-        .await
-        .expect("Redis");
-    let _: () = redis::cmd("SET")
-        .arg(&key)
-        .arg("garbage")
-        .query_async(&mut redis.clone())
-        .await
-        .expect("SET");
+    spoil_decision(&saga, event_id).await;
     let pool = PgConfig::new(&saga.database_direct)
         .connect()
         .await
@@ -111,10 +101,8 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
         .await
         .unwrap();
     let order = created.order().id;
-    let producer = saga_kafka::KafkaEventBus::connect(kafka(&saga))
+    producer(&saga)
         .await
-        .unwrap();
-    producer
         .publish(vec![OutgoingMessage {
             topic: Topic::Orders,
             key: "junk".into(),
@@ -144,11 +132,7 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
     assert!(text.contains("client key"), "{text}");
 
     // Cause removed: the replay is applied and the order it blocked turns terminal.
-    let _: () = redis::cmd("DEL")
-        .arg(&key)
-        .query_async(&mut redis.clone())
-        .await
-        .expect("DEL");
+    repair_decision(&saga, event_id).await;
     let replayed = dlq(
         &saga,
         &["replay", &blocked.to_string(), "--why", "decision repaired"],

@@ -9,6 +9,7 @@ mod deployment;
 mod dlq_ops;
 mod http;
 mod judge;
+mod outsider;
 mod reliability;
 mod toxiproxy;
 

@@ -17,6 +17,7 @@ use saga_core::{
 
 use crate::deployment::Deployment;
 use crate::judge::{converge, kafka, place};
+use crate::outsider::{producer, spoil_decision};
 use crate::{PATIENCE, SERIAL, backends, toxiproxy};
 
 /// The rejections in `dlq`, by the group that wrote them.
@@ -46,12 +47,6 @@ async fn await_rejections(saga: &Deployment, dlq: Topic, n: usize) -> Vec<Reject
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-async fn producer(saga: &Deployment) -> saga_kafka::KafkaEventBus {
-    saga_kafka::KafkaEventBus::connect(kafka(saga))
-        .await
-        .expect("Kafka")
 }
 
 fn created_for(order: i64) -> Envelope {
@@ -87,21 +82,7 @@ async fn poison_and_permanent_failures_are_dead_lettered_once_per_group_and_orde
     // Redis read fails permanently on it.
     let huge = vec![b'#'; 900_000];
     let failing = created_for(999_001);
-    let key = format!(
-        "{}{}",
-        saga_harness::decision_prefix(&saga.prefix),
-        failing.event_id
-    );
-    let redis = saga_redis::RedisConfig::new(&saga.backends.redis_direct)
-        .connect()
-        .await
-        .expect("Redis");
-    let _: () = redis::cmd("SET")
-        .arg(&key)
-        .arg("garbage")
-        .query_async(&mut redis.clone())
-        .await
-        .expect("SET");
+    spoil_decision(&saga, failing.event_id).await;
     let poison = OutgoingMessage {
         topic: Topic::Orders,
         key: "poison".into(),
