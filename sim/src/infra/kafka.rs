@@ -32,8 +32,10 @@ pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
     world.durable.bus.expel_all_members();
     let liveness = Liveness::default();
     tokio::task::spawn_local(liveness::expel_silent(world.clone(), liveness.clone()));
-    // A session idle this long is closed; its member (if any) is expelled before that.
-    let host = Host::start(KAFKA, world.clone(), MAX_POLL_INTERVAL);
+    // A session idle this long is closed. Its member (if any) was expelled before that, and
+    // the connection stayed open to tell it so (`Rebalanced`), as a broker answers a member
+    // that overran its poll interval.
+    let host = Host::start(KAFKA, world.clone(), 2 * MAX_POLL_INTERVAL);
     serve_sessions(host, KAFKA_PORT, |_| KafkaSession {
         world: world.clone(),
         liveness: liveness.clone(),
