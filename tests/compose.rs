@@ -241,17 +241,28 @@ fn the_image_runs_as_a_non_root_user() {
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
     let stages: Vec<&str> = dockerfile.split("\nFROM ").skip(1).collect();
     assert!(stages.len() >= 2, "multi-stage build");
-    // Every stage an image is made of (it has an ENTRYPOINT: `runtime`, the default, and
-    // `prebuilt`) runs as a user that is not root.
+    // Every stage an image is made of (it has an ENTRYPOINT: `runtime`, the default,
+    // `prebuilt` and their `-chaos` variants) runs as a user that is not root.
     let images: Vec<&&str> = stages
         .iter()
         .filter(|s| s.contains("\nENTRYPOINT "))
         .collect();
-    assert!(images.len() >= 2, "the runtime and prebuilt targets");
     assert!(
-        stages.last().unwrap().contains("\nENTRYPOINT "),
+        images.len() >= 4,
+        "runtime, prebuilt and their -chaos variants"
+    );
+    let default = stages.last().unwrap();
+    assert!(
+        default.contains("\nENTRYPOINT [\"saga\"]"),
         "the default target runs saga"
     );
+    assert!(
+        !default.contains("chaos"),
+        "the services' image does not ship the chaos runner: {default}"
+    );
+    let services = services();
+    let chaos_target = services["chaos"]["build"]["target"].as_str().unwrap();
+    assert!(chaos_target.ends_with("-chaos"), "{chaos_target}");
     for stage in images {
         let user = stage
             .lines()

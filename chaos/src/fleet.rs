@@ -217,6 +217,27 @@ impl Fleet {
         Err(format!("/health answered {status}: {body}"))
     }
 
+    /// The probes (`/health` and `/ready` of every running component, all at once) that did
+    /// not answer within `patience`, each with why; any HTTP status counts as an answer.
+    pub async fn unanswered(&self, patience: Duration) -> Vec<String> {
+        let probes = COMPONENTS.iter().flat_map(|&c| {
+            ["/health", "/ready"].map(|path| async move {
+                let uri = format!("http://{}{path}", self.addr(c));
+                let request = http::Request::get(uri).body(Full::default()).ok()?;
+                match tokio::time::timeout(patience, self.http.request(request)).await {
+                    Ok(Ok(_)) => None,
+                    Ok(Err(error)) => Some(format!("{} {path}: {error}", c.name)),
+                    Err(_) => Some(format!("{} {path}: no answer within {patience:?}", c.name)),
+                }
+            })
+        });
+        futures::future::join_all(probes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// Waits until every component answers `/health` with 200, restarting ones that exit, or
     /// returns the components still unhealthy when `patience` runs out, each with why.
     ///

@@ -11,7 +11,7 @@ use crate::error::ChaosError;
 use crate::fleet::Fleet;
 use crate::sabotage::{Sabotaged, Saboteur};
 use crate::stack::{Backend, DiskWatch, StackScript};
-use crate::timeline::{Action, Timeline};
+use crate::timeline::{Action, PROBE_PATIENCE, Timeline};
 use crate::toxiproxy::Toxiproxy;
 use crate::workload::Workload;
 
@@ -151,6 +151,13 @@ impl Player<'_> {
                 let note = format!("{done:?}");
                 played.sabotaged.push(done);
                 return Ok(Some(note));
+            }
+            Action::Probe => {
+                let slow = self.fleet.unanswered(PROBE_PATIENCE).await;
+                if !slow.is_empty() {
+                    return Err(ChaosError::component("probe", slow.join("; ")));
+                }
+                return Ok(Some("all answered".into()));
             }
             Action::Burst(n) => {
                 let workload = self.workload.clone();

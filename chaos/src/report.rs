@@ -129,6 +129,12 @@ impl RunReport {
                 if s.passed() { "ok" } else { "FAIL" }
             );
         }
+        for s in &self.scenarios {
+            // Which step failed and why: the table only counts them.
+            for failed in &s.faults_failed {
+                let _ = writeln!(out, "{}: {}", s.scenario, failed.trim_start());
+            }
+        }
         let _ = writeln!(
             out,
             "seed {}: {} scenarios, {} violations — {}",

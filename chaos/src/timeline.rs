@@ -50,7 +50,14 @@ pub enum Action {
     CorruptDecision,
     /// PostgreSQL made to refuse the newest PENDING order's status change.
     RefusePayment,
+    /// A check, not a fault: every component's `/health` and `/ready` answer (any status)
+    /// within [`PROBE_PATIENCE`], however the dependency behind them behaves. A probe that
+    /// waits on a hung connection gets its component restarted by an orchestrator for nothing.
+    Probe,
 }
+
+/// How long a probe may take to answer during a fault.
+pub const PROBE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The kinds of fault, for coverage: a suite must use each at least once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -168,6 +175,11 @@ impl fmt::Display for Action {
             Self::RefusePayment => write!(
                 f,
                 "postgres: refuse the newest PENDING order's status change"
+            ),
+            Self::Probe => write!(
+                f,
+                "probe: every /health and /ready answers within {}s",
+                PROBE_PATIENCE.as_secs()
             ),
         }
     }

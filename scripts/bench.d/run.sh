@@ -33,6 +33,13 @@ checkpoints() {
         -c "SELECT checkpoints_req, checkpoints_timed FROM pg_stat_bgwriter"
 }
 
+# Autovacuum and autoanalyze runs so far on the database $1: a saturation run that overlaps
+# them is slower, and the log says so.
+maintenance_runs() {
+    "$PGBIN/psql" "${PG_ADMIN[@]}" -d "$1" -qAt \
+        -c "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
+}
+
 checkpoint_delta() {
     local before=($1) after=($2)
     echo "$((after[0] - before[0])) $((after[1] - before[1]))"

@@ -122,6 +122,8 @@ async fn compose_up_serves_orders_rides_out_a_postgres_outage_and_leaves_nothing
         "chaos",
         "run",
         "--rm",
+        // The chaos image is built here (its profile is not part of `up`), from these sources.
+        "--build",
         "chaos",
         "run",
         "--scenario",

@@ -5,6 +5,8 @@
 //! for the fault to end. Shows nothing gives up on transient failures however long they last,
 //! and no component stays hung on a connection that stopped answering.
 
+use std::time::Duration;
+
 use saga_components::COMPONENTS;
 
 use super::catalog::Scenario;
@@ -46,6 +48,8 @@ pub fn scenarios() -> Vec<Scenario> {
                     let name = name.to_owned();
                     plan.at_any_time(to, Action::RemoveToxic { backend, name });
                 }
+                // 5 s in (every black hole lasts at least 10): connections are hung by then.
+                plan.at_any_time(from + Duration::from_secs(5), Action::Probe);
             },
         ));
     }

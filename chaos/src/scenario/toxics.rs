@@ -6,6 +6,7 @@
 use super::catalog::Scenario;
 use super::plan::Plan;
 use crate::stack::Backend;
+use crate::timeline::Action;
 use crate::toxiproxy::{Stream, ToxicKind};
 
 pub(super) type Pick = fn(&mut Plan) -> ToxicKind;
@@ -55,7 +56,12 @@ pub fn scenarios() -> Vec<Scenario> {
                         _ => plan.pick(&[Stream::Upstream, Stream::Downstream]),
                     };
                     let window = plan.window(3_000, 8_000);
+                    let hangs = matches!(toxic, ToxicKind::Timeout { .. });
                     plan.toxic(backend, toxic, stream, window);
+                    if hangs {
+                        // Mid-fault: no probe may wait on a connection that stopped answering.
+                        plan.at(window.0 + (window.1 - window.0) / 2, Action::Probe);
+                    }
                 },
             ));
         }
