@@ -90,6 +90,7 @@ macro_rules! order_store_contract {
             unknown_order_is_reported,
             records_each_status_change_with_its_event,
             stuck_orders_are_redriven_once_per_interval_with_the_same_event,
+            redrives_of_one_stuck_order_back_off_as_it_ages,
             prune_removes_only_what_is_old_enough,
             backlog_counts_unpublished_rows,
             wait_for_outbox_wakes_on_new_orders,

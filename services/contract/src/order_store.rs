@@ -409,6 +409,40 @@ pub async fn stuck_orders_are_redriven_once_per_interval_with_the_same_event(sto
     assert!(store.redrive_stuck(next, next, 100).await.unwrap().redriven >= 1);
 }
 
+pub async fn redrives_of_one_stuck_order_back_off_as_it_ages(store: Store) {
+    let stuck = place(&store, "long outage").await;
+    let claim = store.claim_outbox(1000).await.unwrap();
+    let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
+    claim.mark_published(&ids).await.unwrap();
+    let window = time::Duration::seconds(60);
+    let created = stuck.order.created_at;
+    // Re-drives the order if due at `at` (stuck window 60 s), publishing the copy; whether it did.
+    let look = async |at: OffsetDateTime| {
+        store.redrive_stuck(at - window, at, 1000).await.unwrap();
+        let claim = store.claim_outbox(1000).await.unwrap();
+        let mine = claim.records().iter().any(|r| r.event_id == stuck.created);
+        let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
+        claim.mark_published(&ids).await.unwrap();
+        mine
+    };
+    let first = created + time::Duration::seconds(61);
+    assert!(look(first).await, "stuck for a window: re-driven");
+    // Its age at that re-drive was 61 s: not again before 61 s have passed.
+    assert!(!look(first + time::Duration::seconds(60)).await);
+    let second = first + time::Duration::seconds(62);
+    assert!(look(second).await, "61 s later: re-driven again");
+    // Now 123 s old at its last re-drive: a window later is too soon.
+    assert!(!look(second + time::Duration::seconds(100)).await);
+    let third = second + time::Duration::seconds(124);
+    assert!(look(third).await, "124 s later: again");
+    // 247 s old: the wait is capped at four windows (240 s).
+    assert!(!look(third + time::Duration::seconds(200)).await);
+    assert!(
+        look(third + time::Duration::seconds(241)).await,
+        "capped at four windows"
+    );
+}
+
 pub async fn prune_removes_only_what_is_old_enough(store: Store) {
     let key = unique_key();
     let keyed = store

@@ -58,7 +58,7 @@ pub struct ReconcileConfig {
     /// `RECONCILE_INTERVAL_SECONDS` (10): how often it looks.
     pub every: Duration,
     /// `RECONCILE_STUCK_AFTER_SECONDS` (60): a PENDING order older than this is stuck (and is
-    /// re-driven at most once per this interval).
+    /// re-driven again, backing off, per `OrderStore::redrive_stuck`).
     pub stuck_after: Duration,
     /// Most orders re-driven per look.
     pub batch: usize,

@@ -155,9 +155,13 @@ impl MemoryOrderStore {
             if redriven as usize >= limit {
                 break;
             }
+            let window = now - cutoff;
+            let backed_off = |at: OffsetDateTime| {
+                at < cutoff && now - at >= (at - row.record.created_at).min(window * 4)
+            };
             let due = row.order_created
                 && row.published
-                && row.redriven_at.is_none_or(|at| at < cutoff)
+                && row.redriven_at.is_none_or(backed_off)
                 && row
                     .record
                     .key

@@ -7,12 +7,15 @@ use time::OffsetDateTime;
 use crate::guard::{Db, within};
 
 /// Stuck orders through the partial index on PENDING ones; their ORDER_CREATED rows (by event
-/// id) that were published and not re-driven since the cutoff are marked unpublished again.
+/// id) that were published and are due are marked unpublished again. Due: never re-driven, or
+/// last re-driven before the cutoff and at least as long ago as the order's age was then (at
+/// most four stuck windows): the backoff of `OrderStore::redrive_stuck`.
 const REDRIVE: &str = "\
     WITH stuck AS (SELECT id, created_event_id FROM orders \
         WHERE status = 'PENDING' AND created_at <= $1), \
     due AS (SELECT o.id FROM outbox o JOIN stuck s ON o.event_id = s.created_event_id \
-        WHERE o.published_at IS NOT NULL AND (o.redriven_at IS NULL OR o.redriven_at < $1) \
+        WHERE o.published_at IS NOT NULL AND (o.redriven_at IS NULL OR (o.redriven_at < $1 \
+            AND $2 - o.redriven_at >= LEAST(o.redriven_at - o.created_at, 4 * ($2 - $1)))) \
         ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED), \
     redriven AS (UPDATE outbox SET published_at = NULL, redriven_at = $2 FROM due \
         WHERE outbox.id = due.id RETURNING outbox.id) \

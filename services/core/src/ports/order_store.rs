@@ -245,12 +245,19 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError>;
 
     /// Orders PENDING and created at or before `cutoff`; for each whose ORDER_CREATED outbox
-    /// row is published and was not re-driven at or after `cutoff`, marks that row unpublished again
-    /// (and remembers when), so the relay publishes the same event id once more. At most
-    /// `limit` orders are re-driven per call, oldest first.
+    /// row is published and is due, marks that row unpublished again (and remembers when), so
+    /// the relay publishes the same event id once more. At most `limit` orders are re-driven
+    /// per call, oldest first. Due: never re-driven, or last re-driven before `cutoff` and at
+    /// least as long ago as the order's age was at that re-drive, capped at four stuck windows
+    /// (`now - cutoff`): the copies of one stuck order are spaced by its age, doubling (S, 2S,
+    /// 4S, 4S, … after creation for a window S). Without the backoff a long outage downstream
+    /// (Redis down for minutes) had every stuck order re-published every window, thousands of
+    /// copies the payment worker then took longer to drain than the outage lasted (simulation
+    /// seed 4223).
     ///
     /// Contract: never touches a terminal order or one created after `cutoff`; an order is
-    /// re-driven at most once per cutoff interval.
+    /// re-driven at most once per cutoff interval, and not again before as long as its age was
+    /// at its last re-drive (up to four windows) has passed.
     ///
     /// # Errors
     /// [`PortError`] when the store is unreachable; some rows may have been re-driven.
