@@ -33,8 +33,9 @@ struct Slot {
 
 /// A component that keeps exiting is restarted at most this often.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
-/// How long a `/health` probe waits for its answer.
-const PROBE_PATIENCE: Duration = Duration::from_secs(2);
+/// How long a `/health` or `/ready` probe waits for its answer (the fleet's health checks and
+/// the timelines' probe steps alike).
+pub const PROBE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The running components.
 pub struct Fleet {
@@ -186,6 +187,41 @@ impl Fleet {
             .collect()
     }
 
+    /// `GET path` on the component's port: its status and body, within `patience` all told;
+    /// why not otherwise.
+    async fn get(
+        &self,
+        component: Component,
+        path: &str,
+        patience: Duration,
+    ) -> Result<(http::StatusCode, String), String> {
+        let uri = format!("http://{}{path}", self.addr(component));
+        let request = http::Request::get(uri)
+            .body(Full::default())
+            .map_err(|e| e.to_string())?;
+        let answer = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((
+                status,
+                String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+            ))
+        };
+        tokio::time::timeout(patience, answer)
+            .await
+            .map_err(|_| format!("{path}: no answer within {patience:?}"))?
+            .map_err(|e: String| format!("{path}: {e}"))
+    }
+
     /// Our process is running and `/health` answers 200 on its port; otherwise why not.
     async fn health(&self, component: Component) -> Result<(), String> {
         let running = {
@@ -196,24 +232,10 @@ impl Fleet {
         if !running {
             return Err("the process is not running".into());
         }
-        let uri = format!("http://{}/health", self.addr(component));
-        let request = http::Request::get(uri)
-            .body(Full::default())
-            .map_err(|e| e.to_string())?;
-        let response = tokio::time::timeout(PROBE_PATIENCE, self.http.request(request))
-            .await
-            .map_err(|_| format!("/health did not answer within {PROBE_PATIENCE:?}"))?
-            .map_err(|e| format!("/health: {e}"))?;
-        if response.status() == 200 {
+        let (status, body) = self.get(component, "/health", PROBE_PATIENCE).await?;
+        if status == 200 {
             return Ok(());
         }
-        let status = response.status();
-        let body = tokio::time::timeout(PROBE_PATIENCE, response.into_body().collect())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
-            .unwrap_or_default();
         Err(format!("/health answered {status}: {body}"))
     }
 
@@ -222,13 +244,8 @@ impl Fleet {
     pub async fn unanswered(&self, patience: Duration) -> Vec<String> {
         let probes = COMPONENTS.iter().flat_map(|&c| {
             ["/health", "/ready"].map(|path| async move {
-                let uri = format!("http://{}{path}", self.addr(c));
-                let request = http::Request::get(uri).body(Full::default()).ok()?;
-                match tokio::time::timeout(patience, self.http.request(request)).await {
-                    Ok(Ok(_)) => None,
-                    Ok(Err(error)) => Some(format!("{} {path}: {error}", c.name)),
-                    Err(_) => Some(format!("{} {path}: no answer within {patience:?}", c.name)),
-                }
+                let answer = self.get(c, path, patience).await;
+                answer.err().map(|why| format!("{} {why}", c.name))
             })
         });
         futures::future::join_all(probes)

@@ -56,8 +56,7 @@ pub enum Action {
     Probe,
 }
 
-/// How long a probe may take to answer during a fault.
-pub const PROBE_PATIENCE: Duration = Duration::from_secs(2);
+pub use crate::fleet::PROBE_PATIENCE;
 
 /// The kinds of fault, for coverage: a suite must use each at least once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
