@@ -137,28 +137,34 @@ fn rejections_name_their_group(index: &Index<'_>, found: &mut Vec<Violation>) {
 /// The records of `topic` a group committed past: (record, decoded envelope).
 fn consumed<'a>(
     s: &'a SystemSnapshot,
+    index: &'a Index<'_>,
     group: &str,
     topic: Topic,
-) -> impl Iterator<Item = (&'a TopicRecord, Envelope)> {
+) -> impl Iterator<Item = (&'a TopicRecord, &'a Envelope)> {
     let committed = s.bus.groups.iter().find(|g| g.group == group);
-    s.bus.records.iter().filter_map(move |record| {
-        let done = committed
-            .and_then(|g| g.committed.get(&(record.topic, record.partition)))
-            .is_some_and(|next| record.offset < *next);
-        let reused = s
-            .interference
-            .offset_reused(record.topic, record.partition, record.offset);
-        if record.topic != topic || !done || reused {
-            return None;
-        }
-        decode(&record.payload).ok().map(|e| (record, e))
-    })
+    let envelopes = index.envelopes.iter();
+    s.bus
+        .records
+        .iter()
+        .zip(envelopes)
+        .filter_map(move |(record, envelope)| {
+            let done = committed
+                .and_then(|g| g.committed.get(&(record.topic, record.partition)))
+                .is_some_and(|next| record.offset < *next);
+            let reused =
+                s.interference
+                    .offset_reused(record.topic, record.partition, record.offset);
+            if record.topic != topic || !done || reused {
+                return None;
+            }
+            envelope.as_ref().map(|e| (record, e))
+        })
 }
 
 /// Every payment event the applying group committed past that cannot be applied is in the
 /// DLQ.
 fn unprocessable_dead_lettered(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
-    for (record, envelope) in consumed(s, APPLYING_GROUP, Topic::Payments) {
+    for (record, envelope) in consumed(s, index, APPLYING_GROUP, Topic::Payments) {
         let EventBody::Payment { order_id, decision } = envelope.body else {
             continue;
         };
@@ -224,11 +230,11 @@ fn missing_effect(
 /// Every valid event a group committed past was applied by it, or dead-lettered.
 fn no_valid_event_dropped(s: &SystemSnapshot, index: &Index<'_>, found: &mut Vec<Violation>) {
     for (group, topic) in CONSUMER_GROUPS {
-        for (record, envelope) in consumed(s, group, topic) {
+        for (record, envelope) in consumed(s, index, group, topic) {
             if index.dead_lettered(group, record) {
                 continue;
             }
-            if let Some(missing) = missing_effect(s, index, group, &envelope) {
+            if let Some(missing) = missing_effect(s, index, group, envelope) {
                 found.push(Violation::new(
                     Property::NoValidEventDropped,
                     envelope.order_id(),

@@ -68,6 +68,10 @@ pub(super) struct Index<'a> {
     pub rejected: BTreeMap<(String, Topic, u32, u64), usize>,
     /// Events some consumer group dead-lettered: (group, event id).
     pub rejected_events: BTreeSet<(String, EventId)>,
+    /// The envelope of each record of `s.bus.records`, by position: `None` on the DLQ topics
+    /// and where it does not decode. Decoded once here; the dead-letter checks walk the
+    /// records once per consumer group, and decoding is most of the checker's time.
+    pub envelopes: Vec<Option<Envelope>>,
 }
 
 impl<'a> Index<'a> {
@@ -86,6 +90,7 @@ impl<'a> Index<'a> {
             payment_by_id: BTreeMap::new(),
             rejected: BTreeMap::new(),
             rejected_events: BTreeSet::new(),
+            envelopes: Vec::with_capacity(s.bus.records.len()),
         };
         for row in s.store.outbox.iter().filter(|r| r.order_created) {
             if let Some(order) = row.order_id {
@@ -100,7 +105,8 @@ impl<'a> Index<'a> {
                 .push(delivery);
         }
         for record in &s.bus.records {
-            index.add_record(record);
+            let envelope = index.add_record(record);
+            index.envelopes.push(envelope);
         }
         for (n, letter) in s.dead_letters.iter().enumerate() {
             let topic = match &letter.body {
@@ -132,7 +138,8 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn add_record(&mut self, record: &'a TopicRecord) {
+    /// Indexes one record; its envelope, if it is on a main topic and decodes.
+    fn add_record(&mut self, record: &'a TopicRecord) -> Option<Envelope> {
         if matches!(record.topic, Topic::OrdersDlq | Topic::PaymentsDlq) {
             let decoded = decode(&record.payload);
             if let Ok(Envelope {
@@ -147,12 +154,12 @@ impl<'a> Index<'a> {
                 topic: record.topic,
                 decoded,
             });
-            return;
+            return None;
         }
         // Undecodable records on the main topics are the consumers' business (they go to a
         // DLQ); the checker only follows the saga's own events.
         let Ok(envelope) = decode(&record.payload) else {
-            return;
+            return None;
         };
         match envelope.body {
             EventBody::OrderCreated { order_id, .. } if record.topic == Topic::Orders => {
@@ -181,6 +188,7 @@ impl<'a> Index<'a> {
             }
             _ => {}
         }
+        Some(envelope)
     }
 
     /// The ORDER_CREATED event id of an order: the order row's, else its outbox row's, else
