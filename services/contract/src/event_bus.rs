@@ -129,6 +129,32 @@ pub async fn committed_deliveries_never_come_back(bus: Bus) {
     );
 }
 
+pub async fn pipelined_commits_land_by_the_next_commit_or_settle(bus: Bus) {
+    let tag = tag();
+    let group = format!("{tag}-g");
+    let messages = (0..6)
+        .map(|i| message(&format!("{tag}k"), &format!("{tag}-{i}")))
+        .collect();
+    bus.publish(messages).await.unwrap();
+    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let got = take(&mut first, &tag, 4).await;
+    within("commit", first.commit_pipelined(&got[1..2]))
+        .await
+        .unwrap();
+    within("commit", first.commit_pipelined(&got[3..4]))
+        .await
+        .unwrap();
+    within("settle", first.settle()).await.unwrap();
+    drop(first);
+    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let rest: Vec<String> = take(&mut second, &tag, 2).await.iter().map(body).collect();
+    let expected: Vec<String> = (4..6).map(|i| format!("{tag}-{i}")).collect();
+    assert_eq!(
+        rest, expected,
+        "after settle, the last pipelined commit covers every earlier delivery"
+    );
+}
+
 /// Like [`take`], but through `try_next` whenever it has a delivery ready.
 async fn take_ready(consumer: &mut Box<dyn Consumer>, tag: &str, n: usize) -> Vec<Delivery> {
     let mut got = Vec::new();

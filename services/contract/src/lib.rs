@@ -110,6 +110,7 @@ macro_rules! event_bus_contract {
             members_share_the_partitions,
             next_is_cancel_safe,
             batch_commit_covers_every_partition,
+            pipelined_commits_land_by_the_next_commit_or_settle,
             a_record_over_the_size_limit_is_refused_as_permanent,
         );
     };

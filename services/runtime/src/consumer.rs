@@ -2,7 +2,9 @@
 //! is already fetched), decode, handle (see [`process`]: transient failures retried for as long
 //! as it takes, permanent ones a bounded number of times), dead-letter what cannot be handled
 //! (see [`dead_letter`]), and only when the whole batch is done commit past its last delivery
-//! per partition.
+//! per partition. The commit is pipelined ([`Consumer::commit_pipelined`]): the next batch is
+//! handled while the broker answers, and the answer is awaited before the next commit is sent,
+//! so at most one is in flight and a failed one is still seen (its records come again).
 //! Deliveries with the same key are handled one after another in offset order; different keys
 //! run side by side. Any bus error drops the membership and re-subscribes, so uncommitted work
 //! is redelivered, never lost; a commit refused because a rebalance moved a partition is not an
@@ -173,7 +175,14 @@ pub async fn run(
                     backoff.wait(&shutdown).await;
                     break;
                 }
-                Step::Stop => return,
+                Step::Stop => {
+                    // A clean stop lands the last pipelined commit, so a restart does not
+                    // redo the batch; if it cannot, the batch is redelivered (at-least-once).
+                    if let Err(error) = consumer.settle().await {
+                        tracing::warn!(component = spec.component, %error, "last commit failed; its records will be redelivered");
+                    }
+                    return;
+                }
             }
         }
     }
@@ -228,7 +237,7 @@ async fn step(
     health.busy();
     let commit_first = spec.mutant == Some(Mutant::CommitBeforeProcessing);
     if commit_first {
-        match commit(spec, consumer, &deliveries).await {
+        match commit(spec, consumer, &deliveries, Mode::Durable).await {
             Commit::Done => {}
             // Not all ours any more: the new owners handle what moved.
             Commit::Revoked => return Step::Continue,
@@ -249,7 +258,10 @@ async fn step(
         // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;
     }
-    if !commit_first && commit(spec, consumer, &deliveries).await == Commit::Failed {
+    // Pipelined: the broker's answer is awaited at the next commit (or on stopping), so the
+    // next batch is handled meanwhile instead of after a round trip to the coordinator.
+    if !commit_first && commit(spec, consumer, &deliveries, Mode::Pipelined).await == Commit::Failed
+    {
         return Step::Resubscribe;
     }
     health.progressed();
@@ -308,16 +320,27 @@ enum Commit {
     Failed,
 }
 
+/// Whether a commit must be durable when it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Durable,
+    /// [`Consumer::commit_pipelined`]: durable by the next commit or [`Consumer::settle`].
+    Pipelined,
+}
+
 /// Commits past the last delivery of each partition in `deliveries`, in one request.
 async fn commit(
     spec: &ConsumerSpec,
     consumer: &mut dyn Consumer,
     deliveries: &[Delivery],
+    mode: Mode,
 ) -> Commit {
-    match consumer
-        .commit_batch(&batch::last_per_partition(deliveries))
-        .await
-    {
+    let last = batch::last_per_partition(deliveries);
+    let committed = match mode {
+        Mode::Durable => consumer.commit_batch(&last).await,
+        Mode::Pipelined => consumer.commit_pipelined(&last).await,
+    };
+    match committed {
         Ok(()) => Commit::Done,
         Err(PortError::Rebalanced(reason)) => {
             tracing::info!(component = spec.component, %reason, "partition reassigned before the commit; its new owner gets the records");

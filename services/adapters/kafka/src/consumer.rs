@@ -10,12 +10,14 @@ use futures::{FutureExt, StreamExt};
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance, StreamConsumer,
 };
+use rdkafka::error::KafkaResult;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use saga_core::CorrelationId;
 use saga_core::Topic;
 use saga_core::ports::{Consumer, Delivery, PortError, ReplayMark};
+use tokio::task::JoinHandle;
 
 use crate::BACKEND;
 use crate::bus::CORRELATION_HEADER;
@@ -65,6 +67,9 @@ pub(crate) struct KafkaConsumer {
     /// `None` only while dropping.
     inner: Option<Arc<StreamConsumer<MembershipWatch>>>,
     config: KafkaConfig,
+    /// The commit sent and not yet awaited (`commit_pipelined`): at most one, so commits never
+    /// queue up on the group coordinator's connection ahead of the member's heartbeats.
+    in_flight: Option<JoinHandle<KafkaResult<()>>>,
 }
 
 impl Drop for KafkaConsumer {
@@ -104,7 +109,29 @@ impl KafkaConsumer {
         Ok(Self {
             inner: Some(Arc::new(consumer)),
             config: config.clone(),
+            in_flight: None,
         })
+    }
+
+    /// Sends the commit of `deliveries` on a blocking thread (a synchronous commit blocks
+    /// its thread until the coordinator answers) and keeps it as the one in flight. Returns
+    /// the refusal to report for a partition no longer assigned to this member, if any: the
+    /// partitions still ours are committed, the moved one's new owner redoes its records.
+    fn start_commit(&mut self, deliveries: &[Delivery]) -> Result<Option<PortError>, PortError> {
+        debug_assert!(self.in_flight.is_none(), "one commit in flight at a time");
+        if deliveries.is_empty() {
+            return Ok(None);
+        }
+        let (offsets, revoked) = self.offsets(deliveries)?;
+        if offsets.count() > 0 {
+            let consumer = Arc::clone(self.consumer());
+            self.in_flight = Some(tokio::task::spawn_blocking(move || {
+                consumer.commit(&offsets, CommitMode::Sync)
+            }));
+        }
+        Ok(revoked.map(|partition| {
+            PortError::Rebalanced(format!("{partition} is no longer assigned to this member"))
+        }))
     }
 
     fn consumer(&self) -> &Arc<StreamConsumer<MembershipWatch>> {
@@ -209,30 +236,38 @@ impl Consumer for KafkaConsumer {
     }
 
     async fn commit_batch(&mut self, deliveries: &[Delivery]) -> Result<(), PortError> {
-        if deliveries.is_empty() {
+        self.settle().await?;
+        let revoked = self.start_commit(deliveries)?;
+        self.settle().await?;
+        revoked.map_or(Ok(()), Err)
+    }
+
+    /// Waits for the previous commit (only a refused partition lets this one go ahead: the
+    /// loop keeps its membership then), starts this one and returns without waiting for it.
+    async fn commit_pipelined(&mut self, deliveries: &[Delivery]) -> Result<(), PortError> {
+        let previous = self.settle().await;
+        if let Err(error) = &previous
+            && !matches!(error, PortError::Rebalanced(_))
+        {
+            return previous;
+        }
+        let revoked = self.start_commit(deliveries)?;
+        previous?;
+        revoked.map_or(Ok(()), Err)
+    }
+
+    async fn settle(&mut self) -> Result<(), PortError> {
+        let Some(commit) = self.in_flight.take() else {
             return Ok(());
-        }
-        let (offsets, revoked) = self.offsets(deliveries)?;
-        if offsets.count() > 0 {
-            let consumer = Arc::clone(self.consumer());
-            // A synchronous commit blocks its thread until the coordinator answers; the caller
-            // stops waiting after the request timeout (the thread ends with the socket timeout).
-            let deadline = self.config.request_timeout;
-            let commit =
-                tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync));
-            tokio::time::timeout(deadline, commit)
-                .await
-                .map_err(|_| PortError::timeout(BACKEND, deadline))?
-                .map_err(|e| PortError::unavailable(BACKEND, e))?
-                .map_err(port_error)?;
-        }
-        match revoked {
-            // The partitions still ours are committed; the moved one's new owner redoes it.
-            Some(partition) => Err(PortError::Rebalanced(format!(
-                "{partition} is no longer assigned to this member"
-            ))),
-            None => Ok(()),
-        }
+        };
+        // The caller stops waiting after the request timeout (the thread ends with the socket
+        // timeout).
+        let deadline = self.config.request_timeout;
+        tokio::time::timeout(deadline, commit)
+            .await
+            .map_err(|_| PortError::timeout(BACKEND, deadline))?
+            .map_err(|e| PortError::unavailable(BACKEND, e))?
+            .map_err(port_error)
     }
 
     fn lag(&self) -> Option<u64> {

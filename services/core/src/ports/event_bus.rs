@@ -154,6 +154,31 @@ pub trait Consumer: Send {
         Ok(())
     }
 
+    /// Commits like [`Consumer::commit_batch`], but may return before the broker answers, so
+    /// the caller handles its next batch during the round trip. At most one such commit is in
+    /// flight per member: a call first waits for the previous one.
+    ///
+    /// Contract: after `Ok`, the previous pipelined commit is durable (as after
+    /// `commit_batch`'s `Ok`), and this one is durable once the next call or
+    /// [`Consumer::settle`] returns `Ok`. A pipelined commit that fails, or has not landed when
+    /// the member is dropped, leaves its deliveries to be redelivered (at-least-once, as after
+    /// any failed commit). The default commits synchronously, which keeps the contract.
+    ///
+    /// # Errors
+    /// As [`Consumer::commit`], for this commit or the previous one.
+    async fn commit_pipelined(&mut self, deliveries: &[Delivery]) -> Result<(), PortError> {
+        self.commit_batch(deliveries).await
+    }
+
+    /// Waits for the pipelined commit in flight, if any (how a member that stops makes its
+    /// last commit durable).
+    ///
+    /// # Errors
+    /// As [`Consumer::commit`].
+    async fn settle(&mut self) -> Result<(), PortError> {
+        Ok(())
+    }
+
     /// Records not yet consumed by this member across its partitions (consumer lag).
     fn lag(&self) -> Option<u64> {
         None
