@@ -117,7 +117,10 @@ kafka_start() {
     fi
     [[ -f "$LOG_DIR/kafka.log" ]] && mv "$LOG_DIR/kafka.log" "$LOG_DIR/kafka.log.1"
     log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (proxied at :$KAFKA_PROXY_PORT)"
-    spawn kafka "$LOG_DIR/kafka.log" java "${KAFKA_JVM_OPTS[@]}" kafka.Kafka \
+    # The broker's GC pauses are logged beside its log: a stop-the-world pause stalls every
+    # hop of the saga at once (scripts/bench's latency tails are read against this file).
+    spawn kafka "$LOG_DIR/kafka.log" java "${KAFKA_JVM_OPTS[@]}" \
+        "-Xlog:gc:file=$LOG_DIR/kafka-gc.log:time,uptime:filecount=2,filesize=10m" kafka.Kafka \
         "$KAFKA_CONF/server.properties"
     wait_until kafka "$LOG_DIR/kafka.log" "$RUN_DIR/kafka.pid" kafka_started
 }

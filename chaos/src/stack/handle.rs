@@ -98,10 +98,21 @@ impl Stack {
                 };
                 let script = StackScript::locate(env)?;
                 let running = script.healthy().await;
-                let endpoints = script.up().await?;
+                let owned = mode == StackMode::Private && !running && !keep;
+                let endpoints = match script.up().await {
+                    Ok(endpoints) => endpoints,
+                    Err(error) => {
+                        // `up` may have started some backends before one failed: a private
+                        // stack this run started goes down again rather than leak.
+                        if owned {
+                            script.down_blocking();
+                        }
+                        return Err(error);
+                    }
+                };
                 Self {
                     endpoints,
-                    owned: mode == StackMode::Private && !running && !keep,
+                    owned,
                     script: Some(script),
                 }
             }
