@@ -40,6 +40,20 @@ maintenance_runs() {
         -c "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
 }
 
+# Every measured run starts with database $1's tables vacuumed and analyzed, as pgbench
+# vacuums before each of its runs; the autovacuum runs that still overlap a run are counted.
+settle_db() {
+    "$PGBIN/psql" "${PG_ADMIN[@]}" -d "$1" -qAt -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE)" >/dev/null
+}
+
+# A checkpoint now, before a series of runs: the next timed one is then checkpoint_timeout
+# (5 min) away, after the series, rather than inside one run of two. (Not before every run:
+# the first writes after a checkpoint carry full-page images, which would slow each run's
+# start.)
+checkpoint_now() {
+    "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt -v ON_ERROR_STOP=1 -c "CHECKPOINT" >/dev/null
+}
+
 checkpoint_delta() {
     local before=($1) after=($2)
     echo "$((after[0] - before[0])) $((after[1] - before[1]))"
