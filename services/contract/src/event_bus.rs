@@ -109,34 +109,48 @@ pub async fn uncommitted_deliveries_come_back_after_restart(bus: Bus) {
     );
 }
 
-pub async fn committed_deliveries_never_come_back(bus: Bus) {
+/// Six records `{tag}-0` … `{tag}-5` on one key, and a member of a fresh group on them.
+async fn six_in_order(bus: &Bus) -> (String, String, Box<dyn Consumer>) {
     let tag = tag();
     let group = format!("{tag}-g");
     let messages = (0..6)
         .map(|i| message(&format!("{tag}k"), &format!("{tag}-{i}")))
         .collect();
     bus.publish(messages).await.unwrap();
-    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let member = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    (tag, group, member)
+}
+
+/// What a new member of `group` receives, after `from` of [`six_in_order`]'s records were
+/// committed: exactly the rest, in order.
+async fn assert_a_new_member_resumes_at(bus: &Bus, tag: &str, group: &str, from: usize, why: &str) {
+    let mut member = bus.subscribe(group, &[Topic::Payments]).await.unwrap();
+    let rest: Vec<String> = take(&mut member, tag, 6 - from)
+        .await
+        .iter()
+        .map(body)
+        .collect();
+    let expected: Vec<String> = (from..6).map(|i| format!("{tag}-{i}")).collect();
+    assert_eq!(rest, expected, "{why}");
+}
+
+pub async fn committed_deliveries_never_come_back(bus: Bus) {
+    let (tag, group, mut first) = six_in_order(&bus).await;
     let got = take(&mut first, &tag, 3).await;
     within("commit", first.commit(&got[2])).await.unwrap();
     drop(first);
-    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
-    let rest: Vec<String> = take(&mut second, &tag, 3).await.iter().map(body).collect();
-    let expected: Vec<String> = (3..6).map(|i| format!("{tag}-{i}")).collect();
-    assert_eq!(
-        rest, expected,
-        "a commit covers its delivery and every earlier one"
-    );
+    assert_a_new_member_resumes_at(
+        &bus,
+        &tag,
+        &group,
+        3,
+        "a commit covers its delivery and every earlier one",
+    )
+    .await;
 }
 
 pub async fn pipelined_commits_land_by_the_next_commit_or_settle(bus: Bus) {
-    let tag = tag();
-    let group = format!("{tag}-g");
-    let messages = (0..6)
-        .map(|i| message(&format!("{tag}k"), &format!("{tag}-{i}")))
-        .collect();
-    bus.publish(messages).await.unwrap();
-    let mut first = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
+    let (tag, group, mut first) = six_in_order(&bus).await;
     let got = take(&mut first, &tag, 4).await;
     within("commit", first.commit_pipelined(&got[1..2]))
         .await
@@ -146,13 +160,14 @@ pub async fn pipelined_commits_land_by_the_next_commit_or_settle(bus: Bus) {
         .unwrap();
     within("settle", first.settle()).await.unwrap();
     drop(first);
-    let mut second = bus.subscribe(&group, &[Topic::Payments]).await.unwrap();
-    let rest: Vec<String> = take(&mut second, &tag, 2).await.iter().map(body).collect();
-    let expected: Vec<String> = (4..6).map(|i| format!("{tag}-{i}")).collect();
-    assert_eq!(
-        rest, expected,
-        "after settle, the last pipelined commit covers every earlier delivery"
-    );
+    assert_a_new_member_resumes_at(
+        &bus,
+        &tag,
+        &group,
+        4,
+        "after settle, the last pipelined commit covers every earlier delivery",
+    )
+    .await;
 }
 
 /// Like [`take`], but through `try_next` whenever it has a delivery ready.
