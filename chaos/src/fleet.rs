@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use saga_components::{COMPONENTS, Component, registry};
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
@@ -200,21 +200,8 @@ impl Fleet {
             .body(Full::default())
             .map_err(|e| e.to_string())?;
         let answer = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| e.to_string())?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok((
-                status,
-                String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-            ))
+            let (status, body) = saga_runtime::net::exchange(&self.http, request).await?;
+            Ok((status, String::from_utf8_lossy(&body).into_owned()))
         };
         tokio::time::timeout(patience, answer)
             .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 use serde::Deserialize;
 use serde_json::Value;
@@ -86,21 +86,7 @@ impl Toxiproxy {
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(payload)))
             .map_err(|e| unreachable(e.to_string()))?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| e.to_string())?;
-            let status = response.status();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes();
-            Ok::<_, String>((status, bytes))
-        };
+        let exchange = saga_runtime::net::exchange(&self.http, request);
         let (status, bytes) = tokio::time::timeout(CALL_TIMEOUT, exchange)
             .await
             .map_err(|_| unreachable(format!("no answer within {CALL_TIMEOUT:?}")))?

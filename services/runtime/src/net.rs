@@ -114,3 +114,22 @@ pub fn http_client(dialer: Arc<dyn Dialer>) -> HttpClient {
         .pool_idle_timeout(std::time::Duration::from_secs(30))
         .build(DialConnector(dialer))
 }
+
+/// Sends `request` and reads the whole answer: its status and body.
+///
+/// # Errors
+/// Why the request failed or the body could not be read.
+pub async fn exchange(
+    client: &HttpClient,
+    request: http::Request<Full<Bytes>>,
+) -> Result<(http::StatusCode, Bytes), String> {
+    use http_body_util::BodyExt;
+    let response = client.request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((status, body.to_bytes()))
+}
