@@ -125,6 +125,41 @@ cpu_snapshot() {
     done
 }
 
+# The whole machine's CPU ticks from /proc/stat: "busy steal all" (busy: user, nice, system,
+# irq, softirq; steal: time the hypervisor gave to other guests).
+machine_ticks() {
+    awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9 }' /proc/stat
+}
+
+# Outbox rows retention has pruned so far (the relay's counter).
+outbox_pruned() {
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$(port_of outbox-relay)" || exit 1
+        printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        awk '/^saga_retention_pruned_total\{.*kind="outbox"/ { n = $NF } END { print n + 0 }' <&3
+    ) 2>/dev/null || echo 0
+}
+
+# cpu_line BEFORE AFTER MACHINE_BEFORE MACHINE_AFTER ORDERS: one line of where a run's CPU
+# went, per order: each process between two cpu_snapshots, everything else on the machine
+# (the load generator among it), and the machine's busy and stolen share. A half-rate run
+# whose p99 rose reads against it: which process took more, or whether the machine did.
+cpu_line() {
+    local hz
+    hz="$(getconf CLK_TCK)"
+    awk -F= -v hz="$hz" -v orders="$5" -v m0="$3" -v m1="$4" '
+        NR == FNR { before[$1] = $2; next }
+        { ms = ($2 - before[$1]) * 1000 / hz / orders; known += ms
+          line = line sprintf("%s %.2f, ", $1, ms) }
+        END {
+            split(m0, a, " "); split(m1, b, " ")
+            busy = b[1] - a[1]; steal = b[2] - a[2]; all = b[3] - a[3]
+            if (all <= 0) all = 1
+            printf "CPU ms/order: %severything else %.2f; machine busy %.0f%%, steal %.1f%%",
+                line, busy * 1000 / hz / orders - known, 100 * busy / all, 100 * steal / all
+        }' <(echo "$1") <(echo "$2")
+}
+
 # cpu_args BEFORE AFTER ORDERS [LOADGEN_SECONDS]: `--cpu NAME=MS` arguments, each process's
 # CPU milliseconds per order between two snapshots (and the load generator's, when given).
 cpu_args() {

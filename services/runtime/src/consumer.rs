@@ -1,10 +1,12 @@
 //! The consumer loop the three workers share: receive a batch (the first delivery, then what
 //! is already fetched), decode, handle (see [`process`]: transient failures retried for as long
 //! as it takes, permanent ones a bounded number of times), dead-letter what cannot be handled
-//! (see [`dead_letter`]), and only when the whole batch is done commit past its last delivery
-//! per partition. The commit is pipelined ([`Consumer::commit_pipelined`]): the next batch is
-//! handled while the broker answers, and the answer is awaited before the next commit is sent,
-//! so at most one is in flight and a failed one is still seen (its records come again).
+//! (see [`dead_letter`]), and only when the whole batch is done count it as handled. Handled
+//! offsets are committed at most once per commit interval (see [`offsets`]: one commit per
+//! batch made the broker's work per order largest under light load). The commit is pipelined
+//! ([`Consumer::commit_pipelined`]): the next batch is handled while the broker answers, and
+//! the answer is awaited before the next commit is sent, so at most one is in flight and a
+//! failed one is still seen (its records come again).
 //! Deliveries with the same key are handled one after another in offset order; different keys
 //! run side by side. Any bus error drops the membership and re-subscribes, so uncommitted work
 //! is redelivered, never lost; a commit refused because a rebalance moved a partition is not an
@@ -12,6 +14,7 @@
 
 mod batch;
 mod dead_letter;
+mod offsets;
 mod process;
 
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use tracing::Instrument;
 use crate::backoff::Backoff;
 use crate::health::{DEFAULT_STALL_AFTER, Health};
 use crate::metrics;
+use offsets::{Commit, Offsets};
 
 /// What a worker does with events of one type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,19 +82,28 @@ pub struct ConsumerPolicy {
     /// `HEALTH_STALL_SECONDS` (default 60): work without progress for this long turns
     /// `/health` 503.
     pub stall_after: Duration,
+    /// `CONSUMER_COMMIT_INTERVAL_MS` (default 100): handled offsets are committed at most this
+    /// often (and this long after the last commit when no more records come); what a member
+    /// that dies handles again is at most this much more than its last batch.
+    pub commit_interval: Duration,
 }
+
+/// The default [`ConsumerPolicy::commit_interval`].
+pub const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(100);
 
 impl Default for ConsumerPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 5,
             stall_after: DEFAULT_STALL_AFTER,
+            commit_interval: DEFAULT_COMMIT_INTERVAL,
         }
     }
 }
 
 impl ConsumerPolicy {
-    /// Reads `CONSUMER_MAX_ATTEMPTS` and `HEALTH_STALL_SECONDS` from `lookup`.
+    /// Reads `CONSUMER_MAX_ATTEMPTS`, `HEALTH_STALL_SECONDS` and `CONSUMER_COMMIT_INTERVAL_MS`
+    /// from `lookup`.
     ///
     /// # Errors
     /// [`crate::env::EnvError`] naming the malformed variable.
@@ -100,6 +113,11 @@ impl ConsumerPolicy {
         Ok(Self {
             max_attempts: number_in(lookup, "CONSUMER_MAX_ATTEMPTS", default.max_attempts)?.max(1),
             stall_after: seconds_in(lookup, "HEALTH_STALL_SECONDS", default.stall_after)?,
+            commit_interval: Duration::from_millis(number_in(
+                lookup,
+                "CONSUMER_COMMIT_INTERVAL_MS",
+                u64::try_from(default.commit_interval.as_millis()).unwrap_or(u64::MAX),
+            )?),
         })
     }
 }
@@ -159,12 +177,15 @@ pub async fn run(
         };
         health.set(true);
         backoff.reset();
+        // Per membership: what a member handled is committed by it, or redelivered.
+        let mut offsets = Offsets::default();
         loop {
             let step = step(
                 &spec,
                 &deps,
                 handler.as_ref(),
                 consumer.as_mut(),
+                &mut offsets,
                 &health,
                 &shutdown,
             );
@@ -176,8 +197,10 @@ pub async fn run(
                     break;
                 }
                 Step::Stop => {
-                    // A clean stop lands the last pipelined commit, so a restart does not
-                    // redo the batch; if it cannot, the batch is redelivered (at-least-once).
+                    // A clean stop commits what was handled and lands that commit, so a
+                    // restart does not redo it; if it cannot, it is redelivered
+                    // (at-least-once).
+                    offsets.commit(&spec, consumer.as_mut(), true).await;
                     if let Err(error) = consumer.settle().await {
                         tracing::warn!(component = spec.component, %error, "last commit failed; its records will be redelivered");
                     }
@@ -210,15 +233,31 @@ async fn step(
     deps: &ConsumerDeps,
     handler: &dyn Handler,
     consumer: &mut dyn Consumer,
+    offsets: &mut Offsets,
     health: &Health,
     shutdown: &CancellationToken,
 ) -> Step {
     let next = loop {
+        // Handled offsets waiting for their interval to end are committed then, if no record
+        // comes first.
+        let commit_due = offsets.due(spec.policy.commit_interval);
+        let commit_wait = async {
+            match commit_due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             biased;
             () = shutdown.cancelled() => return Step::Stop,
             next = consumer.next() => break next,
-            // `next` is cancel-safe (the port's contract), so an idle wait can stop to re-read.
+            // `next` is cancel-safe (the port's contract), so an idle wait can stop to commit
+            // or to re-read the lag.
+            () = commit_wait => {
+                if offsets.commit(spec, consumer, true).await == Commit::Failed {
+                    return Step::Resubscribe;
+                }
+            }
             () = tokio::time::sleep(LAG_REFRESH) => report_lag(spec, consumer, health),
         }
     };
@@ -237,7 +276,7 @@ async fn step(
     health.busy();
     let commit_first = spec.mutant == Some(Mutant::CommitBeforeProcessing);
     if commit_first {
-        match commit(spec, consumer, &deliveries, Mode::Durable).await {
+        match offsets::commit_durably(spec, consumer, &deliveries).await {
             Commit::Done => {}
             // Not all ours any more: the new owners handle what moved.
             Commit::Revoked => return Step::Continue,
@@ -258,11 +297,13 @@ async fn step(
         // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;
     }
-    // Pipelined: the broker's answer is awaited at the next commit (or on stopping), so the
-    // next batch is handled meanwhile instead of after a round trip to the coordinator.
-    if !commit_first && commit(spec, consumer, &deliveries, Mode::Pipelined).await == Commit::Failed
-    {
-        return Step::Resubscribe;
+    if !commit_first {
+        offsets.handled(&deliveries);
+        // Before re-subscribing, whatever the interval: the next member resumes after it.
+        let now = broken.is_some();
+        if offsets.commit(spec, consumer, now).await == Commit::Failed {
+            return Step::Resubscribe;
+        }
     }
     health.progressed();
     report_lag(spec, consumer, health);
@@ -306,49 +347,4 @@ async fn process_lane(
         health.progressed();
     }
     true
-}
-
-/// How a commit went.
-#[derive(Debug, PartialEq, Eq)]
-enum Commit {
-    Done,
-    /// A partition moved to another member in a rebalance: its records are redelivered to the
-    /// new owner. The membership itself is fine; leaving and re-joining here would force yet
-    /// another rebalance on every member (and, with two members, a storm of them).
-    Revoked,
-    /// The broker is unreachable or the membership is gone: re-subscribe.
-    Failed,
-}
-
-/// Whether a commit must be durable when it returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Durable,
-    /// [`Consumer::commit_pipelined`]: durable by the next commit or [`Consumer::settle`].
-    Pipelined,
-}
-
-/// Commits past the last delivery of each partition in `deliveries`, in one request.
-async fn commit(
-    spec: &ConsumerSpec,
-    consumer: &mut dyn Consumer,
-    deliveries: &[Delivery],
-    mode: Mode,
-) -> Commit {
-    let last = batch::last_per_partition(deliveries);
-    let committed = match mode {
-        Mode::Durable => consumer.commit_batch(&last).await,
-        Mode::Pipelined => consumer.commit_pipelined(&last).await,
-    };
-    match committed {
-        Ok(()) => Commit::Done,
-        Err(PortError::Rebalanced(reason)) => {
-            tracing::info!(component = spec.component, %reason, "partition reassigned before the commit; its new owner gets the records");
-            Commit::Revoked
-        }
-        Err(error) => {
-            tracing::warn!(component = spec.component, %error, "commit failed; the records will be redelivered");
-            Commit::Failed
-        }
-    }
 }
