@@ -145,31 +145,33 @@ outbox_pruned() {
 # (the load generator among it), and the machine's busy and stolen share. A half-rate run
 # whose p99 rose reads against it: which process took more, or whether the machine did.
 cpu_line() {
-    local hz
-    hz="$(getconf CLK_TCK)"
-    awk -F= -v hz="$hz" -v orders="$5" -v m0="$3" -v m1="$4" '
-        NR == FNR { before[$1] = $2; next }
-        { ms = ($2 - before[$1]) * 1000 / hz / orders; known += ms
-          line = line sprintf("%s %.2f, ", $1, ms) }
+    cpu_per_order "$1" "$2" "$5" | awk -v hz="$(getconf CLK_TCK)" -v orders="$5" \
+        -v m0="$3" -v m1="$4" '
+        { ms = $NF; known += ms; sub(/ [^ ]*$/, ""); line = line sprintf("%s %.2f, ", $0, ms) }
         END {
             split(m0, a, " "); split(m1, b, " ")
             busy = b[1] - a[1]; steal = b[2] - a[2]; all = b[3] - a[3]
             if (all <= 0) all = 1
             printf "CPU ms/order: %severything else %.2f; machine busy %.0f%%, steal %.1f%%",
                 line, busy * 1000 / hz / orders - known, 100 * busy / all, 100 * steal / all
-        }' <(echo "$1") <(echo "$2")
+        }'
+}
+
+# cpu_per_order BEFORE AFTER ORDERS: "NAME MS" lines, each process's CPU milliseconds per
+# order between two cpu_snapshots.
+cpu_per_order() {
+    awk -F= -v hz="$(getconf CLK_TCK)" -v orders="$3" '
+        NR == FNR { before[$1] = $2; next }
+        { printf "%s %.3f\n", $1, ($2 - before[$1]) * 1000 / hz / orders }
+    ' <(echo "$1") <(echo "$2")
 }
 
 # cpu_args BEFORE AFTER ORDERS [LOADGEN_SECONDS]: `--cpu NAME=MS` arguments, each process's
 # CPU milliseconds per order between two snapshots (and the load generator's, when given).
 cpu_args() {
-    local hz
-    hz="$(getconf CLK_TCK)"
-    awk -F= -v hz="$hz" -v orders="$3" -v loadgen="${4:-}" '
-        NR == FNR { before[$1] = $2; next }
-        { printf "--cpu\n%s=%.3f\n", $1, ($2 - before[$1]) * 1000 / hz / orders }
-        END { if (loadgen != "") printf "--cpu\nload generator=%.3f\n", loadgen * 1000 / orders }
-    ' <(echo "$1") <(echo "$2")
+    cpu_per_order "$1" "$2" "$3" | awk -v orders="$3" -v loadgen="${4:-}" '
+        { ms = $NF; sub(/ [^ ]*$/, ""); printf "--cpu\n%s=%s\n", $0, ms }
+        END { if (loadgen != "") printf "--cpu\nload generator=%.3f\n", loadgen * 1000 / orders }'
 }
 
 # restart_gateway on|off DATABASE_URL: the gateway again, with or without authentication.

@@ -108,16 +108,16 @@ impl ConsumerPolicy {
     /// # Errors
     /// [`crate::env::EnvError`] naming the malformed variable.
     pub fn from_vars(lookup: crate::env::Lookup<'_>) -> Result<Self, crate::env::EnvError> {
-        use crate::env::{number_in, seconds_in};
+        use crate::env::{millis_in, number_in, seconds_in};
         let default = Self::default();
         Ok(Self {
             max_attempts: number_in(lookup, "CONSUMER_MAX_ATTEMPTS", default.max_attempts)?.max(1),
             stall_after: seconds_in(lookup, "HEALTH_STALL_SECONDS", default.stall_after)?,
-            commit_interval: Duration::from_millis(number_in(
+            commit_interval: millis_in(
                 lookup,
                 "CONSUMER_COMMIT_INTERVAL_MS",
-                u64::try_from(default.commit_interval.as_millis()).unwrap_or(u64::MAX),
-            )?),
+                default.commit_interval,
+            )?,
         })
     }
 }

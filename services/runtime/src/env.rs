@@ -57,6 +57,19 @@ pub fn seconds_in(
     number_in(lookup, var, default.as_secs()).map(Duration::from_secs)
 }
 
+/// `var` as whole milliseconds from `lookup`, or `default` when unset.
+///
+/// # Errors
+/// As [`number`].
+pub fn millis_in(
+    lookup: Lookup<'_>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, EnvError> {
+    let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+    number_in(lookup, var, default).map(Duration::from_millis)
+}
+
 /// `var` as whole seconds, or `default` when unset.
 ///
 /// # Errors

@@ -175,22 +175,27 @@ async fn stopping_mid_retry_leaves_the_record_uncommitted_for_redelivery() {
     task.await.unwrap();
 }
 
-/// Appends `n` and waits until the worker has handled it: one record, one batch.
-async fn handle_one(bus: &MemoryEventBus, handled: &mut mpsc::UnboundedReceiver<EventId>, n: i64) {
-    bus.append(&[created(n)]);
-    assert_eq!(
-        handled.recv().await,
-        Some(EventId::from_random_bits(n as u128))
-    );
+/// Appends each of `ns` and waits until the worker has handled it before the next: one record,
+/// one batch, each.
+async fn handle_in_turn(
+    bus: &MemoryEventBus,
+    handled: &mut mpsc::UnboundedReceiver<EventId>,
+    ns: &[i64],
+) {
+    for &n in ns {
+        bus.append(&[created(n)]);
+        assert_eq!(
+            handled.recv().await,
+            Some(EventId::from_random_bits(n as u128))
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn handled_offsets_are_committed_at_most_once_per_interval() {
     let bus = MemoryEventBus::new(1);
     let (token, mut handled, task) = start(&bus, 0);
-    handle_one(&bus, &mut handled, 1).await;
-    handle_one(&bus, &mut handled, 2).await;
-    handle_one(&bus, &mut handled, 3).await;
+    handle_in_turn(&bus, &mut handled, &[1, 2, 3]).await;
     // The first batch was committed at once; the next two wait for the interval to end (no
     // time has passed: the clock is paused and the worker never idled).
     assert_eq!(committed(&bus), 1);
@@ -208,8 +213,7 @@ async fn handled_offsets_are_committed_at_most_once_per_interval() {
 async fn a_clean_stop_commits_what_was_handled() {
     let bus = MemoryEventBus::new(1);
     let (token, mut handled, task) = start(&bus, 0);
-    handle_one(&bus, &mut handled, 1).await;
-    handle_one(&bus, &mut handled, 2).await;
+    handle_in_turn(&bus, &mut handled, &[1, 2]).await;
     assert_eq!(committed(&bus), 1);
     token.cancel();
     task.await.unwrap();

@@ -1,5 +1,5 @@
-//! Batches for the consumer loop: what is taken together, which deliveries must stay in order
-//! (one lane per key), and what one commit covers (the last delivery of each partition).
+//! Batches for the consumer loop: what is taken together, and which deliveries must stay in
+//! order (one lane per key). What a commit covers is in `offsets`.
 
 use std::collections::BTreeMap;
 
@@ -45,20 +45,6 @@ pub(super) fn lanes(batch: &[Delivery]) -> Vec<Vec<&Delivery>> {
     lanes
 }
 
-/// The last delivery of each partition in the batch: committing past it commits past all.
-pub(super) fn last_per_partition(batch: &[Delivery]) -> Vec<Delivery> {
-    let mut last: BTreeMap<(Topic, u32), &Delivery> = BTreeMap::new();
-    for delivery in batch {
-        let entry = last
-            .entry((delivery.topic, delivery.partition))
-            .or_insert(delivery);
-        if delivery.offset > entry.offset {
-            *entry = delivery;
-        }
-    }
-    last.into_values().cloned().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,19 +75,5 @@ mod tests {
             .map(|lane| lane.iter().map(|d| d.offset).collect())
             .collect();
         assert_eq!(offsets, vec![vec![1, 2], vec![7], vec![3, 4]]);
-    }
-
-    #[test]
-    fn commits_cover_the_last_of_each_partition() {
-        let batch = [
-            delivery(0, 1, Some("a")),
-            delivery(1, 7, Some("b")),
-            delivery(0, 5, Some("c")),
-        ];
-        let last: Vec<(u32, u64)> = last_per_partition(&batch)
-            .iter()
-            .map(|d| (d.partition, d.offset))
-            .collect();
-        assert_eq!(last, vec![(0, 5), (1, 7)]);
     }
 }

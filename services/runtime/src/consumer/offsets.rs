@@ -75,9 +75,14 @@ impl Offsets {
         if due.is_none_or(|at| !now && Instant::now() < at) {
             return Commit::Done;
         }
-        let last: Vec<Delivery> = std::mem::take(&mut self.pending).into_values().collect();
+        let last = self.take();
         self.sent_at = Some(Instant::now());
         outcome(spec, consumer.commit_pipelined(&last).await)
+    }
+
+    /// The pending deliveries (the last of each partition), leaving none.
+    fn take(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.pending).into_values().collect()
     }
 }
 
@@ -88,8 +93,9 @@ pub(super) async fn commit_durably(
     consumer: &mut dyn Consumer,
     batch: &[Delivery],
 ) -> Commit {
-    let last = super::batch::last_per_partition(batch);
-    outcome(spec, consumer.commit_batch(&last).await)
+    let mut offsets = Offsets::default();
+    offsets.handled(batch);
+    outcome(spec, consumer.commit_batch(&offsets.take()).await)
 }
 
 fn outcome(spec: &ConsumerSpec, committed: Result<(), PortError>) -> Commit {
@@ -103,5 +109,37 @@ fn outcome(spec: &ConsumerSpec, committed: Result<(), PortError>) -> Commit {
             tracing::warn!(component = spec.component, %error, "commit failed; the records will be redelivered");
             Commit::Failed
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(partition: u32, offset: u64) -> Delivery {
+        Delivery {
+            topic: Topic::Orders,
+            partition,
+            offset,
+            key: None,
+            payload: Vec::new(),
+            correlation_id: None,
+            replay: None,
+        }
+    }
+
+    #[test]
+    fn commits_cover_the_last_of_each_partition() {
+        let mut offsets = Offsets::default();
+        offsets.handled(&[delivery(0, 1), delivery(1, 7), delivery(0, 5)]);
+        // A later batch never moves a partition back (a rewound one is handled again).
+        offsets.handled(&[delivery(0, 3)]);
+        let last: Vec<(u32, u64)> = offsets
+            .take()
+            .iter()
+            .map(|d| (d.partition, d.offset))
+            .collect();
+        assert_eq!(last, vec![(0, 5), (1, 7)]);
+        assert!(offsets.take().is_empty());
     }
 }
