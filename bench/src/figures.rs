@@ -1,5 +1,5 @@
-//! The benchmark's figures as typed documents: what `saga bench --json` and
-//! `saga bench relay --json` write, what `saga bench summary` reads back, and the summary it
+//! The benchmark's figures as typed documents: what `saga-bench --json` and
+//! `saga-bench relay --json` write, what `saga-bench summary` reads back, and the summary it
 //! writes. Serialised and parsed only here, by serde: a renamed or missing field is an error
 //! naming it, never a NaN.
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// One load run (`saga bench --json`).
+/// One load run (`saga-bench --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadFigures {
     pub offered: usize,
@@ -46,7 +46,7 @@ pub struct MetricsFigures {
     pub consumer_lag: BTreeMap<String, f64>,
 }
 
-/// The relay alone (`saga bench relay --json`).
+/// The relay alone (`saga-bench relay --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelayFigures {
     pub events: usize,

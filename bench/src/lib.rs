@@ -1,4 +1,4 @@
-//! The load generator behind `saga bench`: places orders through the gateway (closed loop, or
+//! The load generator behind `saga-bench`: places orders through the gateway (closed loop, or
 //! open loop at a fixed rate), follows each to its terminal state, and reports throughput,
 //! place→terminal latency, HTTP errors and the services' own lag metrics. Also the relay-only
 //! run ([`outbox_drain`]) and the table of `scripts/bench` ([`summary`]).

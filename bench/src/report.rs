@@ -64,7 +64,7 @@ impl BenchReport {
         lines
     }
 
-    /// The same figures as a typed document (`saga bench --json`).
+    /// The same figures as a typed document (`saga-bench --json`).
     pub fn figures(&self) -> LoadFigures {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         LoadFigures {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::figures::{LoadFigures, RelayFigures};
 
 /// Every figure of one `scripts/bench` run. Load and relay figures are the documents
-/// `saga bench --json` and `saga bench relay --json` wrote.
+/// `saga-bench --json` and `saga-bench relay --json` wrote.
 #[derive(Debug, Clone)]
 pub struct Summary {
     /// Closed-loop sweep: (concurrency, orders/s).

@@ -197,10 +197,10 @@ auth_compare() {
         for mode in off on; do
             restart_gateway "$mode" "$1"
             ticks="$(cpu_ticks "${PIDS[gateway]}")"
-            "$SAGA" bench --url "http://127.0.0.1:$PORT_BASE" --orders "$ORDERS" \
+            "$SAGA_BENCH" --url "http://127.0.0.1:$PORT_BASE" --orders "$ORDERS" \
                 --concurrency "$AUTH_CLIENTS" --patience 120 \
                 --json "$WORK/auth-$mode-$round.json" >"$WORK/auth-$mode-$round.txt"
-            rate="$("$SAGA" bench figure orders-per-second "$WORK/auth-$mode-$round.json")"
+            rate="$("$SAGA_BENCH" figure orders-per-second "$WORK/auth-$mode-$round.json")"
             cpu="$(awk -v t="$(($(cpu_ticks "${PIDS[gateway]}") - ticks))" -v hz="$hz" \
                 -v n="$ORDERS" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')"
             bench_log "authentication $mode, round $round: $rate orders/s, gateway $cpu CPU ms/order"
@@ -245,8 +245,8 @@ cleanup() {
         "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt \
             -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     done
-    if [[ -x "$SAGA" ]]; then
-        "$SAGA" bench cleanup --kafka "$KAFKA_BOOTSTRAP_SERVERS" --prefix "$RUN_ID-" \
+    if [[ -x "$SAGA_BENCH" ]]; then
+        "$SAGA_BENCH" cleanup --kafka "$KAFKA_BOOTSTRAP_SERVERS" --prefix "$RUN_ID-" \
             2>/dev/null || true
     fi
     if command -v redis-cli >/dev/null; then

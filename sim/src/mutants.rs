@@ -11,6 +11,32 @@ use crate::RunOptions;
 use crate::fault::Mix;
 use crate::sweep::sweep;
 
+/// A mutant's name on the command line and in reports. The names live here, not beside the
+/// enum in `saga_core`, so that no release binary carries them.
+pub trait MutantName {
+    fn name(self) -> &'static str;
+}
+
+impl MutantName for Mutant {
+    fn name(self) -> &'static str {
+        match self {
+            Mutant::OutboxOutsideTransaction => "outbox-outside-transaction",
+            Mutant::CommitBeforeProcessing => "commit-before-processing",
+            Mutant::ForgetDecision => "forget-decision",
+            Mutant::SkipProcessedEvents => "skip-processed-events",
+            Mutant::UnconditionalStatusUpdate => "unconditional-status-update",
+            Mutant::NonIdempotentDelivery => "non-idempotent-delivery",
+            Mutant::MarkBeforePublish => "mark-before-publish",
+            Mutant::PermanentAsTransient => "permanent-as-transient",
+            Mutant::GiveUpAfterTenSeconds => "give-up-after-10s",
+            Mutant::DropUnprocessable => "drop-unprocessable",
+            Mutant::ReconcilerOff => "reconciler-off",
+            Mutant::OverwriteDecision => "overwrite-decision",
+            Mutant::IgnoreCausation => "ignore-causation",
+        }
+    }
+}
+
 /// The property each mutant breaks (the README's mutant table).
 pub fn expected(mutant: Mutant) -> Property {
     match mutant {

@@ -3,6 +3,7 @@
 //! the steps of the orders a property names (highlighted), every order's steps one click away,
 //! and the violated properties. Times are simulated, from the start of the run.
 
+use crate::mutants::MutantName;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 

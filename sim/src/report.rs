@@ -2,6 +2,7 @@
 //! services from the trace, and a failed run prints its seed, schedule, violations and a
 //! one-line replay command.
 
+use crate::mutants::MutantName;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;

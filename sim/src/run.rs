@@ -33,6 +33,8 @@ pub fn run(options: &RunOptions) -> RunReport {
         None => generated,
     };
     let world = World::new(options.seed, options.mutant);
+    // The services read the run's mutant through `saga_core::mutant::active`.
+    let _mutant = saga_core::mutant::install(options.mutant);
     let epoch = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH.unix_timestamp() as u64);
     let mut sim = turmoil::Builder::new()
         .rng_seed(options.seed)

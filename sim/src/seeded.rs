@@ -2,7 +2,9 @@
 //! the order in which `tokio::select!` polls its branches, inside axum and hyper too — only
 //! when tokio is compiled with `--cfg tokio_unstable`. Nothing else in the workspace needs that,
 //! so the services, their image and `cargo install` are built without it, and the simulation
-//! gets a build of its own: `RUSTFLAGS="--cfg tokio_unstable"` in `target/sim`.
+//! gets a build of its own: `RUSTFLAGS="--cfg tokio_unstable --cfg saga_mutants"` in
+//! `target/sim`. The second cfg compiles the mutants in (`saga_core::mutant`): this build is
+//! the only one that has them.
 //! `scripts/sim` runs the command line from it; `cargo test -p sim` (and `--workspace`) runs
 //! the simulation's tests in it (`sim/tests/seeded.rs`).
 
@@ -10,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// What the seeded build passes to rustc.
-pub const RUSTFLAGS: &str = "--cfg tokio_unstable";
+pub const RUSTFLAGS: &str = "--cfg tokio_unstable --cfg saga_mutants";
 
 /// Whether this build is the seeded one.
 pub fn tokio_seeded() -> bool {

@@ -3,6 +3,7 @@
 //! and each subtle mutant is harmless without its fault (seeds with no fault pass).
 
 use saga_core::mutant::Mutant;
+use sim::mutants::MutantName;
 use sim::mutants::{expected, failing_without_faults, hunt, median};
 
 /// Most seeds a mutant may survive before the test gives up on the harness. The rarest catch

@@ -1,6 +1,6 @@
 //! The simulation's tests in its seeded build (`sim::seeded`): in any other build — the one
 //! `cargo test --workspace` makes — the seed-dependent tests are ignored, and this test runs
-//! `cargo test -p sim` with `RUSTFLAGS="--cfg tokio_unstable"` in `target/sim` (the first
+//! `cargo test -p sim` with `sim::seeded::RUSTFLAGS` in `target/sim` (the first
 //! time, that compiles the simulation's dependencies there: minutes).
 
 use sim::seeded;
@@ -15,6 +15,11 @@ fn the_simulation_passes_its_tests_in_its_seeded_build() {
         assert!(
             seeded::tokio_seeded(),
             "the seeded build was built without {}",
+            seeded::RUSTFLAGS
+        );
+        assert!(
+            saga_core::mutant::COMPILED,
+            "the seeded build was built without its mutants ({})",
             seeded::RUSTFLAGS
         );
         return;

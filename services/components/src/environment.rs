@@ -5,7 +5,6 @@ use std::io;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{
     Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus,
     OrderStore,
@@ -31,11 +30,6 @@ pub trait Environment: Send + Sync + 'static {
     /// in one process, or in the simulation); it takes precedence over the variable that
     /// would name it.
     fn url_of(&self, component: &Component) -> Option<String>;
-
-    /// The deliberate bug this run exercises. Only the simulation sets one.
-    fn mutant(&self) -> Option<Mutant> {
-        None
-    }
 
     fn clock(&self) -> Arc<dyn Clock>;
 

@@ -100,7 +100,6 @@ fn outbox_relay(cx: Context, shutdown: Shutdown) -> Started {
         let lookup = |name: &str| cx.var(name);
         let mut config =
             saga_outbox_relay::RelayConfig::from_vars(&lookup).map_err(|e| cx.start_error(e))?;
-        config.mutant = cx.env.mutant();
         let window = cx
             .env
             .redelivery_window(saga_core::Topic::Payments)
@@ -133,7 +132,6 @@ fn payment_worker(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
         let lookup = |name: &str| cx.var(name);
         let mut config = saga_payment_worker::PaymentWorkerConfig {
-            mutant: cx.env.mutant(),
             policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
             ..Default::default()
         };
@@ -184,7 +182,6 @@ fn order_status_worker(cx: Context, shutdown: Shutdown) -> Started {
         let lookup = |name: &str| cx.var(name);
         let config = saga_order_status_worker::StatusWorkerConfig {
             policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
-            mutant: cx.env.mutant(),
             ..Default::default()
         };
         cx.ended(saga_order_status_worker::run(deps, config, listener, shutdown).await)
@@ -220,7 +217,6 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
         let lookup = |name: &str| cx.var(name);
         let config = saga_delivery_worker::DeliveryWorkerConfig {
             policy: ConsumerPolicy::from_vars(&lookup).map_err(|e| cx.start_error(e))?,
-            mutant: cx.env.mutant(),
             ..Default::default()
         };
         cx.ended(saga_delivery_worker::run(deps, config, listener, shutdown).await)

@@ -1,6 +1,6 @@
 //! The order saga's core: domain types, the event envelope, the ports every service depends
 //! on, and the snapshot of the saga's durable state that adapters produce and the invariant
-//! checker (`testing/checker`) reads.
+//! checker (`services/checker`) reads.
 //!
 //! Nothing here performs I/O or depends on sqlx, rdkafka, redis, axum or turmoil.
 

@@ -1,16 +1,18 @@
 //! Deliberately broken variants of the saga, for the simulation to prove the checker has
-//! teeth. The harness chooses one per run in Rust code (`sim`'s `RunOptions::mutant`): no
-//! environment variable, flag or cargo feature reaches a mutant, and no real adapter
-//! (`services/adapters`) implements one.
+//! teeth. A mutant exists only in the simulation's seeded build: [`active`] is a constant
+//! `false` unless the crate is compiled with `--cfg saga_mutants`, which only that build sets
+//! (`sim/src/seeded.rs`, `scripts/sim`), so every mutant branch compiles away from a release
+//! binary, which holds no mutant's name either (the names live in `sim`). The harness chooses
+//! one per run in Rust code ([`install`], from `sim`'s run): no environment variable, flag or
+//! cargo feature reaches a mutant, and no real adapter (`services/adapters`) implements one.
 //!
 //! # Adding a mutant
-//! 1. A variant here with a one-line doc of the bug, its [`Mutant::name`] and its place in
-//!    [`Mutant::ALL`].
+//! 1. A variant here with a one-line doc of the bug, and its place in [`Mutant::ALL`]; its name
+//!    in `sim/src/mutants.rs`.
 //! 2. The bug, where it would live in real code:
 //!    - **in a service** (when it commits, what it does with an event, how it retries): a check
-//!      of `config.mutant` in that component's crate; a component that has no `mutant` field
-//!      yet gets one (as `PaymentWorkerConfig` and `RelayConfig` have), and the simulation's
-//!      environment (`sim/src/world/`) passes the run's mutant to it;
+//!      of [`active`] where the bug would be, as the payment worker's decision and the relay's
+//!      mark do;
 //!    - **in an adapter** (the SQL or commands a store sends: transactions, constraints,
 //!      locks): only in the simulation. A wrong but atomic transaction goes in
 //!      `sim/src/infra/mutated.rs`, run by the simulated backend on the memory model's tables;
@@ -26,7 +28,7 @@ pub enum Mutant {
     /// order's.
     OutboxOutsideTransaction,
     /// Service: delivery-worker commits the offset before assigning the courier. (In the
-    /// payment worker the same bug is healed since issue 9: the reconciler re-drives the
+    /// payment worker the same bug is healed: the reconciler re-drives the
     /// ORDER_CREATED of an order left PENDING; nothing re-drives an ORDER_COMPLETED.)
     CommitBeforeProcessing,
     /// Service: payment-worker flips a fresh coin on every delivery instead of deciding once.
@@ -87,22 +89,74 @@ impl Mutant {
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
     ];
+}
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::OutboxOutsideTransaction => "outbox-outside-transaction",
-            Self::CommitBeforeProcessing => "commit-before-processing",
-            Self::ForgetDecision => "forget-decision",
-            Self::SkipProcessedEvents => "skip-processed-events",
-            Self::UnconditionalStatusUpdate => "unconditional-status-update",
-            Self::NonIdempotentDelivery => "non-idempotent-delivery",
-            Self::MarkBeforePublish => "mark-before-publish",
-            Self::PermanentAsTransient => "permanent-as-transient",
-            Self::GiveUpAfterTenSeconds => "give-up-after-10s",
-            Self::DropUnprocessable => "drop-unprocessable",
-            Self::ReconcilerOff => "reconciler-off",
-            Self::OverwriteDecision => "overwrite-decision",
-            Self::IgnoreCausation => "ignore-causation",
+/// Whether this build can run mutants at all (the simulation's seeded build).
+pub const COMPILED: bool = cfg!(saga_mutants);
+
+pub use switch::{Installed, active, install};
+
+#[cfg(saga_mutants)]
+mod switch {
+    use std::cell::Cell;
+
+    use super::Mutant;
+
+    // The simulation plays a seed on one thread (turmoil runs every host there), so the run's
+    // mutant is per thread: seeds played side by side on other threads keep their own.
+    thread_local! {
+        static ACTIVE: Cell<Option<Mutant>> = const { Cell::new(None) };
+    }
+
+    /// Whether `mutant` is the bug of the run on this thread.
+    pub fn active(mutant: Mutant) -> bool {
+        ACTIVE.with(|active| active.get() == Some(mutant))
+    }
+
+    /// Makes `mutant` the bug of this thread's run until the returned guard is dropped.
+    pub fn install(mutant: Option<Mutant>) -> Installed {
+        Installed {
+            previous: ACTIVE.with(|active| active.replace(mutant)),
         }
     }
+
+    /// Restores the thread's previous mutant when dropped.
+    #[must_use = "the mutant is uninstalled when this is dropped"]
+    pub struct Installed {
+        previous: Option<Mutant>,
+    }
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            ACTIVE.with(|active| active.set(self.previous));
+        }
+    }
+}
+
+#[cfg(not(saga_mutants))]
+mod switch {
+    use super::Mutant;
+
+    /// Always `false`: this build has no mutants, so every mutant branch compiles away.
+    #[inline(always)]
+    pub const fn active(_mutant: Mutant) -> bool {
+        false
+    }
+
+    /// Refuses any mutant: only the simulation's seeded build (`--cfg saga_mutants`) has them.
+    ///
+    /// # Panics
+    /// When `mutant` is `Some`: a run that asked for a bug this build cannot play would pass
+    /// and be taken for a mutant the harness missed.
+    pub fn install(mutant: Option<Mutant>) -> Installed {
+        assert!(
+            mutant.is_none(),
+            "mutants exist only in the simulation's seeded build (--cfg saga_mutants: scripts/sim)"
+        );
+        Installed
+    }
+
+    /// Nothing to restore in a build without mutants.
+    #[must_use = "the mutant is uninstalled when this is dropped"]
+    pub struct Installed;
 }

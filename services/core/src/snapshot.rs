@@ -1,7 +1,7 @@
 //! The saga's durable state as plain data: everything in the order store, decision store,
 //! delivery store and event bus, plus what clients were told. Every adapter can produce its
 //! part (the memory adapters directly, the real ones through their snapshot readers), and the
-//! invariant checker (`testing/checker`) judges the whole.
+//! invariant checker (`services/checker`) judges the whole.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -7,7 +7,6 @@ mod handler;
 use std::sync::Arc;
 
 use saga_core::Topic;
-use saga_core::mutant::Mutant;
 use saga_core::ports::{Clock, DeadLetterStore, DeliveryStore, Entropy, EventBus};
 use saga_runtime::consumer::{self, ConsumerDeps, ConsumerPolicy, ConsumerSpec};
 use saga_runtime::{Listener, component};
@@ -30,8 +29,6 @@ pub struct DeliveryWorkerConfig {
     pub group: String,
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
-    /// A deliberate bug, for the simulation only (see `saga_core::mutant`).
-    pub mutant: Option<Mutant>,
 }
 
 impl Default for DeliveryWorkerConfig {
@@ -39,7 +36,6 @@ impl Default for DeliveryWorkerConfig {
         Self {
             group: "delivery-worker".into(),
             policy: ConsumerPolicy::default(),
-            mutant: None,
         }
     }
 }
@@ -64,7 +60,6 @@ where
         group: config.group.clone(),
         topic: Topic::Orders,
         policy: config.policy,
-        mutant: config.mutant,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),

@@ -29,8 +29,6 @@ pub struct StatusWorkerConfig {
     pub group: String,
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
-    /// A deliberate bug, for the simulation only (see `saga_core::mutant`).
-    pub mutant: Option<saga_core::mutant::Mutant>,
 }
 
 impl Default for StatusWorkerConfig {
@@ -38,7 +36,6 @@ impl Default for StatusWorkerConfig {
         Self {
             group: "order-status-worker".into(),
             policy: ConsumerPolicy::default(),
-            mutant: None,
         }
     }
 }
@@ -63,7 +60,6 @@ where
         group: config.group.clone(),
         topic: Topic::Payments,
         policy: config.policy,
-        mutant: config.mutant,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),
@@ -71,7 +67,8 @@ where
         clock: deps.clock.clone(),
         entropy: deps.entropy.clone(),
     };
-    let drop_unprocessable = config.mutant == Some(saga_core::mutant::Mutant::DropUnprocessable);
+    let drop_unprocessable =
+        saga_core::mutant::active(saga_core::mutant::Mutant::DropUnprocessable);
     let handler = Arc::new(handler::StatusHandler {
         deps,
         drop_unprocessable,

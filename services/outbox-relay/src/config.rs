@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use saga_core::mutant::Mutant;
 use saga_runtime::env::{self, EnvError};
 use saga_runtime::health::DEFAULT_STALL_AFTER;
 
@@ -18,8 +17,6 @@ pub struct RelayConfig {
     pub stall_after: Duration,
     pub reconcile: ReconcileConfig,
     pub retention: RetentionConfig,
-    /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<Mutant>,
 }
 
 impl Default for RelayConfig {
@@ -30,7 +27,6 @@ impl Default for RelayConfig {
             stall_after: DEFAULT_STALL_AFTER,
             reconcile: ReconcileConfig::default(),
             retention: RetentionConfig::default(),
-            mutant: None,
         }
     }
 }

@@ -47,8 +47,8 @@ where
         |health, token| async move {
             let (reconcile, retention) = (config.reconcile, config.retention);
             // The `reconciler-off` mutant: the reconciler is never started.
-            let reconcile = (config.mutant != Some(saga_core::mutant::Mutant::ReconcilerOff))
-                .then_some(reconcile);
+            let off = saga_core::mutant::active(saga_core::mutant::Mutant::ReconcilerOff);
+            let reconcile = (!off).then_some(reconcile);
             tokio::join!(
                 relay_loop::run(deps.clone(), config, health, token.clone()),
                 housekeeping::run(&deps, reconcile, retention, &token),

@@ -1,7 +1,7 @@
 //! One relay round: claim, publish, mark. Repeats at once while rows keep coming, else waits
 //! for a commit notification or the poll interval.
 
-use saga_core::mutant::Mutant;
+use saga_core::mutant::{self, Mutant};
 use saga_core::ports::{OutboxClaim, OutgoingMessage};
 use saga_runtime::CancellationToken;
 use saga_runtime::backoff::Backoff;
@@ -51,7 +51,7 @@ pub(crate) async fn run(
             continue;
         }
         health.busy();
-        if relay(&deps, &config, claim).await {
+        if relay(&deps, claim).await {
             health.progressed();
             backoff.reset();
         } else if !backoff.wait(&shutdown).await {
@@ -61,7 +61,7 @@ pub(crate) async fn run(
 }
 
 /// Publishes a claimed batch and marks it; false when it must be retried later.
-async fn relay(deps: &RelayDeps, config: &RelayConfig, claim: Box<dyn OutboxClaim>) -> bool {
+async fn relay(deps: &RelayDeps, claim: Box<dyn OutboxClaim>) -> bool {
     let ids: Vec<i64> = claim.records().iter().map(|r| r.id).collect();
     let messages: Vec<OutgoingMessage> = claim
         .records()
@@ -75,7 +75,7 @@ async fn relay(deps: &RelayDeps, config: &RelayConfig, claim: Box<dyn OutboxClai
         })
         .collect();
     let created: Vec<_> = claim.records().iter().map(|r| r.created_at).collect();
-    if config.mutant == Some(Mutant::MarkBeforePublish) {
+    if mutant::active(Mutant::MarkBeforePublish) {
         // The bug: rows count as published before the broker has them.
         let marked = claim.mark_published(&ids).await.is_ok();
         let _ = deps.bus.publish(messages).await;
@@ -206,7 +206,7 @@ mod tests {
         let ids = commit_orders(&store, &entropy, 3).await;
         let deps = deps(&store, Arc::new(bus.clone()));
         let claim = store.claim_outbox(10).await.unwrap();
-        assert!(relay(&deps, &RelayConfig::default(), claim).await);
+        assert!(relay(&deps, claim).await);
         let expected: BTreeMap<_, _> = ids.iter().map(|id| (*id, 1)).collect();
         assert_eq!(published(&bus), expected);
         assert_eq!(store.backlog().unpublished, 0);
@@ -218,7 +218,7 @@ mod tests {
         let ids = commit_orders(&store, &entropy, 2).await;
         let deps = deps(&store, Arc::new(DownBus));
         let claim = store.claim_outbox(10).await.unwrap();
-        assert!(!relay(&deps, &RelayConfig::default(), claim).await);
+        assert!(!relay(&deps, claim).await);
         assert_eq!(store.backlog().unpublished, 2);
         let again = store.claim_outbox(10).await.unwrap();
         let reclaimed: Vec<EventId> = again.records().iter().map(|r| r.event_id).collect();
@@ -237,8 +237,8 @@ mod tests {
         let first = store.claim_outbox(2).await.unwrap();
         let second = store.claim_outbox(10).await.unwrap();
         assert_eq!((first.records().len(), second.records().len()), (2, 2));
-        assert!(relay(&deps, &RelayConfig::default(), second).await);
-        assert!(relay(&deps, &RelayConfig::default(), first).await);
+        assert!(relay(&deps, second).await);
+        assert!(relay(&deps, first).await);
         assert_eq!(
             published(&bus).values().copied().collect::<Vec<_>>(),
             [1, 1, 1, 1]

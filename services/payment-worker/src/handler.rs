@@ -1,7 +1,7 @@
 //! Deciding one payment and publishing its outcome.
 
 use async_trait::async_trait;
-use saga_core::mutant::Mutant;
+use saga_core::mutant::{self, Mutant};
 use saga_core::ports::{OutgoingMessage, PortError};
 use saga_core::{Envelope, EventBody, EventType, PaymentDecision, Topic};
 use saga_runtime::consumer::{Handled, Handler, Interest};
@@ -33,7 +33,7 @@ impl Handler for PaymentHandler {
         } else {
             PaymentDecision::Failed
         };
-        let decision = if self.config.mutant == Some(Mutant::ForgetDecision) {
+        let decision = if mutant::active(Mutant::ForgetDecision) {
             proposal
         } else {
             // A redelivered ORDER_CREATED gets the decision its first delivery made.

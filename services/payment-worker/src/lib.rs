@@ -31,8 +31,6 @@ pub struct PaymentWorkerConfig {
     pub success_probability: f64,
     /// Retry bounds and the stall limit of `/health`.
     pub policy: ConsumerPolicy,
-    /// A deliberate bug for the simulation harness; only Rust code sets it.
-    pub mutant: Option<saga_core::mutant::Mutant>,
 }
 
 impl Default for PaymentWorkerConfig {
@@ -41,7 +39,6 @@ impl Default for PaymentWorkerConfig {
             group: "payment-worker".into(),
             success_probability: 0.8,
             policy: ConsumerPolicy::default(),
-            mutant: None,
         }
     }
 }
@@ -66,7 +63,6 @@ where
         group: config.group.clone(),
         topic: Topic::Orders,
         policy: config.policy,
-        mutant: config.mutant,
     };
     let consumer_deps = ConsumerDeps {
         bus: deps.bus.clone(),

@@ -23,7 +23,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use saga_core::event::RejectionCode;
-use saga_core::mutant::Mutant;
+use saga_core::mutant::{self, Mutant};
 use saga_core::ports::{Clock, Consumer, DeadLetterStore, Delivery, Entropy, EventBus, PortError};
 use saga_core::{Envelope, EventType, Topic};
 use tokio_util::sync::CancellationToken;
@@ -129,9 +129,6 @@ pub struct ConsumerSpec {
     pub group: String,
     pub topic: Topic,
     pub policy: ConsumerPolicy,
-    /// The run's deliberate bug, if any (`saga_core::mutant`; the simulation only). The loop
-    /// obeys `commit-before-processing`, `permanent-as-transient` and `give-up-after-10s`.
-    pub mutant: Option<Mutant>,
 }
 
 /// The shared dependencies of a consumer loop.
@@ -274,7 +271,7 @@ async fn step(
     }
     report_lag(spec, consumer, health);
     health.busy();
-    let commit_first = spec.mutant == Some(Mutant::CommitBeforeProcessing);
+    let commit_first = mutant::active(Mutant::CommitBeforeProcessing);
     if commit_first {
         match offsets::commit_durably(spec, consumer, &deliveries).await {
             Commit::Done => {}

@@ -89,7 +89,6 @@ async fn an_idle_member_re_reads_its_lag() {
             group: "g".into(),
             topic: Topic::Orders,
             policy: ConsumerPolicy::default(),
-            mutant: None,
         },
         ConsumerDeps {
             bus: Arc::new(IdleBus { lag: lag.clone() }),

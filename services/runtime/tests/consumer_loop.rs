@@ -74,7 +74,6 @@ fn start(
         group: "g".into(),
         topic: Topic::Orders,
         policy: ConsumerPolicy::default(),
-        mutant: None,
     };
     let deps = ConsumerDeps {
         bus: Arc::new(bus.clone()),

@@ -90,7 +90,6 @@ fn start(bus: &MemoryEventBus, dead_letters: &MemoryDeadLetters) -> Run {
             max_attempts: 3,
             ..Default::default()
         },
-        mutant: None,
     };
     let deps = ConsumerDeps {
         bus: Arc::new(bus.clone()),

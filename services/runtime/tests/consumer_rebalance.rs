@@ -115,7 +115,6 @@ async fn a_commit_refused_after_a_rebalance_keeps_the_membership() {
         group: "g".into(),
         topic: Topic::Orders,
         policy: ConsumerPolicy::default(),
-        mutant: None,
     };
     let deps = ConsumerDeps {
         bus: counting.clone(),

@@ -5,6 +5,7 @@ mod replay;
 mod shrink;
 mod sweep;
 
+use sim::mutants::MutantName;
 use std::ops::Range;
 
 use anyhow::{Context, bail};

@@ -3,6 +3,7 @@
 //! is printed.
 
 use saga_core::mutant::Mutant;
+use sim::mutants::MutantName;
 use sim::mutants::{expected, hunt, median};
 
 #[derive(clap::Args)]

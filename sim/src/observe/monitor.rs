@@ -1,4 +1,4 @@
-//! The checker's safety properties (`testing/checker/src/violation.rs`), checked on every
+//! The checker's safety properties (`services/checker/src/violation.rs`), checked on every
 //! transition as the backends report it, so a violation stops the run at the moment it
 //! happens. The checker re-checks the whole state at the end; this is the continuous half.
 

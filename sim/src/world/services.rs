@@ -70,10 +70,6 @@ impl Environment for SimEnvironment {
         Some(format!("http://{}:{}", component.name, port(component)))
     }
 
-    fn mutant(&self) -> Option<Mutant> {
-        self.world.mutant
-    }
-
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(SimClock)
     }

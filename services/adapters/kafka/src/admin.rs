@@ -1,13 +1,17 @@
-//! Topic administration: the saga's four topics created idempotently at start-up, and
-//! removal of test topics by prefix.
+//! Topic administration: the saga's four topics created idempotently at start-up with the
+//! configured replication, which existing topics are checked against, and removal of test
+//! topics by prefix.
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::producer::{FutureProducer, Producer};
+use std::collections::BTreeMap;
+
 use saga_core::Topic;
 
 use crate::config::{ConnectError, KafkaConfig};
+use crate::replication::{Required, TopicFacts};
 
 fn admin(config: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>, ConnectError> {
     config.client().create().map_err(|e| ConnectError::Config {
@@ -20,32 +24,116 @@ fn options(config: &KafkaConfig) -> AdminOptions {
     AdminOptions::new().operation_timeout(Some(config.request_timeout))
 }
 
-/// Creates `orders`, `payments`, `orders-dlq` and `payments-dlq` (with the configured prefix
-/// and partition count) unless they exist.
+/// Creates `orders`, `payments`, `orders-dlq` and `payments-dlq` (with the configured prefix,
+/// partition count and replication) unless they exist, then checks that every one of them
+/// has the replication the configuration requires (`crate::replication`).
 ///
 /// # Errors
-/// [`ConnectError::Topics`] when the broker refuses or cannot be reached.
-pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), ConnectError> {
-    let names: Vec<String> = Topic::ALL.iter().map(|t| config.topic_name(*t)).collect();
-    let topics: Vec<NewTopic<'_>> = names
-        .iter()
-        .map(|name| NewTopic::new(name, config.partitions, TopicReplication::Fixed(1)))
-        .collect();
+/// [`ConnectError::Topics`] when the broker refuses or cannot be reached;
+/// [`ConnectError::Config`] naming the topic and the variable it falls short of;
+/// [`ConnectError::Replication`] for a topic with unclean leader election on.
+pub async fn ensure_topics(config: &KafkaConfig) -> Result<Required, ConnectError> {
     let failed = |reason: String| ConnectError::Topics {
         target: config.bootstrap_servers.clone(),
         reason,
     };
+    let names: Vec<String> = Topic::ALL.iter().map(|t| config.topic_name(*t)).collect();
+    let (brokers, _) = replica_counts(config).await.map_err(failed)?;
+    let required = config.replication.resolve(brokers)?;
+    let min_insync = required.min_insync.to_string();
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|name| {
+            NewTopic::new(name, config.partitions, TopicReplication::Fixed(required.factor))
+                .set("min.insync.replicas", &min_insync)
+        })
+        .collect();
     let results = admin(config)?
         .create_topics(&topics, &options(config))
         .await
         .map_err(|e| failed(e.to_string()))?;
+    // Only topics that existed before can fall short: the rest were just created as required.
+    let mut existing = Vec::new();
     for result in results {
         match result {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Ok(_) => {}
+            Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => existing.push(name),
             Err((name, code)) => return Err(failed(format!("{name}: {code}"))),
         }
     }
-    Ok(())
+    if !existing.is_empty() {
+        required.check(&described(config, &existing).await.map_err(failed)?)?;
+    }
+    Ok(required)
+}
+
+/// [`describe_topics`], asked again while a topic another client has just created is not yet
+/// in the broker's metadata (a few times, 200 ms apart).
+async fn described(config: &KafkaConfig, names: &[String]) -> Result<Vec<TopicFacts>, String> {
+    let mut attempts = 0;
+    loop {
+        let facts = describe_topics(config, names).await?;
+        attempts += 1;
+        if facts.iter().all(|t| t.factor > 0) || attempts == 10 {
+            return Ok(facts);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The number of brokers, and the fewest replicas any partition of each topic has.
+async fn replica_counts(
+    config: &KafkaConfig,
+) -> Result<(usize, BTreeMap<String, i32>), String> {
+    let probe: FutureProducer = config.client().create().map_err(|e| e.to_string())?;
+    let timeout = config.request_timeout;
+    tokio::task::spawn_blocking(move || {
+        let metadata = probe
+            .client()
+            .fetch_metadata(None, timeout)
+            .map_err(|e| e.to_string())?;
+        let replicas = metadata
+            .topics()
+            .iter()
+            .map(|topic| {
+                let fewest = topic.partitions().iter().map(|p| p.replicas().len());
+                let fewest = fewest.min().unwrap_or(0);
+                (topic.name().to_owned(), i32::try_from(fewest).unwrap_or(i32::MAX))
+            })
+            .collect();
+        Ok((metadata.brokers().len(), replicas))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// What the brokers say about the replication of each of `names`.
+async fn describe_topics(config: &KafkaConfig, names: &[String]) -> Result<Vec<TopicFacts>, String> {
+    let (_, replicas) = replica_counts(config).await?;
+    let resources: Vec<ResourceSpecifier<'_>> =
+        names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();
+    let described = admin(config)
+        .map_err(|e| e.to_string())?
+        .describe_configs(&resources, &options(config))
+        .await
+        .map_err(|e| e.to_string())?;
+    names
+        .iter()
+        .zip(described)
+        .map(|(name, resource)| {
+            let resource = resource.map_err(|e| format!("{name}: {e}"))?;
+            let value = |key: &str| resource.get(key).and_then(|e| e.value.clone());
+            Ok(TopicFacts {
+                name: name.clone(),
+                factor: replicas.get(name).copied().unwrap_or(0),
+                min_insync: value("min.insync.replicas")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1),
+                unclean_leader_election: value("unclean.leader.election.enable")
+                    .is_some_and(|v| v == "true"),
+            })
+        })
+        .collect()
 }
 
 /// Deletes every topic whose name starts with `prefix` and for which `doomed` says yes

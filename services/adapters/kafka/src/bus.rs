@@ -63,7 +63,8 @@ impl std::fmt::Debug for KafkaEventBus {
 
 impl KafkaEventBus {
     /// Connects with bounded retries (`connect_attempts`, backoff 0.5 s doubling to 5 s),
-    /// then creates the saga's topics if they are missing.
+    /// then creates the saga's topics if they are missing and refuses to go on when they have
+    /// less replication than the configuration requires.
     ///
     /// # Errors
     /// [`ConnectError`] naming Kafka and the bootstrap address.
@@ -82,7 +83,8 @@ impl KafkaEventBus {
                 attempts,
                 reason,
             })?;
-        ensure_topics(&bus.config).await?;
+        let replication = ensure_topics(&bus.config).await?;
+        tracing::info!(%replication, "Kafka topics checked");
         Ok(bus)
     }
 

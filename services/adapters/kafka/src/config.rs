@@ -7,6 +7,7 @@ use rdkafka::ClientConfig;
 use saga_core::Topic;
 
 use crate::BACKEND;
+use crate::replication::{self, Replication};
 
 /// How to reach Kafka and how the saga's topics are named and sized.
 #[derive(Debug, Clone)]
@@ -25,6 +26,10 @@ pub struct KafkaConfig {
     /// `KAFKA_MAX_MESSAGE_BYTES` (default 1,000,000, the producer's default): the largest
     /// record published; rejections are sized to fit under it.
     pub max_message_bytes: usize,
+    /// `KAFKA_REPLICATION_FACTOR` and `KAFKA_MIN_INSYNC_REPLICAS` (default: three copies, or
+    /// the broker count when fewer, with all but one in sync): what the saga's topics are
+    /// created with and must have (`crate::replication`).
+    pub replication: Replication,
 }
 
 /// Kafka could not be reached at start-up, or a setting is malformed.
@@ -40,6 +45,8 @@ pub enum ConnectError {
     },
     #[error("{BACKEND} at {target}: creating topics failed: {reason}")]
     Topics { target: String, reason: String },
+    #[error("{BACKEND} topic {topic}: {reason}")]
+    Replication { topic: String, reason: String },
 }
 
 impl KafkaConfig {
@@ -51,6 +58,7 @@ impl KafkaConfig {
             partitions: 3,
             request_timeout: Duration::from_secs(10),
             max_message_bytes: saga_core::ports::DEFAULT_MAX_MESSAGE_BYTES,
+            replication: Replication::default(),
         }
     }
 
@@ -72,6 +80,10 @@ impl KafkaConfig {
         config.partitions = number("KAFKA_TOPIC_PARTITIONS", 3)?;
         config.request_timeout = Duration::from_secs(number("KAFKA_REQUEST_TIMEOUT_SECONDS", 10)?);
         config.max_message_bytes = number("KAFKA_MAX_MESSAGE_BYTES", config.max_message_bytes)?;
+        config.replication = Replication {
+            factor: optional_number(replication::FACTOR_VAR)?,
+            min_insync: optional_number(replication::MIN_INSYNC_VAR)?,
+        };
         Ok(config)
     }
 
@@ -112,9 +124,13 @@ impl KafkaConfig {
 }
 
 fn number<T: std::str::FromStr>(var: &'static str, default: T) -> Result<T, ConnectError> {
+    Ok(optional_number(var)?.unwrap_or(default))
+}
+
+fn optional_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, ConnectError> {
     match std::env::var(var) {
-        Err(_) => Ok(default),
-        Ok(text) => text.trim().parse().map_err(|_| ConnectError::Config {
+        Err(_) => Ok(None),
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| ConnectError::Config {
             var,
             reason: format!("expected a non-negative integer, got {text:?}"),
         }),

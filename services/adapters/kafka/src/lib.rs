@@ -8,11 +8,13 @@ mod bus;
 mod config;
 mod consumer;
 mod error;
+mod replication;
 mod snapshot;
 
 pub use admin::{delete_topics_with_prefix, ensure_topics, topic_retention};
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
+pub use replication::{Replication, Required, TopicFacts};
 pub use snapshot::read_snapshot;
 
 /// The backend name every error of this crate carries.

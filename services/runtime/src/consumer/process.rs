@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use saga_core::Envelope;
 use saga_core::event::{RejectionCode, decode};
-use saga_core::mutant::Mutant;
+use saga_core::mutant::{self, Mutant};
 use saga_core::ports::Delivery;
 use tokio_util::sync::CancellationToken;
 
@@ -133,12 +133,10 @@ async fn handle(
                     attempts,
                 });
             }
-            Err(error)
-                if error.is_transient() || spec.mutant == Some(Mutant::PermanentAsTransient) =>
-            {
+            Err(error) if error.is_transient() || mutant::active(Mutant::PermanentAsTransient) => {
                 tracing::warn!(%error, transient = true, attempts, "handling failed; retrying");
                 let waited = deps.clock.now() - started;
-                if spec.mutant == Some(Mutant::GiveUpAfterTenSeconds) && waited >= GIVE_UP_AFTER {
+                if mutant::active(Mutant::GiveUpAfterTenSeconds) && waited >= GIVE_UP_AFTER {
                     return Outcome::Done;
                 }
             }

@@ -1,7 +1,6 @@
 //! The command line: one subcommand per way of running the saga, and one per component of the
 //! registry (`saga gateway`, `saga order-api`, …).
 
-mod bench;
 mod component;
 mod demo;
 mod dlq;
@@ -35,9 +34,6 @@ pub enum Command {
     Dlq(dlq::DlqArgs),
     /// Make or hash API keys for the gateway (`API_KEYS`, `API_KEYS_FILE`).
     Keys(keys::KeysArgs),
-    /// Load-test a running gateway: place orders, follow each to its end, report throughput,
-    /// latency percentiles, HTTP errors and the services' lag metrics.
-    Bench(Box<bench::BenchArgs>),
 }
 
 /// What the command line asked for.
@@ -82,6 +78,5 @@ pub async fn run(invocation: Invocation) -> anyhow::Result<ExitCode> {
         }
         Command::Keys(args) => keys::run(args),
         Command::Dlq(args) => dlq::run(args).await,
-        Command::Bench(args) => bench::run(*args).await,
     }
 }

@@ -1,4 +1,4 @@
-//! `saga bench cleanup`: deletes the topics of one benchmark run, named by its prefix.
+//! `saga-bench cleanup`: deletes the topics of one benchmark run, named by its prefix.
 
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! `saga bench [--url …]`: the load generator (closed loop, or open loop with `--rate`).
+//! `saga-bench [--url …]`: the load generator (closed loop, or open loop with `--rate`).
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,8 +1,10 @@
 //! The invariant checker: given a snapshot of the whole system's state
 //! ([`saga_core::snapshot::SystemSnapshot`]), returns every violated safety property, and with
 //! [`Scope::SafetyAndLiveness`] every liveness one, each with the offending order's history
-//! across services. The simulation, the chaos runner and the end-to-end tests judge runs with
-//! it; no service depends on it. The properties, each with what it promises, are [`Property`].
+//! across services. It is product code: the explorer's verdicts and `saga demo` judge with it,
+//! and so do the simulation, the chaos runner and the end-to-end tests, so the saga is held to
+//! one set of properties everywhere. The properties, each with what it promises, are
+//! [`Property`].
 
 mod causes;
 mod dead_letters;

@@ -1,4 +1,4 @@
-//! `saga bench figure NAME FILE`: one figure of a load run's typed document, for
+//! `saga-bench figure NAME FILE`: one figure of a load run's typed document, for
 //! `scripts/bench`'s decisions (the closed-loop sweep stops when orders/s stops rising).
 
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use saga_bench::figures::{self, LoadFigures};
 pub struct FigureArgs {
     /// Which figure.
     figure: Figure,
-    /// A `saga bench --json` file.
+    /// A `saga-bench --json` file.
     file: PathBuf,
 }
 

@@ -1,4 +1,4 @@
-//! `saga bench summary`: gathers the figures `scripts/bench` collected into one table and
+//! `saga-bench summary`: gathers the figures `scripts/bench` collected into one table and
 //! one JSON document.
 
 use std::path::PathBuf;
@@ -10,13 +10,13 @@ use saga_bench::summary::Summary;
 
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    /// `saga bench --json` of the saturation run.
+    /// `saga-bench --json` of the saturation run.
     #[arg(long)]
     saturation: PathBuf,
     /// Its closed-loop concurrency.
     #[arg(long)]
     saturation_concurrency: usize,
-    /// `saga bench --json` of a half-rate run (repeatable).
+    /// `saga-bench --json` of a half-rate run (repeatable).
     #[arg(long, required = true)]
     half: Vec<PathBuf>,
     /// The rate offered in the half-rate run, orders/s.
@@ -28,7 +28,7 @@ pub struct SummaryArgs {
     /// A pgbench ceiling point, `CLIENTS=ORDERS_PER_SECOND` (repeatable).
     #[arg(long = "ceiling", value_parser = pair)]
     ceiling: Vec<(usize, f64)>,
-    /// `saga bench relay --json` of the relay-only run.
+    /// `saga-bench relay --json` of the relay-only run.
     #[arg(long)]
     relay: PathBuf,
     /// A component's peak memory, `NAME=KILOBYTES` (repeatable).

@@ -1,4 +1,4 @@
-//! `saga bench relay`: relay-only throughput against a relay that is already running.
+//! `saga-bench relay`: relay-only throughput against a relay that is already running.
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,0 +1,7 @@
+//! The command line of `saga-bench`: one file a mode.
+
+pub mod cleanup;
+pub mod figure;
+pub mod load;
+pub mod outbox_drain;
+pub mod summary;
