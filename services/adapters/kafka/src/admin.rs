@@ -44,8 +44,12 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<Required, ConnectErro
     let topics: Vec<NewTopic<'_>> = names
         .iter()
         .map(|name| {
-            NewTopic::new(name, config.partitions, TopicReplication::Fixed(required.factor))
-                .set("min.insync.replicas", &min_insync)
+            NewTopic::new(
+                name,
+                config.partitions,
+                TopicReplication::Fixed(required.factor),
+            )
+            .set("min.insync.replicas", &min_insync)
         })
         .collect();
     let results = admin(config)?
@@ -82,9 +86,7 @@ async fn described(config: &KafkaConfig, names: &[String]) -> Result<Vec<TopicFa
 }
 
 /// The number of brokers, and the fewest replicas any partition of each topic has.
-async fn replica_counts(
-    config: &KafkaConfig,
-) -> Result<(usize, BTreeMap<String, i32>), String> {
+async fn replica_counts(config: &KafkaConfig) -> Result<(usize, BTreeMap<String, i32>), String> {
     let probe: FutureProducer = config.client().create().map_err(|e| e.to_string())?;
     let timeout = config.request_timeout;
     tokio::task::spawn_blocking(move || {
@@ -98,7 +100,10 @@ async fn replica_counts(
             .map(|topic| {
                 let fewest = topic.partitions().iter().map(|p| p.replicas().len());
                 let fewest = fewest.min().unwrap_or(0);
-                (topic.name().to_owned(), i32::try_from(fewest).unwrap_or(i32::MAX))
+                (
+                    topic.name().to_owned(),
+                    i32::try_from(fewest).unwrap_or(i32::MAX),
+                )
             })
             .collect();
         Ok((metadata.brokers().len(), replicas))
@@ -108,7 +113,10 @@ async fn replica_counts(
 }
 
 /// What the brokers say about the replication of each of `names`.
-async fn describe_topics(config: &KafkaConfig, names: &[String]) -> Result<Vec<TopicFacts>, String> {
+async fn describe_topics(
+    config: &KafkaConfig,
+    names: &[String],
+) -> Result<Vec<TopicFacts>, String> {
     let (_, replicas) = replica_counts(config).await?;
     let resources: Vec<ResourceSpecifier<'_>> =
         names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();

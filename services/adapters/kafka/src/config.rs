@@ -130,9 +130,13 @@ fn number<T: std::str::FromStr>(var: &'static str, default: T) -> Result<T, Conn
 fn optional_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, ConnectError> {
     match std::env::var(var) {
         Err(_) => Ok(None),
-        Ok(text) => text.trim().parse().map(Some).map_err(|_| ConnectError::Config {
-            var,
-            reason: format!("expected a non-negative integer, got {text:?}"),
-        }),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| ConnectError::Config {
+                var,
+                reason: format!("expected a non-negative integer, got {text:?}"),
+            }),
     }
 }

@@ -181,7 +181,10 @@ mod tests {
             .check(&[topic("orders", 3, 2), topic("payments", 1, 1)])
             .unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("payments") && text.contains(FACTOR_VAR), "{text}");
+        assert!(
+            text.contains("payments") && text.contains(FACTOR_VAR),
+            "{text}"
+        );
         let low_minimum = required.check(&[topic("orders", 3, 1)]).unwrap_err();
         assert!(low_minimum.to_string().contains("orders"));
         assert_eq!(var_of(low_minimum), MIN_INSYNC_VAR);
