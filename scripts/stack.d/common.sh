@@ -37,16 +37,18 @@ KAFKA_NODES="${SAGA_KAFKA_NODES:-1}"
 # them all (a private stack sets it; the chaos runner's block 25400-25499 has room for it at
 # CHAOS_STACK_PORT_BASE + 40). The default BASE 9110 stays below 20000, where the harness
 # picks component ports, so a node that is down for a while never finds its port taken.
-#   k=0 DIRECT      client listener, not proxied (tests, checker, admin)  node 1: 9110
-#   k=1 PROXIED     client listener, bound here ...                              9111
-#   k=2 kafka-N     ... and advertised at this Toxiproxy proxy                   9112
-#   k=3 BROKER      inter-broker listener, bound here ...                        9113
-#   k=4 kafka-N-broker      ... and advertised at this proxy (peers fetch here)  9114
-#   k=5 CONTROLLER  KRaft listener, bound here ...                               9115
-#   k=6 kafka-N-controller  ... and named in controller.quorum.voters            9116
-#   k=7 HOST        docker-compose.yml only: published for clients on the host   9117
-# Every peer-to-peer path into node N goes through its two proxies, so disabling them cuts
-# node N's peers off from it (its own connections out to the others' proxies stay up).
+#   k  listener / proxy      what                                                 node 1
+#   0  DIRECT                client listener, not proxied (tests, checker, admin)  9110
+#   1  PROXIED               client listener, bound here ...                       9111
+#   2  proxy kafka-N         ... advertised at this Toxiproxy proxy (components)   9112
+#   3  BROKER                inter-broker listener, bound here ...                 9113
+#   4  proxy kafka-N-broker  ... advertised at this proxy (peers fetch here)       9114
+#   5  CONTROLLER            KRaft listener, bound here ...                        9115
+#   6  proxy kafka-N-controller ... named in controller.quorum.voters              9116
+#   7  HOST                  docker-compose.yml only: published for host clients   9117
+# Every connection into node N from its peers goes through its two proxies, so disabling
+# them cuts the peers off from it; its own connections out go through the peers' proxies
+# and stay up (it keeps fetching as a follower; as a leader its followers drop out of ISR).
 KAFKA_CLUSTER_PORT="${SAGA_KAFKA_CLUSTER_PORT:-9110}"
 KAFKA_CLUSTER_DEFAULT_PORT=9110
 

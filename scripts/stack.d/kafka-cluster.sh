@@ -182,5 +182,4 @@ if ((KAFKA_NODES == 3)); then
     kafka_describe() { kafka_cluster_describe; }
     kafka_start() { kafka_cluster_start; }
     kafka_stop() { kafka_cluster_stop; }
-    kafka_kill() { kafka_cluster_kill; }
 fi
