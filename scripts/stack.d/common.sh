@@ -29,6 +29,32 @@ KAFKA_CONTROLLER_PORT="${SAGA_KAFKA_CONTROLLER_PORT:-9093}"
 TOXIPROXY_PORT="${SAGA_TOXIPROXY_PORT:-8474}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-3}"
 
+# One Kafka node (the default: CI and the benchmark baseline) or a replicated three-node
+# cluster (stack.d/kafka-cluster.sh). The single node uses the KAFKA_*PORT variables above.
+KAFKA_NODES="${SAGA_KAFKA_NODES:-1}"
+
+# The cluster's ports: node N (1..3) owns the block BASE + 10*(N-1) + k, so one variable moves
+# them all (a private stack sets it; the chaos runner's block 25400-25499 has room for it at
+# CHAOS_STACK_PORT_BASE + 40). The default BASE 9110 stays below 20000, where the harness
+# picks component ports, so a node that is down for a while never finds its port taken.
+#   k  listener / proxy      what                                                 node 1
+#   0  DIRECT                client listener, not proxied (tests, checker, admin)  9110
+#   1  PROXIED               client listener, bound here ...                       9111
+#   2  proxy kafka-N         ... advertised at this Toxiproxy proxy (components)   9112
+#   3  BROKER                inter-broker listener, bound here ...                 9113
+#   4  proxy kafka-N-broker  ... advertised at this proxy (peers fetch here)       9114
+#   5  CONTROLLER            KRaft listener, bound here ...                        9115
+#   6  proxy kafka-N-controller ... named in controller.quorum.voters              9116
+#   7  HOST                  docker-compose.yml only: published for host clients   9117
+# Every connection into node N from its peers goes through its two proxies, so disabling
+# them cuts the peers off from it; its own connections out go through the peers' proxies
+# and stay up (it keeps fetching as a follower; as a leader its followers drop out of ISR).
+KAFKA_CLUSTER_PORT="${SAGA_KAFKA_CLUSTER_PORT:-9110}"
+KAFKA_CLUSTER_DEFAULT_PORT=9110
+
+# kafka_node_port N K [BASE]: port K (the table above) of node N.
+kafka_node_port() { echo $((${3:-$KAFKA_CLUSTER_PORT} + 10 * ($1 - 1) + $2)); }
+
 # How long one service may take to become healthy.
 START_TIMEOUT="${SAGA_STACK_START_TIMEOUT:-120}"
 
@@ -38,6 +64,10 @@ die() {
     printf '[stack] ERROR: %s\n' "$*" >&2
     exit 1
 }
+
+[[ "$KAFKA_NODES" == 1 || "$KAFKA_NODES" == 3 ]] ||
+    die "SAGA_KAFKA_NODES must be 1 or 3, not '$KAFKA_NODES'"
+[[ "$KAFKA_CLUSTER_PORT" =~ ^[0-9]+$ ]] || die "SAGA_KAFKA_CLUSTER_PORT must be a port number"
 
 # Prints the tail of a service's log and exits: the message for a failed start.
 fail_start() {
@@ -76,6 +106,7 @@ require_free_port() {
 
 # What each service's command line contains: a stale pid file whose number now belongs to
 # some other process (after a reboot or a SIGKILLed stack) must not be taken for ours.
+# (The cluster's nodes add theirs: stack.d/kafka-cluster.sh.)
 declare -A PID_MARKER=([postgres]=postgres [redis]=redis-server [kafka]=kafka.Kafka
     [toxiproxy]=toxiproxy-server)
 
@@ -111,6 +142,21 @@ stop_pidfile() {
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$pidfile"
     log "$name stopped"
+}
+
+# SIGKILLs the process in run/NAME.pid (no shutdown, no flush: a crash) and waits until it
+# is gone; the pid file stays, and `up` sees its process dead and starts it again.
+kill_pidfile() {
+    local name="$1" pidfile="$RUN_DIR/$1.pid" pid
+    pid_alive "$pidfile" || die "$name is not running (no live process in $pidfile)"
+    pid="$(head -n 1 "$pidfile")"
+    kill -KILL "$pid"
+    local deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
+        ((SECONDS < deadline)) || die "$name (pid $pid) outlived SIGKILL for 10 s"
+        sleep 0.1
+    done
+    log "$name killed (SIGKILL, pid $pid)"
 }
 
 apt_updated=false

@@ -50,8 +50,10 @@ KAFKA_JVM_OPTS=(-XX:+UseG1GC -Djava.awt.headless=true
 # kafka-run-class.sh's G1 settings (20 ms pause goal). With a small, growing heap the young
 # generation was ~110 MB and collected every 4-5 s under scripts/bench's load, 12-45 ms each:
 # every hop of the saga stalls during a pause, enough of them to set the half-rate p99.
-KAFKA_BROKER_JVM_OPTS=(-Xms1g -Xmx1g -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
-    -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15
+# (The cluster's nodes share the G1 settings with a smaller heap: stack.d/kafka-cluster.sh.)
+KAFKA_G1_OPTS=(-XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+    -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15)
+KAFKA_BROKER_JVM_OPTS=(-Xms1g -Xmx1g "${KAFKA_G1_OPTS[@]}"
     "-Xlog:gc:file=$LOG_DIR/kafka-gc.log:time,uptime:filecount=2,filesize=10m")
 
 # Kafka's command-line tools (storage format, topics): a small heap is plenty.
@@ -132,18 +134,22 @@ kafka_start() {
     wait_until kafka "$LOG_DIR/kafka.log" "$RUN_DIR/kafka.pid" kafka_started
 }
 
+# Where admin tools connect and how topics are replicated (the cluster sets its own).
+KAFKA_ADMIN_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+KAFKA_TOPIC_OPTS=(--replication-factor 1)
+
 # Creates the saga's topics if missing (idempotent; the adapter does the same at start-up).
 kafka_create_topics() {
     local existing topic
     existing="$(kafka_java org.apache.kafka.tools.TopicCommand \
-        --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list 2>>"$LOG_DIR/kafka-admin.log")" ||
+        --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" --list 2>>"$LOG_DIR/kafka-admin.log")" ||
         die "listing Kafka topics failed (see $LOG_DIR/kafka-admin.log)"
     for topic in orders payments orders-dlq payments-dlq; do
         grep -qx "$topic" <<<"$existing" && continue
         log "creating topic $topic ($KAFKA_PARTITIONS partitions)"
-        kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+        kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" \
             --create --if-not-exists --topic "$topic" --partitions "$KAFKA_PARTITIONS" \
-            --replication-factor 1 >>"$LOG_DIR/kafka-admin.log" 2>&1 ||
+            "${KAFKA_TOPIC_OPTS[@]}" >>"$LOG_DIR/kafka-admin.log" 2>&1 ||
             die "creating topic $topic failed (see $LOG_DIR/kafka-admin.log)"
     done
 }
