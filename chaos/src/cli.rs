@@ -70,10 +70,14 @@ struct RunArgs {
 }
 
 /// The scenarios `names` picks on a stack with or without backend control: `all` is every
-/// scenario that stack can run; a named one it cannot run is an error, not a skip.
+/// single-broker scenario that stack can run, `cluster-all` every cluster one; a named one it
+/// cannot run is an error, not a skip. Cluster and single-broker scenarios need different
+/// stacks, so one run plays one kind.
 fn chosen(names: &str, control: bool) -> anyhow::Result<Vec<Scenario>> {
-    if names == "all" {
-        return Ok(offered(control));
+    match names {
+        "all" => return Ok(offered(control, false)),
+        "cluster-all" => return Ok(offered(control, true)),
+        _ => {}
     }
     let scenarios: Vec<Scenario> = names
         .split(',')
@@ -83,6 +87,14 @@ fn chosen(names: &str, control: bool) -> anyhow::Result<Vec<Scenario>> {
         .collect::<Result<_, _>>()?;
     if let Some(s) = scenarios.iter().find(|s| !s.runs_on(control)) {
         return Err(chaos::ChaosError::NotOffered(s.name.clone()).into());
+    }
+    if scenarios
+        .iter()
+        .any(|s| s.needs_cluster != scenarios[0].needs_cluster)
+    {
+        anyhow::bail!(
+            "cluster-* scenarios run on a cluster stack: play them in a run of their own"
+        );
     }
     Ok(scenarios)
 }
@@ -115,8 +127,28 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         exe: std::env::current_exe().context("locating the chaos binary")?,
         logs,
     };
-    let stack = Stack::open(args.stack, args.keep_stack).await?;
-    println!("stack: {:?} ({})\n", args.stack, stack.endpoints.toxiproxy);
+    let on_cluster = scenarios.first().is_some_and(|s| s.needs_cluster);
+    let mode = match args.stack {
+        StackMode::Private if on_cluster => StackMode::Cluster,
+        mode => mode,
+    };
+    let stack = Stack::open(mode, args.keep_stack).await?;
+    if stack.cluster != on_cluster {
+        anyhow::bail!(
+            "the stack's Kafka is {} but the scenarios need {}",
+            if stack.cluster {
+                "a cluster"
+            } else {
+                "one broker"
+            },
+            if on_cluster {
+                "a cluster (--stack cluster)"
+            } else {
+                "one broker"
+            }
+        );
+    }
+    println!("stack: {:?} ({})\n", mode, stack.endpoints.toxiproxy);
     let mut reports = Vec::new();
     let play_all = async {
         for scenario in &scenarios {

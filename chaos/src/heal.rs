@@ -1,4 +1,5 @@
-//! Healing: every toxic removed, every proxy enabled, every stopped backend started again.
+//! Healing: every toxic removed, every proxy enabled, every stopped backend (or Kafka node)
+//! started again.
 //! Done after each scenario, before the first (a crashed earlier run may have left toxics),
 //! and — through [`HealGuard`] — even when a run fails or panics half-way.
 
@@ -6,7 +7,8 @@ use crate::error::ChaosError;
 use crate::stack::{Backend, StackScript};
 use crate::toxiproxy::Toxiproxy;
 
-/// Heals the three proxies and starts the `stopped` backends again.
+/// Heals every proxy (one per backend, or per Kafka node and its peer links) and starts the
+/// `stopped` backends again (for a cluster, `kafka` starts whichever nodes are down).
 ///
 /// # Errors
 /// When Toxiproxy does not answer or a backend does not come back.
@@ -15,8 +17,8 @@ pub async fn heal(
     script: Option<&StackScript>,
     stopped: &[Backend],
 ) -> Result<(), ChaosError> {
-    for backend in Backend::ALL {
-        toxiproxy.heal(backend.name()).await?;
+    for proxy in toxiproxy.proxies().await? {
+        toxiproxy.heal(&proxy.name).await?;
     }
     if let Some(script) = script {
         for backend in stopped {

@@ -5,8 +5,10 @@
 //! the heal, quiescence and the checker on the real state read directly.
 
 pub mod allowances;
+pub mod cluster;
 pub mod deployment;
 pub mod error;
+pub mod failover;
 pub mod fleet;
 pub mod heal;
 pub mod judge;

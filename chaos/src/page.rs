@@ -149,6 +149,7 @@ mod tests {
             quiesce_seconds: None,
             violations: vec!["eventually_terminal: order 7 still PENDING".into()],
             unreadable: None,
+            failover: None,
             logs: "/tmp/logs".into(),
         };
         let bands = bands(&timeline, Duration::from_secs(20));

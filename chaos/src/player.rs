@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::cluster::NodeState;
 use crate::error::ChaosError;
 use crate::fleet::Fleet;
 use crate::sabotage::{Sabotaged, Saboteur};
@@ -39,6 +40,8 @@ pub struct Played {
     pub stopped: BTreeSet<Backend>,
     /// What sabotage steps did (for the checker).
     pub sabotaged: Vec<Sabotaged>,
+    /// The Kafka nodes picked and left down by node steps.
+    pub nodes: NodeState,
 }
 
 impl Player<'_> {
@@ -151,6 +154,16 @@ impl Player<'_> {
                 let note = format!("{done:?}");
                 played.sabotaged.push(done);
                 return Ok(Some(note));
+            }
+            Action::Node(node) => {
+                let script = self
+                    .script
+                    .ok_or(ChaosError::NotOffered(node.to_string()))?;
+                let deployment = self.saboteur.deployment;
+                let hit = node
+                    .perform(script, self.toxiproxy, deployment, &mut played.nodes)
+                    .await?;
+                return Ok(Some(hit));
             }
             Action::Probe => {
                 let slow = self.fleet.unanswered(PROBE_PATIENCE).await;

@@ -12,6 +12,7 @@ use saga_runtime::CancellationToken;
 
 use crate::deployment::Deployment;
 use crate::error::ChaosError;
+use crate::failover;
 use crate::fleet::{Fleet, Launch};
 use crate::heal::{HealGuard, heal};
 use crate::judge::quiesce;
@@ -19,7 +20,7 @@ use crate::player::Player;
 use crate::report::ScenarioReport;
 use crate::sabotage::Saboteur;
 use crate::scenario::Scenario;
-use crate::stack::{DiskWatch, Stack};
+use crate::stack::{Backend, DiskWatch, Stack};
 use crate::timeline::{Action, Timeline};
 use crate::toxiproxy::Toxiproxy;
 use crate::workload::Workload;
@@ -174,12 +175,16 @@ async fn drive(
         saboteur: Saboteur { deployment },
     };
     let start = tokio::time::Instant::now();
+    let start_wall = std::time::SystemTime::now();
     let stop_load = tokio::time::sleep_until(start + settings.duration);
     let (played, ()) = tokio::join!(
         player.play(timeline, start),
         workload.steady(settings.rate, stop_load)
     );
-    let stopped: Vec<_> = played.stopped.iter().copied().collect();
+    let mut stopped: Vec<_> = played.stopped.iter().copied().collect();
+    if !played.nodes.down.is_empty() && !stopped.contains(&Backend::Kafka) {
+        stopped.push(Backend::Kafka);
+    }
     heal(toxiproxy, stack.script.as_ref(), &stopped).await?;
     fleet
         .start(COMPONENTS)
@@ -200,6 +205,20 @@ async fn drive(
         settings.patience.saturating_sub(elapsed),
     )
     .await;
+    let failover = match fault_span(timeline) {
+        Some((from, to)) => {
+            let measured = failover::measure(
+                &deployment.database_direct,
+                start_wall + from,
+                start_wall + to,
+            );
+            measured
+                .await
+                .map_err(|e| tracing::warn!("failover figures: {e}"))
+                .ok()
+        }
+        None => None,
+    };
     let latency = Percentiles::of(tally.latencies.clone());
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Ok(ScenarioReport {
@@ -223,6 +242,14 @@ async fn drive(
         quiesce_seconds: verdict.quiesced_after.map(|d| (d + elapsed).as_secs_f64()),
         violations: verdict.violations.iter().map(ToString::to_string).collect(),
         unreadable: verdict.unreadable,
+        failover,
         logs: String::new(),
     })
+}
+
+/// From the first fault step to the timeline's last step (the one that ends it).
+fn fault_span(timeline: &Timeline) -> Option<(Duration, Duration)> {
+    let first = timeline.steps.iter().find(|s| s.action.fault().is_some())?;
+    let last = timeline.steps.last()?;
+    Some((first.at, last.at.max(first.at)))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use saga_components::Component;
 
+use crate::cluster::NodeAction;
 use crate::sabotage::Forgery;
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
@@ -50,6 +51,8 @@ pub enum Action {
     CorruptDecision,
     /// PostgreSQL made to refuse the newest PENDING order's status change.
     RefusePayment,
+    /// A step on one node of a replicated Kafka cluster (a stack with three nodes).
+    Node(NodeAction),
     /// A check, not a fault: every component's `/health` and `/ready` answer (any status)
     /// within [`PROBE_PATIENCE`], however the dependency behind them behaves. A probe that
     /// waits on a hung connection gets its component restarted by an orchestrator for nothing.
@@ -76,10 +79,22 @@ pub enum FaultKind {
     OversizedPoison,
     Forgery,
     Unprocessable,
+    NodeKill,
+    NodeStop,
+    NodeWipe,
+    NodeIsolation,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 15] = [
+    /// The kinds only a replicated Kafka cluster can play.
+    pub const CLUSTER: [FaultKind; 4] = [
+        Self::NodeKill,
+        Self::NodeStop,
+        Self::NodeWipe,
+        Self::NodeIsolation,
+    ];
+
+    pub const ALL: [FaultKind; 19] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -95,6 +110,10 @@ impl FaultKind {
         Self::OversizedPoison,
         Self::Forgery,
         Self::Unprocessable,
+        Self::NodeKill,
+        Self::NodeStop,
+        Self::NodeWipe,
+        Self::NodeIsolation,
     ];
 }
 
@@ -103,7 +122,7 @@ impl Action {
     pub fn controls_backend(&self) -> bool {
         matches!(
             self,
-            Self::StopBackend(_) | Self::StartBackend(_) | Self::KillBackend { .. }
+            Self::StopBackend(_) | Self::StartBackend(_) | Self::KillBackend { .. } | Self::Node(_)
         )
     }
 
@@ -128,6 +147,7 @@ impl Action {
             Self::Poison { .. } => Some(FaultKind::Poison),
             Self::Forge(_) => Some(FaultKind::Forgery),
             Self::CorruptDecision | Self::RefusePayment => Some(FaultKind::Unprocessable),
+            Self::Node(node) => node.fault(),
             _ => None,
         }
     }
@@ -175,6 +195,7 @@ impl fmt::Display for Action {
                 f,
                 "postgres: refuse the newest PENDING order's status change"
             ),
+            Self::Node(node) => write!(f, "{node}"),
             Self::Probe => write!(
                 f,
                 "probe: every /health and /ready answers within {}s",

@@ -55,7 +55,9 @@ kafka_cluster_id() {
 }
 
 # Replication: every partition on all three nodes, a write needs two of them, and a replica
-# that fell behind never becomes leader (no silent loss of acknowledged records).
+# that fell behind never becomes leader (no silent loss of acknowledged records). A follower
+# silent for 10 s (not Kafka's 30) leaves the ISR, so a node cut off from its peers shows its
+# effect (the ISR below the minimum, writes to what it leads refused) within a chaos window.
 kafka_node_write_config() {
     local node="$1" p=()
     local k
@@ -82,6 +84,7 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
+replica.lag.time.max.ms=10000
 group.initial.rebalance.delay.ms=0
 EOF
     kafka_log4j2_properties >"$KAFKA_CONF/log4j2.properties"

@@ -17,6 +17,9 @@ pub struct Scenario {
     /// It stops, kills or damages backend servers, so it runs only on a stack the runner
     /// controls (`private` or `native`), never on one it is merely attached to.
     pub needs_backend_control: bool,
+    /// It acts on the nodes of a replicated Kafka cluster, so it runs only on a cluster stack
+    /// (and the others only on a single broker, whose proxy they name).
+    pub needs_cluster: bool,
     build: Build,
 }
 
@@ -30,6 +33,7 @@ impl Scenario {
             name: name.into(),
             about: about.into(),
             needs_backend_control: false,
+            needs_cluster: false,
             build: Arc::new(build),
         }
     }
@@ -37,6 +41,12 @@ impl Scenario {
     /// Marks the scenario as one that acts on the backend servers themselves.
     pub fn controlling_backends(mut self) -> Self {
         self.needs_backend_control = true;
+        self
+    }
+
+    /// Marks the scenario as one for a replicated Kafka cluster.
+    pub fn on_cluster(mut self) -> Self {
+        self.needs_cluster = true;
         self
     }
 
@@ -78,6 +88,7 @@ pub fn catalog() -> Vec<Scenario> {
     all.extend(super::data::scenarios());
     all.extend(super::long::scenarios());
     all.extend(super::storm::scenarios());
+    all.extend(super::cluster::scenarios());
     all
 }
 
@@ -86,11 +97,12 @@ pub fn find(name: &str) -> Option<Scenario> {
     catalog().into_iter().find(|s| s.name == name)
 }
 
-/// The scenarios that can run on a stack with (or without) control of its backends.
-pub fn offered(can_control_backends: bool) -> Vec<Scenario> {
+/// The scenarios that can run on a stack with (or without) control of its backends, with a
+/// single broker or (`cluster`) a replicated cluster.
+pub fn offered(can_control_backends: bool, cluster: bool) -> Vec<Scenario> {
     catalog()
         .into_iter()
-        .filter(|s| s.runs_on(can_control_backends))
+        .filter(|s| s.runs_on(can_control_backends) && s.needs_cluster == cluster)
         .collect()
 }
 
@@ -135,7 +147,7 @@ mod tests {
     #[test]
     fn without_backend_control_nothing_touches_a_backend_server() {
         let d = Duration::from_secs(20);
-        let attach = offered(false);
+        let attach = offered(false, false);
         assert!(attach.len() < catalog().len(), "restarts are left out");
         for scenario in attach {
             for seed in 0..20 {

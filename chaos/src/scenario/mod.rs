@@ -2,6 +2,7 @@
 //! all in a fixed order.
 
 mod catalog;
+mod cluster;
 mod crash;
 mod data;
 mod kill;

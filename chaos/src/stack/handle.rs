@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::toxiproxy::Toxiproxy;
 
 use super::Endpoints;
-use super::backend::Backend;
 use super::script::{StackError, StackScript};
 
 /// Which stack to use.
@@ -17,6 +16,10 @@ pub enum StackMode {
     Private,
     /// The shared native stack: `scripts/stack up`, then restarts through it.
     Native,
+    /// A private native stack whose Kafka is a replicated three-node cluster
+    /// (`SAGA_KAFKA_NODES=3`; ports from `CHAOS_CLUSTER_PORT_BASE`, default 25500): the
+    /// stack of the `cluster-*` scenarios.
+    Cluster,
     /// Whatever the environment names (`scripts/stack env` variables, e.g. compose's):
     /// nothing is started, and backend restarts are skipped.
     Attach,
@@ -30,20 +33,32 @@ pub struct Stack {
     pub script: Option<StackScript>,
     /// Stop the stack on drop (a private stack this process started).
     owned: bool,
+    /// Kafka is a cluster of [`super::nodes::NODES`] nodes.
+    pub cluster: bool,
 }
 
-/// The variables that move a second native stack onto its own ports and data directory.
-fn private_env() -> Vec<(String, String)> {
-    let base: u16 = std::env::var("CHAOS_STACK_PORT_BASE")
+/// The variables that move a second native stack onto its own ports and data directory
+/// (`cluster`: with a three-node Kafka, on ports and in a directory of its own again).
+fn private_env(cluster: bool) -> Vec<(String, String)> {
+    let (variable, default) = if cluster {
+        ("CHAOS_CLUSTER_PORT_BASE", 25500)
+    } else {
+        ("CHAOS_STACK_PORT_BASE", 25430)
+    };
+    let base: u16 = std::env::var(variable)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(25430);
+        .unwrap_or(default);
     let shared_home = std::env::var_os("SAGA_STACK_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(default_home);
     let home = std::env::var_os("CHAOS_STACK_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(format!("{}-chaos-{base}", shared_home.display())));
+        .filter(|_| !cluster)
+        .unwrap_or_else(|| {
+            let kind = if cluster { "chaos-cluster" } else { "chaos" };
+            PathBuf::from(format!("{}-{kind}-{base}", shared_home.display()))
+        });
     let ports = [
         ("SAGA_PG_PORT", 2),
         ("SAGA_PG_PROXY_PORT", 3),
@@ -59,6 +74,11 @@ fn private_env() -> Vec<(String, String)> {
         .iter()
         .map(|(name, offset)| ((*name).to_owned(), (base + offset).to_string()))
         .collect();
+    if cluster {
+        // The nodes' ports: base+40 … base+66 (stack.d/common.sh's table).
+        env.push(("SAGA_KAFKA_NODES".into(), "3".into()));
+        env.push(("SAGA_KAFKA_CLUSTER_PORT".into(), (base + 40).to_string()));
+    }
     env.push(("SAGA_STACK_HOME".into(), home.display().to_string()));
     env.push(("SAGA_STACK_CACHE".into(), shared_home.display().to_string()));
     env
@@ -85,20 +105,25 @@ impl Stack {
     /// When the script is missing or fails, or a backend or Toxiproxy does not answer.
     pub async fn open(mode: StackMode, keep: bool) -> Result<Self, StackError> {
         let stack = match mode {
-            StackMode::Attach => Self {
-                endpoints: Endpoints::from_env(),
-                script: None,
-                owned: false,
-            },
-            StackMode::Native | StackMode::Private => {
-                let env = if mode == StackMode::Private {
-                    private_env()
+            StackMode::Attach => {
+                let endpoints = Endpoints::from_env();
+                Self {
+                    cluster: endpoints.kafka_direct.contains(','),
+                    endpoints,
+                    script: None,
+                    owned: false,
+                }
+            }
+            StackMode::Native | StackMode::Private | StackMode::Cluster => {
+                let private = mode != StackMode::Native;
+                let env = if private {
+                    private_env(mode == StackMode::Cluster)
                 } else {
                     Vec::new()
                 };
                 let script = StackScript::locate(env)?;
                 let running = script.healthy().await;
-                let owned = mode == StackMode::Private && !running && !keep;
+                let owned = private && !running && !keep;
                 let endpoints = match script.up().await {
                     Ok(endpoints) => endpoints,
                     Err(error) => {
@@ -111,6 +136,7 @@ impl Stack {
                     }
                 };
                 Self {
+                    cluster: endpoints.kafka_direct.contains(','),
                     endpoints,
                     owned,
                     script: Some(script),
@@ -146,16 +172,31 @@ impl Stack {
             .proxies()
             .await
             .map_err(|e| unreachable("Toxiproxy", e.to_string()))?;
-        for backend in Backend::ALL {
-            if !proxies.iter().any(|p| p.name == backend.name()) {
+        for wanted in self.proxy_names() {
+            if !proxies.iter().any(|p| p.name == wanted) {
                 let names: Vec<&str> = proxies.iter().map(|p| p.name.as_str()).collect();
                 return Err(unreachable(
                     "Toxiproxy",
-                    format!("no proxy named {backend} (has {names:?})"),
+                    format!("no proxy named {wanted} (has {names:?})"),
                 ));
             }
         }
         Ok(())
+    }
+
+    /// The proxies this stack has: one per backend, or with a cluster one per Kafka node for
+    /// clients and two for its peers.
+    pub fn proxy_names(&self) -> Vec<String> {
+        let mut names = vec!["postgres".to_owned(), "redis".to_owned()];
+        if self.cluster {
+            for node in 1..=super::nodes::NODES {
+                names.push(super::nodes::service(node));
+                names.extend(super::nodes::peer_proxies(node));
+            }
+        } else {
+            names.push("kafka".to_owned());
+        }
+        names
     }
 
     /// Whether backends can be stopped and started.

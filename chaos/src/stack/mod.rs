@@ -5,6 +5,7 @@
 mod backend;
 mod disk;
 mod handle;
+pub mod nodes;
 mod script;
 
 pub use backend::Backend;

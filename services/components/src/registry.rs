@@ -98,7 +98,7 @@ fn outbox_relay(cx: Context, shutdown: Shutdown) -> Started {
             clock: cx.env.clock(),
         };
         let lookup = |name: &str| cx.var(name);
-        let mut config =
+        let config =
             saga_outbox_relay::RelayConfig::from_vars(&lookup).map_err(|e| cx.start_error(e))?;
         let window = cx
             .env

@@ -38,8 +38,9 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<Required, ConnectErro
         reason,
     };
     let names: Vec<String> = Topic::ALL.iter().map(|t| config.topic_name(*t)).collect();
-    let (brokers, _) = replica_counts(config).await.map_err(failed)?;
-    let required = config.replication.resolve(brokers)?;
+    let required = config
+        .replication
+        .resolve(cluster_defaults(config).await.map_err(failed)?)?;
     let min_insync = required.min_insync.to_string();
     let topics: Vec<NewTopic<'_>> = names
         .iter()
@@ -85,8 +86,24 @@ async fn described(config: &KafkaConfig, names: &[String]) -> Result<Vec<TopicFa
     }
 }
 
-/// The number of brokers, and the fewest replicas any partition of each topic has.
-async fn replica_counts(config: &KafkaConfig) -> Result<(usize, BTreeMap<String, i32>), String> {
+/// One partition as the cluster's metadata describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionFacts {
+    pub topic: String,
+    pub partition: i32,
+    /// The leader's node id (`-1` while there is none).
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+}
+
+/// The ids of the brokers that answer, and every partition of every topic.
+///
+/// # Errors
+/// The client's error, as text, when the metadata cannot be read.
+pub async fn describe_partitions(
+    config: &KafkaConfig,
+) -> Result<(Vec<i32>, Vec<PartitionFacts>), String> {
     let probe: FutureProducer = config.client().create().map_err(|e| e.to_string())?;
     let timeout = config.request_timeout;
     tokio::task::spawn_blocking(move || {
@@ -94,22 +111,65 @@ async fn replica_counts(config: &KafkaConfig) -> Result<(usize, BTreeMap<String,
             .client()
             .fetch_metadata(None, timeout)
             .map_err(|e| e.to_string())?;
-        let replicas = metadata
+        let partitions = metadata
             .topics()
             .iter()
-            .map(|topic| {
-                let fewest = topic.partitions().iter().map(|p| p.replicas().len());
-                let fewest = fewest.min().unwrap_or(0);
-                (
-                    topic.name().to_owned(),
-                    i32::try_from(fewest).unwrap_or(i32::MAX),
-                )
+            .flat_map(|topic| {
+                topic.partitions().iter().map(|p| PartitionFacts {
+                    topic: topic.name().to_owned(),
+                    partition: p.id(),
+                    leader: p.leader(),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                })
             })
             .collect();
-        Ok((metadata.brokers().len(), replicas))
+        let brokers = metadata.brokers().iter().map(|b| b.id()).collect();
+        Ok((brokers, partitions))
     })
     .await
     .map_err(|e| e.to_string())?
+}
+
+/// The replication a broker gives a topic created without settings of its own:
+/// `default.replication.factor` and `min.insync.replicas` (asked of the first broker that
+/// answers; a cluster configures them alike).
+async fn cluster_defaults(config: &KafkaConfig) -> Result<Required, String> {
+    let (brokers, _) = describe_partitions(config).await?;
+    let broker = brokers.first().copied().ok_or("no broker answered")?;
+    let described = admin(config)
+        .map_err(|e| e.to_string())?
+        .describe_configs(&[ResourceSpecifier::Broker(broker)], &options(config))
+        .await
+        .map_err(|e| e.to_string())?;
+    let resource = described
+        .into_iter()
+        .next()
+        .ok_or("no answer")?
+        .map_err(|e| e.to_string())?;
+    let number = |key: &str| {
+        resource
+            .get(key)
+            .and_then(|e| e.value.as_deref())
+            .and_then(|v| v.parse().ok())
+            .ok_or(format!("broker {broker} does not report {key}"))
+    };
+    Ok(Required {
+        factor: number("default.replication.factor")?,
+        min_insync: number("min.insync.replicas")?,
+    })
+}
+
+/// The fewest replicas any partition of each topic has.
+async fn replica_counts(config: &KafkaConfig) -> Result<BTreeMap<String, i32>, String> {
+    let (_, partitions) = describe_partitions(config).await?;
+    let mut fewest: BTreeMap<String, i32> = BTreeMap::new();
+    for p in partitions {
+        let count = i32::try_from(p.replicas.len()).unwrap_or(i32::MAX);
+        let slot = fewest.entry(p.topic).or_insert(count);
+        *slot = (*slot).min(count);
+    }
+    Ok(fewest)
 }
 
 /// What the brokers say about the replication of each of `names`.
@@ -117,7 +177,7 @@ async fn describe_topics(
     config: &KafkaConfig,
     names: &[String],
 ) -> Result<Vec<TopicFacts>, String> {
-    let (_, replicas) = replica_counts(config).await?;
+    let replicas = replica_counts(config).await?;
     let resources: Vec<ResourceSpecifier<'_>> =
         names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();
     let described = admin(config)

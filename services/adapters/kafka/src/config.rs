@@ -26,8 +26,8 @@ pub struct KafkaConfig {
     /// `KAFKA_MAX_MESSAGE_BYTES` (default 1,000,000, the producer's default): the largest
     /// record published; rejections are sized to fit under it.
     pub max_message_bytes: usize,
-    /// `KAFKA_REPLICATION_FACTOR` and `KAFKA_MIN_INSYNC_REPLICAS` (default: three copies, or
-    /// the broker count when fewer, with all but one in sync): what the saga's topics are
+    /// `KAFKA_REPLICATION_FACTOR` and `KAFKA_MIN_INSYNC_REPLICAS` (default: the cluster's own
+    /// `default.replication.factor` and `min.insync.replicas`): what the saga's topics are
     /// created with and must have (`crate::replication`).
     pub replication: Replication,
 }

@@ -11,7 +11,9 @@ mod error;
 mod replication;
 mod snapshot;
 
-pub use admin::{delete_topics_with_prefix, ensure_topics, topic_retention};
+pub use admin::{
+    PartitionFacts, delete_topics_with_prefix, describe_partitions, ensure_topics, topic_retention,
+};
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
 pub use replication::{Replication, Required, TopicFacts};

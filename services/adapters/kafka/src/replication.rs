@@ -10,15 +10,16 @@ use std::fmt;
 
 use crate::config::ConnectError;
 
-/// `KAFKA_REPLICATION_FACTOR` and `KAFKA_MIN_INSYNC_REPLICAS`; `None` is the default, which
-/// follows the cluster (see [`Replication::resolve`]).
+/// `KAFKA_REPLICATION_FACTOR` and `KAFKA_MIN_INSYNC_REPLICAS`; `None` is the default, the
+/// cluster's own (see [`Replication::resolve`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Replication {
     pub factor: Option<i32>,
     pub min_insync: Option<i32>,
 }
 
-/// What the topics must have on this cluster.
+/// What the topics must have on this cluster (also what a broker's own
+/// `default.replication.factor` and `min.insync.replicas` say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Required {
     pub factor: i32,
@@ -39,25 +40,19 @@ pub const FACTOR_VAR: &str = "KAFKA_REPLICATION_FACTOR";
 pub const MIN_INSYNC_VAR: &str = "KAFKA_MIN_INSYNC_REPLICAS";
 
 impl Replication {
-    /// What the topics need on a cluster of `brokers`: the configured values, else three copies
-    /// (the broker count when there are fewer) with all but one of them in sync (at least one).
+    /// What the topics need: the configured values, else the cluster's own defaults
+    /// (`cluster`: a broker's `default.replication.factor` and `min.insync.replicas`). Not the
+    /// number of brokers that answer: during an outage that is fewer than the cluster has.
     ///
     /// # Errors
-    /// [`ConnectError::Config`] naming the variable when the factor exceeds the brokers, the
-    /// minimum exceeds the factor, or either is below 1.
-    pub fn resolve(self, brokers: usize) -> Result<Required, ConnectError> {
-        let brokers = i32::try_from(brokers).unwrap_or(i32::MAX);
-        let factor = self.factor.unwrap_or(brokers.clamp(1, 3));
-        let min_insync = self.min_insync.unwrap_or((factor - 1).max(1));
+    /// [`ConnectError::Config`] naming the variable when the factor is below 1, or the
+    /// minimum is below 1 or above the factor.
+    pub fn resolve(self, cluster: Required) -> Result<Required, ConnectError> {
+        let factor = self.factor.unwrap_or(cluster.factor);
+        let min_insync = self.min_insync.unwrap_or(cluster.min_insync.min(factor));
         let refuse = |var, reason: String| Err(ConnectError::Config { var, reason });
         if factor < 1 {
             return refuse(FACTOR_VAR, format!("must be at least 1, got {factor}"));
-        }
-        if factor > brokers {
-            return refuse(
-                FACTOR_VAR,
-                format!("{factor} copies asked for, but the cluster has {brokers} broker(s)"),
-            );
         }
         if min_insync < 1 || min_insync > factor {
             return refuse(
@@ -141,42 +136,46 @@ mod tests {
         }
     }
 
+    const CLUSTER: Required = Required {
+        factor: 3,
+        min_insync: 2,
+    };
+
     #[test]
-    fn the_default_follows_the_cluster() {
-        let default = Replication::default();
+    fn the_default_is_the_clusters_own() {
+        assert_eq!(Replication::default().resolve(CLUSTER).unwrap(), CLUSTER);
         let single = Required {
             factor: 1,
             min_insync: 1,
         };
-        assert_eq!(default.resolve(1).unwrap(), single);
-        assert_eq!(default.resolve(2).unwrap().factor, 2);
-        let three = Required {
-            factor: 3,
-            min_insync: 2,
+        assert_eq!(Replication::default().resolve(single).unwrap(), single);
+        let two = Replication {
+            factor: Some(2),
+            min_insync: None,
         };
-        assert_eq!(default.resolve(3).unwrap(), three);
-        assert_eq!(default.resolve(5).unwrap(), three);
+        assert_eq!(two.resolve(CLUSTER).unwrap().min_insync, 2);
     }
 
     #[test]
-    fn more_copies_than_brokers_is_refused_naming_the_variable() {
-        let three = Replication {
-            factor: Some(3),
-            min_insync: None,
-        };
-        let error = three.resolve(1).unwrap_err();
-        assert!(error.to_string().contains("1 broker"), "{error}");
-        assert_eq!(var_of(error), FACTOR_VAR);
+    fn an_impossible_minimum_is_refused_naming_the_variable() {
         let too_strict = Replication {
             factor: Some(3),
             min_insync: Some(4),
         };
-        assert_eq!(var_of(too_strict.resolve(3).unwrap_err()), MIN_INSYNC_VAR);
+        assert_eq!(
+            var_of(too_strict.resolve(CLUSTER).unwrap_err()),
+            MIN_INSYNC_VAR
+        );
+        let none = Replication {
+            factor: Some(0),
+            min_insync: None,
+        };
+        assert_eq!(var_of(none.resolve(CLUSTER).unwrap_err()), FACTOR_VAR);
     }
 
     #[test]
     fn a_topic_with_fewer_copies_is_refused_naming_topic_and_variable() {
-        let required = Replication::default().resolve(3).unwrap();
+        let required = Replication::default().resolve(CLUSTER).unwrap();
         let error = required
             .check(&[topic("orders", 3, 2), topic("payments", 1, 1)])
             .unwrap_err();
@@ -192,7 +191,7 @@ mod tests {
 
     #[test]
     fn unclean_leader_election_is_refused_on_a_replicated_topic() {
-        let required = Replication::default().resolve(3).unwrap();
+        let required = Replication::default().resolve(CLUSTER).unwrap();
         let mut unclean = topic("orders", 3, 2);
         unclean.unclean_leader_election = true;
         let error = required.check(&[unclean]).unwrap_err();
