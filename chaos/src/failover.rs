@@ -1,6 +1,7 @@
 //! How the saga rode out a fault, from the orders' own timestamps in the scenario's database:
-//! seconds from the fault's start to the first order reaching a terminal state after it, and
-//! the place→terminal p99 of the orders placed while the fault lasted.
+//! seconds from the fault's start until an order placed after it reached a terminal state (the
+//! saga working end to end again; orders already on their way may finish sooner), and the
+//! place→terminal p99 of the orders placed while the fault lasted.
 
 use std::time::SystemTime;
 
@@ -11,7 +12,7 @@ use time::OffsetDateTime;
 /// The failover figures of one scenario.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Failover {
-    /// From the first fault step to the first order that became terminal after it.
+    /// From the first fault step until the first order placed after it became terminal.
     pub recovery_seconds: Option<f64>,
     /// Place→terminal p99 of the orders placed between the first fault step and the last step.
     pub p99_during_ms: Option<f64>,
@@ -35,7 +36,7 @@ pub async fn measure(
     let row = sqlx::query(
         "SELECT \
            (SELECT EXTRACT(EPOCH FROM min(updated_at) - $1)::float8 FROM orders \
-              WHERE status <> 'PENDING' AND updated_at >= $1) AS recovery, \
+              WHERE status <> 'PENDING' AND created_at >= $1) AS recovery, \
            (SELECT (percentile_cont(0.99) WITHIN GROUP \
                 (ORDER BY EXTRACT(EPOCH FROM updated_at - created_at)) * 1000)::float8 \
               FROM orders WHERE status <> 'PENDING' AND created_at BETWEEN $1 AND $2) AS p99, \

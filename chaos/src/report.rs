@@ -154,12 +154,12 @@ impl RunReport {
     }
 }
 
-/// The failover figures in words: "first terminal 1.8 s after the fault; place→terminal p99
-/// during it 2,410 ms (64 orders)".
+/// The failover figures in words: "an order placed after the fault terminal 1.80 s after it;
+/// place→terminal p99 during it 2410 ms (64 orders)".
 fn failover_line(f: &crate::failover::Failover) -> String {
     let recovery = f.recovery_seconds.map_or_else(
-        || "no order terminal after the fault".into(),
-        |r| format!("first terminal {r:.2} s after the fault"),
+        || "no order placed after the fault terminal".into(),
+        |r| format!("an order placed after the fault terminal {r:.2} s after it"),
     );
     let p99 = f
         .p99_during_ms

@@ -240,6 +240,7 @@ stop_saga() {
 cleanup() {
     local status=$? db
     stop_saga
+    cluster_stop
     [[ -n "${PGBIN:-}" ]] || DATABASES=()
     for db in "${DATABASES[@]}"; do
         "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt \

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use saga_bench::figures::{self, LoadFigures};
+use saga_bench::figures::{self, LoadFigures, RelayFigures};
 
 #[derive(Debug, Args)]
 pub struct FigureArgs {
     /// Which figure.
     figure: Figure,
-    /// A `saga-bench --json` file.
+    /// A `saga-bench --json` file (`saga-bench relay --json` for `events-per-second`).
     file: PathBuf,
 }
 
@@ -21,13 +21,15 @@ enum Figure {
     OrdersPerSecond,
     /// Place → terminal p99, milliseconds.
     P99Ms,
+    /// Outbox rows the relay alone published per second.
+    EventsPerSecond,
 }
 
 pub fn run(args: FigureArgs) -> anyhow::Result<ExitCode> {
-    let run: LoadFigures = figures::read(&args.file)?;
     let value = match args.figure {
-        Figure::OrdersPerSecond => run.orders_per_second,
-        Figure::P99Ms => run.latency_ms.p99,
+        Figure::OrdersPerSecond => figures::read::<LoadFigures>(&args.file)?.orders_per_second,
+        Figure::P99Ms => figures::read::<LoadFigures>(&args.file)?.latency_ms.p99,
+        Figure::EventsPerSecond => figures::read::<RelayFigures>(&args.file)?.events_per_second,
     };
     println!("{value}");
     Ok(ExitCode::SUCCESS)
