@@ -51,6 +51,7 @@ pub fn render(report: &ScenarioReport, timeline: &Timeline) -> String {
         read_at: None,
         refresh_secs: 0,
         error: None,
+        open: false,
     };
     let quiesce = report
         .quiesce_seconds

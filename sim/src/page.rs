@@ -46,6 +46,7 @@ pub fn render(report: &RunReport) -> String {
         read_at: None,
         refresh_secs: 0,
         error: None,
+        open: false,
     };
     let times = Times::SinceStart(EPOCH);
     let body = html! {

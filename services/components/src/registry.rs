@@ -226,7 +226,8 @@ fn delivery_worker(cx: Context, shutdown: Shutdown) -> Started {
 pub const EXPLORER: Component = Component {
     name: "explorer",
     about: "The operator's web page: orders, each order's timeline, saga health \
-            (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`, `EXPLORER_*`)",
+            (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `REDIS_URL`, `EXPLORER_*`; API keys \
+            (`API_KEYS`, `API_KEYS_FILE`) unless `API_AUTH=off`)",
     serves: Serves::Pages,
     default_port: 8080,
     backends: &[Backend::Postgres, Backend::Kafka, Backend::Redis],
@@ -247,27 +248,23 @@ fn explorer(cx: Context, shutdown: Shutdown) -> Started {
                 .dead_letter_ledger()
                 .await
                 .map_err(|e| cx.start_error(e))?,
-            keys: operator_keys(&cx)?,
         };
         let deps = saga_explorer::ExplorerDeps {
             source: cx.env.saga_source().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
             dead_letters: Some(dead_letters),
+            keys: explorer_keys(&cx)?,
+            csrf_secret: saga_api::auth::generate_key(&*cx.env.entropy()),
         };
         let listener = cx.listen().await?;
         cx.ended(saga_explorer::run(deps, config, listener, shutdown).await)
     })
 }
 
-/// The API keys whose operators may replay and discard dead letters, read the gateway's way
-/// when `API_KEYS` or `API_KEYS_FILE` is set; `None` (anyone may act) when neither is.
-fn operator_keys(cx: &Context) -> Result<Option<Arc<saga_api::auth::ApiKeys>>, ComponentError> {
-    let configured = ["API_KEYS", "API_KEYS_FILE"]
-        .iter()
-        .any(|v| cx.var(v).is_some_and(|t| !t.trim().is_empty()));
-    if !configured {
-        return Ok(None);
-    }
+/// The API keys the explorer lets in (a client key its own orders, an operator key all of
+/// them and the dead letters), read the gateway's way: required unless `API_AUTH=off`, which
+/// opens the explorer to anyone who reaches it (every page says so).
+fn explorer_keys(cx: &Context) -> Result<Option<Arc<saga_api::auth::ApiKeys>>, ComponentError> {
     let keys =
         saga_gateway::api_keys_from_lookup(|name| cx.var(name)).map_err(|e| cx.start_error(e))?;
     Ok(keys.map(Arc::new))

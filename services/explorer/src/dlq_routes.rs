@@ -1,28 +1,35 @@
-//! The dead-letter page's routes: `GET /dead-letters` lists (filters `reason`, `topic`,
-//! `all`); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
-//! `discard:ID`, with `api_key` and `why`) and shows every letter again, with what happened.
+//! The dead-letter page's routes, an operator's: `GET /dead-letters` lists (filters `reason`,
+//! `topic`, `all`); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
+//! `discard:ID`, with `why` and the page's `csrf` token) and shows every letter again, with
+//! what happened. A POST from another site, without the token or by a client key is refused
+//! before anything is read.
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
 use maud::html;
 use saga_core::EventId;
 use saga_runtime::dlq::{self, Actor, DlqError, Filter};
 
+use crate::access::{Viewer, check_post};
 use crate::html::dead_letters::{self as page, Notice};
 use crate::html::page::Section;
-use crate::routes::AppState;
+use crate::routes::{AppState, operators_only};
 use crate::view::dead_letters::{filter, groups};
 
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
     Query(fields): Query<BTreeMap<String, String>>,
 ) -> Response {
+    if !viewer.operator {
+        return operators_only(&viewer);
+    }
     match filter(&fields) {
-        Ok(f) => render(&state, &f, None, StatusCode::OK, false).await,
+        Ok(f) => render(&state, &viewer, &f, None, StatusCode::OK, false).await,
         Err(error) => {
             let notice = Notice {
                 ok: false,
@@ -30,6 +37,7 @@ pub(crate) async fn list(
             };
             render(
                 &state,
+                &viewer,
                 &Filter::default(),
                 Some(notice),
                 StatusCode::BAD_REQUEST,
@@ -42,9 +50,17 @@ pub(crate) async fn list(
 
 pub(crate) async fn act(
     State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (status, notice) = match perform(&state, &fields).await {
+    if !viewer.operator {
+        return operators_only(&viewer);
+    }
+    if let Err(why) = check_post(&viewer, &headers, fields.get("csrf").map(String::as_str)) {
+        return refused(&why);
+    }
+    let (status, notice) = match perform(&state, &viewer, &fields).await {
         Ok(text) => (StatusCode::OK, Notice { ok: true, text }),
         Err((status, text)) => (status, Notice { ok: false, text }),
     };
@@ -53,11 +69,27 @@ pub(crate) async fn act(
         closed_too: true,
         ..Filter::default()
     };
-    render(&state, &all, Some(notice), status, true).await
+    render(&state, &viewer, &all, Some(notice), status, true).await
+}
+
+/// A POST refused before anything was read.
+fn refused(why: &str) -> Response {
+    let body = html! { h1 { "Not done" } p.banner.error #notice { (why) } p { a href="/dead-letters" { "back to the dead letters" } } };
+    let frame = crate::html::page::Frame {
+        title: "Not done",
+        section: Section::DeadLetters,
+        read_at: None,
+        refresh_secs: 0,
+        error: None,
+        open: false,
+    };
+    let page = crate::html::page::page(&frame, body).into_string();
+    (StatusCode::FORBIDDEN, axum::response::Html(page)).into_response()
 }
 
 async fn perform(
     state: &AppState,
+    viewer: &Viewer,
     fields: &BTreeMap<String, String>,
 ) -> Result<String, (StatusCode, String)> {
     let Some(deps) = &state.dead_letters else {
@@ -74,11 +106,6 @@ async fn perform(
     let id: EventId = id
         .parse()
         .map_err(|_| bad(format!("{id:?} is not a dead letter id")))?;
-    let key = fields
-        .get("api_key")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let name = deps.operator(key).map_err(|e| (StatusCode::FORBIDDEN, e))?;
     let current = state.snapshots.fresh().await;
     let (letters, _) = deps
         .letters(&current.facts.dead_letters)
@@ -89,7 +116,7 @@ async fn perform(
         .find(|l| l.id == id)
         .ok_or_else(|| (StatusCode::NOT_FOUND, format!("no dead letter {id}")))?;
     let actor = Actor {
-        name,
+        name: viewer.actor(),
         why: fields.get("why").cloned().unwrap_or_default(),
         at: state.clock.now(),
     };
@@ -120,6 +147,7 @@ async fn perform(
 
 async fn render(
     state: &AppState,
+    viewer: &Viewer,
     filter: &Filter,
     notice: Option<Notice>,
     status: StatusCode,
@@ -134,7 +162,7 @@ async fn render(
         let body = html! { h1 { "Dead letters" } p.muted { "This explorer was started without the dead-letter stores." } };
         return (
             status,
-            state.render(&current, "Dead letters", Section::DeadLetters, body),
+            state.render(viewer, &current, "Dead letters", Section::DeadLetters, body),
         )
             .into_response();
     };
@@ -142,21 +170,15 @@ async fn render(
         Ok(found) => found,
         Err(error) => {
             let body = html! { h1 { "Dead letters" } p.banner.error { "Cannot read the dead letters: " (error.to_string()) } };
-            let page = state.render(&current, "Dead letters", Section::DeadLetters, body);
+            let page = state.render(viewer, &current, "Dead letters", Section::DeadLetters, body);
             return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
         }
     };
     let groups = groups(&letters, filter);
-    let body = page::body(
-        &groups,
-        filter,
-        unreadable,
-        deps.keys.is_some(),
-        notice.as_ref(),
-    );
+    let body = page::body(&groups, filter, unreadable, &viewer.csrf, notice.as_ref());
     (
         status,
-        state.render(&current, "Dead letters", Section::DeadLetters, body),
+        state.render(viewer, &current, "Dead letters", Section::DeadLetters, body),
     )
         .into_response()
 }

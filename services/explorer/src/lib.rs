@@ -6,10 +6,12 @@
 //! themselves. The timeline model and its drawing ([`timeline`], [`html::timeline`]) also draw a
 //! failing simulation seed.
 
+pub mod access;
 mod config;
 mod dead_letters;
 mod dlq_routes;
 pub mod html;
+mod login;
 mod routes;
 pub mod source;
 pub mod timeline;
@@ -18,10 +20,13 @@ pub mod view;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::get;
+use saga_api::auth::ApiKeys;
 use saga_core::ports::Clock;
 use saga_runtime::{Listener, serve};
 
+pub use access::{Access, Viewer, csrf_token};
 pub use config::{ConfigError, ExplorerConfig};
 pub use dead_letters::DeadLetterDeps;
 pub use source::{SagaSource, Snapshots};
@@ -33,24 +38,43 @@ pub struct ExplorerDeps {
     pub clock: Arc<dyn Clock>,
     /// What the dead-letter page reads and acts through; `None` shows no dead letters.
     pub dead_letters: Option<DeadLetterDeps>,
+    /// The configured API keys: every page needs one (`crate::access`). `None` serves anyone
+    /// who reaches the port (`API_AUTH=off`), and every page says so.
+    pub keys: Option<Arc<ApiKeys>>,
+    /// What the forms' CSRF tokens are derived from: random per process.
+    pub csrf_secret: String,
 }
 
-/// The explorer's routes, ready to serve or to test with `oneshot`.
+/// The explorer's routes, ready to serve or to test with `oneshot`: the pages behind
+/// [`access::require_viewer`], the login form, and `/health` and `/metrics` for probes.
 pub fn router(deps: ExplorerDeps, config: ExplorerConfig) -> Router {
     let snapshots = Snapshots::new(deps.source, deps.clock.clone(), config.refresh);
+    let access = Access {
+        keys: deps.keys,
+        secret: deps.csrf_secret,
+    };
     let state = routes::AppState {
         snapshots: Arc::new(snapshots),
         clock: deps.clock,
         config,
         dead_letters: deps.dead_letters,
     };
-    Router::new()
+    let pages = Router::new()
         .route("/", get(routes::order_list))
         .route("/orders/{order_id}", get(routes::order_page))
         .route("/dead-letters", get(dlq_routes::list).post(dlq_routes::act))
         .route("/saga-health", get(routes::saga_health))
+        .route_layer(middleware::from_fn_with_state(
+            access.clone(),
+            access::require_viewer,
+        ));
+    let login = Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .with_state(access);
+    pages
         .route("/health", get(routes::liveness))
         .with_state(state)
+        .merge(login)
         .route(
             "/metrics",
             get(|| async { saga_runtime::metrics::render() }),

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,6 +12,7 @@ use saga_core::OrderId;
 use saga_core::ports::Clock;
 
 use crate::ExplorerConfig;
+use crate::access::Viewer;
 use crate::html::page::{Frame, Section, page};
 use crate::html::{self};
 use crate::source::{Current, Snapshots};
@@ -32,6 +34,7 @@ impl AppState {
 
     pub(crate) fn render(
         &self,
+        viewer: &Viewer,
         current: &Current,
         title: &str,
         section: Section,
@@ -43,6 +46,7 @@ impl AppState {
             read_at: current.facts.read_at,
             refresh_secs: self.config.refresh.as_secs(),
             error: current.error.as_deref(),
+            open: viewer.open(),
         };
         Html(page(&frame, body).into_string())
     }
@@ -50,13 +54,17 @@ impl AppState {
 
 pub(crate) async fn order_list(
     State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
     Query(fields): Query<BTreeMap<String, String>>,
 ) -> Response {
     let current = state.snapshots.current().await;
-    let (filter, error) = match OrderFilter::parse(&fields) {
+    let (mut filter, error) = match OrderFilter::parse(&fields) {
         Ok(filter) => (filter, None),
         Err(error) => (OrderFilter::default(), Some(error.to_string())),
     };
+    if !viewer.operator {
+        filter.only_owner = Some(viewer.actor());
+    }
     let now = state.clock.now();
     let list = orders::list(&current.facts, &filter, now, state.stuck_after());
     let body = html::orders::body(
@@ -72,36 +80,55 @@ pub(crate) async fn order_list(
     };
     (
         status,
-        state.render(&current, "Orders", Section::Orders, body),
+        state.render(&viewer, &current, "Orders", Section::Orders, body),
     )
         .into_response()
 }
 
-pub(crate) async fn order_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn order_page(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Response {
     let current = state.snapshots.current().await;
     let Ok(order) = id.parse::<OrderId>() else {
         let body = html! { h1 { "No such order" } p { "Order ids are positive whole numbers; " code { (id) } " is not one." } };
-        let page = state.render(&current, "Bad order id", Section::Orders, body);
+        let page = state.render(&viewer, &current, "Bad order id", Section::Orders, body);
         return (StatusCode::BAD_REQUEST, page).into_response();
     };
     let now = state.clock.now();
-    match journey::of(&current.facts, order, now, state.stuck_after()) {
+    // Another owner's order is as absent as one that does not exist (the gateway's rule).
+    let owner = current
+        .facts
+        .orders
+        .get(&order)
+        .map(|o| o.owner.as_ref().map(|w| w.to_string()));
+    let visible = owner.is_some_and(|owner| viewer.sees(owner.as_deref()));
+    let found = visible.then(|| journey::of(&current.facts, order, now, state.stuck_after()));
+    match found.flatten() {
         Some(journey) => {
             let body = html::journey::body(&journey);
+            let title = format!("Order {order}");
             state
-                .render(&current, &format!("Order {order}"), Section::Orders, body)
+                .render(&viewer, &current, &title, Section::Orders, body)
                 .into_response()
         }
         None => {
             let body =
                 html! { h1 { "Order " (order) " not found" } p { a href="/" { "all orders" } } };
-            let page = state.render(&current, "Order not found", Section::Orders, body);
+            let page = state.render(&viewer, &current, "Order not found", Section::Orders, body);
             (StatusCode::NOT_FOUND, page).into_response()
         }
     }
 }
 
-pub(crate) async fn saga_health(State(state): State<AppState>) -> Html<String> {
+pub(crate) async fn saga_health(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
+    if !viewer.operator {
+        return operators_only(&viewer);
+    }
     let current = state.snapshots.current().await;
     let mut health = health::of(&current.facts, state.clock.now(), state.stuck_after());
     if let Some(deps) = &state.dead_letters {
@@ -111,7 +138,30 @@ pub(crate) async fn saga_health(State(state): State<AppState>) -> Html<String> {
         }
     }
     let body = html::health::body(&health, state.stuck_after().whole_seconds());
-    state.render(&current, "Saga health", Section::Health, body)
+    state
+        .render(&viewer, &current, "Saga health", Section::Health, body)
+        .into_response()
+}
+
+/// The answer to a client key on an operator's page: 403, and nothing read.
+pub(crate) fn operators_only(viewer: &Viewer) -> Response {
+    let body = html! {
+        h1 { "Operators only" }
+        p { (viewer.actor()) " is a client key: this page needs an operator key. " a href="/" { "Your orders" } }
+    };
+    let frame = Frame {
+        title: "Operators only",
+        section: Section::Orders,
+        read_at: None,
+        refresh_secs: 0,
+        error: None,
+        open: false,
+    };
+    (
+        StatusCode::FORBIDDEN,
+        Html(page(&frame, body).into_string()),
+    )
+        .into_response()
 }
 
 /// Liveness for orchestrators: 200 while the last read of the saga's state succeeded, 503

@@ -1,5 +1,5 @@
 //! The dead-letter page on the memory adapters: letters on a DLQ topic grouped by reason,
-//! source topic and rejecting group; a client key may not act; an operator's Replay
+//! source topic and rejecting group; a client key may neither see nor act; an operator's Replay
 //! re-publishes the original to its source topic and the page shows who replayed it and why;
 //! a second Replay is refused; Discard closes a letter; the health page counts them.
 
@@ -71,10 +71,22 @@ async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String
     (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
-fn post(form: &str) -> Request<Body> {
+const SECRET: &str = "test-secret";
+
+/// A POST of the page's form by the holder of `key`, with their token.
+fn post(key: &str, form: &str) -> Request<Body> {
+    let csrf = saga_explorer::csrf_token(SECRET, key);
     Request::post("/dead-letters")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_owned()))
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::from(format!("{form}&csrf={csrf}")))
+        .unwrap()
+}
+
+fn get_as(key: &str, uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::empty())
         .unwrap()
 }
 
@@ -100,13 +112,18 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
             bus: Arc::new(bus.clone()),
             table: Arc::new(MemoryDeadLetters::new()),
             ledger: Arc::new(ledger),
-            keys: Some(Arc::new(keys)),
         }),
+        keys: Some(Arc::new(keys)),
+        csrf_secret: SECRET.into(),
     };
     let app = saga_explorer::router(deps, ExplorerConfig::default());
-    let get = || Request::get("/dead-letters").body(Body::empty()).unwrap();
-
-    let (status, page) = send(&app, get()).await;
+    let (status, _) = send(&app, get_as("client-key", "/dead-letters")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a client key sees no dead letters"
+    );
+    let (status, page) = send(&app, get_as("op-key", "/dead-letters")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("rejected by <b class=\"group\">payment-worker</b>"),
@@ -122,7 +139,7 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
     let first = EventId::from_random_bits(1);
     let (status, page) = send(
         &app,
-        post(&format!("act=replay:{first}&api_key=client-key&why=x")),
+        post("client-key", &format!("act=replay:{first}&why=x")),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -130,9 +147,7 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
 
     let (status, page) = send(
         &app,
-        post(&format!(
-            "act=replay:{first}&api_key=op-key&why=parser+fixed"
-        )),
+        post("op-key", &format!("act=replay:{first}&why=parser+fixed")),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -147,28 +162,24 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
     assert_eq!(replayed[0].payload, b"<not json>");
     assert!(page.contains("<b id=\"open-count\">1</b>"), "{page}");
 
-    let (status, page) = send(&app, post(&format!("act=replay:{first}&api_key=op-key"))).await;
+    let (status, page) = send(&app, post("op-key", &format!("act=replay:{first}"))).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(page.contains("already replayed by ops"), "{page}");
 
     let second = EventId::from_random_bits(2);
     let (status, _) = send(
         &app,
-        post(&format!("act=discard:{second}&api_key=op-key&why=junk")),
+        post("op-key", &format!("act=discard:{second}&why=junk")),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let all = Request::get("/dead-letters?all=on")
-        .body(Body::empty())
-        .unwrap();
-    let (_, page) = send(&app, all).await;
+    let (_, page) = send(&app, get_as("op-key", "/dead-letters?all=on")).await;
     assert!(page.contains("<b id=\"open-count\">0</b>"), "{page}");
     assert!(page.contains("replayed by <b>ops</b>"), "{page}");
     assert!(page.contains("<i>parser fixed</i>"), "{page}");
     assert!(page.contains("discarded by <b>ops</b>"), "{page}");
 
-    let health = Request::get("/saga-health").body(Body::empty()).unwrap();
-    let (_, page) = send(&app, health).await;
+    let (_, page) = send(&app, get_as("op-key", "/saga-health")).await;
     let card = &page[page.find("id=\"dlq-open\"").expect("the open count")..];
     assert!(card.contains(">0</b> open</div>"), "{card}");
     assert!(

@@ -191,6 +191,8 @@ fn app(memory: Memory, now: OffsetDateTime) -> axum::Router {
         source: Arc::new(memory),
         clock: Arc::new(FixedClock::new(now)),
         dead_letters: None,
+        keys: None,
+        csrf_secret: "test".into(),
     };
     saga_explorer::router(deps, ExplorerConfig::default())
 }

@@ -38,6 +38,8 @@ fn app(source: Arc<Slow>) -> axum::Router {
         source,
         clock: Arc::new(FixedClock::new(datetime!(2026-11-27 21:00 UTC))),
         dead_letters: None,
+        keys: None,
+        csrf_secret: "test".into(),
     };
     saga_explorer::router(deps, ExplorerConfig::default())
 }

@@ -22,7 +22,7 @@ pub fn body(
     groups: &[Group<'_>],
     filter: &Filter,
     unreadable: usize,
-    needs_key: bool,
+    csrf: &str,
     notice: Option<&Notice>,
 ) -> Markup {
     let open: usize = groups.iter().map(|g| g.open).sum();
@@ -45,9 +45,7 @@ pub fn body(
         }
         form #act method="post" action="/dead-letters" {
             div.filters {
-                @if needs_key {
-                    label { "Operator API key" input type="password" name="api_key" autocomplete="off"; }
-                }
+                input type="hidden" name="csrf" value=(csrf);
                 label { "Why" input type="text" name="why" size="40"; }
             }
             @if groups.is_empty() { p.muted { "No dead letter matches." } }

@@ -6,6 +6,7 @@ pub mod dead_letters;
 pub mod format;
 pub mod health;
 pub mod journey;
+pub mod login;
 pub mod orders;
 pub mod page;
 pub mod timeline;

@@ -30,6 +30,8 @@ pub struct Frame<'a> {
     pub refresh_secs: u64,
     /// Why the state may be stale, if the last read failed.
     pub error: Option<&'a str>,
+    /// The explorer serves anyone who reaches it (no API keys): said on every page.
+    pub open: bool,
 }
 
 /// A whole HTML document around `body`.
@@ -66,6 +68,9 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                     }
                 }
                 main {
+                    @if frame.open {
+                        p.banner.error #open { "Open: no API keys are configured (API_AUTH=off), so anyone who reaches this port can read every order and act on dead letters." }
+                    }
                     @if let Some(error) = frame.error {
                         p.banner.error { "Cannot read the saga's state: " (error) ". Showing the last state read." }
                     }

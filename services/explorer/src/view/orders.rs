@@ -20,6 +20,8 @@ pub struct OrderFilter {
     pub max_age: Option<Duration>,
     /// Only orders PENDING for longer than the stuck threshold.
     pub stuck: bool,
+    /// Only this owner's orders, counts included (a client key's view); never from the form.
+    pub only_owner: Option<String>,
 }
 
 /// A bad filter value, named so the page can say which field to fix.
@@ -70,6 +72,7 @@ impl OrderFilter {
             item: field("item").map(str::to_lowercase),
             max_age,
             stuck,
+            only_owner: None,
         })
     }
 
@@ -130,7 +133,14 @@ pub fn list(
     }
     let mut stuck = 0;
     let mut matched = Vec::new();
+    let mut total = 0;
     for order in facts.orders.values() {
+        if let Some(owner) = &filter.only_owner {
+            if order.owner.as_ref().is_none_or(|o| o.as_str() != owner) {
+                continue;
+            }
+        }
+        total += 1;
         *counts.entry(order.status).or_default() += 1;
         stuck += usize::from(is_stuck(order, now, stuck_after));
         if filter.matches(order, now, stuck_after) {
@@ -153,7 +163,7 @@ pub fn list(
         matched: matched.len(),
         counts,
         stuck,
-        total: facts.orders.len(),
+        total,
     }
 }
 
