@@ -135,7 +135,8 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 Fault::Crash { host, .. }
                 | Fault::PowerLoss { host, .. }
                 | Fault::BlackHole { host, .. }
-                | Fault::AmbiguousCommits { host, .. } => vec![host],
+                | Fault::AmbiguousCommits { host, .. }
+                | Fault::DiskLoss { host, .. } => vec![host],
                 Fault::Unprocessable {
                     what: Unprocessable::Decision,
                 } => vec![REDIS],
@@ -149,7 +150,8 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 Fault::Rebalance { .. }
                 | Fault::DuplicateAppends { .. }
                 | Fault::Poison { .. }
-                | Fault::Forge { .. } => vec![KAFKA],
+                | Fault::Forge { .. }
+                | Fault::UncleanElection { .. } => vec![KAFKA],
             };
             let lasts = t.fault.lasts().unwrap_or(Duration::ZERO);
             let end = (t.at + lasts).min(schedule.heal_at.max(t.at));

@@ -19,7 +19,7 @@ fn cause_problem(
     wanted: Option<PaymentDecision>,
 ) -> Option<String> {
     let Some(&(for_order, decision, causation)) = index.payment_by_id.get(&event) else {
-        return (!s.interference.lost_events.may_include(event))
+        return (!s.interference.record_may_be_gone(event))
             .then(|| format!("event {event} is not a payment event on the payments topic"));
     };
     if for_order != order {

@@ -151,10 +151,10 @@ fn consumed<'a>(
             let done = committed
                 .and_then(|g| g.committed.get(&(record.topic, record.partition)))
                 .is_some_and(|next| record.offset < *next);
-            let reused =
+            let skipped =
                 s.interference
-                    .offset_reused(record.topic, record.partition, record.offset);
-            if record.topic != topic || !done || reused {
+                    .may_have_skipped(record.topic, record.partition, record.offset);
+            if record.topic != topic || !done || skipped {
                 return None;
             }
             envelope.as_ref().map(|e| (record, e))
@@ -211,7 +211,7 @@ fn missing_effect(
                 .payments
                 .get(order_id)
                 .is_some_and(|events| events.iter().any(|p| p.causation_id == Some(id)));
-            (!answered && !s.interference.lost_answers.may_include(id))
+            (!answered && !s.interference.answer_may_be_gone(id))
                 .then_some("no payment event answers it")
         }
         // What cannot be applied is `unprocessable_dead_lettered`'s business.

@@ -142,9 +142,50 @@ pub struct Interference {
     /// ORDER_CREATED events whose answer (a payment event caused by them) the bus lost.
     pub lost_answers: Lost,
     pub reused_offsets: Vec<ReusedOffsets>,
+    /// What the bus lost although it promised to keep it.
+    pub broken_durability: BrokenDurability,
+}
+
+/// Records the event bus had acknowledged and then lost, whose consequences the checker does
+/// not excuse: an unclean leader election (a replica outside the ISR became leader, which
+/// `unclean.leader.election.enable=false` rules out) or the loss of the disk of the broker
+/// holding a partition's only replica. As with the losses above, their absence proves nothing
+/// against the saga — a status change may name an event no longer on the log, a payment
+/// worker's answer may be gone, a group may skip records later written at the lost offsets
+/// without ever reading them — but no order's outcome is excused: an order whose
+/// ORDER_COMPLETED vanished still owes its courier, so the checker reports what the saga does
+/// not survive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokenDurability {
+    /// Events whose records vanished.
+    pub events: BTreeSet<EventId>,
+    /// ORDER_CREATED events whose answer (a payment event caused by them) vanished.
+    pub answers: BTreeSet<EventId>,
+    /// Offsets freed for reuse while groups kept commits beyond them.
+    pub offsets: Vec<ReusedOffsets>,
 }
 
 impl Interference {
+    /// Whether the bus may have lost `event`'s record, excused or not: its absence from the
+    /// log proves nothing.
+    pub fn record_may_be_gone(&self, event: EventId) -> bool {
+        self.lost_events.may_include(event) || self.broken_durability.events.contains(&event)
+    }
+
+    /// Whether the bus may have lost the payment event answering `source`, excused or not.
+    pub fn answer_may_be_gone(&self, source: EventId) -> bool {
+        self.lost_answers.may_include(source) || self.broken_durability.answers.contains(&source)
+    }
+
+    /// Whether a group may have skipped the record at this position without reading it,
+    /// excused or not ([`Self::offset_reused`] counts only the excused losses).
+    pub fn may_have_skipped(&self, topic: Topic, partition: u32, offset: u64) -> bool {
+        let broken = self.broken_durability.offsets.iter().any(|r| {
+            r.topic == topic && r.partition == partition && (r.from..r.to).contains(&offset)
+        });
+        broken || self.offset_reused(topic, partition, offset)
+    }
+
     /// Whether a group may have skipped the record at this position.
     pub fn offset_reused(&self, topic: Topic, partition: u32, offset: u64) -> bool {
         if self.lost_events == Lost::Unknown {

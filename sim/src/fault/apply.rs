@@ -69,6 +69,16 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
         Fault::AmbiguousCommits { host, rate, .. } => {
             world.switches.set_ambiguous(host, Some(*rate))
         }
+        Fault::UncleanElection {
+            topic,
+            partition,
+            records,
+        } => super::replication::unclean_election(world, *topic, *partition, *records),
+        Fault::DiskLoss { host, .. } => {
+            if crash(sim, world, host) {
+                super::replication::lose_disk(world, host);
+            }
+        }
     }
 }
 
@@ -91,7 +101,9 @@ fn crash(sim: &mut Sim<'_>, world: &World, host: &'static str) -> bool {
 /// Undoes `fault` (index `i`).
 pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
     match fault {
-        Fault::Crash { host, .. } | Fault::PowerLoss { host, .. } => {
+        Fault::Crash { host, .. }
+        | Fault::PowerLoss { host, .. }
+        | Fault::DiskLoss { host, .. } => {
             if sim.is_host_running(*host) {
                 return;
             }
@@ -111,7 +123,8 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
         Fault::Rebalance { .. }
         | Fault::Poison { .. }
         | Fault::Unprocessable { .. }
-        | Fault::Forge { .. } => return,
+        | Fault::Forge { .. }
+        | Fault::UncleanElection { .. } => return,
         Fault::DuplicateAppends { .. } => world.switches.set_duplicate_appends(false),
         Fault::AmbiguousCommits { host, .. } => world.switches.set_ambiguous(host, None),
     }

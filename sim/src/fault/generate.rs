@@ -94,9 +94,41 @@ pub fn generate(seed: u64, mix: &Mix) -> Schedule {
     let long = rng
         .random_bool(LONG_SEEDS)
         .then(|| long_fault(&mut rng, &services, &links));
-    let mut schedule = place(&mut rng, drawn, long, load_for, mix);
+    let lossy = lossy_broker(seed, load_for);
+    let mut schedule = place(&mut rng, drawn, long, lossy, load_for, mix);
     schedule.replicas = replicas;
     schedule
+}
+
+/// The classes a replicated deployment rules out (`RULED_OUT_BY_REPLICATION`), timed. Drawn
+/// from a stream of their own, after everything else, so the seeds' other faults fall where
+/// they fell before these classes existed, in every mix.
+fn lossy_broker(seed: u64, load_for: Duration) -> Vec<TimedFault> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175_c8ed_0002);
+    let latest = load_for.as_millis() as u64 - 200;
+    let mut faults = Vec::new();
+    for _ in 0..count(&mut rng, 2) {
+        let fault = Fault::UncleanElection {
+            topic: pick(
+                &mut rng,
+                &[saga_core::Topic::Orders, saga_core::Topic::Payments],
+            ),
+            partition: rng.random_range(0..3),
+            records: rng.random_range(1..=12),
+        };
+        faults.push((ms(&mut rng, 200, latest), fault));
+    }
+    for _ in 0..maybe(&mut rng, 0.5) {
+        let fault = Fault::DiskLoss {
+            host: crate::world::KAFKA,
+            down: ms(&mut rng, 100, 2_500),
+        };
+        faults.push((ms(&mut rng, 200, latest), fault));
+    }
+    faults
+        .into_iter()
+        .map(|(at, fault)| TimedFault { id: 0, at, fault })
+        .collect()
 }
 
 /// Crashes of services and backends, power losses, black holes.
@@ -233,12 +265,13 @@ fn long_fault(
     }
 }
 
-/// Gives each fault a start time within the load phase; a fault whose resource is still busy
-/// is dropped. The long fault goes first, so nothing displaces it; the heal waits for it.
+/// Gives each fault a start time within the load phase (`timed_already` have theirs); a fault
+/// whose resource is still busy is dropped. The long fault goes first, so nothing displaces it; the heal waits for it.
 fn place(
     rng: &mut ChaCha8Rng,
     drawn: Vec<Fault>,
     long: Option<Fault>,
+    timed_already: Vec<TimedFault>,
     load_for: Duration,
     mix: &Mix,
 ) -> Schedule {
@@ -251,6 +284,7 @@ fn place(
             fault,
         })
         .collect();
+    timed.extend(timed_already);
     timed.sort_by_key(|t| t.at);
     timed.retain(|t| mix.contains(FaultClass::of(&t.fault)));
     let mut heal_at = load_for;

@@ -6,9 +6,10 @@ mod class;
 mod data;
 mod generate;
 mod power;
+mod replication;
 mod schedule;
 
 pub use apply::{end, heal, start};
-pub use class::{AWAITING_FIXES, FaultClass, Mix};
+pub use class::{AWAITING_FIXES, FaultClass, Mix, RULED_OUT_BY_REPLICATION};
 pub use generate::generate;
 pub use schedule::{Fault, Forgery, PoisonSize, Schedule, TimedFault, Unprocessable};

@@ -86,13 +86,26 @@ pub enum Fault {
         rate: f64,
         lasts: Duration,
     },
+    /// A replica outside the ISR becomes the partition's leader: the log loses its last
+    /// `records` acknowledged records (all it has, if fewer) while every group keeps its
+    /// committed offset, and later appends reuse the lost offsets (`replication.rs`).
+    UncleanElection {
+        topic: saga_core::Topic,
+        partition: u32,
+        records: u64,
+    },
+    /// As a crash, and the host's disk is gone: Kafka comes back with empty logs and no
+    /// committed offsets (one replica: nothing to re-replicate from).
+    DiskLoss { host: &'static str, down: Duration },
 }
 
 impl Fault {
     /// How long the fault lasts; `None` for instantaneous ones.
     pub fn lasts(&self) -> Option<Duration> {
         match self {
-            Self::Crash { down, .. } | Self::PowerLoss { down, .. } => Some(*down),
+            Self::Crash { down, .. }
+            | Self::PowerLoss { down, .. }
+            | Self::DiskLoss { down, .. } => Some(*down),
             Self::Partition { lasts, .. }
             | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
@@ -103,7 +116,8 @@ impl Fault {
             Self::Rebalance { .. }
             | Self::Poison { .. }
             | Self::Unprocessable { .. }
-            | Self::Forge { .. } => None,
+            | Self::Forge { .. }
+            | Self::UncleanElection { .. } => None,
         }
     }
 
@@ -117,7 +131,11 @@ impl Fault {
             }
         };
         match self {
-            Self::Crash { host, .. } | Self::PowerLoss { host, .. } => format!("host {host}"),
+            Self::Crash { host, .. }
+            | Self::PowerLoss { host, .. }
+            | Self::DiskLoss { host, .. } => {
+                format!("host {host}")
+            }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
             Self::Partition { a, b, .. }
             | Self::Hold { a, b, .. }
@@ -129,6 +147,9 @@ impl Fault {
             Self::Poison { topic, .. } => format!("poison {topic}"),
             Self::Unprocessable { what } => format!("unprocessable {what:?}"),
             Self::Forge { forgery } => format!("forge {forgery:?}"),
+            Self::UncleanElection {
+                topic, partition, ..
+            } => format!("leader {topic}/{partition}"),
         }
     }
 }
@@ -204,6 +225,20 @@ impl fmt::Display for Fault {
                 what: Unprocessable::Payment,
             } => write!(f, "make PostgreSQL refuse a pending order's payment"),
             Self::Forge { forgery } => write!(f, "forge a {}", forgery.name()),
+            Self::UncleanElection {
+                topic,
+                partition,
+                records,
+            } => write!(
+                f,
+                "unclean election on {topic}/{partition}: the new leader lacks the last {records} \
+                 records, groups keep their commits"
+            ),
+            Self::DiskLoss { host, down } => write!(
+                f,
+                "{host} loses its disk (every log and commit), restart after {}",
+                secs(*down)
+            ),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",

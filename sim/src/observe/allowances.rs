@@ -1,5 +1,6 @@
 //! The checker's allowances for one run, read off the trace: what the fault driver forged,
-//! which orders it made unprocessable, and what the backends' power losses took.
+//! which orders it made unprocessable, what the backends' power losses took, and what the
+//! broker lost that replication would have kept (evidence gone, outcomes still owed).
 
 use saga_core::snapshot::{Interference, Lost, ReusedOffsets};
 
@@ -34,6 +35,25 @@ pub fn interference(trace: &[TraceLine]) -> Interference {
                 add(&mut found.lost_events, events);
                 add(&mut found.lost_answers, answered);
                 found.reused_offsets.push(ReusedOffsets {
+                    topic: *topic,
+                    partition: *partition,
+                    from: *from,
+                    to: *to,
+                });
+            }
+            Event::AcknowledgedLost {
+                topic,
+                partition,
+                from,
+                to,
+                events,
+                answered,
+                ..
+            } => {
+                let broken = &mut found.broken_durability;
+                broken.events.extend(events.iter().copied());
+                broken.answers.extend(answered.iter().copied());
+                broken.offsets.push(ReusedOffsets {
                     topic: *topic,
                     partition: *partition,
                     from: *from,

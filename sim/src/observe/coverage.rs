@@ -47,10 +47,14 @@ pub enum Signal {
     BlackHole,
     /// A fault lasting at least 30 s of simulated time started.
     LongFault,
+    /// An unclean leader election took acknowledged records from a partition.
+    UncleanElection,
+    /// The Kafka host lost its disk.
+    KafkaDiskLoss,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 27] = [
+    pub const ALL: [Signal; 29] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -78,6 +82,8 @@ impl Signal {
         Self::PostgresPowerLoss,
         Self::BlackHole,
         Self::LongFault,
+        Self::UncleanElection,
+        Self::KafkaDiskLoss,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +115,8 @@ impl Signal {
             Self::PostgresPowerLoss => "postgres-power-loss-lost-nothing",
             Self::BlackHole => "black-hole-swallowed-request",
             Self::LongFault => "long-fault",
+            Self::UncleanElection => "unclean-election-lost-acknowledged-records",
+            Self::KafkaDiskLoss => "kafka-disk-lost",
         }
     }
 }
@@ -138,6 +146,8 @@ impl Signal {
             }
             Self::BlackHole => FaultClass::BlackHole,
             Self::LongFault => FaultClass::LongFault,
+            Self::UncleanElection => FaultClass::UncleanElection,
+            Self::KafkaDiskLoss => FaultClass::DiskLoss,
             _ => return None,
         })
     }

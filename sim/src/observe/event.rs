@@ -141,7 +141,19 @@ pub enum Event {
         events: Vec<EventId>,
         answered: Vec<EventId>,
     },
-    /// A power loss rolled a group's committed offset back.
+    /// The broker lost a partition's acknowledged records from offset `from` (the log ended
+    /// at `to`) in a way the checker does not excuse (`why`), carrying these events, which
+    /// answered these.
+    AcknowledgedLost {
+        why: Loss,
+        topic: Topic,
+        partition: u32,
+        from: u64,
+        to: u64,
+        events: Vec<EventId>,
+        answered: Vec<EventId>,
+    },
+    /// A power loss (or a disk loss) rolled a group's committed offset back.
     CommitLost {
         group: String,
         topic: Topic,
@@ -167,6 +179,16 @@ pub enum Event {
         order: OrderId,
         outcome: String,
     },
+}
+
+/// How the broker lost acknowledged records that replication would have kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Loss {
+    /// A replica outside the ISR became the partition's leader.
+    UncleanElection,
+    /// The broker's only replica lost its disk.
+    DiskLoss,
 }
 
 impl Event {

@@ -10,6 +10,6 @@ mod monitor;
 mod observer;
 
 pub use coverage::{Coverage, Signal};
-pub use event::Event;
+pub use event::{Event, Loss};
 pub use monitor::Monitor;
 pub use observer::{Observer, TraceLine};

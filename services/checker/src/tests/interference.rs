@@ -89,3 +89,22 @@ fn reused_offsets_excuse_a_skipped_record_only() {
     });
     assert_eq!(check(&s, Scope::SafetyAndLiveness), vec![]);
 }
+
+#[test]
+fn broken_durability_excuses_a_skipped_record_but_not_the_missing_courier() {
+    let mut s = healthy();
+    s.deliveries.clear();
+    // Order 1's ORDER_COMPLETED (orders/0@2) sits where an unclean election's lost tail was
+    // written again: the delivery worker's commit past it is not its fault, the order's
+    // missing courier still is the run's.
+    s.interference
+        .broken_durability
+        .offsets
+        .push(ReusedOffsets {
+            topic: Topic::Orders,
+            partition: 0,
+            from: 2,
+            to: 3,
+        });
+    assert_eq!(properties(&s), vec![Property::CompletedOrderDelivered]);
+}
