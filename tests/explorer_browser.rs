@@ -5,7 +5,7 @@
 //! (unknown order), the order appears with its ORDER_CREATED lost, and the operator replays the
 //! dead letter from the dead-letter page and sees the order it unblocked turn terminal.
 //! Skips loudly without Chromium, fails under `CI=true`.
-//! `SAGA_SCREENSHOTS=DIR` saves the pages as PNGs (the README's come from here).
+//! `SAGA_SCREENSHOTS=DIR` saves the pages as PNGs (docs/operations.md's come from here).
 
 use std::time::Duration;
 

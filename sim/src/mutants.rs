@@ -1,7 +1,7 @@
 //! Hunting a mutant: run seeds in order with the mutant switched on until one fails. Seeds run
 //! in batches of `jobs`; the smallest failing seed of the first failing batch is the answer, so
 //! the result does not depend on thread timing. A catch counts only when the run violated the
-//! property the mutant is expected to break ([`expected`], the README's table): a harness
+//! property the mutant is expected to break ([`expected`], sim/README.md's table): a harness
 //! error, or another property, is reported as such and is not a catch.
 
 use saga_checker::Property;
@@ -37,7 +37,7 @@ impl MutantName for Mutant {
     }
 }
 
-/// The property each mutant breaks (the README's mutant table).
+/// The property each mutant breaks (the mutant table in sim/README.md).
 pub fn expected(mutant: Mutant) -> Property {
     match mutant {
         Mutant::OutboxOutsideTransaction => Property::OrderTerminal,

@@ -1,6 +1,6 @@
 //! The checker has teeth: every deliberately broken service variant is caught by the sweep, by
-//! the property the README's table names (a harness error or another property is not a catch),
-//! and each subtle mutant is harmless without its fault (seeds with no fault pass).
+//! the property sim/README.md's table names (a harness error or another property is not a
+//! catch), and each subtle mutant is harmless without its fault (seeds with no fault pass).
 
 use saga_core::mutant::Mutant;
 use sim::mutants::MutantName;

@@ -19,7 +19,7 @@
 //!      a bug that needs a crash window between two steps is two requests sent by the
 //!      simulation's adapter (`sim/src/adapters/`), as `OutboxOutsideTransaction` is.
 //! 3. `scripts/sim mutants` hunts it, and `sim/tests/mutants.rs` fails until
-//!    the harness catches it; add its row to the README's mutant table.
+//!    the harness catches it; add its row to the mutant table in sim/README.md.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

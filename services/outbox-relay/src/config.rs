@@ -82,8 +82,9 @@ impl ReconcileConfig {
 }
 
 /// Retention: how long the relay keeps published outbox rows, processed-event records and
-/// idempotency keys before pruning them in small batches. README "Retention" says why each
-/// default is safe; [`RetentionConfig::check`] refuses windows that are not.
+/// idempotency keys before pruning them in small batches. docs/configuration.md ("Retention,
+/// and why each window is safe") says why each default is safe; [`RetentionConfig::check`]
+/// refuses windows that are not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionConfig {
     /// `RETENTION_INTERVAL_SECONDS` (60): how often pruning runs (0 turns retention off).
@@ -99,7 +100,7 @@ pub struct RetentionConfig {
     pub batch: usize,
 }
 
-/// The shortest idempotency-key window the README promises clients.
+/// The shortest idempotency-key window docs/configuration.md promises clients.
 pub const MIN_IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(3600);
 
 impl Default for RetentionConfig {

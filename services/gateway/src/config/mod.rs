@@ -1,5 +1,5 @@
 //! The gateway's one typed configuration, read once from the environment (names and defaults
-//! in the README's Configuration table), failing fast with the variable's name.
+//! in docs/configuration.md), failing fast with the variable's name.
 
 mod keys;
 mod limits;

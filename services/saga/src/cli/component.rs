@@ -1,5 +1,5 @@
 //! `saga <component>`, `saga all` and `saga migrate`: the saga on real PostgreSQL, Kafka and
-//! Redis, configured by the environment (see the README's Configuration), logging JSON lines
+//! Redis, configured by the environment (see docs/configuration.md), logging JSON lines
 //! to stderr. One subcommand per registry entry.
 
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
 //! The saga on real backends: each component wired to PostgreSQL, Kafka and Redis from the
-//! environment (see the README's Configuration), as its own process or all in one. What
+//! environment (see docs/configuration.md), as its own process or all in one. What
 //! `saga <component>`, `saga all` and `saga migrate` run.
 
 mod backends;
