@@ -12,6 +12,7 @@ mod forgery;
 mod history;
 mod index;
 mod liveness;
+pub mod online;
 mod safety;
 mod settle;
 mod violation;

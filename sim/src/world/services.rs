@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use saga_components::{BoxError, BoxListener, Component, Environment, Serves};
-use saga_core::mutant::Mutant;
 use saga_core::ports::{
     Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, SeededEntropy,
 };

@@ -33,6 +33,12 @@ impl MemoryDeliveryStore {
     pub fn snapshot(&self) -> Vec<DeliveryAssignment> {
         self.rows.lock().expect("delivery lock poisoned").clone()
     }
+
+    /// At most `limit` assignments after the first `from`, each with its position (from 1).
+    pub fn assignments_after(&self, from: usize, limit: usize) -> Vec<(i64, DeliveryAssignment)> {
+        let rows = self.rows.lock().expect("delivery lock poisoned");
+        positioned(&rows, from, limit)
+    }
 }
 
 /// The assignments table inside one transaction.
@@ -71,4 +77,15 @@ impl DeliveryStore for MemoryDeliveryStore {
     async fn ping(&self) -> Result<(), PortError> {
         Ok(())
     }
+}
+
+/// `rows` after the first `from`, at most `limit`, each with its position counted from 1 (the
+/// id a table would have given it).
+pub(crate) fn positioned<T: Clone>(rows: &[T], from: usize, limit: usize) -> Vec<(i64, T)> {
+    rows.iter()
+        .enumerate()
+        .skip(from)
+        .take(limit)
+        .map(|(i, row)| (i as i64 + 1, row.clone()))
+        .collect()
 }

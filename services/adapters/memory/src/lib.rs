@@ -4,6 +4,7 @@
 //! Each keeps its state behind one `std::sync::Mutex` (never held across an await) in
 //! ordered collections, so behaviour is deterministic for a given sequence of calls.
 
+mod audit_feed;
 mod dead_letter_ledger;
 mod dead_letters;
 mod decision_store;
@@ -11,6 +12,7 @@ mod delivery_store;
 mod event_bus;
 mod order_store;
 
+pub use audit_feed::MemoryAuditFeed;
 pub use dead_letter_ledger::MemoryDeadLetterLedger;
 pub use dead_letters::MemoryDeadLetters;
 pub use decision_store::MemoryDecisionStore;

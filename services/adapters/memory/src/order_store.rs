@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 
 use saga_core::event::Envelope;
 use saga_core::ports::{
+    CreatedOrder,
     ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
     PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
@@ -269,6 +270,32 @@ impl MemoryOrderStore {
             status_changes: state.history.clone(),
             created_events: state.created_events.clone(),
         }
+    }
+
+    /// At most `limit` orders with an id above `after`, ascending, with their ORDER_CREATED.
+    pub fn orders_after(&self, after: i64, limit: usize) -> Vec<(i64, CreatedOrder)> {
+        let state = self.lock();
+        let Ok(first) = OrderId::new(after.max(0) + 1) else {
+            return Vec::new();
+        };
+        state
+            .orders
+            .range(first..)
+            .map(|(_, o)| o)
+            .take(limit)
+            .map(|o| {
+                let created = CreatedOrder {
+                    order_id: o.id,
+                    created_event: state.created_events.get(&o.id).copied(),
+                };
+                (o.id.get(), created)
+            })
+            .collect()
+    }
+
+    /// At most `limit` status changes after the first `from`, each with its position (from 1).
+    pub fn status_changes_after(&self, from: usize, limit: usize) -> Vec<(i64, StatusChange)> {
+        crate::delivery_store::positioned(&self.lock().history, from, limit)
     }
 
     /// Every status change applied so far, in order; the simulation's trace watches it.

@@ -4,6 +4,7 @@
 //! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`, and every
 //! call has a client-side deadline (see `guard`).
 
+mod audit_feed;
 mod config;
 mod dead_letter_ledger;
 mod dead_letters;
@@ -18,6 +19,7 @@ mod payment;
 mod rows;
 mod snapshot;
 
+pub use audit_feed::PgAuditFeed;
 pub use config::{ConfigError, ConnectError, PgConfig};
 pub use dead_letter_ledger::PgDeadLetterLedger;
 pub use dead_letters::PgDeadLetters;

@@ -2,6 +2,7 @@
 //! state the contract each adapter MUST keep. `saga-contract` checks those clauses against
 //! every adapter (memory, PostgreSQL, Kafka, Redis, simulation).
 
+mod audit_feed;
 mod clock;
 mod dead_letter_ledger;
 mod dead_letters;
@@ -13,6 +14,7 @@ mod event_bus;
 mod order_store;
 pub mod startup;
 
+pub use audit_feed::{AuditFeed, CreatedOrder};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use dead_letter_ledger::{DeadLetterAction, DeadLetterActionKind, DeadLetterLedger};
 pub use dead_letters::DeadLetterStore;

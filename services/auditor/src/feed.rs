@@ -1,0 +1,149 @@
+//! Following the stores forward: each pass reads what the couriers table, the status history
+//! and the orders table gained since the last one, a page at a time. Couriers are read first,
+//! then the history, then the orders: a courier's COMPLETED committed before it, so it is in the
+//! history read after it, and every change's order in the orders read after that. The judge
+//! gets them the other way round, orders first.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use saga_checker::online::Fact;
+use saga_core::ports::{AuditFeed, PortError};
+
+use crate::AuditorConfig;
+use crate::judge::Judge;
+
+/// A table's position: the highest id read, and which ids of the trailing window were read
+/// (a row that committed after higher ids were read appears there later).
+#[derive(Debug, Default)]
+pub struct Cursor {
+    after: i64,
+    seen: BTreeSet<i64>,
+}
+
+impl Cursor {
+    /// Where the next read starts.
+    fn start(&self, window: i64) -> i64 {
+        (self.after - window).max(0)
+    }
+
+    /// Whether row `id` is new; remembers it.
+    fn fresh(&mut self, id: i64, window: i64) -> bool {
+        if id <= self.after - window {
+            return false;
+        }
+        let new = self.seen.insert(id);
+        self.after = self.after.max(id);
+        let floor = self.after - window;
+        while self.seen.first().is_some_and(|first| *first <= floor) {
+            self.seen.pop_first();
+        }
+        new
+    }
+}
+
+/// Where each table was read to.
+#[derive(Debug, Default)]
+pub struct Cursors {
+    orders: Cursor,
+    changes: Cursor,
+    deliveries: Cursor,
+}
+
+/// Every row of one table not read yet, page after page.
+async fn unread<T, F, Fut>(
+    cursor: &mut Cursor,
+    config: &AuditorConfig,
+    read: F,
+) -> Result<Vec<T>, PortError>
+where
+    F: Fn(i64, usize) -> Fut,
+    Fut: Future<Output = Result<Vec<(i64, T)>, PortError>>,
+{
+    let mut fresh = Vec::new();
+    let mut from = cursor.start(config.window);
+    loop {
+        let page = read(from, config.page).await?;
+        let full = page.len() == config.page;
+        for (id, row) in page {
+            from = id;
+            if cursor.fresh(id, config.window) {
+                fresh.push(row);
+            }
+        }
+        if !full {
+            return Ok(fresh);
+        }
+    }
+}
+
+/// One pass: what the stores gained, judged.
+///
+/// # Errors
+/// The store's error; the cursors keep what was read before it.
+pub async fn pass(
+    feed: &dyn AuditFeed,
+    cursors: &mut Cursors,
+    judge: &Arc<Mutex<Judge>>,
+    config: &AuditorConfig,
+) -> Result<usize, PortError> {
+    let deliveries = unread(&mut cursors.deliveries, config, |after, limit| {
+        feed.deliveries_after(after, limit)
+    })
+    .await?;
+    let changes = unread(&mut cursors.changes, config, |after, limit| {
+        feed.status_changes_after(after, limit)
+    })
+    .await?;
+    let orders = unread(&mut cursors.orders, config, |after, limit| {
+        feed.orders_after(after, limit)
+    })
+    .await?;
+    let read = deliveries.len() + changes.len() + orders.len();
+    let mut judge = judge.lock().expect("judge lock poisoned");
+    for order in orders {
+        // An order stored before its ORDER_CREATED id was kept cannot be tied to its events.
+        if let Some(source) = order.created_event {
+            let fact = Fact::OrderCreated {
+                order: order.order_id,
+                key: None,
+                source,
+            };
+            judge.observe(None, vec![fact]);
+        }
+    }
+    for change in changes {
+        let fact = Fact::StatusChanged {
+            order: change.order_id,
+            from: change.from,
+            to: change.to,
+            event: change.event_id,
+        };
+        judge.observe(None, vec![fact]);
+    }
+    for delivery in deliveries {
+        let fact = Fact::DeliveryAssigned {
+            order: delivery.order_id,
+        };
+        judge.observe(None, vec![fact]);
+    }
+    Ok(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_that_commits_late_inside_the_window_is_read_once() {
+        let mut cursor = Cursor::default();
+        for id in [1, 2, 4, 5] {
+            assert!(cursor.fresh(id, 3));
+        }
+        assert_eq!(cursor.start(3), 2);
+        assert!(cursor.fresh(3, 3), "committed after 4 and 5 were read");
+        assert!(!cursor.fresh(4, 3), "read before");
+        assert!(!cursor.fresh(1, 3), "below the window: taken as read");
+    }
+}

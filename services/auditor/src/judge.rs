@@ -1,0 +1,122 @@
+//! The auditor's judge: the checker's online properties over the facts both followers bring,
+//! each violation counted in `saga_invariant_violations_total{property}` and logged once with
+//! its order and evidence. A payment read before its order waits for it, in a bounded queue.
+
+use std::collections::BTreeMap;
+
+use saga_checker::Violation;
+use saga_checker::online::{Fact, Online};
+use saga_core::OrderId;
+
+/// Violations found, by property.
+pub const VIOLATIONS: &str = "saga_invariant_violations_total";
+/// Orders judged now.
+pub const TRACKED: &str = "saga_audit_orders_tracked";
+
+/// Facts about orders not read yet, kept at most (the oldest dropped first).
+const PENDING: usize = 10_000;
+
+/// The judge and the facts waiting for their order.
+#[derive(Debug)]
+pub struct Judge {
+    online: Online,
+    pending: BTreeMap<OrderId, Vec<Fact>>,
+    waiting: usize,
+}
+
+impl Judge {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            online: Online::with_capacity(capacity).live(),
+            pending: BTreeMap::new(),
+            waiting: 0,
+        }
+    }
+
+    /// Judges `facts` about one order (a payment brings its decision and itself); returns what
+    /// they revealed, already counted and logged.
+    pub fn observe(&mut self, order: Option<OrderId>, facts: Vec<Fact>) -> Vec<Violation> {
+        if let Some(order) = order.filter(|o| !self.online.tracks(*o)) {
+            self.wait(order, facts);
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for fact in &facts {
+            found.extend(self.online.observe(fact));
+            if let Fact::OrderCreated { order, .. } = fact {
+                for waited in self.pending.remove(order).unwrap_or_default() {
+                    self.waiting -= 1;
+                    found.extend(self.online.observe(&waited));
+                }
+            }
+        }
+        for violation in &found {
+            report(violation);
+        }
+        metrics::gauge!(TRACKED).set(self.online.tracked() as f64);
+        found
+    }
+
+    /// Violations so far, by property.
+    pub fn counts(&self) -> &BTreeMap<saga_checker::Property, u64> {
+        self.online.counts()
+    }
+
+    fn wait(&mut self, order: OrderId, facts: Vec<Fact>) {
+        self.waiting += facts.len();
+        self.pending.entry(order).or_default().extend(facts);
+        while self.waiting > PENDING {
+            match self.pending.pop_first() {
+                Some((_, dropped)) => self.waiting -= dropped.len(),
+                None => break,
+            }
+        }
+    }
+}
+
+fn report(violation: &Violation) {
+    let property = violation.property.name();
+    metrics::counter!(VIOLATIONS, "property" => property).increment(1);
+    let order = violation.order_id.map(|o| o.get());
+    tracing::error!(property, order_id = order, detail = %violation.detail, "invariant violated");
+}
+
+#[cfg(test)]
+mod tests {
+    use saga_core::{EventId, OrderStatus, PaymentDecision};
+
+    use super::*;
+
+    #[test]
+    fn a_payment_read_before_its_order_is_judged_when_the_order_comes() {
+        let mut judge = Judge::new(100);
+        let order = OrderId::new(1).unwrap();
+        let payment = |n: u128| Fact::PaymentPublished {
+            order,
+            event: EventId::from_random_bits(n),
+            decision: if n == 1 {
+                PaymentDecision::Success
+            } else {
+                PaymentDecision::Failed
+            },
+            cause: None,
+        };
+        assert!(judge.observe(Some(order), vec![payment(1), payment(2)]).is_empty());
+        let created = Fact::OrderCreated {
+            order,
+            key: None,
+            source: EventId::from_random_bits(9),
+        };
+        let found = judge.observe(None, vec![created]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let change = Fact::StatusChanged {
+            order,
+            from: OrderStatus::Pending,
+            to: OrderStatus::Completed,
+            event: EventId::from_random_bits(1),
+        };
+        assert!(judge.observe(None, vec![change.clone()]).is_empty());
+        assert_eq!(judge.observe(None, vec![change]).len(), 1);
+        assert_eq!(judge.counts().values().sum::<u64>(), 2);
+    }
+}
