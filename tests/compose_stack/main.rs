@@ -6,7 +6,9 @@
 //! orders through them. Images come from the `*_IMAGE` variables (`scripts/images env` on a
 //! machine without a registry), the build target from `SAGA_BUILD_TARGET`. Without Docker
 //! the tests skip locally and fail under `CI=true`. ~3 minutes together with built images.
+//! `cluster.rs` runs the `cluster` profile (three Kafka nodes) and kills a partition leader.
 
+mod cluster;
 mod project;
 
 use std::time::Duration;
