@@ -5,8 +5,10 @@
 //! the other scales the relay and two workers out with compose flags alone and runs 1,000
 //! orders through them. Images come from the `*_IMAGE` variables (`scripts/images env` on a
 //! machine without a registry), the build target from `SAGA_BUILD_TARGET`. Without Docker
-//! the tests skip locally and fail under `CI=true`. ~3 minutes together with built images.
+//! the tests skip locally and fail under `CI=true`. `cluster.rs` runs the `cluster` profile
+//! (three Kafka nodes) and kills a partition leader. ~4.5 minutes together with built images.
 
+mod cluster;
 mod project;
 
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! One `docker compose` project of this repository's docker-compose.yml: its own project name
 //! and host ports (free loopback ports, so it never collides with the native stack or another
 //! run), the images and build target from the environment (`scripts/images env`,
-//! `SAGA_BUILD_TARGET`), and `down -v` when dropped.
+//! `SAGA_BUILD_TARGET`), and `down -v` when dropped. [`Project::cluster`] is the same with
+//! docker-compose.cluster.yml and the `cluster` profile: three Kafka nodes instead of one.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -9,7 +10,7 @@ use std::process::{Command, Output};
 use saga_harness::Endpoints;
 
 /// The host-port variables of docker-compose.yml, each given a free port.
-const PORT_VARIABLES: [&str; 7] = [
+const PORT_VARIABLES: [&str; 10] = [
     "SAGA_GATEWAY_PORT",
     "SAGA_PG_PORT",
     "SAGA_REDIS_PORT",
@@ -17,7 +18,14 @@ const PORT_VARIABLES: [&str; 7] = [
     "SAGA_TOXIPROXY_PORT",
     "SAGA_PG_PROXY_PORT",
     "SAGA_REDIS_PROXY_PORT",
+    "SAGA_KAFKA_1_PORT",
+    "SAGA_KAFKA_2_PORT",
+    "SAGA_KAFKA_3_PORT",
 ];
+
+/// The compose files and profile of the three-node Kafka cluster (docker-compose.yml's top).
+const CLUSTER_FILES: [&str; 2] = ["docker-compose.yml", "docker-compose.cluster.yml"];
+const CLUSTER_PROFILE: &str = "cluster";
 
 /// Whether Docker and its compose plugin answer. Without them the tests skip loudly, except
 /// under `CI=true`, where they fail (`.ci/run` installs both with `scripts/images engine`).
@@ -42,6 +50,8 @@ pub fn available() -> bool {
 pub struct Project {
     name: String,
     ports: Vec<(&'static str, u16)>,
+    /// The three-node Kafka cluster (docker-compose.cluster.yml, profile `cluster`).
+    cluster: bool,
 }
 
 impl Project {
@@ -59,7 +69,16 @@ impl Project {
         Self {
             name: format!("saga-{tag}-{}", std::process::id()),
             ports,
+            cluster: false,
         }
+    }
+
+    /// Like [`Self::new`], on the three-node Kafka cluster: `-f docker-compose.yml -f
+    /// docker-compose.cluster.yml --profile cluster` on every command.
+    pub fn cluster(tag: &str) -> Self {
+        let mut project = Self::new(tag);
+        project.cluster = true;
+        project
     }
 
     pub fn port(&self, variable: &str) -> u16 {
@@ -82,6 +101,15 @@ impl Project {
                 "postgres://saga:saga@127.0.0.1:{}/saga",
                 port("SAGA_PG_PORT")
             )),
+            "DIRECT_KAFKA_BOOTSTRAP_SERVERS" if self.cluster => Some(
+                [
+                    "SAGA_KAFKA_1_PORT",
+                    "SAGA_KAFKA_2_PORT",
+                    "SAGA_KAFKA_3_PORT",
+                ]
+                .map(|node| format!("127.0.0.1:{}", port(node)))
+                .join(","),
+            ),
             "DIRECT_KAFKA_BOOTSTRAP_SERVERS" => {
                 Some(format!("127.0.0.1:{}", port("SAGA_KAFKA_PORT")))
             }
@@ -91,14 +119,19 @@ impl Project {
         })
     }
 
-    /// `docker compose -p NAME ARGS` in the repository, with this project's ports.
+    /// `docker compose -p NAME ARGS` in the repository, with this project's ports (and the
+    /// cluster's files and profile).
     pub fn compose(&self, args: &[&str]) -> Output {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut command = Command::new("docker");
-        command
-            .args(["compose", "-p", &self.name])
-            .args(args)
-            .current_dir(root);
+        command.args(["compose", "-p", &self.name]);
+        if self.cluster {
+            for file in CLUSTER_FILES {
+                command.args(["-f", file]);
+            }
+            command.args(["--profile", CLUSTER_PROFILE]);
+        }
+        command.args(args).current_dir(root);
         for (variable, port) in &self.ports {
             command.env(variable, port.to_string());
         }
