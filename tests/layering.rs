@@ -40,6 +40,7 @@ const LAYERS: [Layer; 7] = [
             "saga-order-status-worker",
             "saga-delivery-worker",
             "saga-explorer",
+            "saga-auditor",
             "saga-client",
         ],
         may_use: &["core", "support"],

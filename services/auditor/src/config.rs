@@ -70,7 +70,10 @@ mod tests {
 
     #[test]
     fn defaults_and_an_error_that_names_the_variable() {
-        assert_eq!(AuditorConfig::from_lookup(|_| None).unwrap(), AuditorConfig::default());
+        assert_eq!(
+            AuditorConfig::from_lookup(|_| None).unwrap(),
+            AuditorConfig::default()
+        );
         let error = AuditorConfig::from_lookup(|v| (v == "AUDIT_PAGE").then(|| "0".into()));
         assert_eq!(error.unwrap_err().variable, "AUDIT_PAGE");
     }

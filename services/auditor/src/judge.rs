@@ -101,7 +101,11 @@ mod tests {
             },
             cause: None,
         };
-        assert!(judge.observe(Some(order), vec![payment(1), payment(2)]).is_empty());
+        assert!(
+            judge
+                .observe(Some(order), vec![payment(1), payment(2)])
+                .is_empty()
+        );
         let created = Fact::OrderCreated {
             order,
             key: None,

@@ -46,18 +46,24 @@ where
 {
     let judge = Arc::new(Mutex::new(judge::Judge::new(config.capacity)));
     let stall_after = config.interval * 120;
-    component::run_with_ops("auditor", stall_after, listener, shutdown, |health, token| {
-        let follow = payments::follow(
-            deps.bus.clone(),
-            config.group.clone(),
-            judge.clone(),
-            token.clone(),
-        );
-        let read = read_stores(deps, config, judge, health, token);
-        async move {
-            tokio::join!(follow, read);
-        }
-    })
+    component::run_with_ops(
+        "auditor",
+        stall_after,
+        listener,
+        shutdown,
+        |health, token| {
+            let follow = payments::follow(
+                deps.bus.clone(),
+                config.group.clone(),
+                judge.clone(),
+                token.clone(),
+            );
+            let read = read_stores(deps, config, judge, health, token);
+            async move {
+                tokio::join!(follow, read);
+            }
+        },
+    )
     .await
 }
 

@@ -39,7 +39,12 @@ pub fn facts(delivery: &Delivery) -> Option<(OrderId, Vec<Fact>)> {
 }
 
 /// Follows `payments` until `token` is cancelled, subscribing again after any failure.
-pub async fn follow(bus: Arc<dyn EventBus>, group: String, judge: Arc<Mutex<Judge>>, token: CancellationToken) {
+pub async fn follow(
+    bus: Arc<dyn EventBus>,
+    group: String,
+    judge: Arc<Mutex<Judge>>,
+    token: CancellationToken,
+) {
     let mut backoff = Backoff::service();
     while !token.is_cancelled() {
         let consumer = match bus.subscribe(&group, &[Topic::Payments]).await {

@@ -199,7 +199,10 @@ impl Online {
     /// An order below every order still tracked once the capacity was reached: forgotten.
     fn forgotten(&self, order: OrderId) -> bool {
         self.orders.len() >= self.capacity
-            && self.orders.first_key_value().is_some_and(|(o, _)| order < *o)
+            && self
+                .orders
+                .first_key_value()
+                .is_some_and(|(o, _)| order < *o)
     }
 
     fn report(&mut self, found: Vec<Violation>) -> Vec<Violation> {
@@ -397,13 +400,21 @@ impl Online {
         if self.live {
             if track.status != OrderStatus::Completed {
                 let detail = format!("a courier for an order that is {}", track.status);
-                found.push(violation(Property::DeliveryOnlyWhenCompleted, order, detail));
+                found.push(violation(
+                    Property::DeliveryOnlyWhenCompleted,
+                    order,
+                    detail,
+                ));
             }
             return;
         }
         if decision != Some(PaymentDecision::Success) && !lost {
             let detail = "delivery assigned without a successful payment".into();
-            found.push(violation(Property::DeliveryOnlyWhenCompleted, order, detail));
+            found.push(violation(
+                Property::DeliveryOnlyWhenCompleted,
+                order,
+                detail,
+            ));
         }
     }
 }
@@ -438,7 +449,11 @@ fn tied_to_payment(order: OrderId, track: &Track, event: EventId, found: &mut Ve
                  ORDER_CREATED {}",
                 track.source
             );
-            found.push(violation(Property::StatusChangeTiedToPayment, order, detail));
+            found.push(violation(
+                Property::StatusChangeTiedToPayment,
+                order,
+                detail,
+            ));
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum Serves {
     /// An operator's web pages: it reads the saga's state and takes no part in the saga, so
     /// the simulation leaves it out (a failing seed is drawn from the trace instead).
     Pages,
+    /// Only `/health` and `/metrics`, and it only reads the saga (the auditor): the simulation
+    /// leaves it out and judges every seed with the same code on its trace.
+    Audit,
 }
 
 /// A backend a component reaches.
@@ -75,6 +78,11 @@ pub struct Component {
 }
 
 impl Component {
+    /// Whether it takes part in the saga (the explorer and the auditor only read it).
+    pub fn takes_part(&self) -> bool {
+        !matches!(self.serves, Serves::Pages | Serves::Audit)
+    }
+
     /// `127.0.0.1:{default_port}`.
     pub fn default_listen(&self) -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], self.default_port))

@@ -95,4 +95,13 @@ pub trait Environment: Send + Sync + 'static {
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
         Err("this world serves no explorer".into())
     }
+
+    /// The order and delivery stores read forward, for the auditor.
+    ///
+    /// # Errors
+    /// A backend cannot be reached, or this world runs no auditor (the default: the
+    /// simulation judges its trace with the auditor's code instead).
+    async fn audit_feed(&self) -> Result<Arc<dyn saga_core::ports::AuditFeed>, BoxError> {
+        Err("this world runs no auditor".into())
+    }
 }

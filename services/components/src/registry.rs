@@ -20,6 +20,7 @@ pub static COMPONENTS: &[Component] = &[
     ORDER_STATUS_WORKER,
     DELIVERY_WORKER,
     EXPLORER,
+    AUDITOR,
 ];
 
 /// The component called `name`.
@@ -258,6 +259,33 @@ fn explorer(cx: Context, shutdown: Shutdown) -> Started {
         };
         let listener = cx.listen().await?;
         cx.ended(saga_explorer::run(deps, config, listener, shutdown).await)
+    })
+}
+
+pub const AUDITOR: Component = Component {
+    name: "auditor",
+    about: "Judges the saga's safety properties online, reading its stores forward and following \
+            `payments` (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `AUDIT_*`); reports \
+            `saga_invariant_violations_total`",
+    serves: Serves::Audit,
+    default_port: 9105,
+    backends: &[Backend::Postgres, Backend::Kafka],
+    calls: &[],
+    scales_out: false,
+    start: auditor,
+};
+
+fn auditor(cx: Context, shutdown: Shutdown) -> Started {
+    Box::pin(async move {
+        let config = saga_auditor::AuditorConfig::from_lookup(|name| cx.var(name))
+            .map_err(|e| cx.start_error(e))?;
+        let deps = saga_auditor::AuditorDeps {
+            feed: cx.env.audit_feed().await.map_err(|e| cx.start_error(e))?,
+            bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
+            clock: cx.env.clock(),
+        };
+        let listener = cx.listen().await?;
+        cx.ended(saga_auditor::run(deps, config, listener, shutdown).await)
     })
 }
 

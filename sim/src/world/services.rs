@@ -47,7 +47,7 @@ const VARS: [(&str, &str); 6] = [
 fn port(component: &Component) -> u16 {
     match component.serves {
         Serves::Api | Serves::Pages => HTTP_PORT,
-        Serves::Ops => OPS_PORT,
+        Serves::Ops | Serves::Audit => OPS_PORT,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use saga_components::registry::{GATEWAY as GATEWAY_COMPONENT, OUTBOX_RELAY};
-use saga_components::{Backend, COMPONENTS, Component, Serves};
+use saga_components::{Backend, COMPONENTS, Component};
 
 pub const POSTGRES: &str = Backend::Postgres.name();
 pub const KAFKA: &str = Backend::Kafka.name();
@@ -24,10 +24,11 @@ struct Topology {
     links: Vec<(&'static str, &'static str)>,
 }
 
-/// The components that take part in the saga: the simulation runs these (the explorer only
-/// reads the state, and a failing seed gets its page from the trace).
+/// The components that take part in the saga: the simulation runs these (the explorer and the
+/// auditor only read the state: a failing seed gets its page from the trace, and the trace is
+/// judged by the auditor's own code).
 pub fn simulated() -> impl Iterator<Item = &'static Component> {
-    COMPONENTS.iter().filter(|c| c.serves != Serves::Pages)
+    COMPONENTS.iter().filter(|c| c.takes_part())
 }
 
 static TOPOLOGY: LazyLock<Topology> = LazyLock::new(|| Topology {

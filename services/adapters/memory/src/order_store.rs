@@ -15,9 +15,8 @@ use tokio::sync::Notify;
 
 use saga_core::event::Envelope;
 use saga_core::ports::{
-    CreatedOrder,
-    ApplyOutcome, CreateOutcome, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutboxRecord,
-    PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
+    ApplyOutcome, CreateOutcome, CreatedOrder, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
+    OutboxRecord, PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
 };
 use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow, StatusChange};
 use saga_core::topic::Topic;

@@ -49,7 +49,10 @@ fn a_second_status_change_is_reported_once() {
     }
     let second = online.observe(&completed(1, 101));
     assert_eq!(properties(&second), [Property::StatusChangesOnce]);
-    assert!(online.observe(&completed(1, 102)).is_empty(), "once per order");
+    assert!(
+        online.observe(&completed(1, 102)).is_empty(),
+        "once per order"
+    );
     assert_eq!(online.counts()[&Property::StatusChangesOnce], 1);
 }
 
@@ -126,7 +129,11 @@ fn payments_that_disagree_and_keys_on_two_orders_are_reported() {
         decision,
         cause: None,
     };
-    assert!(online.observe(&pay(50, PaymentDecision::Success)).is_empty());
+    assert!(
+        online
+            .observe(&pay(50, PaymentDecision::Success))
+            .is_empty()
+    );
     let found = online.observe(&pay(51, PaymentDecision::Failed));
     assert_eq!(properties(&found), [Property::PaymentEventsAgree]);
 }
@@ -150,7 +157,10 @@ fn memory_is_bounded_by_forgetting_the_oldest_orders() {
 fn live_waits_for_the_decision_and_judges_a_courier_by_the_orders_status() {
     let mut online = Online::default().live();
     online.observe(&created(7));
-    assert!(online.observe(&completed(7, 70)).is_empty(), "no decision yet: waits");
+    assert!(
+        online.observe(&completed(7, 70)).is_empty(),
+        "no decision yet: waits"
+    );
     let found = online.observe(&Fact::Decided {
         source: event(7),
         decision: PaymentDecision::Failed,
@@ -168,5 +178,9 @@ fn live_waits_for_the_decision_and_judges_a_courier_by_the_orders_status() {
     assert_eq!(properties(&found), [Property::DeliveryOnlyWhenCompleted]);
     online.observe(&created(9));
     online.observe(&completed(9, 90));
-    assert!(online.observe(&Fact::DeliveryAssigned { order: order(9) }).is_empty());
+    assert!(
+        online
+            .observe(&Fact::DeliveryAssigned { order: order(9) })
+            .is_empty()
+    );
 }

@@ -119,4 +119,11 @@ impl Environment for EmbeddedEnvironment {
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
         Ok(Arc::new(self.backends.clone()))
     }
+
+    async fn audit_feed(&self) -> Result<Arc<dyn saga_core::ports::AuditFeed>, BoxError> {
+        Ok(Arc::new(saga_memory::MemoryAuditFeed {
+            orders: self.backends.store.clone(),
+            deliveries: self.backends.deliveries.clone(),
+        }))
+    }
 }

@@ -131,6 +131,14 @@ impl Environment for RealEnvironment {
         Ok(Some(window.unwrap_or(std::time::Duration::MAX)))
     }
 
+    async fn audit_feed(&self) -> Result<Arc<dyn saga_core::ports::AuditFeed>, BoxError> {
+        let pg = self.pool().await?;
+        Ok(Arc::new(saga_postgres::PgAuditFeed::with_deadline(
+            pg.pool,
+            pg.deadline,
+        )))
+    }
+
     async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
         let source = RealSource::connect(self.pool().await?.pool)
             .await

@@ -32,3 +32,21 @@ pub async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&str>
         .ok()
         .flatten()
 }
+
+/// The body of `GET path` (the whole answer after the headers), or `None` when nothing
+/// answered within two seconds.
+pub async fn get_text(addr: SocketAddr, path: &str) -> Option<String> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await.ok()?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.ok()?;
+        let text = String::from_utf8(answer).ok()?;
+        text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+    };
+    tokio::time::timeout(Duration::from_secs(2), exchange)
+        .await
+        .ok()
+        .flatten()
+}
