@@ -187,6 +187,21 @@ impl Fleet {
             .collect()
     }
 
+    /// What the auditor counted (its `saga_invariant_violations_total` lines): the online
+    /// judge's verdict on the run, beside the checker's.
+    ///
+    /// # Errors
+    /// Why the auditor did not answer.
+    pub async fn audited(&self) -> Result<Vec<String>, String> {
+        let auditor = saga_components::registry::AUDITOR;
+        let (_, body) = self.get(auditor, "/metrics", PROBE_PATIENCE).await?;
+        Ok(body
+            .lines()
+            .filter(|l| l.starts_with("saga_invariant_violations_total"))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// `GET path` on the component's port: its status and body, within `patience` all told;
     /// why not otherwise.
     async fn get(

@@ -151,6 +151,8 @@ mod tests {
             violations: vec!["eventually_terminal: order 7 still PENDING".into()],
             unreadable: None,
             failover: None,
+            audited: Vec::new(),
+            tampered: false,
             logs: "/tmp/logs".into(),
         };
         let bands = bands(&timeline, Duration::from_secs(20));

@@ -43,6 +43,10 @@ pub struct ScenarioReport {
     pub unreadable: Option<String>,
     /// How the saga rode out the fault (none for a timeline without one).
     pub failover: Option<crate::failover::Failover>,
+    /// What the auditor counted, its metric lines; must be empty unless the timeline
+    /// tampers with data (forged events, lost writes), which only the checker is told of.
+    pub audited: Vec<String>,
+    pub tampered: bool,
     /// Where the components' logs are.
     pub logs: String,
 }
@@ -53,6 +57,7 @@ impl ScenarioReport {
     pub fn passed(&self) -> bool {
         self.faults_failed.is_empty()
             && self.violations.is_empty()
+            && (self.tampered || self.audited.is_empty())
             && self.unreadable.is_none()
             && self.quiesce_seconds.is_some()
             && self.terminal + self.quarantined == self.acknowledged
@@ -140,6 +145,14 @@ impl RunReport {
             // Which step failed and why: the table only counts them.
             for failed in &s.faults_failed {
                 let _ = writeln!(out, "{}: {}", s.scenario, failed.trim_start());
+            }
+            for line in &s.audited {
+                let excused = if s.tampered {
+                    " (the scenario tampers with data)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "{}: auditor: {line}{excused}", s.scenario);
             }
         }
         let _ = writeln!(

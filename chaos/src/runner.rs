@@ -219,6 +219,10 @@ async fn drive(
         }
         None => None,
     };
+    let audited = fleet
+        .audited()
+        .await
+        .unwrap_or_else(|why| vec![format!("the auditor did not answer: {why}")]);
     let latency = Percentiles::of(tally.latencies.clone());
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Ok(ScenarioReport {
@@ -243,6 +247,8 @@ async fn drive(
         violations: verdict.violations.iter().map(ToString::to_string).collect(),
         unreadable: verdict.unreadable,
         failover,
+        audited,
+        tampered: timeline.tampers(),
         logs: String::new(),
     })
 }

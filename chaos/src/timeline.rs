@@ -231,6 +231,17 @@ impl Timeline {
         Self { steps }
     }
 
+    /// Whether it forges events or loses acknowledged data: the harness then tells the
+    /// checker what it did, which the auditor, reading the live system alone, cannot know.
+    pub fn tampers(&self) -> bool {
+        self.steps.iter().any(|s| {
+            matches!(
+                s.action,
+                Action::Forge(_) | Action::KillBackend { lose: Some(_), .. }
+            )
+        })
+    }
+
     /// The kinds of fault it injects.
     pub fn faults(&self) -> std::collections::BTreeSet<FaultKind> {
         self.steps.iter().filter_map(|s| s.action.fault()).collect()

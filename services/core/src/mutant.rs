@@ -92,7 +92,9 @@ impl Mutant {
 }
 
 /// Whether this build can run mutants at all (the simulation's seeded build).
-pub const COMPILED: bool = cfg!(saga_mutants);
+pub fn compiled() -> bool {
+    cfg!(saga_mutants)
+}
 
 pub use switch::{Installed, active, install};
 

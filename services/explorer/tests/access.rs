@@ -31,7 +31,7 @@ fn order(id: i64, owner: &str) -> Order {
     let at = datetime!(2026-12-05 09:00 UTC);
     Order {
         id: OrderId::new(id).unwrap(),
-        item: Item::parse(&format!("item of {owner}")).unwrap(),
+        item: Item::parse(format!("item of {owner}")).unwrap(),
         status: OrderStatus::Completed,
         correlation_id: CorrelationId::parse("c-1").unwrap(),
         idempotency_key: None,
