@@ -1,5 +1,6 @@
 //! Throw-away databases for tests and harnesses: each one is created fresh, migrated with the
-//! real migrations, and dropped by a later run once the process that made it has exited.
+//! real migrations (as a deployment's `saga migrate` job does before its components start),
+//! and dropped by a later run once the process that made it has exited.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -17,6 +18,24 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 /// # Errors
 /// A message naming PostgreSQL and the address when the server is unreachable or refuses.
 pub async fn create_database(admin_url: &str) -> Result<String, ConnectError> {
+    let url = create_unmigrated_database(admin_url).await?;
+    let pool = PgConfig::new(&url).connect().await?;
+    let migrated = migrate(&pool).await;
+    pool.close().await;
+    migrated.map_err(|e| ConnectError::Unreachable {
+        target: PgConfig::new(&url).target(),
+        attempts: 1,
+        reason: e.to_string(),
+    })?;
+    Ok(url)
+}
+
+/// Like [`create_database`], without migrating: an empty database, as a deployment has before
+/// its `saga migrate` job ran.
+///
+/// # Errors
+/// As [`create_database`].
+pub async fn create_unmigrated_database(admin_url: &str) -> Result<String, ConnectError> {
     let config = PgConfig::new(admin_url);
     let unreachable = |e: &dyn std::fmt::Display| ConnectError::Unreachable {
         target: config.target(),
@@ -38,11 +57,7 @@ pub async fn create_database(admin_url: &str) -> Result<String, ConnectError> {
         .await
         .map_err(|e| unreachable(&e))?;
     let _ = admin.close().await;
-    let url = with_database(admin_url, &name);
-    let pool = PgConfig::new(&url).connect().await?;
-    migrate(&pool).await.map_err(|e| unreachable(&e))?;
-    pool.close().await;
-    Ok(url)
+    Ok(with_database(admin_url, &name))
 }
 
 /// Drops scratch databases whose creating process no longer exists (on this machine).

@@ -1,7 +1,7 @@
 //! PostgreSQL adapters (sqlx): the order store with its transactional outbox and
 //! LISTEN/NOTIFY wake-ups, the delivery worker's store, the consumers' dead-letter table and
-//! the operators' actions on dead letters, the schema migrations, and the
-//! checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`, and every
+//! the operators' actions on dead letters, the schema migrations and the start-up check that
+//! they were applied, and the checker's snapshot reader. No sqlx type crosses a port: errors become `PortError`, and every
 //! call has a client-side deadline (see `guard`).
 
 mod audit_feed;
@@ -17,6 +17,7 @@ mod order_store;
 mod outbox;
 mod payment;
 mod rows;
+mod schema;
 mod snapshot;
 
 pub use audit_feed::PgAuditFeed;
@@ -27,6 +28,7 @@ pub use delivery_store::PgDeliveryStore;
 pub use guard::DEFAULT_CALL_TIMEOUT;
 pub use migrate::{MigrateError, migrate};
 pub use order_store::PgOrderStore;
+pub use schema::{MigrationName, Schema, SchemaError, check_schema};
 pub use snapshot::{PgSnapshot, read_snapshot};
 
 /// The backend name every error of this crate carries.
