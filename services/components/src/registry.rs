@@ -58,7 +58,7 @@ fn gateway(cx: Context, shutdown: Shutdown) -> Started {
 
 pub const ORDER_API: Component = Component {
     name: "order-api",
-    about: "Creates and reads orders on PostgreSQL (`DATABASE_URL`); applies migrations first",
+    about: "Creates and reads orders on PostgreSQL (`DATABASE_URL`, migrated by `saga migrate`)",
     serves: Serves::Api,
     default_port: 8001,
     backends: &[Backend::Postgres],

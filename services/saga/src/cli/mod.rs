@@ -26,7 +26,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Every component in this one process on the real backends.
     All(component::ComponentArgs),
-    /// Applies the database migrations in `migrations/` and exits.
+    /// Applies the database migrations in `migrations/` and exits: run it (once) before the
+    /// components, which refuse a database that lacks a migration they know.
     Migrate,
     /// Lists the components, one name a line (what `saga <component>` accepts).
     Components,

@@ -10,7 +10,8 @@ use saga_kafka::{KafkaConfig, KafkaEventBus};
 use saga_postgres::{PgConfig, PgDeadLetters, PgDeliveryStore, PgOrderStore, PgPool};
 use saga_redis::{RedisConfig, RedisDecisionStore};
 
-/// A connected, migrated PostgreSQL and the deadline of every call on it.
+/// A connected PostgreSQL whose schema this binary can run on, and the deadline of every
+/// call on it.
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pub pool: PgPool,
@@ -38,30 +39,52 @@ impl Postgres {
     }
 }
 
-/// Connects to PostgreSQL (`DATABASE_URL`, `DATABASE_*`) with bounded retries and applies
-/// the migrations (idempotent; concurrent components are serialised by sqlx's lock).
+/// Connects to PostgreSQL (`DATABASE_URL`, `DATABASE_*`) with bounded retries and checks that
+/// every migration this binary embeds has been applied. Components do not migrate: `saga
+/// migrate` does, once, before them, so that starting a component never changes the schema
+/// under the others. A database ahead of the binary (a rollback) is accepted and logged.
 ///
 /// # Errors
-/// When `DATABASE_URL` is missing or PostgreSQL stays unreachable.
+/// When `DATABASE_URL` is missing, PostgreSQL stays unreachable, or the schema lacks a
+/// migration (the message names them and says to run `saga migrate`).
 pub async fn connect_postgres() -> anyhow::Result<Postgres> {
-    let config = PgConfig::from_env().context("configuring PostgreSQL")?;
-    let pool = config.connect().await?;
-    saga_postgres::migrate(&pool)
+    let (config, pool) = connect_pool().await?;
+    let schema = saga_postgres::check_schema(&pool)
         .await
-        .with_context(|| format!("migrating PostgreSQL at {}", config.target()))?;
+        .with_context(|| format!("PostgreSQL at {}", config.target()))?;
+    if !schema.ahead.is_empty() {
+        let ahead: Vec<String> = schema.ahead.iter().map(ToString::to_string).collect();
+        tracing::info!(
+            target = %config.target(),
+            ahead = %ahead.join(", "),
+            "the database has migrations newer than this binary; running on it (they are \
+             additive by the expand/contract rule)"
+        );
+    }
     Ok(Postgres {
         pool,
         deadline: config.call_timeout,
     })
 }
 
-/// `saga migrate`: connect and apply the migrations, nothing else.
+async fn connect_pool() -> anyhow::Result<(PgConfig, PgPool)> {
+    let config = PgConfig::from_env().context("configuring PostgreSQL")?;
+    let pool = config.connect().await?;
+    Ok((config, pool))
+}
+
+/// `saga migrate`: connect and apply the migrations (idempotent; concurrent runs are
+/// serialised by sqlx's lock), nothing else.
 ///
 /// # Errors
-/// As [`connect_postgres`].
+/// When `DATABASE_URL` is missing, PostgreSQL stays unreachable or a migration fails.
 pub async fn migrate_only() -> anyhow::Result<()> {
-    connect_postgres().await?.pool.close().await;
-    Ok(())
+    let (config, pool) = connect_pool().await?;
+    let migrated = saga_postgres::migrate(&pool)
+        .await
+        .with_context(|| format!("migrating PostgreSQL at {}", config.target()));
+    pool.close().await;
+    migrated
 }
 
 /// Connects to Kafka (`KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CONNECT_ATTEMPTS`, `KAFKA_*`) and

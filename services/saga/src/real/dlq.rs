@@ -21,7 +21,7 @@ pub struct RealDeadLetters {
 }
 
 impl RealDeadLetters {
-    /// Connects to PostgreSQL (migrating it) and Kafka from the environment.
+    /// Connects to PostgreSQL (checking its schema was migrated) and Kafka from the environment.
     ///
     /// # Errors
     /// A dependency that is misconfigured or unreachable, named with its address.

@@ -27,11 +27,25 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// Creates the isolated resources; starts nothing.
+    /// Creates the isolated resources, the database migrated (as a deployment's `saga
+    /// migrate` job leaves it); starts nothing.
     pub async fn new(backends: Backends, name: &str) -> Self {
         let database_direct = saga_harness::scratch::create_database(&backends.database_direct)
             .await
             .expect("a scratch database");
+        Self::on_database(backends, name, database_direct).await
+    }
+
+    /// Like [`Self::new`], on a database nothing has migrated yet.
+    pub async fn unmigrated(backends: Backends, name: &str) -> Self {
+        let database_direct =
+            saga_harness::scratch::create_unmigrated_database(&backends.database_direct)
+                .await
+                .expect("a scratch database");
+        Self::on_database(backends, name, database_direct).await
+    }
+
+    async fn on_database(backends: Backends, name: &str, database_direct: String) -> Self {
         let prefix = format!(
             "e2e-{}-{:x}-",
             std::process::id(),
@@ -135,6 +149,32 @@ impl Deployment {
         lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
+    /// Runs a component until it exits by itself (bounded: 60 s), returning its exit status and
+    /// its log: for components that must refuse to start.
+    pub async fn run_to_exit(
+        &mut self,
+        component: Component,
+    ) -> (std::process::ExitStatus, String) {
+        let mut child = self.command(component).spawn().expect("spawning saga");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting on saga") {
+                let log = std::fs::read_to_string(self.log_path(component)).unwrap_or_default();
+                return (status, log);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{} still running after 60s:\n{}",
+                    component.name,
+                    self.log_tail(component)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Starts a component and waits (bounded) until its `/health` answers 200.
     pub async fn start(&mut self, component: Component) {
         let child = self.command(component).spawn().expect("spawning saga");
@@ -165,7 +205,7 @@ impl Deployment {
         }
     }
 
-    /// Starts every component, Order API first (it migrates; the others would too).
+    /// Starts every component, in the registry's order.
     pub async fn start_all(&mut self) {
         for &component in COMPONENTS {
             self.start(component).await;

@@ -12,6 +12,7 @@ mod http;
 mod judge;
 mod outsider;
 mod reliability;
+mod schema;
 mod toxiproxy;
 
 use std::time::Duration;
