@@ -1,6 +1,6 @@
 //! The order saga's core: domain types, the event envelope, the ports every service depends
-//! on, and the snapshot of the saga's durable state that adapters produce and the invariant
-//! checker (`services/checker`) reads.
+//! on, the snapshot of the saga's durable state that adapters produce and the invariant
+//! checker (`services/checker`) reads, and the redaction of connection URLs in configs.
 //!
 //! Nothing here performs I/O or depends on sqlx, rdkafka, redis, axum or turmoil.
 
@@ -9,6 +9,7 @@ pub mod event;
 pub mod fnv;
 pub mod mutant;
 pub mod ports;
+pub mod redact;
 pub mod snapshot;
 pub mod topic;
 

@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-/// Where each backend is, directly and through Toxiproxy, and Toxiproxy's API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use saga_core::redact::RedactedUrl;
+
+/// Where each backend is, directly and through Toxiproxy, and Toxiproxy's API. Its `Debug`
+/// hides the URLs' passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub database_direct: String,
     pub database_proxied: String,
@@ -14,6 +17,29 @@ pub struct Endpoints {
     pub redis_direct: String,
     pub redis_proxied: String,
     pub toxiproxy: String,
+}
+
+impl std::fmt::Debug for Endpoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            database_direct,
+            database_proxied,
+            kafka_direct,
+            kafka_proxied,
+            redis_direct,
+            redis_proxied,
+            toxiproxy,
+        } = self;
+        f.debug_struct("Endpoints")
+            .field("database_direct", &RedactedUrl(database_direct))
+            .field("database_proxied", &RedactedUrl(database_proxied))
+            .field("kafka_direct", kafka_direct)
+            .field("kafka_proxied", kafka_proxied)
+            .field("redis_direct", &RedactedUrl(redis_direct))
+            .field("redis_proxied", &RedactedUrl(redis_proxied))
+            .field("toxiproxy", toxiproxy)
+            .finish()
+    }
 }
 
 impl Endpoints {
@@ -94,6 +120,22 @@ pub fn decision_prefix(run_prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::Endpoints;
+
+    #[test]
+    fn debug_hides_the_passwords() {
+        let endpoints = Endpoints::from_lookup(|name| match name {
+            "DIRECT_DATABASE_URL" => Some("postgres://u:pg-direct@h:1/d".into()),
+            "DATABASE_URL" => Some("postgres://u:pg-proxied@h:2/d".into()),
+            "DIRECT_REDIS_URL" => Some("redis://:redis-direct@h:3/0".into()),
+            "REDIS_URL" => Some("redis://:redis-proxied@h:4/0".into()),
+            _ => None,
+        });
+        let text = format!("{endpoints:?}");
+        for secret in ["pg-direct", "pg-proxied", "redis-direct", "redis-proxied"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("postgres://u:***@h:1/d"), "{text}");
+    }
 
     #[test]
     fn the_dev_key_is_configured_by_hash_only() {

@@ -8,14 +8,15 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
 use saga_core::ports::startup::{GaveUp, connect_with_retries};
+use saga_core::redact::RedactedUrl;
 
 use crate::BACKEND;
 
 /// A pooled connection idle longer than this is pinged before it is handed out.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
-/// How to reach PostgreSQL and how big the pool is.
-#[derive(Debug, Clone)]
+/// How to reach PostgreSQL and how big the pool is. Its `Debug` hides the URL's password.
+#[derive(Clone)]
 pub struct PgConfig {
     /// `DATABASE_URL`, e.g. `postgres://saga:saga@127.0.0.1:5432/saga`.
     pub url: String,
@@ -34,6 +35,29 @@ pub struct PgConfig {
     /// idle inside a transaction for this long, releasing its locks — the outbox rows a relay
     /// claimed before its connection was cut. Longer than the relay's longest publish.
     pub idle_in_transaction_timeout: Duration,
+}
+
+impl std::fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            url,
+            pool_size,
+            acquire_timeout,
+            statement_timeout,
+            connect_attempts,
+            call_timeout,
+            idle_in_transaction_timeout,
+        } = self;
+        f.debug_struct("PgConfig")
+            .field("url", &RedactedUrl(url))
+            .field("pool_size", pool_size)
+            .field("acquire_timeout", acquire_timeout)
+            .field("statement_timeout", statement_timeout)
+            .field("connect_attempts", connect_attempts)
+            .field("call_timeout", call_timeout)
+            .field("idle_in_transaction_timeout", idle_in_transaction_timeout)
+            .finish()
+    }
 }
 
 /// A setting that is missing or malformed; names the variable.
@@ -181,4 +205,24 @@ fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigErro
 pub(crate) async fn ping(db: &crate::guard::Db) -> Result<(), saga_core::ports::PortError> {
     crate::guard::within!(db, |conn| sqlx::query("SELECT 1").execute(conn))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PgConfig;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let config = PgConfig::new("postgres://saga:hunter2@db:5432/saga?password=hunter3");
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("hunter3"),
+            "{text}"
+        );
+        assert!(text.contains("postgres://saga:***@db:5432/saga"), "{text}");
+        assert!(
+            text.contains("pool_size: 10"),
+            "the other settings still show: {text}"
+        );
+    }
 }

@@ -6,11 +6,12 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use saga_core::ports::startup::{GaveUp, connect_with_retries};
+use saga_core::redact::RedactedUrl;
 
 use crate::BACKEND;
 
-/// How to reach Redis and where decisions live.
-#[derive(Debug, Clone)]
+/// How to reach Redis and where decisions live. Its `Debug` hides the URL's password.
+#[derive(Clone)]
 pub struct RedisConfig {
     /// `REDIS_URL` (default `redis://redis:6379/0`, as in compose).
     pub url: String,
@@ -24,6 +25,25 @@ pub struct RedisConfig {
     /// long a payment decision is kept. At least the redelivery window of `orders` (topic
     /// retention plus the maximum consumer lag), checked at start-up.
     pub decision_ttl: Duration,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            url,
+            key_prefix,
+            connect_attempts,
+            timeout,
+            decision_ttl,
+        } = self;
+        f.debug_struct("RedisConfig")
+            .field("url", &RedactedUrl(url))
+            .field("key_prefix", key_prefix)
+            .field("connect_attempts", connect_attempts)
+            .field("timeout", timeout)
+            .field("decision_ttl", decision_ttl)
+            .finish()
+    }
 }
 
 /// Redis could not be reached at start-up, or a setting is malformed.
@@ -121,5 +141,22 @@ impl RedisConfig {
             attempts,
             reason,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RedisConfig;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let config = RedisConfig::new("redis://saga:hunter2@redis:6379/0");
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("redis://saga:***@redis:6379/0"), "{text}");
+        assert!(
+            text.contains("payment-decision:"),
+            "the other settings still show: {text}"
+        );
     }
 }
