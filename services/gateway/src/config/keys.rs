@@ -1,5 +1,8 @@
 //! `API_AUTH`, `API_KEYS` and `API_KEYS_FILE`: authentication is on unless `API_AUTH=off`, and
-//! then at least one key must be configured. Only hashes are read; nothing here is logged.
+//! then at least one key must be configured. `API_KEYS_FILE`, when set, replaces `API_KEYS`
+//! rather than adding to it: the file is where keys are managed (and revoked), so a key left
+//! behind in the environment must not keep working. Only hashes are read; nothing here is
+//! logged.
 
 use saga_api::auth::ApiKeys;
 
@@ -32,12 +35,6 @@ pub(super) fn from_lookup(
         return Ok(None);
     }
     let mut keys = ApiKeys::default();
-    if let Some(text) = inline {
-        keys.extend(&text).map_err(|e| ConfigError {
-            variable: "API_KEYS",
-            reason: e.to_string(),
-        })?;
-    }
     if let Some(path) = file {
         let invalid = |reason: String| ConfigError {
             variable: "API_KEYS_FILE",
@@ -47,6 +44,16 @@ pub(super) fn from_lookup(
             .map_err(|e| invalid(format!("cannot read {path:?}: {e}")))?;
         keys.extend(&text)
             .map_err(|e| invalid(format!("{path:?}: {e}")))?;
+        if keys.is_empty() {
+            return Err(invalid(format!(
+                "{path:?} holds no name:role:sha256 entry (`saga keys new NAME` makes one)"
+            )));
+        }
+    } else if let Some(text) = inline {
+        keys.extend(&text).map_err(|e| ConfigError {
+            variable: "API_KEYS",
+            reason: e.to_string(),
+        })?;
     }
     if keys.is_empty() {
         return Err(ConfigError {
@@ -98,10 +105,27 @@ mod tests {
         std::fs::write(&path, format!("# ops\nops:operator:{}\n", hash_key("o"))).unwrap();
         let path = path.to_str().unwrap();
         let inline = format!("alice:client:{}", hash_key("a"));
-        let keys = from_lookup(&table(&[("API_KEYS", &inline), ("API_KEYS_FILE", path)]))
+        let keys = from_lookup(&table(&[("API_KEYS_FILE", path)]))
             .unwrap()
             .unwrap();
-        assert_eq!(keys.len(), 2);
+        assert_eq!(keys.principal("o").unwrap().role, Role::Operator);
+        // The file replaces API_KEYS: a key only in the environment no longer works.
+        let both = from_lookup(&table(&[("API_KEYS", &inline), ("API_KEYS_FILE", path)]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(both.len(), 1);
+        assert!(
+            both.principal("a").is_none(),
+            "API_KEYS merged into the file's keys"
+        );
+        assert!(both.principal("o").is_some());
+        // A file without entries is refused, naming the file, not topped up from API_KEYS.
+        let empty = dir.join("empty");
+        std::fs::write(&empty, "# no keys yet\n").unwrap();
+        let empty = empty.to_str().unwrap();
+        let error =
+            from_lookup(&table(&[("API_KEYS", &inline), ("API_KEYS_FILE", empty)])).unwrap_err();
+        assert_eq!(error.variable, "API_KEYS_FILE");
         let missing = from_lookup(&table(&[("API_KEYS_FILE", "/nonexistent/keys")])).unwrap_err();
         assert_eq!(missing.variable, "API_KEYS_FILE");
         let clear = from_lookup(&table(&[("API_KEYS", "alice:client:hunter2")])).unwrap_err();
