@@ -58,6 +58,10 @@ fn every_mutant_is_caught_by_its_property() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
 fn subtle_mutants_are_harmless_without_their_fault() {
     let mut harmful = Vec::new();
     for mutant in Mutant::SUBTLE {
