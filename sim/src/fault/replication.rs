@@ -17,8 +17,8 @@
 //! delivered again from its start, which the saga's handlers absorb. If appends have refilled
 //! the lost offsets up to the position first, the fetch succeeds and the group silently skips
 //! every record written below it. That is exactly what librdkafka does with a committed offset
-//! (it does not validate assigned offsets against the leader epoch: confluentinc/librdkafka
-//! issue 5158), and what every client did before KIP-320. For a member already fetching when
+//! (it does not validate an assigned offset against the leader epoch), and what every client
+//! did before KIP-320. For a member already fetching when
 //! the leader changes, librdkafka 2.x (KIP-320, the services' 2.10) validates its position and
 //! seeks back to where the logs diverge, skipping nothing; the model cannot express that and
 //! plays the older behaviour for it too, which can only make skips more frequent. The leader
