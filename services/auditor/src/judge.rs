@@ -2,7 +2,7 @@
 //! each violation counted in `saga_invariant_violations_total{property}` and logged once with
 //! its order and evidence. A payment read before its order waits for it, in a bounded queue.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use saga_checker::Violation;
 use saga_checker::online::{Fact, Online};
@@ -16,12 +16,16 @@ pub const TRACKED: &str = "saga_audit_orders_tracked";
 /// Facts about orders not read yet, kept at most (the oldest dropped first).
 const PENDING: usize = 10_000;
 
+/// The latest violations kept for `/violations`, at most.
+pub const RECENT: usize = 1_000;
+
 /// The judge and the facts waiting for their order.
 #[derive(Debug)]
 pub struct Judge {
     online: Online,
     pending: BTreeMap<OrderId, Vec<Fact>>,
     waiting: usize,
+    recent: VecDeque<Violation>,
 }
 
 impl Judge {
@@ -30,6 +34,7 @@ impl Judge {
             online: Online::with_capacity(capacity).live(),
             pending: BTreeMap::new(),
             waiting: 0,
+            recent: VecDeque::new(),
         }
     }
 
@@ -52,9 +57,18 @@ impl Judge {
         }
         for violation in &found {
             report(violation);
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(violation.clone());
         }
         metrics::gauge!(TRACKED).set(self.online.tracked() as f64);
         found
+    }
+
+    /// The latest violations, oldest first, at most [`RECENT`].
+    pub fn recent(&self) -> impl Iterator<Item = &Violation> {
+        self.recent.iter()
     }
 
     /// Violations so far, by property.

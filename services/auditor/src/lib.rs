@@ -4,12 +4,14 @@
 //! (`saga_checker::online`) in bounded memory ([`judge`]): each violation is counted in
 //! `saga_invariant_violations_total{property}` and logged once with its order and evidence.
 //! `saga_audit_behind_seconds` says how old its judgement is: the time since the start of the
-//! last pass that read every table to its end. It writes nothing anywhere.
+//! last pass that read every table to its end; `GET /violations` lists the latest violations
+//! (the explorer marks their orders). It writes nothing anywhere.
 
 mod config;
 pub mod feed;
 pub mod judge;
 pub mod payments;
+pub mod verdicts;
 
 use std::sync::{Arc, Mutex};
 
@@ -46,11 +48,13 @@ where
 {
     let judge = Arc::new(Mutex::new(judge::Judge::new(config.capacity)));
     let stall_after = config.interval * 120;
-    component::run_with_ops(
+    let routes = verdicts::router(judge.clone());
+    component::run_with_routes(
         "auditor",
         stall_after,
         listener,
         shutdown,
+        routes,
         |health, token| {
             let follow = payments::follow(
                 deps.bus.clone(),

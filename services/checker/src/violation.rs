@@ -37,6 +37,32 @@ pub enum Property {
 }
 
 impl Property {
+    /// Every property, safety first.
+    pub const ALL: [Property; 17] = [
+        Self::AcknowledgedOrderExists,
+        Self::StatusChangesOnce,
+        Self::StatusChangeTiedToPayment,
+        Self::PaymentEventsAgree,
+        Self::StatusMatchesDecision,
+        Self::DeliveryOnlyWhenCompleted,
+        Self::DeliveryTiedToSuccess,
+        Self::DeliveryAtMostOnce,
+        Self::IdempotencyKeyOneOrder,
+        Self::NoApplicableEventInDlq,
+        Self::UnprocessableEventDeadLettered,
+        Self::NoValidEventDropped,
+        Self::RejectionNamesGroup,
+        Self::OrderTerminal,
+        Self::OutboxDrained,
+        Self::NoConsumerLag,
+        Self::CompletedOrderDelivered,
+    ];
+
+    /// The property named `name` (as [`Self::name`] writes it).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::AcknowledgedOrderExists => "acknowledged-order-exists",

@@ -180,6 +180,16 @@ impl SagaClient {
         }
     }
 
+    /// The status and body of `GET {base}{path}`.
+    ///
+    /// # Errors
+    /// When the server cannot be reached.
+    pub async fn get(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+        let request = Request::get(format!("{}{path}", self.base)).body(Full::default())?;
+        let (status, _, body) = self.send(request).await?;
+        Ok((status, body))
+    }
+
     /// What `GET /ready` answers: 200 when the Order API and its database are ready, 503
     /// when either is not.
     ///

@@ -9,7 +9,6 @@ use saga_core::ports::{
     Clock, DeadLetterLedger, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus,
     OrderStore,
 };
-use saga_explorer::SagaSource;
 use saga_runtime::net::Dialer;
 
 use crate::component::Component;
@@ -87,12 +86,13 @@ pub trait Environment: Send + Sync + 'static {
         Ok(None)
     }
 
-    /// The whole saga's state as the invariant checker reads it, for the explorer.
+    /// How the explorer reads the saga: whole snapshots where the state is small, bounded
+    /// reads per page on the real stack.
     ///
     /// # Errors
     /// A backend cannot be reached or configured, or this world serves no explorer (the
     /// default: the simulation draws its pages from its trace).
-    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
+    async fn saga_reading(&self) -> Result<saga_explorer::Reading, BoxError> {
         Err("this world serves no explorer".into())
     }
 

@@ -251,7 +251,7 @@ fn explorer(cx: Context, shutdown: Shutdown) -> Started {
                 .map_err(|e| cx.start_error(e))?,
         };
         let deps = saga_explorer::ExplorerDeps {
-            source: cx.env.saga_source().await.map_err(|e| cx.start_error(e))?,
+            reading: cx.env.saga_reading().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
             dead_letters: Some(dead_letters),
             keys: explorer_keys(&cx)?,

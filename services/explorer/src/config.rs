@@ -1,6 +1,7 @@
 //! The explorer's settings: `EXPLORER_STUCK_AFTER_SECONDS` (30), when a PENDING order counts as
 //! stuck, and `EXPLORER_REFRESH_SECONDS` (3), how often pages refresh themselves and the
-//! longest the explorer reuses one read of the saga's state.
+//! longest the explorer reuses one read of the saga's state; `EXPLORER_STALE_AFTER_SECONDS`
+//! (30), how long without a good read before `/health` answers 503.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 pub struct ExplorerConfig {
     pub stuck_after: Duration,
     pub refresh: Duration,
+    pub stale_after: Duration,
 }
 
 impl Default for ExplorerConfig {
@@ -16,6 +18,7 @@ impl Default for ExplorerConfig {
         Self {
             stuck_after: Duration::from_secs(30),
             refresh: Duration::from_secs(3),
+            stale_after: Duration::from_secs(30),
         }
     }
 }
@@ -48,6 +51,7 @@ impl ExplorerConfig {
         Ok(Self {
             stuck_after: seconds("EXPLORER_STUCK_AFTER_SECONDS", default.stuck_after)?,
             refresh: seconds("EXPLORER_REFRESH_SECONDS", default.refresh)?,
+            stale_after: seconds("EXPLORER_STALE_AFTER_SECONDS", default.stale_after)?,
         })
     }
 }

@@ -1,5 +1,5 @@
-//! The dead-letter page's routes, an operator's: `GET /dead-letters` lists (filters `reason`,
-//! `topic`, `all`); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
+//! The dead-letter page's routes, an operator's: `GET /dead-letters` lists one page (filters
+//! `reason`, `topic`, `all`; `after` for the next page); `POST /dead-letters` replays or discards one letter (`act=replay:ID` or
 //! `discard:ID`, with `why` and the page's `csrf` token) and shows every letter again, with
 //! what happened. A POST from another site, without the token or by a client key is refused
 //! before anything is read.
@@ -13,12 +13,13 @@ use axum::{Extension, Form};
 use maud::html;
 use saga_core::EventId;
 use saga_runtime::dlq::{self, Actor, DlqError, Filter};
+use time::OffsetDateTime;
 
 use crate::access::{Viewer, check_post};
 use crate::html::dead_letters::{self as page, Notice};
 use crate::html::page::Section;
 use crate::routes::{AppState, operators_only};
-use crate::view::dead_letters::{filter, groups};
+use crate::view::dead_letters::filter;
 
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -28,24 +29,42 @@ pub(crate) async fn list(
     if !viewer.operator {
         return operators_only(&viewer);
     }
-    match filter(&fields) {
-        Ok(f) => render(&state, &viewer, &f, None, StatusCode::OK, false).await,
+    let parsed = filter(&fields).and_then(|f| Ok((f, after(&fields)?)));
+    match parsed {
+        Ok((f, after)) => render(&state, &viewer, &f, after, None, StatusCode::OK).await,
         Err(error) => {
             let notice = Notice {
                 ok: false,
                 text: format!("Filter not applied: {error}"),
             };
+            let all = Filter::default();
             render(
                 &state,
                 &viewer,
-                &Filter::default(),
+                &all,
+                None,
                 Some(notice),
                 StatusCode::BAD_REQUEST,
-                false,
             )
             .await
         }
     }
+}
+
+/// The `after` field: where the page starts, as the previous page's link wrote it.
+fn after(fields: &BTreeMap<String, String>) -> Result<Option<(OffsetDateTime, EventId)>, String> {
+    let Some(text) = fields
+        .get("after")
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+    else {
+        return Ok(None);
+    };
+    let bad = || format!("after {text:?} is not a page position");
+    let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
+    let nanos: i128 = nanos.parse().map_err(|_| bad())?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?;
+    Ok(Some((at, id.parse().map_err(|_| bad())?)))
 }
 
 pub(crate) async fn act(
@@ -69,7 +88,7 @@ pub(crate) async fn act(
         closed_too: true,
         ..Filter::default()
     };
-    render(&state, &viewer, &all, Some(notice), status, true).await
+    render(&state, &viewer, &all, None, Some(notice), status).await
 }
 
 /// A POST refused before anything was read.
@@ -106,15 +125,12 @@ async fn perform(
     let id: EventId = id
         .parse()
         .map_err(|_| bad(format!("{id:?} is not a dead letter id")))?;
-    let current = state.snapshots.fresh().await;
-    let (letters, _) = deps
-        .letters(&current.facts.dead_letters)
+    let letter = state
+        .read(state.reader.letter(id))
         .await
-        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let letter = letters
-        .iter()
-        .find(|l| l.id == id)
+        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
         .ok_or_else(|| (StatusCode::NOT_FOUND, format!("no dead letter {id}")))?;
+    let letter = &letter;
     let actor = Actor {
         name: viewer.actor(),
         why: fields.get("why").cloned().unwrap_or_default(),
@@ -149,36 +165,30 @@ async fn render(
     state: &AppState,
     viewer: &Viewer,
     filter: &Filter,
+    after: Option<(OffsetDateTime, EventId)>,
     notice: Option<Notice>,
     status: StatusCode,
-    fresh: bool,
 ) -> Response {
-    let current = if fresh {
-        state.snapshots.fresh().await
-    } else {
-        state.snapshots.current().await
-    };
-    let Some(deps) = &state.dead_letters else {
+    if state.dead_letters.is_none() {
         let body = html! { h1 { "Dead letters" } p.muted { "This explorer was started without the dead-letter stores." } };
         return (
             status,
-            state.render(viewer, &current, "Dead letters", Section::DeadLetters, body),
+            state.render(viewer, None, "Dead letters", Section::DeadLetters, body),
         )
             .into_response();
-    };
-    let (letters, unreadable) = match deps.letters(&current.facts.dead_letters).await {
-        Ok(found) => found,
+    }
+    let page = match state.read(state.reader.letters(filter, after)).await {
+        Ok(page) => page,
         Err(error) => {
             let body = html! { h1 { "Dead letters" } p.banner.error { "Cannot read the dead letters: " (error.to_string()) } };
-            let page = state.render(viewer, &current, "Dead letters", Section::DeadLetters, body);
+            let page = state.render(viewer, None, "Dead letters", Section::DeadLetters, body);
             return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
         }
     };
-    let groups = groups(&letters, filter);
-    let body = page::body(&groups, filter, unreadable, &viewer.csrf, notice.as_ref());
+    let body = page::body(&page, filter, &viewer.csrf, notice.as_ref());
     (
         status,
-        state.render(viewer, &current, "Dead letters", Section::DeadLetters, body),
+        state.render(viewer, None, "Dead letters", Section::DeadLetters, body),
     )
         .into_response()
 }

@@ -10,8 +10,10 @@ pub mod access;
 mod config;
 mod dead_letters;
 mod dlq_routes;
+mod freshness;
 pub mod html;
 mod login;
+pub mod reader;
 mod routes;
 pub mod source;
 pub mod timeline;
@@ -29,12 +31,22 @@ use saga_runtime::{Listener, serve};
 pub use access::{Access, Viewer, csrf_token};
 pub use config::{ConfigError, ExplorerConfig};
 pub use dead_letters::DeadLetterDeps;
+pub use reader::{LetterPage, SagaReader, SnapshotReader};
 pub use source::{SagaSource, Snapshots};
+
+/// How the explorer reads the saga.
+#[derive(Clone)]
+pub enum Reading {
+    /// Whole snapshots, read at most once per refresh: for small states (the memory backends).
+    Snapshots(Arc<dyn SagaSource>),
+    /// Bounded reads per page: for the real stack at any size.
+    Pages(Arc<dyn SagaReader>),
+}
 
 /// What the explorer needs from the outside world.
 #[derive(Clone)]
 pub struct ExplorerDeps {
-    pub source: Arc<dyn SagaSource>,
+    pub reading: Reading,
     pub clock: Arc<dyn Clock>,
     /// What the dead-letter page reads and acts through; `None` shows no dead letters.
     pub dead_letters: Option<DeadLetterDeps>,
@@ -48,13 +60,20 @@ pub struct ExplorerDeps {
 /// The explorer's routes, ready to serve or to test with `oneshot`: the pages behind
 /// [`access::require_viewer`], the login form, and `/health` and `/metrics` for probes.
 pub fn router(deps: ExplorerDeps, config: ExplorerConfig) -> Router {
-    let snapshots = Snapshots::new(deps.source, deps.clock.clone(), config.refresh);
+    let reader: Arc<dyn SagaReader> = match deps.reading {
+        Reading::Snapshots(source) => {
+            let snapshots = Snapshots::new(source, deps.clock.clone(), config.refresh);
+            Arc::new(SnapshotReader::new(snapshots, deps.dead_letters.clone()))
+        }
+        Reading::Pages(reader) => reader,
+    };
     let access = Access {
         keys: deps.keys,
         secret: deps.csrf_secret,
     };
     let state = routes::AppState {
-        snapshots: Arc::new(snapshots),
+        reader,
+        freshness: Arc::default(),
         clock: deps.clock,
         config,
         dead_letters: deps.dead_letters,

@@ -9,19 +9,21 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use saga_core::OrderId;
-use saga_core::ports::Clock;
+use saga_core::ports::{Clock, PortError};
 
 use crate::ExplorerConfig;
 use crate::access::Viewer;
+use crate::freshness::{Freshness, Verdict};
 use crate::html::page::{Frame, Section, page};
 use crate::html::{self};
-use crate::source::{Current, Snapshots};
+use crate::reader::SagaReader;
+use crate::view::journey;
 use crate::view::orders::OrderFilter;
-use crate::view::{dead_letters, health, journey, orders};
 
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub snapshots: Arc<Snapshots>,
+    pub reader: Arc<dyn SagaReader>,
+    pub freshness: Arc<Freshness>,
     pub clock: Arc<dyn Clock>,
     pub config: ExplorerConfig,
     pub dead_letters: Option<crate::DeadLetterDeps>,
@@ -32,23 +34,52 @@ impl AppState {
         time::Duration::try_from(self.config.stuck_after).unwrap_or(time::Duration::MAX)
     }
 
+    /// `read`, recorded for `/health`.
+    pub(crate) async fn read<T>(
+        &self,
+        read: impl Future<Output = Result<T, PortError>>,
+    ) -> Result<T, PortError> {
+        let read = read.await;
+        self.freshness.record(&read);
+        read
+    }
+
     pub(crate) fn render(
         &self,
         viewer: &Viewer,
-        current: &Current,
+        error: Option<&str>,
         title: &str,
         section: Section,
         body: Markup,
     ) -> Html<String> {
+        let refresh_secs = match section {
+            // A page of forms: refreshing it would throw away what the operator typed.
+            Section::DeadLetters => 0,
+            _ => self.config.refresh.as_secs(),
+        };
         let frame = Frame {
             title,
             section,
-            read_at: current.facts.read_at,
-            refresh_secs: self.config.refresh.as_secs(),
-            error: current.error.as_deref(),
+            read_at: error.is_none().then(|| self.clock.now()),
+            refresh_secs,
+            error,
             open: viewer.open(),
         };
         Html(page(&frame, body).into_string())
+    }
+
+    /// The page saying the saga could not be read.
+    pub(crate) fn unreadable(
+        &self,
+        viewer: &Viewer,
+        title: &str,
+        section: Section,
+        error: &PortError,
+    ) -> Response {
+        let text = error.to_string();
+        let body = html! { h1 { (title) } p.muted { "Nothing to show until the saga's stores can be read again." } };
+        let page = self.render(viewer, Some(&text), title, section, body);
+        (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
     }
 }
 
@@ -57,16 +88,35 @@ pub(crate) async fn order_list(
     Extension(viewer): Extension<Viewer>,
     Query(fields): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let current = state.snapshots.current().await;
-    let (mut filter, error) = match OrderFilter::parse(&fields) {
+    let (mut filter, mut error) = match OrderFilter::parse(&fields) {
         Ok(filter) => (filter, None),
         Err(error) => (OrderFilter::default(), Some(error.to_string())),
+    };
+    let before = match fields
+        .get("before")
+        .map(|b| b.trim())
+        .filter(|b| !b.is_empty())
+    {
+        None => None,
+        Some(text) => match text.parse::<OrderId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                error = Some(format!("before: {text:?} is not an order id"));
+                None
+            }
+        },
     };
     if !viewer.operator {
         filter.only_owner = Some(viewer.actor());
     }
     let now = state.clock.now();
-    let list = orders::list(&current.facts, &filter, now, state.stuck_after());
+    let read = state
+        .reader
+        .orders(&filter, before, now, state.stuck_after());
+    let list = match state.read(read).await {
+        Ok(list) => list,
+        Err(e) => return state.unreadable(&viewer, "Orders", Section::Orders, &e),
+    };
     let body = html::orders::body(
         &list,
         &filter,
@@ -80,7 +130,7 @@ pub(crate) async fn order_list(
     };
     (
         status,
-        state.render(&viewer, &current, "Orders", Section::Orders, body),
+        state.render(&viewer, None, "Orders", Section::Orders, body),
     )
         .into_response()
 }
@@ -90,33 +140,35 @@ pub(crate) async fn order_page(
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
 ) -> Response {
-    let current = state.snapshots.current().await;
     let Ok(order) = id.parse::<OrderId>() else {
         let body = html! { h1 { "No such order" } p { "Order ids are positive whole numbers; " code { (id) } " is not one." } };
-        let page = state.render(&viewer, &current, "Bad order id", Section::Orders, body);
+        let page = state.render(&viewer, None, "Bad order id", Section::Orders, body);
         return (StatusCode::BAD_REQUEST, page).into_response();
+    };
+    let facts = match state.read(state.reader.order(order)).await {
+        Ok(facts) => facts,
+        Err(e) => return state.unreadable(&viewer, "Order", Section::Orders, &e),
     };
     let now = state.clock.now();
     // Another owner's order is as absent as one that does not exist (the gateway's rule).
-    let owner = current
-        .facts
+    let owner = facts
         .orders
         .get(&order)
         .map(|o| o.owner.as_ref().map(|w| w.to_string()));
     let visible = owner.is_some_and(|owner| viewer.sees(owner.as_deref()));
-    let found = visible.then(|| journey::of(&current.facts, order, now, state.stuck_after()));
+    let found = visible.then(|| journey::of(&facts, order, now, state.stuck_after()));
     match found.flatten() {
         Some(journey) => {
             let body = html::journey::body(&journey);
             let title = format!("Order {order}");
             state
-                .render(&viewer, &current, &title, Section::Orders, body)
+                .render(&viewer, None, &title, Section::Orders, body)
                 .into_response()
         }
         None => {
             let body =
                 html! { h1 { "Order " (order) " not found" } p { a href="/" { "all orders" } } };
-            let page = state.render(&viewer, &current, "Order not found", Section::Orders, body);
+            let page = state.render(&viewer, None, "Order not found", Section::Orders, body);
             (StatusCode::NOT_FOUND, page).into_response()
         }
     }
@@ -129,17 +181,14 @@ pub(crate) async fn saga_health(
     if !viewer.operator {
         return operators_only(&viewer);
     }
-    let current = state.snapshots.current().await;
-    let mut health = health::of(&current.facts, state.clock.now(), state.stuck_after());
-    if let Some(deps) = &state.dead_letters {
-        match deps.letters(&current.facts.dead_letters).await {
-            Ok((letters, _)) => health.letters = Some(dead_letters::tally(&letters)),
-            Err(error) => tracing::warn!(%error, "explorer: cannot read the dead letters"),
-        }
-    }
+    let read = state.reader.health(state.clock.now(), state.stuck_after());
+    let health = match state.read(read).await {
+        Ok(health) => health,
+        Err(e) => return state.unreadable(&viewer, "Saga health", Section::Health, &e),
+    };
     let body = html::health::body(&health, state.stuck_after().whole_seconds());
     state
-        .render(&viewer, &current, "Saga health", Section::Health, body)
+        .render(&viewer, None, "Saga health", Section::Health, body)
         .into_response()
 }
 
@@ -164,22 +213,40 @@ pub(crate) fn operators_only(viewer: &Viewer) -> Response {
         .into_response()
 }
 
-/// Liveness for orchestrators: 200 while the last read of the saga's state succeeded, 503
-/// before the first read finished and after a failed one, with the reason. It never waits for
-/// a read: a probe answers at once however slow the backends are, and a stale cache is
-/// refreshed in the background.
+/// Liveness for orchestrators: 200 while a read of the saga's state succeeded within
+/// `EXPLORER_STALE_AFTER_SECONDS`, 503 before the first good read and after that bound, with
+/// the reason. It never waits for a read: a probe answers at once however slow the backends
+/// are, and a read is started in the background when the last good one is older than the
+/// refresh interval.
 pub(crate) async fn liveness(State(state): State<AppState>) -> Response {
-    let (status, text) = match state.snapshots.peek() {
-        None => (
+    if state.freshness.should_probe(state.config.refresh) {
+        let probe = state.clone();
+        tokio::spawn(async move {
+            let all = OrderFilter::default();
+            let read = probe
+                .reader
+                .orders(&all, None, probe.clock.now(), probe.stuck_after());
+            probe.read(read).await.ok();
+            probe.freshness.probed();
+        });
+    }
+    let (status, text) = match state.freshness.verdict(state.config.stale_after) {
+        Verdict::Fresh => (StatusCode::OK, "ok".to_owned()),
+        Verdict::Starting(error) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "starting: the first read of the saga's state has not finished".to_owned(),
+            match error {
+                None => "starting: the first read of the saga's state has not finished".to_owned(),
+                Some(error) => format!("unavailable: {error}"),
+            },
         ),
-        Some(Current { error: None, .. }) => (StatusCode::OK, "ok".to_owned()),
-        Some(Current {
-            error: Some(error), ..
-        }) => (
+        Verdict::Stale { age, error } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("unavailable: {error}"),
+            format!(
+                "unavailable: no good read of the saga's state for {} s (bound {} s){}",
+                age.as_secs(),
+                state.config.stale_after.as_secs(),
+                error.map(|e| format!(": {e}")).unwrap_or_default()
+            ),
         ),
     };
     let body = serde_json::json!({"component": "explorer", "status": text}).to_string();

@@ -14,7 +14,7 @@ use saga_api::auth::{ApiKeys, Role, entry};
 use saga_core::ports::{FixedClock, PortError};
 use saga_core::snapshot::SystemSnapshot;
 use saga_core::{CorrelationId, Item, Order, OrderId, OrderStatus, Owner};
-use saga_explorer::{DeadLetterDeps, ExplorerConfig, ExplorerDeps, SagaSource};
+use saga_explorer::{DeadLetterDeps, ExplorerConfig, ExplorerDeps, Reading, SagaSource};
 use saga_memory::{MemoryDeadLetterLedger, MemoryDeadLetters, MemoryEventBus};
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -64,7 +64,7 @@ fn keys() -> ApiKeys {
 fn app(source: Arc<Counted>, keys: Option<ApiKeys>) -> axum::Router {
     let bus = MemoryEventBus::new(1);
     let deps = ExplorerDeps {
-        source,
+        reading: Reading::Snapshots(source),
         clock: Arc::new(FixedClock::new(datetime!(2026-12-05 10:00 UTC))),
         dead_letters: Some(DeadLetterDeps {
             bus: Arc::new(bus),

@@ -14,7 +14,7 @@ use saga_core::event::{Original, RejectedBy, Rejection, RejectionCode, Rejection
 use saga_core::ports::{FixedClock, OutgoingMessage, PortError};
 use saga_core::snapshot::SystemSnapshot;
 use saga_core::{Envelope, EventId, Owner, Topic};
-use saga_explorer::{DeadLetterDeps, ExplorerConfig, ExplorerDeps, SagaSource};
+use saga_explorer::{DeadLetterDeps, ExplorerConfig, ExplorerDeps, Reading, SagaSource};
 use saga_memory::{MemoryDeadLetterLedger, MemoryDeadLetters, MemoryEventBus};
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -106,7 +106,7 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
     .unwrap();
     let ledger = MemoryDeadLetterLedger::new();
     let deps = ExplorerDeps {
-        source: Arc::new(Bus(bus.clone())),
+        reading: Reading::Snapshots(Arc::new(Bus(bus.clone()))),
         clock: Arc::new(FixedClock::new(datetime!(2026-11-27 11:00 UTC))),
         dead_letters: Some(DeadLetterDeps {
             bus: Arc::new(bus.clone()),
@@ -126,10 +126,10 @@ async fn letters_are_grouped_and_replayed_or_discarded_by_operators_only() {
     let (status, page) = send(&app, get_as("op-key", "/dead-letters")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        page.contains("rejected by <b class=\"group\">payment-worker</b>"),
+        page.contains("<td class=\"group\">payment-worker</td>"),
         "{page}"
     );
-    assert!(page.contains("rejected by <b class=\"group\">delivery-worker</b>"));
+    assert!(page.contains("<td class=\"group\">delivery-worker</td>"));
     assert!(
         page.contains("&lt;not json&gt;"),
         "the payload preview, escaped"

@@ -17,7 +17,7 @@ use saga_core::{
     CorrelationId, Envelope, EventBody, EventId, IdempotencyKey, Item, OrderId, PaymentDecision,
     Topic,
 };
-use saga_explorer::{ExplorerConfig, ExplorerDeps, SagaSource};
+use saga_explorer::{ExplorerConfig, ExplorerDeps, Reading, SagaSource};
 use saga_memory::{MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -188,7 +188,7 @@ async fn walked() -> (Memory, OrderId, OrderId) {
 
 fn app(memory: Memory, now: OffsetDateTime) -> axum::Router {
     let deps = ExplorerDeps {
-        source: Arc::new(memory),
+        reading: Reading::Snapshots(Arc::new(memory)),
         clock: Arc::new(FixedClock::new(now)),
         dead_letters: None,
         keys: None,

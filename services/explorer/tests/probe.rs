@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use saga_core::ports::{FixedClock, PortError};
 use saga_core::snapshot::SystemSnapshot;
-use saga_explorer::{ExplorerConfig, ExplorerDeps, SagaSource};
+use saga_explorer::{ExplorerConfig, ExplorerDeps, Reading, SagaSource};
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -35,7 +35,7 @@ impl SagaSource for Slow {
 
 fn app(source: Arc<Slow>) -> axum::Router {
     let deps = ExplorerDeps {
-        source,
+        reading: Reading::Snapshots(source),
         clock: Arc::new(FixedClock::new(datetime!(2026-11-27 21:00 UTC))),
         dead_letters: None,
         keys: None,

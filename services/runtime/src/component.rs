@@ -27,12 +27,34 @@ where
     W: FnOnce(Health, CancellationToken) -> F,
     F: Future<Output = ()>,
 {
+    let routes = axum::Router::new();
+    run_with_routes(component, stall_after, listener, shutdown, routes, work).await
+}
+
+/// [`run_with_ops`], serving `routes` beside the ops endpoints.
+///
+/// # Errors
+/// As [`run_with_ops`].
+pub async fn run_with_routes<L, W, F>(
+    component: &'static str,
+    stall_after: std::time::Duration,
+    listener: L,
+    shutdown: impl Future<Output = ()> + Send,
+    routes: axum::Router,
+    work: W,
+) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+    W: FnOnce(Health, CancellationToken) -> F,
+    F: Future<Output = ()>,
+{
     crate::metrics::prometheus();
     let token = CancellationToken::new();
     let health = Health::with_stall_after(stall_after);
     let ops = serve::http(
         listener,
-        ops::router(component, health.clone()),
+        ops::router(component, health.clone()).merge(routes),
         token.clone(),
     );
     let work = work(health, token.clone());

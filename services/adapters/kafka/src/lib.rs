@@ -8,6 +8,7 @@ mod bus;
 mod config;
 mod consumer;
 mod error;
+mod reads;
 mod replication;
 mod snapshot;
 
@@ -16,6 +17,7 @@ pub use admin::{
 };
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
+pub use reads::{Continued, read_onwards, read_positions, records_since};
 pub use replication::{Replication, Required, TopicFacts};
 pub use snapshot::read_snapshot;
 

@@ -3,19 +3,18 @@
 //! so reading never joins or disturbs a group.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use saga_core::Topic;
 use saga_core::ports::PortError;
-use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
-use time::OffsetDateTime;
+use saga_core::snapshot::{BusSnapshot, GroupOffsets};
 
 use crate::BACKEND;
 use crate::config::KafkaConfig;
 use crate::error::port_error;
+use crate::reads::{Bounds, read_ranges};
 
 /// Reads every topic to its end and the committed offsets of `groups` (unprefixed names,
 /// e.g. those of `saga_core::topic::CONSUMER_GROUPS`).
@@ -33,7 +32,7 @@ pub async fn read_snapshot(
         .map_err(|e| PortError::unavailable(BACKEND, e))?
 }
 
-fn reader(config: &KafkaConfig, group: &str) -> Result<BaseConsumer, PortError> {
+pub(crate) fn reader(config: &KafkaConfig, group: &str) -> Result<BaseConsumer, PortError> {
     config
         .client()
         .set("group.id", group)
@@ -44,11 +43,37 @@ fn reader(config: &KafkaConfig, group: &str) -> Result<BaseConsumer, PortError> 
 }
 
 fn read_blocking(config: &KafkaConfig, groups: &[String]) -> Result<BusSnapshot, PortError> {
+    let (mut snapshot, low) = positions_blocking(config, groups)?;
+    let remaining = snapshot
+        .end_offsets
+        .iter()
+        .filter(|(tp, high)| low.get(tp).is_some_and(|low| *high > low))
+        .map(|(&(topic, p), &high)| {
+            let name = config.topic_name(topic);
+            (
+                (name, i32::try_from(p).unwrap_or(0)),
+                i64::try_from(high).unwrap_or(0),
+            )
+        })
+        .collect();
+    read_to_end(config, remaining, &mut snapshot)?;
+    Ok(snapshot)
+}
+
+/// Each partition's first offset still stored.
+pub(crate) type LowMarks = BTreeMap<(Topic, u32), u64>;
+
+/// Every topic's end offsets and the committed offsets of `groups`, without reading a record;
+/// and each partition's low watermark.
+pub(crate) fn positions_blocking(
+    config: &KafkaConfig,
+    groups: &[String],
+) -> Result<(BusSnapshot, LowMarks), PortError> {
     let timeout = config.request_timeout;
     let probe = reader(config, &config.group_name("snapshot-reader"))?;
     let mut snapshot = BusSnapshot::default();
+    let mut low_marks = BTreeMap::new();
     let mut all = TopicPartitionList::new();
-    let mut remaining: BTreeMap<(String, i32), i64> = BTreeMap::new();
     for topic in Topic::ALL {
         let name = config.topic_name(topic);
         let metadata = probe
@@ -63,87 +88,61 @@ fn read_blocking(config: &KafkaConfig, groups: &[String]) -> Result<BusSnapshot,
             snapshot
                 .end_offsets
                 .insert((topic, p), u64::try_from(high).unwrap_or(0));
+            low_marks.insert((topic, p), u64::try_from(low).unwrap_or(0));
             all.add_partition(&name, id);
-            if high > low {
-                remaining.insert((name.clone(), id), high);
-            }
         }
     }
-    read_to_end(config, remaining, &mut snapshot)?;
     for group in groups {
-        let member = reader(config, &config.group_name(group))?;
-        let committed = member
-            .committed_offsets(all.clone(), timeout)
-            .map_err(port_error)?;
-        let mut offsets = GroupOffsets {
-            group: group.clone(),
-            ..GroupOffsets::default()
-        };
-        for element in committed.elements() {
-            if let (Offset::Offset(at), Some(topic)) =
-                (element.offset(), config.parse_topic(element.topic()))
-            {
-                let p = u32::try_from(element.partition()).unwrap_or(0);
-                offsets
-                    .committed
-                    .insert((topic, p), u64::try_from(at).unwrap_or(0));
-            }
-        }
-        snapshot.groups.push(offsets);
+        snapshot.groups.push(committed(config, group, &all)?);
     }
-    Ok(snapshot)
+    Ok((snapshot, low_marks))
 }
 
-/// Polls until every partition in `remaining` has been read up to its end offset.
+fn committed(
+    config: &KafkaConfig,
+    group: &str,
+    all: &TopicPartitionList,
+) -> Result<GroupOffsets, PortError> {
+    let member = reader(config, &config.group_name(group))?;
+    let committed = member
+        .committed_offsets(all.clone(), config.request_timeout)
+        .map_err(port_error)?;
+    let mut offsets = GroupOffsets {
+        group: group.to_owned(),
+        ..GroupOffsets::default()
+    };
+    for element in committed.elements() {
+        if let (Offset::Offset(at), Some(topic)) =
+            (element.offset(), config.parse_topic(element.topic()))
+        {
+            let p = u32::try_from(element.partition()).unwrap_or(0);
+            offsets
+                .committed
+                .insert((topic, p), u64::try_from(at).unwrap_or(0));
+        }
+    }
+    Ok(offsets)
+}
+
+/// Reads every partition in `remaining` from its beginning up to its end offset.
 fn read_to_end(
     config: &KafkaConfig,
     remaining: BTreeMap<(String, i32), i64>,
     snapshot: &mut BusSnapshot,
 ) -> Result<(), PortError> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let reader = reader(config, &config.group_name("snapshot-reader"))?;
-    let mut assignment = TopicPartitionList::new();
-    for (topic, partition) in remaining.keys() {
-        assignment
-            .add_partition_offset(topic, *partition, Offset::Beginning)
-            .map_err(port_error)?;
-    }
-    reader.assign(&assignment).map_err(port_error)?;
-    let mut remaining = remaining;
-    while !remaining.is_empty() {
-        if Instant::now() > deadline {
-            return Err(PortError::Timeout {
-                backend: BACKEND,
-                after: Duration::from_secs(60),
-            });
-        }
-        let Some(message) = reader.poll(Duration::from_millis(200)) else {
-            continue;
-        };
-        let message = message.map_err(port_error)?;
-        let Some(topic) = config.parse_topic(message.topic()) else {
-            continue;
-        };
-        let key = (message.topic().to_owned(), message.partition());
-        snapshot.records.push(TopicRecord {
-            topic,
-            partition: u32::try_from(message.partition()).unwrap_or(0),
-            offset: u64::try_from(message.offset()).unwrap_or(0),
-            key: message
-                .key()
-                .map(|k| String::from_utf8_lossy(k).into_owned()),
-            payload: message.payload().unwrap_or_default().to_vec(),
-            timestamp: message.timestamp().to_millis().and_then(|ms| {
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-            }),
+    let limit = Duration::from_secs(60);
+    let ranges = remaining
+        .into_iter()
+        .map(|(tp, end)| (tp, (Offset::Beginning, end)))
+        .collect();
+    let read = read_ranges(config, ranges, &Bounds::within(limit))?;
+    if !read.finished {
+        return Err(PortError::Timeout {
+            backend: BACKEND,
+            after: limit,
         });
-        if remaining
-            .get(&key)
-            .is_some_and(|end| message.offset() + 1 >= *end)
-        {
-            remaining.remove(&key);
-        }
     }
+    snapshot.records = read.records;
     snapshot
         .records
         .sort_by_key(|r| (r.topic, r.partition, r.offset));

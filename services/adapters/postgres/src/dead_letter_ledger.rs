@@ -31,7 +31,7 @@ const RECORD: &str = "\
     INSERT INTO dead_letter_actions (dead_letter, action, replay_count, actor, why, at) \
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dead_letter) DO NOTHING";
 
-type Row = (uuid::Uuid, String, i32, String, String, OffsetDateTime);
+pub(crate) type Row = (uuid::Uuid, String, i32, String, String, OffsetDateTime);
 
 #[async_trait]
 impl DeadLetterLedger for PgDeadLetterLedger {
@@ -57,23 +57,26 @@ impl DeadLetterLedger for PgDeadLetterLedger {
              FROM dead_letter_actions ORDER BY position"
         )
         .fetch_all(conn))?;
-        rows.into_iter()
-            .map(|(id, action, count, actor, why, at)| {
-                let kind = match action.as_str() {
-                    "replayed" => DeadLetterActionKind::Replayed {
-                        count: u32::try_from(count).map_err(|e| corrupt("replay count", e))?,
-                    },
-                    "discarded" => DeadLetterActionKind::Discarded,
-                    other => return Err(corrupt("dead-letter action", other)),
-                };
-                Ok(DeadLetterAction {
-                    dead_letter: EventId::from_uuid(id),
-                    kind,
-                    actor,
-                    why,
-                    at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(action_of).collect()
     }
+}
+
+/// One `dead_letter_actions` row (`dead_letter, action, replay_count, actor, why, at`) as
+/// the port's action.
+pub(crate) fn action_of(row: Row) -> Result<DeadLetterAction, PortError> {
+    let (id, action, count, actor, why, at) = row;
+    let kind = match action.as_str() {
+        "replayed" => DeadLetterActionKind::Replayed {
+            count: u32::try_from(count).map_err(|e| corrupt("replay count", e))?,
+        },
+        "discarded" => DeadLetterActionKind::Discarded,
+        other => return Err(corrupt("dead-letter action", other)),
+    };
+    Ok(DeadLetterAction {
+        dead_letter: EventId::from_uuid(id),
+        kind,
+        actor,
+        why,
+        at,
+    })
 }

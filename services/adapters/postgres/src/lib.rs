@@ -16,6 +16,7 @@ mod migrate;
 mod order_store;
 mod outbox;
 mod payment;
+mod reads;
 mod rows;
 mod schema;
 mod snapshot;
@@ -28,6 +29,9 @@ pub use delivery_store::PgDeliveryStore;
 pub use guard::DEFAULT_CALL_TIMEOUT;
 pub use migrate::{MigrateError, migrate};
 pub use order_store::PgOrderStore;
+pub use reads::{
+    IndexedLetter, LetterGroup, LetterQuery, LetterRecord, OrderQuery, PgReads, SagaStats,
+};
 pub use schema::{MigrationName, Schema, SchemaError, check_schema};
 pub use snapshot::{PgSnapshot, read_snapshot};
 

@@ -23,6 +23,18 @@ pub struct PgSnapshot {
     pub dead_letters: Vec<Envelope>,
 }
 
+/// The rows a snapshot is made of, as read.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub orders: Vec<OrderRow>,
+    pub outbox: Vec<(Uuid, String, bool, bool)>,
+    pub processed: Vec<Uuid>,
+    pub created: Vec<(i64, Uuid)>,
+    pub history: Vec<HistoryRow>,
+    pub deliveries: Vec<(i64, Uuid, OffsetDateTime)>,
+    pub letters: Vec<Vec<u8>>,
+}
+
 /// Reads the whole order and delivery state.
 ///
 /// # Errors
@@ -33,88 +45,99 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
         .execute(&mut *tx)
         .await
         .map_err(port_error)?;
-    let orders: Vec<OrderRow> =
-        sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY id"))
+    let rows = Rows {
+        orders: sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY id"))
             .fetch_all(&mut *tx)
             .await
-            .map_err(port_error)?;
-    let outbox: Vec<(Uuid, String, bool, bool)> = sqlx::query_as(
-        "SELECT o.event_id, o.key, o.published_at IS NOT NULL, r.id IS NOT NULL FROM outbox o \
-         LEFT JOIN orders r ON r.created_event_id = o.event_id ORDER BY o.id",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(port_error)?;
-    let processed: Vec<Uuid> =
-        sqlx::query_scalar("SELECT event_id FROM processed_events ORDER BY processed_at, event_id")
+            .map_err(port_error)?,
+        outbox: sqlx::query_as(
+            "SELECT o.event_id, o.key, o.published_at IS NOT NULL, r.id IS NOT NULL FROM outbox o \
+             LEFT JOIN orders r ON r.created_event_id = o.event_id ORDER BY o.id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(port_error)?,
+        processed: sqlx::query_scalar(
+            "SELECT event_id FROM processed_events ORDER BY processed_at, event_id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(port_error)?,
+        created: sqlx::query_as(
+            "SELECT id, created_event_id FROM orders WHERE created_event_id IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(port_error)?,
+        history: sqlx::query_as(&format!(
+            "SELECT {HISTORY_COLUMNS} FROM order_status_history ORDER BY id"
+        ))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(port_error)?,
+        deliveries: sqlx::query_as(
+            "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(port_error)?,
+        letters: sqlx::query_scalar("SELECT envelope FROM dead_letters ORDER BY position")
             .fetch_all(&mut *tx)
             .await
-            .map_err(port_error)?;
-    let created: Vec<(i64, Uuid)> = sqlx::query_as(
-        "SELECT id, created_event_id FROM orders WHERE created_event_id IS NOT NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(port_error)?;
-    let history: Vec<HistoryRow> = sqlx::query_as(&format!(
-        "SELECT {HISTORY_COLUMNS} FROM order_status_history ORDER BY id"
-    ))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(port_error)?;
-    let deliveries: Vec<(i64, Uuid, OffsetDateTime)> = sqlx::query_as(
-        "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(port_error)?;
-    let letters: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT envelope FROM dead_letters ORDER BY position")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(port_error)?;
+            .map_err(port_error)?,
+    };
     tx.commit().await.map_err(port_error)?;
-    Ok(PgSnapshot {
-        store: OrderStoreSnapshot {
-            orders: orders
+    rows.into_snapshot()
+}
+
+impl Rows {
+    pub(crate) fn into_snapshot(self) -> Result<PgSnapshot, PortError> {
+        let order_id = |id: i64| OrderId::new(id).map_err(|e| corrupt("order id", e));
+        Ok(PgSnapshot {
+            store: OrderStoreSnapshot {
+                orders: self
+                    .orders
+                    .into_iter()
+                    .map(Order::try_from)
+                    .collect::<Result<_, _>>()?,
+                outbox: self
+                    .outbox
+                    .into_iter()
+                    .map(|(event_id, key, published, order_created)| OutboxRow {
+                        event_id: EventId::from_uuid(event_id),
+                        order_id: key.parse().ok(),
+                        published,
+                        order_created,
+                    })
+                    .collect(),
+                processed_events: self.processed.into_iter().map(EventId::from_uuid).collect(),
+                status_changes: self
+                    .history
+                    .into_iter()
+                    .map(StatusChange::try_from)
+                    .collect::<Result<_, _>>()?,
+                created_events: self
+                    .created
+                    .into_iter()
+                    .map(|(order, event)| Ok((order_id(order)?, EventId::from_uuid(event))))
+                    .collect::<Result<_, PortError>>()?,
+            },
+            deliveries: self
+                .deliveries
                 .into_iter()
-                .map(Order::try_from)
-                .collect::<Result<_, _>>()?,
-            outbox: outbox
-                .into_iter()
-                .map(|(event_id, key, published, order_created)| OutboxRow {
-                    event_id: EventId::from_uuid(event_id),
-                    order_id: key.parse().ok(),
-                    published,
-                    order_created,
-                })
-                .collect(),
-            processed_events: processed.into_iter().map(EventId::from_uuid).collect(),
-            status_changes: history
-                .into_iter()
-                .map(StatusChange::try_from)
-                .collect::<Result<_, _>>()?,
-            created_events: created
-                .into_iter()
-                .map(|(order, event)| {
-                    let id = OrderId::new(order).map_err(|e| corrupt("order id", e))?;
-                    Ok((id, EventId::from_uuid(event)))
+                .map(|(order, event, at)| {
+                    Ok(DeliveryAssignment {
+                        order_id: order_id(order)?,
+                        payment_event_id: EventId::from_uuid(event),
+                        assigned_at: at,
+                    })
                 })
                 .collect::<Result<_, PortError>>()?,
-        },
-        deliveries: deliveries
-            .into_iter()
-            .map(|(order, event, at)| {
-                Ok(DeliveryAssignment {
-                    order_id: OrderId::new(order).map_err(|e| corrupt("order id", e))?,
-                    payment_event_id: EventId::from_uuid(event),
-                    assigned_at: at,
-                })
-            })
-            .collect::<Result<_, PortError>>()?,
-        dead_letters: letters
-            .iter()
-            .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
-            .collect::<Result<_, _>>()?,
-    })
+            dead_letters: self
+                .letters
+                .iter()
+                .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }

@@ -112,6 +112,19 @@ impl RedisDecisionStore {
         format!("{}{source}", self.prefix)
     }
 
+    /// The decision stored for `source`, if any.
+    ///
+    /// # Errors
+    /// [`PortError`] when Redis is unreachable or holds a value that is not a decision.
+    pub async fn get(&self, source: EventId) -> Result<Option<PaymentDecision>, PortError> {
+        let value: Option<String> = self
+            .conn()
+            .get(self.key(source))
+            .await
+            .map_err(port_error)?;
+        value.as_deref().map(parse).transpose()
+    }
+
     /// Every stored decision under this prefix, for the checker.
     ///
     /// # Errors

@@ -7,7 +7,10 @@ use maud::{Markup, html};
 use saga_runtime::dlq::{self, DeadLetter, Filter, Kept};
 
 use super::format;
-use crate::view::dead_letters::Group;
+use saga_core::EventId;
+use time::OffsetDateTime;
+
+use crate::reader::LetterPage;
 
 /// Longest payload preview on the page, in characters.
 const PREVIEW: usize = 120;
@@ -18,14 +21,9 @@ pub struct Notice {
     pub text: String,
 }
 
-pub fn body(
-    groups: &[Group<'_>],
-    filter: &Filter,
-    unreadable: usize,
-    csrf: &str,
-    notice: Option<&Notice>,
-) -> Markup {
-    let open: usize = groups.iter().map(|g| g.open).sum();
+pub fn body(page: &LetterPage, filter: &Filter, csrf: &str, notice: Option<&Notice>) -> Markup {
+    let open: u64 = page.groups.iter().map(|g| g.open).sum();
+    let matched: u64 = page.groups.iter().map(|g| g.total).sum();
     html! {
         h1 { "Dead letters" }
         @if let Some(n) = notice {
@@ -34,7 +32,7 @@ pub fn body(
         ul.counts {
             li { b #open-count { (open) } " open" }
             li { a href="/dead-letters?all=on" { "include replayed and discarded" } }
-            @if unreadable > 0 { li { b { (unreadable) } " DLQ records are not rejections" } }
+            @if page.unreadable > 0 { li { b { (page.unreadable) } " DLQ records are not rejections" } }
         }
         form.filters method="get" action="/dead-letters" {
             label { "Reason" input type="text" name="reason" value=(filter.reason.map(|r| r.as_str()).unwrap_or_default()); }
@@ -43,28 +41,55 @@ pub fn body(
             button type="submit" { "Filter" }
             a href="/dead-letters" { "clear" }
         }
+        @if page.groups.is_empty() { p.muted { "No dead letter matches." } }
+        @else {
+            table #dlq-groups {
+                thead { tr { th { "Reason" } th { "Source topic" } th { "Rejected by" } th.num { "Letters" } th.num { "Open" } th { "First / last (UTC)" } } }
+                tbody {
+                    @for g in &page.groups {
+                        tr.dlq-group data-reason=(g.reason.as_str()) data-topic=(g.topic.as_str()) {
+                            td { code { (g.reason.as_str()) } }
+                            td { code { (g.topic.as_str()) } }
+                            td.group { (g.group) }
+                            td.num { (g.total) }
+                            td.num { (g.open) }
+                            td.mono { (format::date_time(g.first)) br; (format::date_time(g.last)) }
+                        }
+                    }
+                }
+            }
+        }
         form #act method="post" action="/dead-letters" {
             div.filters {
                 input type="hidden" name="csrf" value=(csrf);
                 label { "Why" input type="text" name="why" size="40"; }
             }
-            @if groups.is_empty() { p.muted { "No dead letter matches." } }
-            @for g in groups {
-                section.dlq-group data-reason=(g.reason.as_str()) data-topic=(g.topic.as_str()) {
-                    h3 {
-                        code { (g.reason.as_str()) } " on " code { (g.topic.as_str()) }
-                        ", rejected by " b.group { (g.group) } ": " (g.letters.len())
-                        " (" (g.open) " open)"
-                    }
-                    p.muted { "first " (format::date_time(g.first)) ", last " (format::date_time(g.last)) " UTC" }
-                    table {
-                        thead { tr { th { "Dead letter" } th { "Source" } th.num { "Replays" } th { "Payload" } th { "Status" } th {} } }
-                        tbody { @for l in &g.letters { (row(l)) } }
-                    }
+            @if !page.letters.is_empty() {
+                p.muted { (page.letters.len()) " of " (matched) " shown, oldest first" }
+                table #letters {
+                    thead { tr { th { "Dead letter" } th { "Source" } th.num { "Replays" } th { "Payload" } th { "Status" } th {} } }
+                    tbody { @for l in &page.letters { (row(l)) } }
                 }
             }
         }
+        @if let Some(next) = page.next {
+            p { a #next-page href=(next_link(filter, next)) { "next page" } }
+        }
     }
+}
+
+fn next_link(filter: &Filter, (at, id): (OffsetDateTime, EventId)) -> String {
+    let mut link = format!("/dead-letters?after={}_{id}", at.unix_timestamp_nanos());
+    if let Some(reason) = filter.reason {
+        link.push_str(&format!("&reason={}", reason.as_str()));
+    }
+    if let Some(topic) = filter.topic {
+        link.push_str(&format!("&topic={}", topic.as_str()));
+    }
+    if filter.closed_too {
+        link.push_str("&all=on");
+    }
+    link
 }
 
 fn row(l: &DeadLetter) -> Markup {

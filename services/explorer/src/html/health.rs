@@ -9,10 +9,10 @@ pub fn body(health: &Health, stuck_secs: i64) -> Markup {
     let r = &health.retained;
     html! {
         h1 { "Saga health" }
-        @if health.violations > 0 {
-            p.banner.error { "The invariant checker finds " (health.violations) " safety violation(s): see the orders marked on the list." }
-        } @else {
-            p.banner.ok { "The invariant checker finds no safety violation." }
+        @match health.violations {
+            Some(0) => p.banner.ok { "The invariant checker finds no safety violation." },
+            Some(n) => p.banner.error { "The invariant checker finds " (n) " safety violation(s): see the orders marked on the list." },
+            None => p.banner { "No auditor is configured (AUDITOR_URL), so nothing judges the orders here." },
         }
         div.grid {
             div.card #outbox {
@@ -32,13 +32,13 @@ pub fn body(health: &Health, stuck_secs: i64) -> Markup {
                     div { b { (count) } " on " code { (topic) } }
                 }
                 @if let Some(t) = &health.letters {
-                    @let open: usize = t.open.values().sum();
+                    @let open: u64 = t.open.values().sum();
                     div #dlq-open { b.flag[open > 0] { (open) } " open" }
                     @for (reason, n) in &t.open { div { (n) " " code { (reason) } } }
                     div.muted { (t.replayed) " replayed, " (t.discarded) " discarded, " (t.in_table) " in the dead_letters table" }
                 }
-                @if health.undecodable > 0 {
-                    div { b { (health.undecodable) } " records on the main topics are not saga events" }
+                @if let Some(n) = health.undecodable.filter(|n| *n > 0) {
+                    div { b { (n) } " records on the main topics are not saga events" }
                 }
                 a href="/dead-letters" { "open the dead letters" }
             }
@@ -56,7 +56,7 @@ pub fn body(health: &Health, stuck_secs: i64) -> Markup {
                     tr { td { "outbox rows (published)" } td.num { (r.outbox_rows) " (" (r.published_outbox_rows) ")" } }
                     tr { td { "processed events" } td.num { (r.processed_events) } }
                     tr { td { "idempotency keys" } td.num { (r.idempotency_keys) } }
-                    tr { td { "payment decisions" } td.num { (r.decisions) } }
+                    @if let Some(n) = r.decisions { tr { td { "payment decisions" } td.num { (n) } } }
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! without JavaScript) and the newest matching orders, each linking to its timeline.
 
 use maud::{Markup, html};
-use saga_core::OrderStatus;
+use saga_core::{OrderId, OrderStatus};
 
 use super::format;
 use crate::view::orders::{OrderFilter, OrderList, PAGE};
@@ -49,7 +49,7 @@ pub fn body(
         }
         p.muted {
             (list.matched) " matching"
-            @if list.matched > PAGE { ", newest " (PAGE) " shown" }
+            @if list.matched > PAGE { ", " (list.rows.len()) " shown, newest first" }
         }
         table #orders {
             thead { tr { th.num { "Order" } th { "Item" } th { "Status" } th.num { "Age" } th { "Created (UTC)" } th { "Correlation id" } } }
@@ -71,5 +71,35 @@ pub fn body(
             }
         }
         @if list.rows.is_empty() { p.muted { "No order matches." } }
+        @if let Some(next) = list.next {
+            p { a #next-page href=(next_link(filter, next)) { "older orders" } }
+        }
     }
+}
+
+/// The link to the page after `next` under the same filter.
+fn next_link(filter: &OrderFilter, next: OrderId) -> String {
+    let mut link = format!("/?before={next}");
+    if let Some(status) = filter.status {
+        link.push_str(&format!("&status={}", status.as_str()));
+    }
+    if let Some(item) = &filter.item {
+        let item: String = item
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        link.push_str(&format!("&item={item}"));
+    }
+    if let Some(age) = filter.max_age {
+        link.push_str(&format!("&max_age={}", age.whole_seconds()));
+    }
+    if filter.stuck {
+        link.push_str("&stuck=on");
+    }
+    link
 }

@@ -10,45 +10,49 @@ use saga_runtime::dlq::{DeadLetter, Filter, Kept};
 use time::OffsetDateTime;
 
 /// Letters rejected for one reason, from one topic, by one group.
-#[derive(Debug, Clone)]
-pub struct Group<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSummary {
     pub reason: RejectionCode,
     pub topic: Topic,
-    pub group: &'a str,
+    pub group: String,
     pub first: OffsetDateTime,
     pub last: OffsetDateTime,
-    pub open: usize,
-    pub letters: Vec<&'a DeadLetter>,
+    pub open: u64,
+    pub replayed: u64,
+    /// Kept only in the dead-letter table (the DLQ topic refused them).
+    pub in_table: u64,
+    pub total: u64,
 }
 
-/// The groups of the letters `filter` admits, by reason, topic and group.
-pub fn groups<'a>(letters: &'a [DeadLetter], filter: &Filter) -> Vec<Group<'a>> {
-    let mut by: BTreeMap<(RejectionCode, Topic, &str), Vec<&DeadLetter>> = BTreeMap::new();
+/// The letters `filter` admits, counted by reason, topic and group.
+pub fn summarize(letters: &[DeadLetter], filter: &Filter) -> Vec<GroupSummary> {
+    let mut by: BTreeMap<(RejectionCode, Topic, &str), GroupSummary> = BTreeMap::new();
     for letter in letters.iter().filter(|l| filter.admits(l)) {
         let r = &letter.rejection;
-        by.entry((r.code, r.source.topic, r.rejected_by.group.as_str()))
-            .or_default()
-            .push(letter);
+        let key = (r.code, r.source.topic, r.rejected_by.group.as_str());
+        let group = by.entry(key).or_insert_with(|| GroupSummary {
+            reason: r.code,
+            topic: r.source.topic,
+            group: r.rejected_by.group.clone(),
+            first: letter.at,
+            last: letter.at,
+            open: 0,
+            replayed: 0,
+            in_table: 0,
+            total: 0,
+        });
+        group.first = group.first.min(letter.at);
+        group.last = group.last.max(letter.at);
+        group.total += 1;
+        group.open += u64::from(letter.is_open());
+        let replayed = letter
+            .action
+            .as_ref()
+            .is_some_and(|a| matches!(a.kind, DeadLetterActionKind::Replayed { .. }));
+        group.replayed += u64::from(replayed);
+        group.in_table += u64::from(letter.kept == Kept::Table);
     }
-    by.into_iter()
-        .map(|((reason, topic, group), letters)| Group {
-            reason,
-            topic,
-            group,
-            first: letters
-                .iter()
-                .map(|l| l.at)
-                .min()
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            last: letters
-                .iter()
-                .map(|l| l.at)
-                .max()
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            open: letters.iter().filter(|l| l.is_open()).count(),
-            letters,
-        })
-        .collect()
+    by.into_values().collect()
 }
 
 /// The page's filter from its query (`reason`, `topic`, `all`).
@@ -81,29 +85,23 @@ pub fn filter(fields: &BTreeMap<String, String>) -> Result<Filter, String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Open letters per rejection reason.
-    pub open: BTreeMap<&'static str, usize>,
-    pub replayed: usize,
-    pub discarded: usize,
+    pub open: BTreeMap<&'static str, u64>,
+    pub replayed: u64,
+    pub discarded: u64,
     /// Letters kept in the dead-letter table (the DLQ topic refused them).
-    pub in_table: usize,
+    pub in_table: u64,
 }
 
-pub fn tally(letters: &[DeadLetter]) -> Tally {
+/// Every letter counted, from the groups of all letters (closed ones too).
+pub fn tally(groups: &[GroupSummary]) -> Tally {
     let mut tally = Tally::default();
-    for letter in letters {
-        match letter.action.as_ref().map(|a| a.kind) {
-            None => {
-                *tally
-                    .open
-                    .entry(letter.rejection.code.as_str())
-                    .or_default() += 1
-            }
-            Some(DeadLetterActionKind::Replayed { .. }) => tally.replayed += 1,
-            Some(DeadLetterActionKind::Discarded) => tally.discarded += 1,
+    for g in groups {
+        if g.open > 0 {
+            *tally.open.entry(g.reason.as_str()).or_default() += g.open;
         }
-        if letter.kept == Kept::Table {
-            tally.in_table += 1;
-        }
+        tally.replayed += g.replayed;
+        tally.discarded += g.total - g.open - g.replayed;
+        tally.in_table += g.in_table;
     }
     tally
 }

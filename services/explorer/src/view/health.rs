@@ -23,7 +23,8 @@ pub struct Retained {
     pub published_outbox_rows: usize,
     pub processed_events: usize,
     pub idempotency_keys: usize,
-    pub decisions: usize,
+    /// `None` when not counted.
+    pub decisions: Option<usize>,
 }
 
 /// The whole health page.
@@ -35,11 +36,12 @@ pub struct Health {
     pub lags: Vec<GroupLag>,
     pub stuck: usize,
     pub dead_letters: Vec<(Topic, usize)>,
-    /// Records on `orders`/`payments` that are not saga events.
-    pub undecodable: usize,
+    /// Records on `orders`/`payments` that are not saga events; `None` when not counted (a
+    /// reader that does not read the main topics whole).
+    pub undecodable: Option<usize>,
     pub retained: Retained,
-    /// Safety violations the checker finds, all orders together.
-    pub violations: usize,
+    /// Safety violations found, all orders together; `None` when nothing judges (no auditor).
+    pub violations: Option<usize>,
     /// Open, replayed and discarded dead letters, when the explorer reads the stores.
     pub letters: Option<super::dead_letters::Tally>,
 }
@@ -90,7 +92,7 @@ pub fn of(facts: &Facts, now: OffsetDateTime, stuck_after: Duration) -> Health {
             .filter(|o| is_stuck(o, now, stuck_after))
             .count(),
         dead_letters,
-        undecodable: facts.undecodable,
+        undecodable: Some(facts.undecodable),
         retained: Retained {
             outbox_rows,
             published_outbox_rows: outbox_rows - unpublished,
@@ -100,9 +102,9 @@ pub fn of(facts: &Facts, now: OffsetDateTime, stuck_after: Duration) -> Health {
                 .values()
                 .filter(|o| o.idempotency_key.is_some())
                 .count(),
-            decisions: facts.decisions.len(),
+            decisions: Some(facts.decisions.len()),
         },
-        violations: facts.violations.values().map(Vec::len).sum(),
+        violations: Some(facts.violations.values().map(Vec::len).sum()),
         letters: None,
     }
 }

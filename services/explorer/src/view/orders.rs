@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use saga_core::{Order, OrderStatus};
+use saga_core::{Order, OrderId, OrderStatus};
 use time::{Duration, OffsetDateTime};
 
 use super::facts::Facts;
@@ -93,6 +93,16 @@ pub fn is_stuck(order: &Order, now: OffsetDateTime, stuck_after: Duration) -> bo
     order.status == OrderStatus::Pending && now - order.created_at > stuck_after
 }
 
+/// The row of `order` at `now`.
+pub fn row(order: &Order, now: OffsetDateTime, stuck_after: Duration, violated: bool) -> OrderRow {
+    OrderRow {
+        order: order.clone(),
+        age: now - order.created_at,
+        stuck: is_stuck(order, now, stuck_after),
+        violated,
+    }
+}
+
 /// One row of the list.
 #[derive(Debug, Clone)]
 pub struct OrderRow {
@@ -104,10 +114,12 @@ pub struct OrderRow {
 }
 
 /// The filtered list and the counts over all orders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OrderList {
     /// Newest first, at most [`PAGE`].
     pub rows: Vec<OrderRow>,
+    /// Where the next page starts (the rows after it are older), when there are more.
+    pub next: Option<OrderId>,
     /// How many orders matched the filter.
     pub matched: usize,
     /// Every order by status, whatever the filter.
@@ -116,10 +128,11 @@ pub struct OrderList {
     pub total: usize,
 }
 
-/// Lists the orders of `facts` that match `filter`.
+/// Lists the orders of `facts` that match `filter`, the newest [`PAGE`] older than `before`.
 pub fn list(
     facts: &Facts,
     filter: &OrderFilter,
+    before: Option<OrderId>,
     now: OffsetDateTime,
     stuck_after: Duration,
 ) -> OrderList {
@@ -147,19 +160,27 @@ pub fn list(
             matched.push(order);
         }
     }
-    let rows = matched
+    let mut rows: Vec<OrderRow> = matched
         .iter()
         .rev()
-        .take(PAGE)
-        .map(|order| OrderRow {
-            order: (*order).clone(),
-            age: now - order.created_at,
-            stuck: is_stuck(order, now, stuck_after),
-            violated: !facts.violations_of(order.id).is_empty(),
+        .filter(|order| before.is_none_or(|b| order.id < b))
+        .take(PAGE + 1)
+        .map(|order| {
+            row(
+                order,
+                now,
+                stuck_after,
+                !facts.violations_of(order.id).is_empty(),
+            )
         })
         .collect();
+    let next = (rows.len() > PAGE).then(|| {
+        rows.truncate(PAGE);
+        rows.last().map(|r| r.order.id)
+    });
     OrderList {
         rows,
+        next: next.flatten(),
         matched: matched.len(),
         counts,
         stuck,
@@ -169,7 +190,7 @@ pub fn list(
 
 #[cfg(test)]
 mod tests {
-    use saga_core::{CorrelationId, Item, OrderId};
+    use saga_core::{CorrelationId, Item};
     use time::macros::datetime;
 
     use super::*;
@@ -218,7 +239,7 @@ mod tests {
     fn filters_narrow_and_counts_cover_every_order() {
         let facts = facts();
         let stuck_after = Duration::seconds(30);
-        let all = list(&facts, &OrderFilter::default(), NOW, stuck_after);
+        let all = list(&facts, &OrderFilter::default(), None, NOW, stuck_after);
         assert_eq!(ids(&all), [4, 3, 2, 1], "newest first");
         assert_eq!(all.counts[&OrderStatus::Pending], 2);
         assert_eq!(all.counts[&OrderStatus::Completed], 1);
@@ -230,7 +251,7 @@ mod tests {
 
         let by = |pairs: &[(&str, &str)]| {
             let filter = OrderFilter::parse(&fields(pairs)).unwrap();
-            let listed = list(&facts, &filter, NOW, stuck_after);
+            let listed = list(&facts, &filter, None, NOW, stuck_after);
             assert_eq!(
                 listed.counts[&OrderStatus::Pending],
                 2,

@@ -48,6 +48,11 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
+    /// The letter an `EVENT_REJECTED` envelope is, kept at `kept`; `None` for any other event.
+    pub fn from_envelope(envelope: Envelope, kept: Kept) -> Option<Self> {
+        letter(envelope, kept)
+    }
+
     pub fn is_open(&self) -> bool {
         self.action.is_none()
     }

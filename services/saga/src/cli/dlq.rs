@@ -57,6 +57,12 @@ enum DlqCommand {
         select: Select,
         #[arg(long)]
         all: bool,
+        /// Letters listed at most (the oldest first); the counts cover every match.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Start after this position (printed at the end of a list that has more).
+        #[arg(long, value_parser = position)]
+        after: Option<(OffsetDateTime, EventId)>,
     },
     /// One dead letter in full: source, group, reason, original (preview), action.
     Show { id: EventId },
@@ -92,30 +98,53 @@ fn topic(text: &str) -> Result<Topic, String> {
     }
 }
 
+/// A list position as `saga dlq list` prints it: `<unix nanoseconds>_<letter id>`.
+fn position(text: &str) -> Result<(OffsetDateTime, EventId), String> {
+    let bad = || format!("{text:?} is not a position (<unix nanoseconds>_<letter id>)");
+    let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
+    let at = nanos
+        .parse::<i128>()
+        .ok()
+        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
 pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
     let stack = RealDeadLetters::connect().await?;
-    let (letters, unreadable) = stack.letters().await?;
-    if unreadable > 0 {
-        eprintln!(
-            "note: {unreadable} record(s) on the DLQ topics are not EVENT_REJECTED; left out"
-        );
-    }
     match args.command {
-        DlqCommand::List { select, all } => {
-            let filter = filter(&select, all);
-            super::dlq_print::list(letters.iter().filter(|l| filter.admits(l)));
+        DlqCommand::List {
+            select,
+            all,
+            limit,
+            after,
+        } => {
+            let page = stack.page(&filter(&select, all), after, limit).await?;
+            if page.unreadable > 0 {
+                eprintln!(
+                    "note: {} record(s) on the DLQ topics are not EVENT_REJECTED; left out",
+                    page.unreadable
+                );
+            }
+            super::dlq_print::list(&page.groups, &page.letters);
+            if let Some((at, id)) = page.next {
+                println!(
+                    "more: saga dlq list --after {}_{id}",
+                    at.unix_timestamp_nanos()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         DlqCommand::Show { id } => {
-            let letter = find(&letters, id)?;
-            super::dlq_print::show(letter);
+            let letter = find(&stack, id).await?;
+            super::dlq_print::show(&letter);
             Ok(ExitCode::SUCCESS)
         }
         DlqCommand::Replay { act, dry_run } => {
             let actor = actor(&act)?;
-            let chosen = choose(&letters, &act)?;
+            let chosen = choose(&stack, &act).await?;
             let mut failed = 0;
-            for letter in chosen {
+            for letter in &chosen {
                 match dlq::replay(&*stack.bus, &*stack.ledger, letter, &actor, dry_run).await {
                     Ok(done) => {
                         let verb = if done.published {
@@ -141,9 +170,9 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
         }
         DlqCommand::Discard { act } => {
             let actor = actor(&act)?;
-            let chosen = choose(&letters, &act)?;
+            let chosen = choose(&stack, &act).await?;
             let mut failed = 0;
-            for letter in chosen {
+            for letter in &chosen {
                 match dlq::discard(&*stack.ledger, letter, &actor).await {
                     Ok(()) => println!("{} discarded by {}", letter.id, actor.name),
                     Err(error) => {
@@ -173,21 +202,20 @@ fn filter(select: &Select, closed_too: bool) -> Filter {
     }
 }
 
-fn find(letters: &[DeadLetter], id: EventId) -> anyhow::Result<&DeadLetter> {
-    letters
-        .iter()
-        .find(|l| l.id == id)
+async fn find(stack: &RealDeadLetters, id: EventId) -> anyhow::Result<DeadLetter> {
+    stack
+        .letter(id)
+        .await?
         .with_context(|| format!("no dead letter {id} (see `saga dlq list --all`)"))
 }
 
 /// The one letter named (open or not: acting on a closed one says who closed it), or every
 /// open one the selection admits.
-fn choose<'a>(letters: &'a [DeadLetter], act: &Act) -> anyhow::Result<Vec<&'a DeadLetter>> {
+async fn choose(stack: &RealDeadLetters, act: &Act) -> anyhow::Result<Vec<DeadLetter>> {
     if let Some(id) = act.id {
-        return Ok(vec![find(letters, id)?]);
+        return Ok(vec![find(stack, id).await?]);
     }
-    let filter = filter(&act.select, false);
-    let chosen: Vec<_> = letters.iter().filter(|l| filter.admits(l)).collect();
+    let chosen = stack.all(&filter(&act.select, false)).await?;
     if chosen.is_empty() {
         bail!("no open dead letter matches");
     }

@@ -1,41 +1,34 @@
 //! How `saga dlq list` and `show` print: groups by reason, source topic and rejecting consumer
-//! group with counts and first/last seen, each letter one line under its group.
-
-use std::collections::BTreeMap;
+//! group with counts and first/last seen, each letter of the page one line under its group.
 
 use saga_core::event::format_timestamp;
+use saga_postgres::LetterGroup;
 use saga_runtime::dlq::DeadLetter;
 
 /// Longest payload preview, in characters.
 const PREVIEW: usize = 80;
 
-pub(super) fn list<'a>(letters: impl Iterator<Item = &'a DeadLetter>) {
-    let mut groups: BTreeMap<(&str, &str, &str), Vec<&DeadLetter>> = BTreeMap::new();
-    for letter in letters {
-        let r = &letter.rejection;
-        groups
-            .entry((
-                r.code.as_str(),
-                r.source.topic.as_str(),
-                &r.rejected_by.group,
-            ))
-            .or_default()
-            .push(letter);
-    }
+/// Each group's header with its counts, and under it the letters of this page in it.
+pub(super) fn list(groups: &[LetterGroup], letters: &[DeadLetter]) {
     if groups.is_empty() {
         println!("no dead letters");
         return;
     }
-    for ((reason, topic, group), letters) in groups {
-        let first = letters.iter().map(|l| l.at).min().unwrap_or(letters[0].at);
-        let last = letters.iter().map(|l| l.at).max().unwrap_or(letters[0].at);
+    for g in groups {
         println!(
-            "{reason} on {topic}, rejected by {group}: {} (first {}, last {})",
-            letters.len(),
-            format_timestamp(first),
-            format_timestamp(last)
+            "{} on {}, rejected by {}: {} (first {}, last {})",
+            g.reason.as_str(),
+            g.topic.as_str(),
+            g.group,
+            g.total,
+            format_timestamp(g.first),
+            format_timestamp(g.last)
         );
-        for l in letters {
+        let mine = letters.iter().filter(|l| {
+            let r = &l.rejection;
+            r.code == g.reason && r.source.topic == g.topic && r.rejected_by.group == g.group
+        });
+        for l in mine {
             println!(
                 "  {}  {}  {}  replays {}  {}  {}",
                 l.id,

@@ -12,7 +12,7 @@ use saga_components::{BoxError, BoxListener, Component, Environment};
 use saga_core::ports::{
     Clock, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy, SystemClock,
 };
-use saga_explorer::SagaSource;
+use saga_explorer::Reading;
 use saga_runtime::net::{Dialer, TcpDialer};
 use tokio::net::TcpListener;
 
@@ -116,8 +116,8 @@ impl Environment for EmbeddedEnvironment {
         Ok(self.backends.dead_letter_ledger())
     }
 
-    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
-        Ok(Arc::new(self.backends.clone()))
+    async fn saga_reading(&self) -> Result<Reading, BoxError> {
+        Ok(Reading::Snapshots(Arc::new(self.backends.clone())))
     }
 
     async fn audit_feed(&self) -> Result<Arc<dyn saga_core::ports::AuditFeed>, BoxError> {

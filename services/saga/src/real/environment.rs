@@ -11,11 +11,11 @@ use saga_core::ports::{
     Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy,
     SystemClock,
 };
-use saga_explorer::SagaSource;
+use saga_explorer::{ExplorerConfig, Reading};
 use saga_runtime::net::{Dialer, TcpDialer};
 use tokio::sync::OnceCell;
 
-use super::RealSource;
+use super::RealReader;
 use super::backends::{Postgres, connect_bus, connect_decisions, connect_postgres};
 use super::retention;
 
@@ -139,10 +139,11 @@ impl Environment for RealEnvironment {
         )))
     }
 
-    async fn saga_source(&self) -> Result<Arc<dyn SagaSource>, BoxError> {
-        let source = RealSource::connect(self.pool().await?.pool)
+    async fn saga_reading(&self) -> Result<Reading, BoxError> {
+        let config = ExplorerConfig::from_lookup(|v| std::env::var(v).ok())?;
+        let reader = RealReader::connect(self.pool().await?, &config)
             .await
             .map_err(chain)?;
-        Ok(Arc::new(source))
+        Ok(Reading::Pages(Arc::new(reader)))
     }
 }

@@ -5,7 +5,7 @@
 mod backends;
 mod dlq;
 mod environment;
-mod explorer;
+pub mod reader;
 pub mod retention;
 
 use std::net::SocketAddr;
@@ -16,7 +16,7 @@ use saga_components::{COMPONENTS, Component, ComponentError, Running};
 pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use dlq::RealDeadLetters;
 pub use environment::RealEnvironment;
-pub use explorer::RealSource;
+pub use reader::RealReader;
 
 /// Runs `component` alone, listening on `listen`, until `shutdown` resolves.
 ///
