@@ -30,6 +30,10 @@ enum Mode {
     Cleanup(cli::cleanup::CleanupArgs),
     /// Print one figure of a `saga-bench --json` file (what `scripts/bench` decides on).
     Figure(cli::figure::FigureArgs),
+    /// Load a long history (orders, payment events, dead letters) into a migrated database.
+    History(cli::history::HistoryArgs),
+    /// Time a running explorer's pages.
+    Explore(cli::explore::ExploreArgs),
 }
 
 async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -39,6 +43,8 @@ async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Some(Mode::Summary(args)) => cli::summary::run(args),
         Some(Mode::Cleanup(args)) => cli::cleanup::run(args).await,
         Some(Mode::Figure(args)) => cli::figure::run(args),
+        Some(Mode::History(args)) => cli::history::run(args).await,
+        Some(Mode::Explore(args)) => cli::explore::run(args).await,
     }
 }
 

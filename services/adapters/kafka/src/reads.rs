@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::BACKEND;
 use crate::config::KafkaConfig;
 use crate::error::port_error;
-use crate::snapshot::{positions_blocking, reader};
+use crate::snapshot::{committed, positions_blocking, positions_of, reader};
 
 /// How much one read may take.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub(crate) struct Bounds {
     pub max_records: usize,
     /// Only records with this key are kept (all are still read).
     pub key: Option<String>,
+    /// A partition is done at its first record stamped after this (Unix milliseconds).
+    pub until_ms: Option<i64>,
 }
 
 impl Bounds {
@@ -34,6 +36,7 @@ impl Bounds {
             deadline: Instant::now() + limit,
             max_records: usize::MAX,
             key: None,
+            until_ms: None,
         }
     }
 }
@@ -85,6 +88,14 @@ pub(crate) fn read_ranges(
         let message = message.map_err(port_error)?;
         seen += 1;
         let key = (message.topic().to_owned(), message.partition());
+        let late = bounds
+            .until_ms
+            .zip(message.timestamp().to_millis())
+            .is_some_and(|(until, at)| at > until);
+        if late {
+            remaining.remove(&key);
+            continue;
+        }
         read.next.insert(key.clone(), message.offset() + 1);
         if remaining
             .get(&key)
@@ -127,9 +138,25 @@ pub async fn read_positions(
     config: &KafkaConfig,
     groups: &[&str],
 ) -> Result<BusSnapshot, PortError> {
-    let config = config.clone();
-    let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
-    blocking(move || positions_blocking(&config, &groups).map(|(positions, _)| positions)).await
+    let ends = {
+        let config = config.clone();
+        blocking(move || positions_blocking(&config, &[]).map(|(positions, _)| positions)).await?
+    };
+    // Each group's coordinator is found and asked on its own: together, not one after another.
+    let asked = groups.iter().map(|group| {
+        let config = config.clone();
+        let group = (*group).to_owned();
+        let partitions: Vec<(Topic, u32)> = ends.end_offsets.keys().copied().collect();
+        blocking(move || {
+            let mut all = TopicPartitionList::new();
+            for (topic, p) in partitions {
+                all.add_partition(&config.topic_name(topic), i32::try_from(p).unwrap_or(0));
+            }
+            committed(&config, &group, &all)
+        })
+    });
+    let groups = futures::future::try_join_all(asked).await?;
+    Ok(BusSnapshot { groups, ..ends })
 }
 
 /// Records read onwards from stored positions.
@@ -162,8 +189,9 @@ pub async fn read_onwards(
             deadline: Instant::now() + limit,
             max_records,
             key: None,
+            until_ms: None,
         };
-        let (ends, lows) = positions_blocking(&config, &[])?;
+        let (ends, lows) = positions_of(&config, &topics, &[])?;
         let mut ranges = BTreeMap::new();
         for (&(topic, p), &end) in ends
             .end_offsets
@@ -197,9 +225,10 @@ pub async fn read_onwards(
     .await
 }
 
-/// The records keyed `key` on `topics` from `since` on: each partition read from the first
-/// offset at or after `since` to its end, at most `max_records` read in all and for at most
-/// `limit`. Whether the read reached every end is returned beside them.
+/// The records keyed `key` on `topics` stamped between `since` and `until`: each partition
+/// read from its first offset at or after `since` up to its first record after `until` (or its
+/// end), at most `max_records` read in all and for at most `limit`. Whether the read finished
+/// every partition is returned beside them.
 ///
 /// # Errors
 /// [`PortError`] when Kafka is unreachable.
@@ -207,7 +236,7 @@ pub async fn records_since(
     config: &KafkaConfig,
     topics: &[Topic],
     key: String,
-    since: OffsetDateTime,
+    (since, until): (OffsetDateTime, OffsetDateTime),
     max_records: usize,
     limit: Duration,
 ) -> Result<(Vec<TopicRecord>, bool), PortError> {
@@ -215,9 +244,9 @@ pub async fn records_since(
     let topics = topics.to_vec();
     blocking(move || {
         let deadline = Instant::now() + limit;
-        let (ends, _) = positions_blocking(&config, &[])?;
+        let (ends, _) = positions_of(&config, &topics, &[])?;
         let probe = reader(&config, &config.group_name("snapshot-reader"))?;
-        let millis = i64::try_from(since.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        let millis = millis_of(since);
         let mut wanted = TopicPartitionList::new();
         for &(topic, p) in ends.end_offsets.keys().filter(|(t, _)| topics.contains(t)) {
             let name = config.topic_name(topic);
@@ -249,11 +278,16 @@ pub async fn records_since(
             deadline,
             max_records,
             key: Some(key),
+            until_ms: Some(millis_of(until)),
         };
         let read = read_ranges(&config, ranges, &bounds)?;
         Ok((read.records, read.finished))
     })
     .await
+}
+
+fn millis_of(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 async fn blocking<T: Send + 'static>(

@@ -69,12 +69,21 @@ pub(crate) fn positions_blocking(
     config: &KafkaConfig,
     groups: &[String],
 ) -> Result<(BusSnapshot, LowMarks), PortError> {
+    positions_of(config, &Topic::ALL, groups)
+}
+
+/// [`positions_blocking`] for `topics` only.
+pub(crate) fn positions_of(
+    config: &KafkaConfig,
+    topics: &[Topic],
+    groups: &[String],
+) -> Result<(BusSnapshot, LowMarks), PortError> {
     let timeout = config.request_timeout;
     let probe = reader(config, &config.group_name("snapshot-reader"))?;
     let mut snapshot = BusSnapshot::default();
     let mut low_marks = BTreeMap::new();
     let mut all = TopicPartitionList::new();
-    for topic in Topic::ALL {
+    for &topic in topics {
         let name = config.topic_name(topic);
         let metadata = probe
             .fetch_metadata(Some(&name), timeout)
@@ -98,7 +107,7 @@ pub(crate) fn positions_blocking(
     Ok((snapshot, low_marks))
 }
 
-fn committed(
+pub(crate) fn committed(
     config: &KafkaConfig,
     group: &str,
     all: &TopicPartitionList,

@@ -288,23 +288,22 @@ async fn index(
         stored.get(&key).copied().unwrap_or(0)
     };
     let mut unreadable: BTreeMap<(Topic, u32), i64> = BTreeMap::new();
+    let mut rows = Rows::default();
     for record in records {
         let offset = i64::try_from(record.offset).unwrap_or(i64::MAX);
         if offset < from(record.topic, record.partition) {
             continue;
         }
-        let rejected = decode(&record.payload)
-            .ok()
-            .filter(|e| matches!(e.body, EventBody::EventRejected(_)));
-        match rejected {
-            Some(envelope) => insert(&mut tx, record, &envelope).await?,
-            None => {
+        match decode(&record.payload).ok() {
+            Some(envelope) if rows.add(record, &envelope) => {}
+            _ => {
                 *unreadable
                     .entry((record.topic, record.partition))
                     .or_default() += 1
             }
         }
     }
+    rows.insert(&mut tx).await?;
     for (&(topic, partition), &to) in next {
         sqlx::query(
             "INSERT INTO dlq_index_positions (topic, partition, next_offset, unreadable) \
@@ -322,29 +321,62 @@ async fn index(
     tx.commit().await
 }
 
-async fn insert(
-    tx: &mut PgConnection,
-    record: &LetterRecord,
-    envelope: &Envelope,
-) -> Result<(), sqlx::Error> {
-    let EventBody::EventRejected(r) = &envelope.body else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO dlq_index (id, topic, partition, \"offset\", reason_code, source_topic, \
-         consumer_group, rejected_at, envelope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(envelope.event_id.as_uuid())
-    .bind(record.topic.as_str())
-    .bind(i32::try_from(record.partition).unwrap_or(i32::MAX))
-    .bind(i64::try_from(record.offset).unwrap_or(i64::MAX))
-    .bind(r.code.as_str())
-    .bind(r.source.topic.as_str())
-    .bind(&r.rejected_by.group)
-    .bind(envelope.occurred_at)
-    .bind(&record.payload)
-    .execute(tx)
-    .await?;
-    Ok(())
+/// Indexed letters as columns, inserted in one statement.
+#[derive(Default)]
+struct Rows {
+    ids: Vec<Uuid>,
+    topics: Vec<&'static str>,
+    partitions: Vec<i32>,
+    offsets: Vec<i64>,
+    reasons: Vec<&'static str>,
+    sources: Vec<&'static str>,
+    groups: Vec<String>,
+    at: Vec<OffsetDateTime>,
+    envelopes: Vec<Vec<u8>>,
+}
+
+impl Rows {
+    /// Adds `envelope`, read at `record`, when it is a rejection.
+    fn add(&mut self, record: &LetterRecord, envelope: &Envelope) -> bool {
+        let EventBody::EventRejected(r) = &envelope.body else {
+            return false;
+        };
+        self.ids.push(envelope.event_id.as_uuid());
+        self.topics.push(record.topic.as_str());
+        self.partitions
+            .push(i32::try_from(record.partition).unwrap_or(i32::MAX));
+        self.offsets
+            .push(i64::try_from(record.offset).unwrap_or(i64::MAX));
+        self.reasons.push(r.code.as_str());
+        self.sources.push(r.source.topic.as_str());
+        self.groups.push(r.rejected_by.group.clone());
+        self.at.push(envelope.occurred_at);
+        self.envelopes.push(record.payload.clone());
+        true
+    }
+
+    async fn insert(self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO dlq_index (id, topic, partition, \"offset\", reason_code, source_topic, \
+             consumer_group, rejected_at, envelope) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], \
+                                  $6::text[], $7::text[], $8::timestamptz[], $9::bytea[]) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&self.ids)
+        .bind(&self.topics)
+        .bind(&self.partitions)
+        .bind(&self.offsets)
+        .bind(&self.reasons)
+        .bind(&self.sources)
+        .bind(&self.groups)
+        .bind(&self.at)
+        .bind(&self.envelopes)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
 }

@@ -13,7 +13,7 @@ use saga_runtime::dlq::{DeadLetter, Kept};
 use tokio::time::Instant;
 
 /// DLQ records read and indexed per round at most.
-const ROUND: usize = 2_000;
+const ROUND: usize = 10_000;
 
 /// Keeps the index caught up with the DLQ topics.
 pub struct LetterIndex {

@@ -4,7 +4,7 @@
 //! reads counters and the groups' offsets, never a record; dead letters come from the DLQ
 //! index. Verdicts are the auditor's, when `AUDITOR_URL` names one.
 
-mod counts;
+mod kept;
 pub mod letters;
 mod verdicts;
 
@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use saga_core::ports::PortError;
-use saga_core::snapshot::SystemSnapshot;
+use saga_core::snapshot::{BusSnapshot, SystemSnapshot};
 use saga_core::topic::CONSUMER_GROUPS;
 use saga_core::{EventId, OrderId, OrderStatus, Topic};
 use saga_explorer::reader::{LETTER_PAGE, LetterPage};
@@ -30,7 +30,7 @@ use saga_redis::{RedisConfig, RedisDecisionStore};
 use saga_runtime::dlq::{DeadLetter, Filter};
 use time::OffsetDateTime;
 
-use self::counts::StatusCounts;
+use self::kept::Kept;
 use self::letters::{LetterIndex, dead_letter};
 use self::verdicts::Auditor;
 use super::Postgres;
@@ -38,6 +38,8 @@ use super::Postgres;
 /// Kafka records read at most for one order's journey, and for how long.
 const JOURNEY_RECORDS: usize = 20_000;
 const JOURNEY_READ: Duration = Duration::from_millis(500);
+/// How long after an order's last change its journey still looks for records of it.
+const JOURNEY_AFTER: time::Duration = time::Duration::minutes(2);
 /// How long a page waits for the DLQ index to catch up; the rest is indexed by later reads.
 const INDEX_WAIT: Duration = Duration::from_millis(500);
 
@@ -46,7 +48,8 @@ pub struct RealReader {
     reads: PgReads,
     kafka: KafkaConfig,
     decisions: RedisDecisionStore,
-    counts: StatusCounts,
+    counts: Kept<Option<String>, Vec<(OrderStatus, u64)>>,
+    positions: Kept<(), BusSnapshot>,
     index: LetterIndex,
     auditor: Option<Auditor>,
 }
@@ -67,13 +70,33 @@ impl RealReader {
             .filter(|url| !url.trim().is_empty())
             .map(|url| Auditor::new(url.trim(), config.refresh));
         Ok(Self {
-            counts: StatusCounts::new(reads.clone(), config.refresh),
+            counts: Kept::new(config.refresh),
+            positions: Kept::new(config.refresh),
             index: LetterIndex::new(reads.clone(), kafka.clone(), config.refresh),
             reads,
             kafka,
             decisions: RedisDecisionStore::new(conn, redis.key_prefix),
             auditor,
         })
+    }
+
+    /// Orders per status of `owner` (everyone's for `None`), kept per refresh.
+    async fn counts(&self, owner: Option<&str>) -> Result<Vec<(OrderStatus, u64)>, PortError> {
+        let reads = self.reads.clone();
+        let key = owner.map(str::to_owned);
+        let owner = key.clone();
+        let read = || async move { reads.status_counts(owner.as_deref()).await };
+        self.counts.get(key, read).await
+    }
+
+    /// Every topic's end offsets and the saga groups' committed offsets, kept per refresh.
+    async fn positions(&self) -> Result<BusSnapshot, PortError> {
+        let kafka = self.kafka.clone();
+        let read = || async move {
+            let groups: Vec<&str> = CONSUMER_GROUPS.iter().map(|(group, _)| *group).collect();
+            saga_kafka::read_positions(&kafka, &groups).await
+        };
+        self.positions.get((), read).await
     }
 
     async fn verdicts(&self) -> Option<Arc<verdicts::Verdicts>> {
@@ -113,7 +136,7 @@ impl SagaReader for RealReader {
         query.limit = u32::try_from(PAGE + 1).unwrap_or(u32::MAX);
         let (found, counts, verdicts) = tokio::join!(
             self.reads.orders(&query),
-            self.counts.get(filter.only_owner.as_deref()),
+            self.counts(filter.only_owner.as_deref()),
             self.verdicts()
         );
         let (found, counts) = (found?, counts?);
@@ -170,25 +193,35 @@ impl SagaReader for RealReader {
             return Ok(Arc::default());
         };
         let created = pg.store.orders.first().map_or(now, |o| o.created_at);
+        // An order's records fall between its creation and a while after its last change (a
+        // redelivery, a late duplicate); a PENDING order's up to now.
+        let last = pg
+            .store
+            .orders
+            .first()
+            .filter(|o| o.status.is_terminal())
+            .map_or(now, |o| {
+                let changed = pg.store.status_changes.iter().map(|c| c.at).max();
+                changed.unwrap_or(o.updated_at).max(o.updated_at) + JOURNEY_AFTER
+            });
         let mut decisions = Vec::new();
         for &source in pg.store.created_events.values() {
             if let Some(decision) = self.decisions.get(source).await? {
                 decisions.push((source, decision));
             }
         }
-        let groups: Vec<&str> = CONSUMER_GROUPS.iter().map(|(group, _)| *group).collect();
         let topics = [Topic::Orders, Topic::Payments];
-        let since = created - time::Duration::seconds(5);
+        let window = (created - time::Duration::seconds(5), last);
         let (records, positions) = tokio::join!(
             saga_kafka::records_since(
                 &self.kafka,
                 &topics,
                 order.to_string(),
-                since,
+                window,
                 JOURNEY_RECORDS,
                 JOURNEY_READ
             ),
-            saga_kafka::read_positions(&self.kafka, &groups)
+            self.positions()
         );
         let (records, _) = records?;
         let mut bus = positions?;
@@ -217,10 +250,9 @@ impl SagaReader for RealReader {
         now: OffsetDateTime,
         stuck_after: time::Duration,
     ) -> Result<Health, PortError> {
-        let groups: Vec<&str> = CONSUMER_GROUPS.iter().map(|(group, _)| *group).collect();
         let (stats, positions, verdicts) = tokio::join!(
             self.reads.stats(now - stuck_after),
-            saga_kafka::read_positions(&self.kafka, &groups),
+            self.positions(),
             self.verdicts()
         );
         let (stats, positions) = (stats?, positions?);
