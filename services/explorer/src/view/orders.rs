@@ -271,6 +271,34 @@ mod tests {
     }
 
     #[test]
+    fn pages_go_older_from_where_the_last_ended() {
+        let mut facts = Facts::default();
+        for id in 1..=i64::try_from(PAGE).unwrap() + 5 {
+            let o = order(id, "tea", OrderStatus::Completed, 10);
+            facts.orders.insert(o.id, o);
+        }
+        let first = list(
+            &facts,
+            &OrderFilter::default(),
+            None,
+            NOW,
+            Duration::seconds(30),
+        );
+        assert_eq!(first.rows.len(), PAGE);
+        let next = first.next.expect("more than a page");
+        assert_eq!(next.get(), 6, "the last row shown");
+        let second = list(
+            &facts,
+            &OrderFilter::default(),
+            Some(next),
+            NOW,
+            Duration::seconds(30),
+        );
+        assert_eq!(ids(&second), [5, 4, 3, 2, 1]);
+        assert_eq!(second.next, None);
+    }
+
+    #[test]
     fn bad_filters_name_their_field() {
         let error = |pairs: &[(&str, &str)]| OrderFilter::parse(&fields(pairs)).unwrap_err();
         assert_eq!(error(&[("status", "DONE")]).field, "status");
