@@ -2,7 +2,7 @@
 //! violations are written by hand — a second status change, a courier for a CANCELLED order,
 //! a status change by a payment that names another ORDER_CREATED — and each is in the
 //! auditor's `saga_invariant_violations_total{property}` and its log, with the order's id,
-//! within 10 s.
+//! within 10 s; the explorer, reading the auditor's verdicts, marks those orders.
 
 use std::time::Duration;
 
@@ -95,6 +95,8 @@ async fn violations_written_by_hand_are_reported_by_the_auditor_within_ten_secon
     };
     let mut saga = Deployment::new(backends, "audit").await;
     saga.set_env("PAYMENT_SUCCESS_PROBABILITY", "0.5");
+    let auditor = format!("http://{}", saga.addr(registry::AUDITOR));
+    saga.set_env("AUDITOR_URL", &auditor);
     saga.start_all().await;
     let client = SagaClient::new(&saga.gateway_url())
         .with_api_key(DEV_API_KEY)
@@ -176,4 +178,31 @@ async fn violations_written_by_hand_are_reported_by_the_auditor_within_ten_secon
         assert!(line.contains(&format!("\"order_id\":{order}")), "{line}");
     }
     println!("three violations reported within {:?}", written.elapsed());
+    explorer_marks(&saga, &expected).await;
+}
+
+/// The explorer's list marks each order of `expected`, and its page names the property.
+async fn explorer_marks(saga: &Deployment, expected: &[(&str, i64)]) {
+    let explorer = SagaClient::new(&format!("http://{}", saga.addr(registry::EXPLORER)))
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
+    let (status, list) = explorer.get("/").await.unwrap();
+    assert!(status.is_success(), "{status}");
+    let list = String::from_utf8_lossy(&list);
+    for (property, order) in expected {
+        let row = list
+            .split("<tr data-order=")
+            .find(|row| row.starts_with(&format!("\"{order}\"")))
+            .unwrap_or_else(|| panic!("order {order} listed:\n{list}"));
+        assert!(
+            row.contains("violates an invariant"),
+            "order {order}: {row}"
+        );
+        let (_, page) = explorer.get(&format!("/orders/{order}")).await.unwrap();
+        let page = String::from_utf8_lossy(&page);
+        assert!(
+            page.contains(property),
+            "order {order} names {property}:\n{page}"
+        );
+    }
 }
