@@ -256,9 +256,20 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
         }])
         .await
         .unwrap();
-    web.goto(&format!("{explorer}/dead-letters")).await.unwrap();
-    let group = "section.dlq-group[data-reason='unknown_order'][data-topic='payments']";
-    text(web, &format!("{group} tr[data-letter]")).await;
+    // The dead-letter page does not refresh itself (it holds a form): reload until it lists it.
+    let letter = "tr[data-letter][data-reason='unknown_order'][data-topic='payments']";
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        web.goto(&format!("{explorer}/dead-letters")).await.unwrap();
+        if web.find(Locator::Css(letter)).await.is_ok() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the letter is never listed"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     let inserted = store.transaction(|t| {
         t.insert_order(&NewOrder {
             item: Item::parse("blocked soup").unwrap(),
@@ -277,7 +288,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
         .send_keys("order now exists")
         .await
         .unwrap();
-    web.find(Locator::Css(&format!("{group} button[value^='replay:']")))
+    web.find(Locator::Css(&format!("{letter} button[value^='replay:']")))
         .await
         .unwrap()
         .click()
@@ -285,7 +296,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
         .unwrap();
     let notice = text(web, "#notice").await;
     assert!(notice.starts_with("Replayed"), "{notice}");
-    let status = text(web, &format!("{group} tr[data-letter] td:nth-child(5)")).await;
+    let status = text(web, &format!("{letter} td:nth-child(5)")).await;
     assert!(status.contains("replayed by anonymous"), "{status}");
     screenshot(web, "explorer-dead-letters.png").await;
 

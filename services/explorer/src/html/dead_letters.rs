@@ -103,7 +103,7 @@ fn row(l: &DeadLetter) -> Markup {
         Kept::Table => "dead_letters table".into(),
     };
     html! {
-        tr data-letter=(l.id) {
+        tr data-letter=(l.id) data-reason=(r.code.as_str()) data-topic=(r.source.topic.as_str()) {
             td.mono { (l.id) br; span.muted { (format::date_time(l.at)) " \u{b7} " (kept) } }
             td.mono { (r.source.topic) "/" (r.source.partition) "@" (r.source.offset) br; "key " (r.source.key.as_deref().unwrap_or("-")) }
             td.num { (r.replay_count) }
