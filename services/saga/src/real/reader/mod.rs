@@ -25,7 +25,7 @@ use saga_explorer::view::health::{GroupLag, Health, Retained};
 use saga_explorer::view::orders::{self, OrderFilter, OrderList, PAGE};
 use saga_explorer::{ExplorerConfig, SagaReader};
 use saga_kafka::KafkaConfig;
-use saga_postgres::{LetterQuery, OrderQuery, PgReads};
+use saga_postgres::{LetterGroup, LetterQuery, OrderQuery, PgReads, SagaStats};
 use saga_redis::{RedisConfig, RedisDecisionStore};
 use saga_runtime::dlq::{DeadLetter, Filter};
 use time::OffsetDateTime;
@@ -49,7 +49,13 @@ pub struct RealReader {
     kafka: KafkaConfig,
     decisions: RedisDecisionStore,
     counts: Kept<Option<String>, Vec<(OrderStatus, u64)>>,
+    /// Orders matching a filter, by the filter.
+    matched: Kept<String, u64>,
     positions: Kept<(), BusSnapshot>,
+    stats: Kept<(), SagaStats>,
+    /// Dead letters counted by group, by filter.
+    letter_groups: Kept<String, Vec<LetterGroup>>,
+    unreadable: Kept<(), u64>,
     index: LetterIndex,
     auditor: Option<Auditor>,
 }
@@ -71,7 +77,11 @@ impl RealReader {
             .map(|url| Auditor::new(url.trim(), config.refresh));
         Ok(Self {
             counts: Kept::new(config.refresh),
+            matched: Kept::new(config.refresh),
             positions: Kept::new(config.refresh),
+            stats: Kept::new(config.refresh),
+            letter_groups: Kept::new(config.refresh),
+            unreadable: Kept::new(config.refresh),
             index: LetterIndex::new(reads.clone(), kafka.clone(), config.refresh),
             reads,
             kafka,
@@ -89,6 +99,49 @@ impl RealReader {
         self.counts.get(key, read).await
     }
 
+    /// How many orders `filter` admits: from the counts per status when it names no more than
+    /// a status, else counted (and kept per refresh).
+    async fn matched(
+        &self,
+        filter: &OrderFilter,
+        query: &OrderQuery,
+        counts: &[(OrderStatus, u64)],
+    ) -> Result<u64, PortError> {
+        let only_status = filter.item.is_none() && filter.max_age.is_none() && !filter.stuck;
+        if only_status {
+            let admitted = counts
+                .iter()
+                .filter(|(s, _)| filter.status.is_none_or(|f| f == *s));
+            return Ok(admitted.map(|(_, n)| n).sum());
+        }
+        let reads = self.reads.clone();
+        let query = OrderQuery {
+            before: None,
+            ..query.clone()
+        };
+        let read = || async move { reads.count(&query).await };
+        self.matched.get(format!("{filter:?}"), read).await
+    }
+
+    /// The dead letters `query` admits counted by group, and the DLQ records that are not
+    /// rejections; both kept per refresh.
+    async fn letter_counts(
+        &self,
+        query: &LetterQuery,
+    ) -> Result<(Vec<LetterGroup>, u64), PortError> {
+        let key = format!("{:?} {:?} {}", query.reason, query.topic, query.closed_too);
+        let (reads, grouped) = (self.reads.clone(), query.clone());
+        let groups = self
+            .letter_groups
+            .get(key, || async move { reads.letter_groups(&grouped).await });
+        let reads = self.reads.clone();
+        let unreadable = self
+            .unreadable
+            .get((), || async move { reads.unreadable_letters().await });
+        let (groups, unreadable) = tokio::join!(groups, unreadable);
+        Ok((groups?, unreadable?))
+    }
+
     /// Every topic's end offsets and the saga groups' committed offsets, kept per refresh.
     async fn positions(&self) -> Result<BusSnapshot, PortError> {
         let kafka = self.kafka.clone();
@@ -97,6 +150,14 @@ impl RealReader {
             saga_kafka::read_positions(&kafka, &groups).await
         };
         self.positions.get((), read).await
+    }
+
+    /// The saga's counters, kept per refresh.
+    async fn stats(&self, stuck_before: OffsetDateTime) -> Result<SagaStats, PortError> {
+        let reads = self.reads.clone();
+        self.stats
+            .get((), || async move { reads.stats(stuck_before).await })
+            .await
     }
 
     async fn verdicts(&self) -> Option<Arc<verdicts::Verdicts>> {
@@ -116,10 +177,6 @@ fn query_of(filter: &OrderFilter, now: OffsetDateTime, stuck_after: time::Durati
         owner: filter.only_owner.clone(),
         ..OrderQuery::default()
     }
-}
-
-fn narrows(filter: &OrderFilter) -> bool {
-    filter.status.is_some() || filter.item.is_some() || filter.max_age.is_some() || filter.stuck
 }
 
 #[async_trait]
@@ -147,11 +204,7 @@ impl SagaReader for RealReader {
         };
         let stuck = self.reads.count(&stuck_query).await?;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        let matched = if narrows(filter) {
-            self.reads.count(&query).await?
-        } else {
-            total
-        };
+        let matched = self.matched(filter, &query, &counts).await?;
         let violated = |id: OrderId| {
             verdicts
                 .as_ref()
@@ -251,7 +304,7 @@ impl SagaReader for RealReader {
         stuck_after: time::Duration,
     ) -> Result<Health, PortError> {
         let (stats, positions, verdicts) = tokio::join!(
-            self.reads.stats(now - stuck_after),
+            self.stats(now - stuck_after),
             self.positions(),
             self.verdicts()
         );
@@ -261,7 +314,7 @@ impl SagaReader for RealReader {
             closed_too: true,
             ..LetterQuery::default()
         };
-        let groups = self.reads.letter_groups(&all).await?;
+        let (groups, _) = self.letter_counts(&all).await?;
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let lag = |group: &str, topic: Topic| -> u64 {
             let committed = positions.groups.iter().find(|g| g.group == group);
@@ -328,21 +381,18 @@ impl SagaReader for RealReader {
             after,
             limit: u32::try_from(LETTER_PAGE + 1).unwrap_or(u32::MAX),
         };
-        let (found, groups, unreadable) = tokio::join!(
-            self.reads.letters(&query),
-            self.reads.letter_groups(&query),
-            self.reads.unreadable_letters()
-        );
+        let (found, counted) = tokio::join!(self.reads.letters(&query), self.letter_counts(&query));
+        let (groups, unreadable) = counted?;
         let mut letters: Vec<DeadLetter> = found?.into_iter().filter_map(dead_letter).collect();
         let next = (letters.len() > LETTER_PAGE).then(|| {
             letters.truncate(LETTER_PAGE);
             letters.last().map(|l| (l.at, l.id))
         });
         Ok(LetterPage {
-            groups: groups?.into_iter().map(summary).collect(),
+            groups: groups.into_iter().map(summary).collect(),
             letters,
             next: next.flatten(),
-            unreadable: unreadable?,
+            unreadable,
         })
     }
 
@@ -352,7 +402,7 @@ impl SagaReader for RealReader {
     }
 }
 
-fn summary(g: saga_postgres::LetterGroup) -> GroupSummary {
+fn summary(g: LetterGroup) -> GroupSummary {
     GroupSummary {
         reason: g.reason,
         topic: g.topic,
