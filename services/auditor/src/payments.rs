@@ -57,8 +57,9 @@ pub async fn follow(
                 continue;
             }
         };
-        backoff.reset();
-        if let Err(error) = consume(consumer, &judge, &token).await {
+        // Reset only once a record came: a broker that is down fails every read at once, and
+        // subscribing again without waiting longer each time would spin.
+        if let Err(error) = consume(consumer, &judge, &token, &mut backoff).await {
             tracing::warn!(%error, "auditor: following payments failed; subscribing again");
             if !backoff.wait(&token).await {
                 return;
@@ -71,6 +72,7 @@ async fn consume(
     mut consumer: Box<dyn Consumer>,
     judge: &Mutex<Judge>,
     token: &CancellationToken,
+    backoff: &mut Backoff,
 ) -> Result<(), PortError> {
     let mut handled: BTreeMap<u32, Delivery> = BTreeMap::new();
     let mut committed_at = tokio::time::Instant::now();
@@ -81,6 +83,7 @@ async fn consume(
             next = consumer.next() => Some(next?),
         };
         if let Some(delivery) = next {
+            backoff.reset();
             if let Some((order, facts)) = facts(&delivery) {
                 judge
                     .lock()
