@@ -17,7 +17,7 @@ pub use admin::{
 };
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
-pub use reads::{Continued, read_onwards, read_positions, records_since};
+pub use reads::{Continued, commit_at_end, read_onwards, read_positions, records_since};
 pub use replication::{Replication, Required, TopicFacts};
 pub use snapshot::read_snapshot;
 

@@ -297,3 +297,37 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| PortError::unavailable(BACKEND, e))?
 }
+
+/// Commits `group`'s position (an unprefixed name) at the end of each of `topics`' partitions,
+/// as if it had consumed everything they hold: what a deployment that has run for a while
+/// looks like, for loading a history.
+///
+/// # Errors
+/// [`PortError`] when Kafka is unreachable or refuses the commit.
+pub async fn commit_at_end(
+    config: &KafkaConfig,
+    group: &str,
+    topics: &[Topic],
+) -> Result<(), PortError> {
+    let config = config.clone();
+    let group = group.to_owned();
+    let topics = topics.to_vec();
+    blocking(move || {
+        let (ends, _) = positions_of(&config, &topics, &[])?;
+        let member = reader(&config, &config.group_name(&group))?;
+        let mut at = TopicPartitionList::new();
+        for (&(topic, p), &end) in &ends.end_offsets {
+            let offset = Offset::Offset(i64::try_from(end).unwrap_or(i64::MAX));
+            at.add_partition_offset(
+                &config.topic_name(topic),
+                i32::try_from(p).unwrap_or(0),
+                offset,
+            )
+            .map_err(port_error)?;
+        }
+        member
+            .commit(&at, rdkafka::consumer::CommitMode::Sync)
+            .map_err(port_error)
+    })
+    .await
+}
