@@ -87,7 +87,7 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     // The saga's own groups consumed this history long ago; the auditor's did not (it is
     // measured catching up).
     for (group, topic) in CONSUMER_GROUPS {
-        saga_kafka::commit_at_end(&config, group, &[*topic]).await?;
+        saga_kafka::commit_at_end(&config, group, &[topic]).await?;
     }
     eprintln!(
         "{} payment events in {:.1} s",
