@@ -2,7 +2,12 @@
 //! and the orders table gained since the last one, a page at a time. Couriers are read first,
 //! then the history, then the orders: a courier's COMPLETED committed before it, so it is in the
 //! history read after it, and every change's order in the orders read after that. The judge
-//! gets them the other way round, orders first.
+//! gets them the other way round, orders first. A pass reads at most [`PASS_PAGES`] pages of
+//! each table, so a long history is judged a slice at a time in bounded memory; a status change
+//! or a courier read before its order waits for it in the judge.
+
+/// Pages of each table one pass reads at most.
+pub const PASS_PAGES: usize = 20;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -56,14 +61,14 @@ async fn unread<T, F, Fut>(
     cursor: &mut Cursor,
     config: &AuditorConfig,
     read: F,
-) -> Result<Vec<T>, PortError>
+) -> Result<(Vec<T>, bool), PortError>
 where
     F: Fn(i64, usize) -> Fut,
     Fut: Future<Output = Result<Vec<(i64, T)>, PortError>>,
 {
     let mut fresh = Vec::new();
     let mut from = cursor.start(config.window);
-    loop {
+    for _ in 0..PASS_PAGES {
         let page = read(from, config.page).await?;
         let full = page.len() == config.page;
         for (id, row) in page {
@@ -73,12 +78,13 @@ where
             }
         }
         if !full {
-            return Ok(fresh);
+            return Ok((fresh, false));
         }
     }
+    Ok((fresh, true))
 }
 
-/// One pass: what the stores gained, judged.
+/// One pass: what the stores gained, judged; and whether a table has more to read at once.
 ///
 /// # Errors
 /// The store's error; the cursors keep what was read before it.
@@ -87,16 +93,16 @@ pub async fn pass(
     cursors: &mut Cursors,
     judge: &Arc<Mutex<Judge>>,
     config: &AuditorConfig,
-) -> Result<usize, PortError> {
-    let deliveries = unread(&mut cursors.deliveries, config, |after, limit| {
+) -> Result<(usize, bool), PortError> {
+    let (deliveries, more_deliveries) = unread(&mut cursors.deliveries, config, |after, limit| {
         feed.deliveries_after(after, limit)
     })
     .await?;
-    let changes = unread(&mut cursors.changes, config, |after, limit| {
+    let (changes, more_changes) = unread(&mut cursors.changes, config, |after, limit| {
         feed.status_changes_after(after, limit)
     })
     .await?;
-    let orders = unread(&mut cursors.orders, config, |after, limit| {
+    let (orders, more_orders) = unread(&mut cursors.orders, config, |after, limit| {
         feed.orders_after(after, limit)
     })
     .await?;
@@ -120,15 +126,15 @@ pub async fn pass(
             to: change.to,
             event: change.event_id,
         };
-        judge.observe(None, vec![fact]);
+        judge.observe(Some(change.order_id), vec![fact]);
     }
     for delivery in deliveries {
         let fact = Fact::DeliveryAssigned {
             order: delivery.order_id,
         };
-        judge.observe(None, vec![fact]);
+        judge.observe(Some(delivery.order_id), vec![fact]);
     }
-    Ok(read)
+    Ok((read, more_deliveries || more_changes || more_orders))
 }
 
 #[cfg(test)]

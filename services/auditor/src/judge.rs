@@ -39,9 +39,11 @@ impl Judge {
     }
 
     /// Judges `facts` about one order (a payment brings its decision and itself); returns what
-    /// they revealed, already counted and logged.
+    /// they revealed, already counted and logged. Facts about an order not read yet (neither
+    /// tracked nor forgotten) wait for it.
     pub fn observe(&mut self, order: Option<OrderId>, facts: Vec<Fact>) -> Vec<Violation> {
-        if let Some(order) = order.filter(|o| !self.online.tracks(*o)) {
+        let unseen = |o: &OrderId| !self.online.tracks(*o) && !self.online.forgotten(*o);
+        if let Some(order) = order.filter(unseen) {
             self.wait(order, facts);
             return Vec::new();
         }

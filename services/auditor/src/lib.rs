@@ -23,6 +23,8 @@ pub use config::{AuditorConfig, ConfigError};
 
 /// How old the auditor's judgement is, in seconds.
 pub const BEHIND: &str = "saga_audit_behind_seconds";
+/// Rows the auditor read from the stores (orders, status changes, couriers).
+pub const ROWS_READ: &str = "saga_audit_rows_read_total";
 
 /// What the auditor reads.
 #[derive(Clone)]
@@ -84,15 +86,37 @@ async fn read_stores(
     health.set(true);
     while !token.is_cancelled() {
         let started = deps.clock.now();
-        match feed::pass(&*deps.feed, &mut cursors, &judge, &config).await {
-            Ok(_) => {
-                caught_up = started;
-                health.progressed();
+        let pass = feed::pass(&*deps.feed, &mut cursors, &judge, &config);
+        tokio::pin!(pass);
+        // A pass through a long history takes a while: how far behind it is shows meanwhile.
+        let read = loop {
+            tokio::select! {
+                read = &mut pass => break read,
+                () = tokio::time::sleep(config.interval) => {
+                    let behind = (deps.clock.now() - caught_up).as_seconds_f64().max(0.0);
+                    metrics::gauge!(BEHIND).set(behind);
+                }
             }
-            Err(error) => tracing::warn!(%error, "auditor: reading the stores failed"),
-        }
+        };
+        let more = match read {
+            Ok((rows, more)) => {
+                metrics::counter!(ROWS_READ).increment(rows as u64);
+                health.progressed();
+                if !more {
+                    caught_up = started;
+                }
+                more
+            }
+            Err(error) => {
+                tracing::warn!(%error, "auditor: reading the stores failed");
+                false
+            }
+        };
         let behind = (deps.clock.now() - caught_up).as_seconds_f64().max(0.0);
         metrics::gauge!(BEHIND).set(behind);
+        if more {
+            continue;
+        }
         tokio::select! {
             () = token.cancelled() => break,
             () = tokio::time::sleep(config.interval) => {}

@@ -197,7 +197,9 @@ impl Online {
     }
 
     /// An order below every order still tracked once the capacity was reached: forgotten.
-    fn forgotten(&self, order: OrderId) -> bool {
+    /// Whether `order` is older than every order still tracked once the capacity is reached:
+    /// judged and forgotten, rather than not seen yet.
+    pub fn forgotten(&self, order: OrderId) -> bool {
         self.orders.len() >= self.capacity
             && self
                 .orders

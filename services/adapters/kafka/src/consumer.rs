@@ -101,6 +101,9 @@ impl KafkaConsumer {
             .set("heartbeat.interval.ms", "1000")
             .set("enable.partition.eof", "false")
             .set("statistics.interval.ms", "5000")
+            // Records fetched ahead of the handler, at most (librdkafka's default is 64 MB): a
+            // consumer far behind, such as a new group on a long topic, holds no more than this.
+            .set("queued.max.messages.kbytes", "16384")
             .create_with_context(MembershipWatch::default())
             .map_err(port_error)?;
         let names: Vec<String> = topics.iter().map(|t| config.topic_name(*t)).collect();

@@ -38,6 +38,8 @@ pub(crate) fn reader(config: &KafkaConfig, group: &str) -> Result<BaseConsumer, 
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
+        // A bounded read stops early; what was fetched ahead of it is thrown away.
+        .set("queued.max.messages.kbytes", "4096")
         .create()
         .map_err(port_error)
 }
