@@ -132,10 +132,10 @@ impl Player<'_> {
                 script.start(*backend).await?;
                 stopped.remove(backend);
             }
-            Action::Poison { topic, bytes } => {
+            Action::Poison { topic, size } => {
                 played
                     .sabotaged
-                    .push(self.saboteur.poison(*topic, *bytes).await?);
+                    .push(self.saboteur.poison(*topic, *size).await?);
             }
             Action::Forge(forgery) => {
                 let done = self.saboteur.forge(*forgery).await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use saga_components::Component;
 
 use crate::cluster::NodeAction;
-use crate::sabotage::Forgery;
+use crate::sabotage::{Forgery, PoisonSize};
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
 
@@ -40,10 +40,10 @@ pub enum Action {
     StartBackend(Backend),
     /// `n` orders at once, on top of the steady rate.
     Burst(u32),
-    /// `bytes` of garbage written to a topic by a producer outside the saga.
+    /// Garbage written to a topic by a producer outside the saga (`saga_faults::PoisonSize`).
     Poison {
         topic: saga_core::Topic,
-        bytes: usize,
+        size: PoisonSize,
     },
     /// A forged payment event on `payments`.
     Forge(Forgery),
@@ -143,7 +143,10 @@ impl Action {
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
             Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
             Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
-            Self::Poison { bytes, .. } if *bytes >= 1024 => Some(FaultKind::OversizedPoison),
+            Self::Poison {
+                size: PoisonSize::Oversized,
+                ..
+            } => Some(FaultKind::OversizedPoison),
             Self::Poison { .. } => Some(FaultKind::Poison),
             Self::Forge(_) => Some(FaultKind::Forgery),
             Self::CorruptDecision | Self::RefusePayment => Some(FaultKind::Unprocessable),
@@ -186,7 +189,7 @@ impl fmt::Display for Action {
             ),
             Self::StartBackend(b) => write!(f, "{b}: start the server"),
             Self::Burst(n) => write!(f, "burst of {n} orders"),
-            Self::Poison { topic, bytes } => write!(f, "{topic}: poison record of {bytes} bytes"),
+            Self::Poison { topic, size } => write!(f, "{topic}: {size:?} poison record"),
             Self::Forge(forgery) => write!(f, "payments: forge a {}", forgery.name()),
             Self::CorruptDecision => {
                 write!(f, "redis: a hash where an undecided order's decision goes")

@@ -3,28 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-pub use saga_checker::Forgery;
-
-/// How big a poison record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoisonSize {
-    /// A few bytes of JSON that is not an envelope.
-    Small,
-    /// Bytes that are not JSON, just under the broker's message size limit: their rejection,
-    /// carrying the original, does not fit under that limit.
-    Oversized,
-}
-
-/// Which handling the harness makes fail permanently, for one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unprocessable {
-    /// Redis holds a value that is not a decision under the order's source event: the payment
-    /// worker's `decide` fails with a permanent error on every attempt.
-    Decision,
-    /// PostgreSQL refuses the order's payment application (a constraint violation): the
-    /// status worker's `apply_payment` fails permanently.
-    Payment,
-}
+pub use saga_faults::{Forgery, PoisonSize, Unprocessable};
 
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
