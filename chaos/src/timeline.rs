@@ -27,6 +27,12 @@ pub enum Action {
     Enable(Backend),
     /// SIGKILL, held down until a `Restart`.
     Kill(Vec<Component>),
+    /// A deploy's stop: SIGTERM, SIGKILL if the grace period runs out, held down until a
+    /// `Restart`. `rolling`: one step of a rolling restart.
+    Terminate {
+        victims: Vec<Component>,
+        rolling: bool,
+    },
     Restart(Vec<Component>),
     /// Stops the backend process itself (`scripts/stack down NAME`).
     StopBackend(Backend),
@@ -72,6 +78,8 @@ pub enum FaultKind {
     Outage,
     Kill,
     KillTwo,
+    GracefulStop,
+    RollingRestart,
     BackendRestart,
     BackendKill,
     PowerLoss,
@@ -94,7 +102,7 @@ impl FaultKind {
         Self::NodeIsolation,
     ];
 
-    pub const ALL: [FaultKind; 19] = [
+    pub const ALL: [FaultKind; 21] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -103,6 +111,8 @@ impl FaultKind {
         Self::Outage,
         Self::Kill,
         Self::KillTwo,
+        Self::GracefulStop,
+        Self::RollingRestart,
         Self::BackendRestart,
         Self::BackendKill,
         Self::PowerLoss,
@@ -140,6 +150,8 @@ impl Action {
             Self::Disable(_) => Some(FaultKind::Outage),
             Self::Kill(victims) if victims.len() > 1 => Some(FaultKind::KillTwo),
             Self::Kill(_) => Some(FaultKind::Kill),
+            Self::Terminate { rolling: true, .. } => Some(FaultKind::RollingRestart),
+            Self::Terminate { .. } => Some(FaultKind::GracefulStop),
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
             Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
             Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
@@ -173,6 +185,12 @@ impl fmt::Display for Action {
             Self::Disable(b) => write!(f, "{b}: proxy disabled (outage)"),
             Self::Enable(b) => write!(f, "{b}: proxy enabled"),
             Self::Kill(c) => write!(f, "SIGKILL {}", names(c)),
+            Self::Terminate { victims, rolling } => write!(
+                f,
+                "{}SIGTERM {} (SIGKILL after the grace period)",
+                if *rolling { "rolling restart: " } else { "" },
+                names(victims)
+            ),
             Self::Restart(c) => write!(f, "restart {}", names(c)),
             Self::StopBackend(b) => write!(f, "{b}: stop the server"),
             Self::KillBackend {

@@ -76,6 +76,15 @@ pub enum Fault {
     /// As a crash, and the host's disk is gone: Kafka comes back with empty logs and no
     /// committed offsets (one replica: nothing to re-replicate from).
     DiskLoss { host: &'static str, down: Duration },
+    /// A deploy of a service host: its shutdown resolves (as SIGTERM does on the real stack),
+    /// it drains and stops by itself, and after `down` it starts again; one still draining
+    /// then is killed first, as an orchestrator does when the grace period runs out.
+    /// `rolling`: one step of a rolling restart of every service host.
+    GracefulStop {
+        host: &'static str,
+        down: Duration,
+        rolling: bool,
+    },
 }
 
 impl Fault {
@@ -84,7 +93,8 @@ impl Fault {
         match self {
             Self::Crash { down, .. }
             | Self::PowerLoss { down, .. }
-            | Self::DiskLoss { down, .. } => Some(*down),
+            | Self::DiskLoss { down, .. }
+            | Self::GracefulStop { down, .. } => Some(*down),
             Self::Partition { lasts, .. }
             | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
@@ -112,7 +122,8 @@ impl Fault {
         match self {
             Self::Crash { host, .. }
             | Self::PowerLoss { host, .. }
-            | Self::DiskLoss { host, .. } => {
+            | Self::DiskLoss { host, .. }
+            | Self::GracefulStop { host, .. } => {
                 format!("host {host}")
             }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
@@ -216,6 +227,16 @@ impl fmt::Display for Fault {
             Self::DiskLoss { host, down } => write!(
                 f,
                 "{host} loses its disk (every log and commit), restart after {}",
+                secs(*down)
+            ),
+            Self::GracefulStop {
+                host,
+                down,
+                rolling,
+            } => write!(
+                f,
+                "{}stop {host} gracefully, start it after {}",
+                if *rolling { "rolling restart: " } else { "" },
                 secs(*down)
             ),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
