@@ -61,6 +61,7 @@ const LAYERS: [Layer; 7] = [
             "saga-contract",
             "saga-harness",
             "saga-test-backends",
+            "saga-faults",
             "saga-bench",
             "sim",
             "chaos",

@@ -120,13 +120,11 @@ impl Fleet {
         Ok(())
     }
 
-    /// SIGKILLs components (no chance to finish anything) and holds them down.
-    ///
-    /// # Errors
-    /// Naming the victims that were not running (so nothing was killed for them); the others
-    /// are killed all the same.
-    pub fn kill(&self, components: &[Component]) -> Result<(), String> {
+    /// Holds `components` down (not restarted until started again) and takes their processes
+    /// out of the fleet: those running, and the names of those that were not.
+    fn hold(&self, components: &[Component]) -> (Vec<(Component, Child)>, Vec<&'static str>) {
         let mut slots = self.slots.lock().expect("fleet lock");
+        let mut taken = Vec::new();
         let mut absent = Vec::new();
         for &c in components {
             let slot = slots.entry(c.name).or_default();
@@ -135,21 +133,47 @@ impl Fleet {
                 .child
                 .as_mut()
                 .is_some_and(|child| matches!(child.try_wait(), Ok(None)));
-            if let Some(mut child) = slot.child.take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            if !running {
-                absent.push(c.name);
+            match slot.child.take() {
+                Some(child) if running => taken.push((c, child)),
+                _ => absent.push(c.name),
             }
         }
-        if absent.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
+        (taken, absent)
+    }
+
+    /// SIGKILLs components (no chance to finish anything) and holds them down.
+    ///
+    /// # Errors
+    /// Naming the victims that were not running (so nothing was killed for them); the others
+    /// are killed all the same.
+    pub fn kill(&self, components: &[Component]) -> Result<(), String> {
+        let (taken, absent) = self.hold(components);
+        for (_, mut child) in taken {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        match absent.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
                 "not running, nothing to kill: {}",
                 absent.join(", ")
-            ))
+            )),
+        }
+    }
+
+    /// Takes components out of the fleet to stop them, and holds them down until started
+    /// again: the children, for [`crate::deploy::terminate`] to signal and await.
+    ///
+    /// # Errors
+    /// Naming the components that were not running (nothing to stop); the others are taken.
+    pub fn take(&self, components: &[Component]) -> Result<Vec<(Component, Child)>, String> {
+        let (taken, absent) = self.hold(components);
+        match absent.is_empty() {
+            true => Ok(taken),
+            false => Err(format!(
+                "not running, nothing to stop: {}",
+                absent.join(", ")
+            )),
         }
     }
 

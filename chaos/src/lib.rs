@@ -6,6 +6,7 @@
 
 pub mod allowances;
 pub mod cluster;
+pub mod deploy;
 pub mod deployment;
 pub mod error;
 pub mod failover;

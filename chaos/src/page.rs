@@ -91,7 +91,11 @@ fn bands(timeline: &Timeline, end: Duration) -> Vec<Band> {
             Action::AddToxic { backend, .. }
             | Action::Disable(backend)
             | Action::StopBackend(backend) => vec![backend.to_string()],
-            Action::Kill(components) => components.iter().map(|c| c.name.to_owned()).collect(),
+            Action::Kill(components)
+            | Action::Terminate {
+                victims: components,
+                ..
+            } => components.iter().map(|c| c.name.to_owned()).collect(),
             _ => continue,
         };
         let removed = steps[i + 1..]
@@ -116,7 +120,8 @@ fn removes(fault: &Action, later: &Action) -> bool {
         }
         (Action::Disable(a), Action::Enable(b))
         | (Action::StopBackend(a), Action::StartBackend(b)) => a == b,
-        (Action::Kill(a), Action::Restart(b)) => a == b,
+        (Action::Kill(a), Action::Restart(b))
+        | (Action::Terminate { victims: a, .. }, Action::Restart(b)) => a == b,
         _ => false,
     }
 }

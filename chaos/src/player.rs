@@ -92,6 +92,14 @@ impl Player<'_> {
                 .fleet
                 .kill(victims)
                 .map_err(|e| ChaosError::component("fleet", e))?,
+            Action::Terminate { victims, .. } => {
+                let taken = self.fleet.take(victims);
+                let taken = taken.map_err(|e| ChaosError::component("fleet", e))?;
+                let stopped = crate::deploy::terminate_all(taken).await;
+                return stopped
+                    .map(Some)
+                    .map_err(|e| ChaosError::component("deploy", e));
+            }
             Action::Restart(victims) => self
                 .fleet
                 .start(victims)
@@ -132,10 +140,10 @@ impl Player<'_> {
                 script.start(*backend).await?;
                 stopped.remove(backend);
             }
-            Action::Poison { topic, bytes } => {
+            Action::Poison { topic, size } => {
                 played
                     .sabotaged
-                    .push(self.saboteur.poison(*topic, *bytes).await?);
+                    .push(self.saboteur.poison(*topic, *size).await?);
             }
             Action::Forge(forgery) => {
                 let done = self.saboteur.forge(*forgery).await?;

@@ -1,15 +1,16 @@
 //! Bad data from outside the saga, written straight into the deployment's backends: poison
-//! records on its topics (small JSON that is no event, or 900 KB of non-JSON: under the
-//! broker's 1 MB limit, yet too large for a rejection carrying it), forged payment events, and
-//! one order's data made unprocessable for good — a hash where Redis should hold its decision
-//! (the payment worker's `GET` fails with WRONGTYPE on every attempt), or a trigger that makes
-//! PostgreSQL refuse its status change (a check violation). Targets come from the state as it
-//! is when the step plays; what was forged and which orders were sabotaged go to the checker.
+//! records on its topics, forged payment events, and one order's data made unprocessable for
+//! good — a hash where Redis should hold its decision (the payment worker's `GET` fails with
+//! WRONGTYPE on every attempt), or a trigger that makes PostgreSQL refuse its status change (a
+//! check violation). What each writes and to which order is `saga_faults`', as in the
+//! simulation; this module reads the state as it is when the step plays and does the I/O.
+//! What was forged and which orders were sabotaged go to the checker.
 
-pub use saga_checker::Forgery;
-use saga_core::ports::{Entropy, EventBus, OsEntropy, OutgoingMessage};
+use saga_core::ports::{DEFAULT_MAX_MESSAGE_BYTES, EventBus, OsEntropy, OutgoingMessage};
 use saga_core::snapshot::OrderStoreSnapshot;
-use saga_core::{Envelope, EventBody, EventId, OrderId, OrderStatus, PaymentDecision, Topic};
+use saga_core::{EventId, OrderId, Topic};
+use saga_faults::Unprocessable;
+pub use saga_faults::{Forgery, PoisonSize};
 use saga_kafka::KafkaEventBus;
 use saga_postgres::PgConfig;
 use saga_redis::RedisConfig;
@@ -55,97 +56,27 @@ impl Saboteur<'_> {
         Ok(read.map_err(pg_err)?.store)
     }
 
-    /// `bytes` of garbage on `topic`: JSON that is no envelope when small, else not JSON.
-    pub async fn poison(&self, topic: Topic, bytes: usize) -> Result<Sabotaged, ChaosError> {
-        let payload = if bytes < 64 {
-            br#"{"event_type":"ORDER_CREATED","schema_version":99}"#.to_vec()
-        } else {
-            let mut garbage = vec![b'x'; bytes];
-            garbage[0] = 0xff;
-            garbage
-        };
-        let message = OutgoingMessage {
-            topic,
-            key: "1".into(),
-            payload,
-            correlation_id: None,
-            replay: None,
-        };
-        self.publish(message).await?;
+    /// A poison record of `size` on `topic` (`saga_faults` says what it holds).
+    pub async fn poison(&self, topic: Topic, size: PoisonSize) -> Result<Sabotaged, ChaosError> {
+        let limit = DEFAULT_MAX_MESSAGE_BYTES;
+        self.publish(saga_faults::poison_message(topic, size, limit))
+            .await?;
         Ok(Sabotaged::Poisoned)
     }
 
-    /// Writes a forged payment event to `payments`.
+    /// Writes a forged payment event to `payments`, at the order `saga_faults` picks.
     pub async fn forge(&self, forgery: Forgery) -> Result<Sabotaged, ChaosError> {
         let store = self.store().await?;
-        let source = |order: OrderId| {
-            store
-                .outbox
-                .iter()
-                .find(|r| r.order_id == Some(order))
-                .map(|r| r.event_id)
-        };
-        let newest = |want: &dyn Fn(OrderStatus) -> bool| {
-            store
-                .orders
-                .iter()
-                .rev()
-                .find(|o| want(o.status) && source(o.id).is_some())
-        };
-        let outcome = |status: OrderStatus| match status {
-            OrderStatus::Completed => PaymentDecision::Success,
-            _ => PaymentDecision::Failed,
-        };
-        let flip = |d: PaymentDecision| match d {
-            PaymentDecision::Success => PaymentDecision::Failed,
-            PaymentDecision::Failed => PaymentDecision::Success,
-        };
-        let none = || {
+        let forged = saga_faults::target(&store, forgery, 0, &OsEntropy).ok_or_else(|| {
             ChaosError::backend(
                 "PostgreSQL",
                 format!("no order to forge a {}", forgery.name()),
             )
-        };
-        let (order, causation, decision) = match forgery {
-            Forgery::UnknownOrder => {
-                let beyond = store.orders.last().map_or(0, |o| o.id.get()) + 1_000_000;
-                let order = OrderId::new(beyond).map_err(|e| pg_err(e.to_string()))?;
-                (order, OsEntropy.event_id(), PaymentDecision::Success)
-            }
-            Forgery::Contradiction | Forgery::DuplicateNewId => {
-                let o = newest(&|s: OrderStatus| s.is_terminal()).ok_or_else(none)?;
-                let applied = outcome(o.status);
-                let decision = if forgery == Forgery::Contradiction {
-                    flip(applied)
-                } else {
-                    applied
-                };
-                (o.id, source(o.id).ok_or_else(none)?, decision)
-            }
-            Forgery::WrongCausation => {
-                let o = newest(&|s: OrderStatus| s == OrderStatus::Pending).ok_or_else(none)?;
-                (o.id, OsEntropy.event_id(), PaymentDecision::Success)
-            }
-        };
-        let envelope = Envelope {
-            event_id: OsEntropy.event_id(),
-            occurred_at: time::OffsetDateTime::now_utc(),
-            correlation_id: OsEntropy.correlation_id(),
-            causation_id: Some(causation),
-            body: EventBody::Payment {
-                order_id: order,
-                decision,
-            },
-        };
-        let message = OutgoingMessage {
-            topic: Topic::Payments,
-            key: order.key(),
-            payload: envelope.to_bytes(),
-            correlation_id: Some(envelope.correlation_id.clone()),
-            replay: None,
-        };
+        })?;
+        let now = time::OffsetDateTime::now_utc();
+        let (envelope, message) = saga_faults::forged_message(forged, &OsEntropy, now);
         self.publish(message).await?;
-        Ok(Sabotaged::Forged(envelope.event_id, order))
+        Ok(Sabotaged::Forged(envelope.event_id, forged.order))
     }
 
     /// Puts a hash where Redis should keep the decision of the newest order not decided yet.
@@ -158,16 +89,8 @@ impl Saboteur<'_> {
             .await
             .map_err(|e| ChaosError::backend("Redis", e))?;
         let prefix = self.deployment.decision_prefix();
-        for order in store
-            .orders
-            .iter()
-            .rev()
-            .filter(|o| o.status == OrderStatus::Pending)
-        {
-            let Some(row) = store.outbox.iter().find(|r| r.order_id == Some(order.id)) else {
-                continue;
-            };
-            let key = format!("{prefix}{}", row.event_id);
+        for (order, source) in saga_faults::candidates(&store, Unprocessable::Decision) {
+            let key = format!("{prefix}{source}");
             // Creates the hash only where no decision is stored: on a string, WRONGTYPE.
             let planted: redis::RedisResult<i64> = redis::cmd("HSETNX")
                 .arg(&key)
@@ -176,7 +99,7 @@ impl Saboteur<'_> {
                 .query_async(&mut conn)
                 .await;
             if planted.is_ok() {
-                return Ok(Sabotaged::Quarantined(order.id));
+                return Ok(Sabotaged::Quarantined(order));
             }
         }
         Err(ChaosError::backend(
@@ -188,13 +111,9 @@ impl Saboteur<'_> {
     /// Makes PostgreSQL refuse any status change of the newest PENDING order.
     pub async fn refuse_payment(&self) -> Result<Sabotaged, ChaosError> {
         let store = self.store().await?;
-        let order = store
-            .orders
-            .iter()
-            .rev()
-            .find(|o| o.status == OrderStatus::Pending)
-            .ok_or_else(|| pg_err("no PENDING order to refuse payments for"))?
-            .id;
+        let (order, _) = saga_faults::candidates(&store, Unprocessable::Payment)
+            .next()
+            .ok_or_else(|| pg_err("no PENDING order to refuse payments for"))?;
         let pool = PgConfig::new(&self.deployment.database_direct)
             .connect()
             .await

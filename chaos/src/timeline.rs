@@ -7,7 +7,7 @@ use std::time::Duration;
 use saga_components::Component;
 
 use crate::cluster::NodeAction;
-use crate::sabotage::Forgery;
+use crate::sabotage::{Forgery, PoisonSize};
 use crate::stack::Backend;
 use crate::toxiproxy::Toxic;
 
@@ -27,6 +27,12 @@ pub enum Action {
     Enable(Backend),
     /// SIGKILL, held down until a `Restart`.
     Kill(Vec<Component>),
+    /// A deploy's stop: SIGTERM, SIGKILL if the grace period runs out, held down until a
+    /// `Restart`. `rolling`: one step of a rolling restart.
+    Terminate {
+        victims: Vec<Component>,
+        rolling: bool,
+    },
     Restart(Vec<Component>),
     /// Stops the backend process itself (`scripts/stack down NAME`).
     StopBackend(Backend),
@@ -40,10 +46,10 @@ pub enum Action {
     StartBackend(Backend),
     /// `n` orders at once, on top of the steady rate.
     Burst(u32),
-    /// `bytes` of garbage written to a topic by a producer outside the saga.
+    /// Garbage written to a topic by a producer outside the saga (`saga_faults::PoisonSize`).
     Poison {
         topic: saga_core::Topic,
-        bytes: usize,
+        size: PoisonSize,
     },
     /// A forged payment event on `payments`.
     Forge(Forgery),
@@ -72,6 +78,8 @@ pub enum FaultKind {
     Outage,
     Kill,
     KillTwo,
+    GracefulStop,
+    RollingRestart,
     BackendRestart,
     BackendKill,
     PowerLoss,
@@ -94,7 +102,7 @@ impl FaultKind {
         Self::NodeIsolation,
     ];
 
-    pub const ALL: [FaultKind; 19] = [
+    pub const ALL: [FaultKind; 21] = [
         Self::Latency,
         Self::Timeout,
         Self::ResetPeer,
@@ -103,6 +111,8 @@ impl FaultKind {
         Self::Outage,
         Self::Kill,
         Self::KillTwo,
+        Self::GracefulStop,
+        Self::RollingRestart,
         Self::BackendRestart,
         Self::BackendKill,
         Self::PowerLoss,
@@ -140,10 +150,15 @@ impl Action {
             Self::Disable(_) => Some(FaultKind::Outage),
             Self::Kill(victims) if victims.len() > 1 => Some(FaultKind::KillTwo),
             Self::Kill(_) => Some(FaultKind::Kill),
+            Self::Terminate { rolling: true, .. } => Some(FaultKind::RollingRestart),
+            Self::Terminate { .. } => Some(FaultKind::GracefulStop),
             Self::StopBackend(_) => Some(FaultKind::BackendRestart),
             Self::KillBackend { lose: None, .. } => Some(FaultKind::BackendKill),
             Self::KillBackend { lose: Some(_), .. } => Some(FaultKind::PowerLoss),
-            Self::Poison { bytes, .. } if *bytes >= 1024 => Some(FaultKind::OversizedPoison),
+            Self::Poison {
+                size: PoisonSize::Oversized,
+                ..
+            } => Some(FaultKind::OversizedPoison),
             Self::Poison { .. } => Some(FaultKind::Poison),
             Self::Forge(_) => Some(FaultKind::Forgery),
             Self::CorruptDecision | Self::RefusePayment => Some(FaultKind::Unprocessable),
@@ -170,6 +185,12 @@ impl fmt::Display for Action {
             Self::Disable(b) => write!(f, "{b}: proxy disabled (outage)"),
             Self::Enable(b) => write!(f, "{b}: proxy enabled"),
             Self::Kill(c) => write!(f, "SIGKILL {}", names(c)),
+            Self::Terminate { victims, rolling } => write!(
+                f,
+                "{}SIGTERM {} (SIGKILL after the grace period)",
+                if *rolling { "rolling restart: " } else { "" },
+                names(victims)
+            ),
             Self::Restart(c) => write!(f, "restart {}", names(c)),
             Self::StopBackend(b) => write!(f, "{b}: stop the server"),
             Self::KillBackend {
@@ -186,7 +207,7 @@ impl fmt::Display for Action {
             ),
             Self::StartBackend(b) => write!(f, "{b}: start the server"),
             Self::Burst(n) => write!(f, "burst of {n} orders"),
-            Self::Poison { topic, bytes } => write!(f, "{topic}: poison record of {bytes} bytes"),
+            Self::Poison { topic, size } => write!(f, "{topic}: {size:?} poison record"),
             Self::Forge(forgery) => write!(f, "payments: forge a {}", forgery.name()),
             Self::CorruptDecision => {
                 write!(f, "redis: a hash where an undecided order's decision goes")

@@ -1,7 +1,8 @@
 //! The short chaos suite for CI: a handful of scenarios that together use every kind of fault
 //! (latency, timeout, reset_peer, bandwidth, slicer, outage, SIGKILL of one and of two
-//! components, a backend restart, a backend SIGKILL, a power loss, poison small and oversized,
-//! forged payments, an unprocessable payment) on a private native stack, each judged by the
+//! components, SIGTERM mid-burst and a rolling restart, a backend restart, a backend SIGKILL,
+//! a power loss, poison small and oversized, forged payments, an unprocessable payment) on a
+//! private native stack, each judged by the
 //! checker, its faults all applied and its status history judged.
 //! Kinds only scenarios awaiting a fix play (`chaos::scenario::AWAITING_FIXES`) would be left
 //! out until then. Without a stack it is skipped locally and fails under `CI=true`.
@@ -15,7 +16,7 @@ use chaos::scenario::{AWAITING_FIXES, catalog, find};
 use chaos::stack::{Stack, StackMode};
 use chaos::timeline::FaultKind;
 
-const SUITE: [&str; 16] = [
+const SUITE: [&str; 18] = [
     "kafka-latency",
     "postgres-timeout",
     "redis-reset-peer",
@@ -24,6 +25,8 @@ const SUITE: [&str; 16] = [
     "redis-outage",
     "kill-payment-worker",
     "kill-two-at-once",
+    "sigterm-mid-burst",
+    "rolling-restart",
     "restart-kafka",
     "crash-redis",
     "power-loss-redis",

@@ -33,6 +33,7 @@ impl MutantName for Mutant {
             Mutant::ReconcilerOff => "reconciler-off",
             Mutant::OverwriteDecision => "overwrite-decision",
             Mutant::IgnoreCausation => "ignore-causation",
+            Mutant::CommitFetchedOnStop => "commit-fetched-on-stop",
         }
     }
 }
@@ -51,8 +52,9 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::GiveUpAfterTenSeconds => Property::NoValidEventDropped,
         Mutant::DropUnprocessable => Property::UnprocessableEventDeadLettered,
         Mutant::ReconcilerOff => Property::OrderTerminal,
-        Mutant::OverwriteDecision => Property::PaymentEventsAgree,
+        Mutant::OverwriteDecision => Property::StatusMatchesDecision,
         Mutant::IgnoreCausation => Property::StatusChangeTiedToPayment,
+        Mutant::CommitFetchedOnStop => Property::NoValidEventDropped,
     }
 }
 
@@ -94,6 +96,11 @@ impl Hunt {
 }
 
 pub fn hunt(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize) -> Hunt {
+    hunt_with(mutant, max_seeds, jobs, orders, &Mix::survivable())
+}
+
+/// [`hunt`] with the fault classes of `faults` only.
+pub fn hunt_with(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize, faults: &Mix) -> Hunt {
     let jobs = jobs.max(1) as u64;
     let mut start = 0;
     while start < max_seeds {
@@ -101,6 +108,7 @@ pub fn hunt(mutant: Mutant, max_seeds: u64, jobs: usize, orders: usize) -> Hunt 
         let options = |seed| RunOptions {
             orders,
             mutant: Some(mutant),
+            faults: faults.clone(),
             ..RunOptions::new(seed)
         };
         let summary = sweep(start..end, jobs as usize, options, |_| {});

@@ -136,7 +136,8 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 | Fault::PowerLoss { host, .. }
                 | Fault::BlackHole { host, .. }
                 | Fault::AmbiguousCommits { host, .. }
-                | Fault::DiskLoss { host, .. } => vec![host],
+                | Fault::DiskLoss { host, .. }
+                | Fault::GracefulStop { host, .. } => vec![host],
                 Fault::Unprocessable {
                     what: Unprocessable::Decision,
                 } => vec![REDIS],

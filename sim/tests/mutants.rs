@@ -3,8 +3,9 @@
 //! catch), and each subtle mutant is harmless without its fault (seeds with no fault pass).
 
 use saga_core::mutant::Mutant;
+use sim::fault::{FaultClass, Mix};
 use sim::mutants::MutantName;
-use sim::mutants::{expected, failing_without_faults, hunt, median};
+use sim::mutants::{expected, failing_without_faults, hunt, hunt_with, median};
 
 /// Most seeds a mutant may survive before the test gives up on the harness. The rarest catch
 /// sets it: `give-up-after-10s` needs a long fault that cuts a worker off from PostgreSQL (what
@@ -74,4 +75,28 @@ fn subtle_mutants_are_harmless_without_their_fault() {
         }
     }
     assert!(harmful.is_empty(), "{}", harmful.join("\n"));
+}
+
+/// The deploy classes have teeth of their own: the shutdown-path mutant is caught by graceful
+/// stops alone within 20 seeds, and every other class of the sweep passes it on the same seeds.
+#[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
+fn the_shutdown_path_mutant_takes_a_deploy_to_catch() {
+    let mutant = Mutant::CommitFetchedOnStop;
+    let deploys = [FaultClass::GracefulStop, FaultClass::RollingRestart];
+    let stops = hunt_with(mutant, 20, 2, 100, &Mix::only(deploys));
+    let seed = match &stops.caught {
+        Some(c) if stops.caught_as_expected() => c.seed,
+        other => panic!("deploys alone did not catch {}: {other:?}", mutant.name()),
+    };
+    let others = Mix::survivable().without(&deploys);
+    let missed = hunt_with(mutant, seed + 1, 2, 100, &others);
+    assert!(
+        missed.caught.is_none(),
+        "another class caught it first: {:?}",
+        missed.caught
+    );
 }

@@ -77,12 +77,13 @@ impl Scenario {
 /// power-loss, bad-data and black-hole scenarios it held all pass (seed 1).
 pub const AWAITING_FIXES: &[&str] = &[];
 
-/// All scenarios: toxics per backend, outages, kills, backend restarts and kills, power
+/// All scenarios: toxics per backend, outages, kills, deploys, backend restarts and kills, power
 /// losses, bad data, long faults, the storm.
 pub fn catalog() -> Vec<Scenario> {
     let mut all = super::toxics::scenarios();
     all.extend(super::outage::scenarios());
     all.extend(super::kill::scenarios());
+    all.extend(super::deploy::scenarios());
     all.extend(super::restart::scenarios());
     all.extend(super::crash::scenarios());
     all.extend(super::data::scenarios());

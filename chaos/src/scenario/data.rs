@@ -1,5 +1,5 @@
-//! Bad data from outside the saga: poison records (small, and 900 KB — under the broker's 1 MB
-//! limit, too large for a rejection that carries it), forged payment events of every kind, and
+//! Bad data from outside the saga: poison records (small, and just under the producer's 1 MB
+//! limit — too large for a rejection that carries it), forged payment events of every kind, and
 //! one order made unprocessable for good (its decision a Redis hash, or its status change
 //! refused by PostgreSQL). Shows a poisoned record never stops the saga for other orders, and
 //! that nothing forged is applied or gets a courier.
@@ -12,11 +12,8 @@ use saga_core::Topic;
 
 use super::catalog::Scenario;
 use super::plan::Plan;
-use crate::sabotage::Forgery;
+use crate::sabotage::{Forgery, PoisonSize};
 use crate::timeline::Action;
-
-/// The oversized poison record: 900,000 bytes, as issue 9's by-hand check wrote it.
-pub const OVERSIZED: usize = 900_000;
 
 fn ms(n: u32) -> Duration {
     Duration::from_millis(u64::from(n))
@@ -39,18 +36,19 @@ pub fn scenarios() -> Vec<Scenario> {
             |plan: &mut Plan| {
                 for topic in [Topic::Orders, Topic::Payments] {
                     let at = plan.point(0.2, 0.6);
-                    plan.at(at, Action::Poison { topic, bytes: 0 });
+                    let size = PoisonSize::Small;
+                    plan.at(at, Action::Poison { topic, size });
                 }
             },
         ),
         Scenario::new(
             "poison-oversized",
-            "900 KB of non-JSON on orders and on payments: no rejection carrying it fits",
+            "non-JSON just under the 1 MB record limit on orders and payments: no rejection fits",
             |plan: &mut Plan| {
                 for topic in [Topic::Orders, Topic::Payments] {
                     let at = plan.point(0.2, 0.6);
-                    let bytes = OVERSIZED;
-                    plan.at(at, Action::Poison { topic, bytes });
+                    let size = PoisonSize::Oversized;
+                    plan.at(at, Action::Poison { topic, size });
                 }
             },
         ),

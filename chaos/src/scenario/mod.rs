@@ -5,6 +5,7 @@ mod catalog;
 mod cluster;
 mod crash;
 mod data;
+mod deploy;
 mod kill;
 mod long;
 mod outage;

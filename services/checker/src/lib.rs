@@ -8,7 +8,6 @@
 
 mod causes;
 mod dead_letters;
-mod forgery;
 mod history;
 mod index;
 mod liveness;
@@ -19,7 +18,6 @@ mod violation;
 
 use saga_core::snapshot::SystemSnapshot;
 
-pub use forgery::Forgery;
 pub use settle::{Settled, settle};
 pub use violation::{Property, Violation};
 

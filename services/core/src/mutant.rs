@@ -61,10 +61,14 @@ pub enum Mutant {
     /// Adapter: applying a payment does not check that its causation is the order's
     /// ORDER_CREATED (bites on a payment with a foreign causation).
     IgnoreCausation,
+    /// Service: the consumer loop, stopped while a batch is being handled, commits the whole
+    /// fetched batch on the way out instead of finishing it (bites on a graceful stop: a
+    /// deploy; a crash never runs the stop path).
+    CommitFetchedOnStop,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 13] = [
+    pub const ALL: [Mutant; 14] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -78,16 +82,18 @@ impl Mutant {
         Mutant::ReconcilerOff,
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
+        Mutant::CommitFetchedOnStop,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 6] = [
+    pub const SUBTLE: [Mutant; 7] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
         Mutant::ReconcilerOff,
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
+        Mutant::CommitFetchedOnStop,
     ];
 }
 

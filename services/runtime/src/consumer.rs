@@ -286,10 +286,21 @@ async fn step(
         .into_iter()
         .map(|lane| process_lane(spec, deps, handler, lane, health, shutdown))
         .collect();
-    let done: Vec<bool> = futures::stream::iter(lanes)
+    let handling = futures::stream::iter(lanes)
         .buffer_unordered(batch::MAX_PARALLEL)
-        .collect()
-        .await;
+        .collect::<Vec<bool>>();
+    let done = if mutant::active(Mutant::CommitFetchedOnStop) {
+        tokio::select! {
+            biased;
+            done = handling => done,
+            () = shutdown.cancelled() => {
+                offsets.handled(&deliveries);
+                return Step::Stop;
+            }
+        }
+    } else {
+        handling.await
+    };
     if done.contains(&false) {
         // Interrupted by shutdown: nothing of this batch is committed, all of it comes again.
         return Step::Stop;

@@ -79,6 +79,9 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
                 super::replication::lose_disk(world, host);
             }
         }
+        Fault::GracefulStop { host, rolling, .. } => {
+            super::deploy::stop(sim, world, host, *rolling)
+        }
     }
 }
 
@@ -112,6 +115,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
                 count(world, Signal::RestartInfra);
             }
         }
+        Fault::GracefulStop { host, .. } => super::deploy::restart(sim, world, host),
         Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, false),
         Fault::Partition { a, b, .. } => sim.repair(*a, *b),
         Fault::PartitionOneWay { from, to, .. } => sim.repair_oneway(*from, *to),

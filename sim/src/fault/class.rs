@@ -32,10 +32,14 @@ pub enum FaultClass {
     UncleanElection,
     /// The Kafka host loses its disk: every log and every commit.
     DiskLoss,
+    /// A deploy: one service host stopped through its shutdown, then started again.
+    GracefulStop,
+    /// Every service host stopped gracefully and started again, one after another.
+    RollingRestart,
 }
 
 impl FaultClass {
-    pub const ALL: [FaultClass; 17] = [
+    pub const ALL: [FaultClass; 19] = [
         Self::Crash,
         Self::PowerLoss,
         Self::BlackHole,
@@ -53,6 +57,8 @@ impl FaultClass {
         Self::LongFault,
         Self::UncleanElection,
         Self::DiskLoss,
+        Self::GracefulStop,
+        Self::RollingRestart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +80,8 @@ impl FaultClass {
             Self::LongFault => "long-fault",
             Self::UncleanElection => "unclean-election",
             Self::DiskLoss => "disk-loss",
+            Self::GracefulStop => "graceful-stop",
+            Self::RollingRestart => "rolling-restart",
         }
     }
 
@@ -102,6 +110,8 @@ impl FaultClass {
             Fault::Forge { .. } => Self::Forgery,
             Fault::UncleanElection { .. } => Self::UncleanElection,
             Fault::DiskLoss { .. } => Self::DiskLoss,
+            Fault::GracefulStop { rolling: false, .. } => Self::GracefulStop,
+            Fault::GracefulStop { rolling: true, .. } => Self::RollingRestart,
         }
     }
 

@@ -4,6 +4,7 @@
 mod apply;
 mod class;
 mod data;
+mod deploy;
 mod generate;
 mod power;
 mod replication;

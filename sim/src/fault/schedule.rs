@@ -3,28 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-pub use saga_checker::Forgery;
-
-/// How big a poison record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoisonSize {
-    /// A few bytes of JSON that is not an envelope.
-    Small,
-    /// Bytes that are not JSON, just under the broker's message size limit: their rejection,
-    /// carrying the original, does not fit under that limit.
-    Oversized,
-}
-
-/// Which handling the harness makes fail permanently, for one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unprocessable {
-    /// Redis holds a value that is not a decision under the order's source event: the payment
-    /// worker's `decide` fails with a permanent error on every attempt.
-    Decision,
-    /// PostgreSQL refuses the order's payment application (a constraint violation): the
-    /// status worker's `apply_payment` fails permanently.
-    Payment,
-}
+pub use saga_faults::{Forgery, PoisonSize, Unprocessable};
 
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +76,15 @@ pub enum Fault {
     /// As a crash, and the host's disk is gone: Kafka comes back with empty logs and no
     /// committed offsets (one replica: nothing to re-replicate from).
     DiskLoss { host: &'static str, down: Duration },
+    /// A deploy of a service host: its shutdown resolves (as SIGTERM does on the real stack),
+    /// it drains and stops by itself, and after `down` it starts again; one still draining
+    /// then is killed first, as an orchestrator does when the grace period runs out.
+    /// `rolling`: one step of a rolling restart of every service host.
+    GracefulStop {
+        host: &'static str,
+        down: Duration,
+        rolling: bool,
+    },
 }
 
 impl Fault {
@@ -105,7 +93,8 @@ impl Fault {
         match self {
             Self::Crash { down, .. }
             | Self::PowerLoss { down, .. }
-            | Self::DiskLoss { down, .. } => Some(*down),
+            | Self::DiskLoss { down, .. }
+            | Self::GracefulStop { down, .. } => Some(*down),
             Self::Partition { lasts, .. }
             | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
@@ -133,7 +122,8 @@ impl Fault {
         match self {
             Self::Crash { host, .. }
             | Self::PowerLoss { host, .. }
-            | Self::DiskLoss { host, .. } => {
+            | Self::DiskLoss { host, .. }
+            | Self::GracefulStop { host, .. } => {
                 format!("host {host}")
             }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
@@ -237,6 +227,16 @@ impl fmt::Display for Fault {
             Self::DiskLoss { host, down } => write!(
                 f,
                 "{host} loses its disk (every log and commit), restart after {}",
+                secs(*down)
+            ),
+            Self::GracefulStop {
+                host,
+                down,
+                rolling,
+            } => write!(
+                f,
+                "{}stop {host} gracefully, start it after {}",
+                if *rolling { "rolling restart: " } else { "" },
                 secs(*down)
             ),
             Self::AmbiguousCommits { host, rate, lasts } => write!(

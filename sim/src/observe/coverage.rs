@@ -51,10 +51,16 @@ pub enum Signal {
     UncleanElection,
     /// The Kafka host lost its disk.
     KafkaDiskLoss,
+    /// A service host was stopped through its shutdown (a deploy).
+    GracefulStop,
+    /// A graceful stop found the host's consumer group with delivered records not committed.
+    StopMidBatch,
+    /// A service host was stopped as one step of a rolling restart.
+    RollingRestart,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 29] = [
+    pub const ALL: [Signal; 32] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -84,6 +90,9 @@ impl Signal {
         Self::LongFault,
         Self::UncleanElection,
         Self::KafkaDiskLoss,
+        Self::GracefulStop,
+        Self::StopMidBatch,
+        Self::RollingRestart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +126,9 @@ impl Signal {
             Self::LongFault => "long-fault",
             Self::UncleanElection => "unclean-election-lost-acknowledged-records",
             Self::KafkaDiskLoss => "kafka-disk-lost",
+            Self::GracefulStop => "graceful-stop",
+            Self::StopMidBatch => "graceful-stop-mid-batch",
+            Self::RollingRestart => "rolling-restart-stop",
         }
     }
 }
@@ -148,6 +160,8 @@ impl Signal {
             Self::LongFault => FaultClass::LongFault,
             Self::UncleanElection => FaultClass::UncleanElection,
             Self::KafkaDiskLoss => FaultClass::DiskLoss,
+            Self::GracefulStop | Self::StopMidBatch => FaultClass::GracefulStop,
+            Self::RollingRestart => FaultClass::RollingRestart,
             _ => return None,
         })
     }
@@ -212,7 +226,8 @@ impl Coverage {
             .or_default()
     }
 
-    fn group_mid_batch(&self, group: &str) -> bool {
+    /// Whether `group` has records delivered and not yet committed.
+    pub fn mid_batch(&self, group: &str) -> bool {
         self.in_flight
             .iter()
             .any(|((g, _), p)| g == group && p.delivered_to > p.committed_to)
@@ -283,7 +298,7 @@ impl Coverage {
             Event::Joined { group, .. }
             | Event::Left { group, .. }
             | Event::Rebalanced { group }
-                if self.group_mid_batch(group) =>
+                if self.mid_batch(group) =>
             {
                 self.add(Signal::RebalanceMidBatch);
             }

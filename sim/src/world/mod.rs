@@ -6,6 +6,7 @@ mod clock;
 mod durable;
 mod sabotage;
 mod services;
+mod stops;
 mod switches;
 mod topology;
 mod unflushed;
@@ -22,6 +23,7 @@ pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
 pub use sabotage::Sabotage;
 pub use services::register as register_services;
+pub use stops::Stops;
 pub use switches::Switches;
 pub use topology::{
     CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,
@@ -36,6 +38,7 @@ pub struct World {
     pub durable: Durable,
     pub observer: Observer,
     pub switches: Switches,
+    pub stops: Stops,
     incarnations: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -47,6 +50,7 @@ impl World {
             durable: Durable::default(),
             observer: Observer::default(),
             switches: Switches::default(),
+            stops: Stops::default(),
             incarnations: Mutex::new(BTreeMap::new()),
         })
     }

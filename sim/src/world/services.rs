@@ -119,8 +119,9 @@ fn service(sim: &mut Sim<'_>, world: &Arc<World>, host: &'static str, component:
         // meaningful there (during `bounce` it would mix in the new runtime's wall-clock base).
         async move {
             let entropy = Arc::new(world.start_host(host));
+            let shutdown = world.stops.register(host);
             let env = Arc::new(SimEnvironment { world, entropy });
-            saga_components::run(component, env, std::future::pending())
+            saga_components::run(component, env, shutdown)
                 .await
                 .map_err(|e| format!("{host} stopped: {e}").into())
         }

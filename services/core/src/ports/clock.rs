@@ -21,6 +21,27 @@ impl Clock for SystemClock {
     }
 }
 
+/// Another clock moved by a fixed offset: a host whose clock runs ahead (positive) or behind
+/// (negative), configured (`CLOCK_OFFSET_MS` on the real stack) so a deployment can be tested
+/// against the skew its hosts' clocks may really have. A fixed offset keeps the inner clock's
+/// monotonicity.
+pub struct OffsetClock {
+    inner: std::sync::Arc<dyn Clock>,
+    offset: time::Duration,
+}
+
+impl OffsetClock {
+    pub fn new(inner: std::sync::Arc<dyn Clock>, offset: time::Duration) -> Self {
+        Self { inner, offset }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        self.inner.now() + self.offset
+    }
+}
+
 /// A clock that only moves when told to; for tests.
 #[derive(Debug)]
 pub struct FixedClock(Mutex<OffsetDateTime>);
@@ -39,5 +60,24 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn an_offset_clock_runs_ahead_or_behind_its_inner_clock_by_the_offset() {
+        let at = time::macros::datetime!(2026-12-05 12:00 UTC);
+        let inner = Arc::new(FixedClock::new(at));
+        let ahead = OffsetClock::new(inner.clone(), time::Duration::milliseconds(1_500));
+        let behind = OffsetClock::new(inner.clone(), time::Duration::seconds(-90));
+        assert_eq!(ahead.now(), at + time::Duration::milliseconds(1_500));
+        assert_eq!(behind.now(), at - time::Duration::seconds(90));
+        inner.advance(std::time::Duration::from_secs(1));
+        assert_eq!(ahead.now(), at + time::Duration::milliseconds(2_500));
     }
 }

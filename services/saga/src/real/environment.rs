@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use saga_components::{BoxError, BoxListener, Component, Environment};
 use saga_core::ports::{
-    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OrderStore, OsEntropy,
-    SystemClock,
+    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OffsetClock,
+    OrderStore, OsEntropy, SystemClock,
 };
 use saga_explorer::{ExplorerConfig, Reading};
 use saga_runtime::net::{Dialer, TcpDialer};
@@ -25,26 +25,54 @@ pub struct RealEnvironment {
     listen: SocketAddr,
     /// Every component runs in this process on its default address (`saga all`).
     all_in_one: bool,
+    /// `CLOCK_OFFSET_MS`: what this process's clock port adds to the system clock.
+    clock_offset: time::Duration,
     postgres: OnceCell<Postgres>,
+}
+
+/// The variable that skews the clock port.
+pub const CLOCK_OFFSET: &str = "CLOCK_OFFSET_MS";
+
+/// `CLOCK_OFFSET_MS` as read from `value`: whole milliseconds, negative for a clock behind;
+/// zero when unset.
+///
+/// # Errors
+/// A message naming the variable when it is not an integer.
+pub fn clock_offset(value: Option<&str>) -> Result<time::Duration, String> {
+    let Some(text) = value else {
+        return Ok(time::Duration::ZERO);
+    };
+    text.trim()
+        .parse::<i64>()
+        .map(time::Duration::milliseconds)
+        .map_err(|_| format!("{CLOCK_OFFSET}: expected whole milliseconds (an integer, negative for a clock behind), got {text:?}"))
 }
 
 impl RealEnvironment {
     /// A component alone in its process, listening on `listen`.
-    pub fn new(listen: SocketAddr) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// `CLOCK_OFFSET_MS` malformed (the message names it).
+    pub fn new(listen: SocketAddr) -> Result<Self, String> {
+        let offset = std::env::var(CLOCK_OFFSET).ok();
+        Ok(Self {
             listen,
             all_in_one: false,
+            clock_offset: clock_offset(offset.as_deref())?,
             postgres: OnceCell::new(),
-        }
+        })
     }
 
     /// A component beside all the others in this process, where each listens on its default
     /// address and calls the others there.
-    pub fn all_in_one(listen: SocketAddr) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// As [`RealEnvironment::new`].
+    pub fn all_in_one(listen: SocketAddr) -> Result<Self, String> {
+        Ok(Self {
             all_in_one: true,
-            ..Self::new(listen)
-        }
+            ..Self::new(listen)?
+        })
     }
 
     async fn pool(&self) -> Result<Postgres, BoxError> {
@@ -70,7 +98,10 @@ impl Environment for RealEnvironment {
     }
 
     fn clock(&self) -> Arc<dyn Clock> {
-        Arc::new(SystemClock)
+        if self.clock_offset.is_zero() {
+            return Arc::new(SystemClock);
+        }
+        Arc::new(OffsetClock::new(Arc::new(SystemClock), self.clock_offset))
     }
 
     fn entropy(&self) -> Arc<dyn Entropy> {
@@ -145,5 +176,27 @@ impl Environment for RealEnvironment {
             .await
             .map_err(chain)?;
         Ok(Reading::Pages(Arc::new(reader)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_offset_is_signed_milliseconds_and_a_bad_one_names_its_variable() {
+        assert_eq!(clock_offset(None), Ok(time::Duration::ZERO));
+        assert_eq!(
+            clock_offset(Some("-2500")),
+            Ok(time::Duration::milliseconds(-2_500))
+        );
+        assert_eq!(
+            clock_offset(Some(" 90000 ")),
+            Ok(time::Duration::seconds(90))
+        );
+        for bad in ["", "1.5", "+2m", "ten"] {
+            let error = clock_offset(Some(bad)).unwrap_err();
+            assert!(error.starts_with("CLOCK_OFFSET_MS:"), "{error}");
+        }
     }
 }

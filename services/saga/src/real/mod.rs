@@ -28,8 +28,11 @@ pub async fn run(
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ComponentError> {
-    let env = Arc::new(RealEnvironment::new(listen));
-    saga_components::run(component, env, shutdown).await
+    let env = RealEnvironment::new(listen).map_err(|reason| ComponentError::Start {
+        component: component.name,
+        reason: reason.into(),
+    })?;
+    saga_components::run(component, Arc::new(env), shutdown).await
 }
 
 /// Every component in this process, each with its own connections, until `shutdown`: the
@@ -43,12 +46,17 @@ pub async fn run_all(
 ) -> Result<(), ComponentError> {
     let mut running = Running::new();
     for &component in COMPONENTS {
+        let start_error = |reason: String| ComponentError::Start {
+            component: component.name,
+            reason: reason.into(),
+        };
         let listen = if component == saga_components::registry::GATEWAY {
             gateway_listen
         } else {
             component.default_listen()
         };
-        running.spawn(component, Arc::new(RealEnvironment::all_in_one(listen)));
+        let env = RealEnvironment::all_in_one(listen).map_err(start_error)?;
+        running.spawn(component, Arc::new(env));
     }
     tokio::pin!(shutdown);
     let first = tokio::select! {
