@@ -1,8 +1,9 @@
 //! One `docker compose` project of this repository's docker-compose.yml: its own project name
 //! and host ports (free loopback ports, so it never collides with the native stack or another
 //! run), the images and build target from the environment (`scripts/images env`,
-//! `SAGA_BUILD_TARGET`), and `down -v` when dropped. [`Project::cluster`] is the same with
-//! docker-compose.cluster.yml and the `cluster` profile: three Kafka nodes instead of one.
+//! `SAGA_BUILD_TARGET`), a keys file with the development key's entry, and `down -v` when
+//! dropped. [`Project::cluster`] is the same with docker-compose.cluster.yml and the `cluster`
+//! profile: three Kafka nodes instead of one.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -52,6 +53,9 @@ pub struct Project {
     ports: Vec<(&'static str, u16)>,
     /// The three-node Kafka cluster (docker-compose.cluster.yml, profile `cluster`).
     cluster: bool,
+    /// The keys file the gateway mounts (`SAGA_API_KEYS_FILE`): the development key's entry,
+    /// which the tests' clients send.
+    keys_file: PathBuf,
 }
 
 impl Project {
@@ -66,10 +70,15 @@ impl Project {
                 (*variable, port)
             })
             .collect();
+        let name = format!("saga-{tag}-{}", std::process::id());
+        let keys_file = std::env::temp_dir().join(format!("{name}-api-keys"));
+        std::fs::write(&keys_file, format!("{}\n", saga_harness::dev_api_keys()))
+            .expect("writing the keys file");
         Self {
-            name: format!("saga-{tag}-{}", std::process::id()),
+            name,
             ports,
             cluster: false,
+            keys_file,
         }
     }
 
@@ -135,6 +144,7 @@ impl Project {
         for (variable, port) in &self.ports {
             command.env(variable, port.to_string());
         }
+        command.env("SAGA_API_KEYS_FILE", &self.keys_file);
         // The tests place orders as fast as the stack takes them, not at a client's pace.
         command
             .env("SAGA_API_RATE_LIMIT_PER_SECOND", "1000000")
@@ -235,5 +245,6 @@ impl Drop for Project {
     /// A failed test leaves nothing running either.
     fn drop(&mut self) {
         let _ = self.compose(&["--profile", "chaos", "down", "-v", "--remove-orphans"]);
+        let _ = std::fs::remove_file(&self.keys_file);
     }
 }
