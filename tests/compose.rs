@@ -739,17 +739,21 @@ fn every_service_is_limited_and_unprivileged() {
             "{name}: heap {max} in {limit} bytes"
         );
     }
-    // Where a read-only service writes: PostgreSQL's socket directory, the chaos runner's logs.
+    // Where a read-only service writes: PostgreSQL's scratch and socket directories, the chaos
+    // runner's logs.
     let tmpfs = |name: &str| -> Vec<String> {
         services[name]["tmpfs"]
             .as_sequence()
             .map(|t| t.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
             .unwrap_or_default()
     };
+    assert!(tmpfs("postgres").iter().any(|t| t.starts_with("/tmp:")));
+    let volumes = services["postgres"]["volumes"].as_sequence().unwrap();
     assert!(
-        tmpfs("postgres")
-            .iter()
-            .any(|t| t.starts_with("/var/run/postgresql:"))
+        volumes.iter().any(|v| v
+            .as_str()
+            .is_some_and(|v| v.ends_with(":/var/run/postgresql"))),
+        "PostgreSQL's socket directory is writable on a read-only root"
     );
     assert!(tmpfs("chaos").iter().any(|t| t == "/tmp"));
 }
