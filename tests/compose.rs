@@ -20,18 +20,29 @@ use serde_yaml_ng::Value;
 static COMPONENTS: LazyLock<Vec<&str>> =
     LazyLock::new(|| saga_components::COMPONENTS.iter().map(|c| c.name).collect());
 const INFRASTRUCTURE: [&str; 4] = ["postgres", "redis", "kafka", "toxiproxy"];
-const ONE_SHOT: [&str; 2] = ["topic-init", "migrate"];
+const ONE_SHOT: [&str; 3] = ["topic-init", "roles", "migrate"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `text` with every `${NAME:-default}` replaced by its default.
+/// `text` with every `${NAME:-default}` replaced by its default, and every `$$` (compose's
+/// escape for a `$` the container's shell sees) by `$`.
 fn defaults(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = rest.find('$') {
         out.push_str(&rest[..start]);
+        if rest[start + 1..].starts_with('$') {
+            out.push('$');
+            rest = &rest[start + 2..];
+            continue;
+        }
+        if !rest[start + 1..].starts_with('{') {
+            out.push('$');
+            rest = &rest[start + 1..];
+            continue;
+        }
         let end = start + rest[start..].find('}').expect("a closing brace");
         let (_, default) = rest[start + 2..end]
             .split_once(":-")
@@ -776,4 +787,40 @@ fn migrations_run_once_as_a_job_before_the_components() {
             "{name} starts only after the migrations were applied"
         );
     }
+}
+
+#[test]
+fn each_component_logs_in_as_its_own_role_with_a_secret_password() {
+    let services = services();
+    let secrets = compose()["secrets"].clone();
+    let roles = &services["roles"];
+    for &name in COMPONENTS.iter().filter(|&&c| c != "gateway") {
+        let service = &services[name];
+        let role = format!("saga_{}", name.replace('-', "_"));
+        let url = env(service, "DATABASE_URL");
+        assert!(
+            url.starts_with(&format!("postgres://{role}@")),
+            "{name} logs in as {role}, with no password in the URL: {url}"
+        );
+        let secret = format!("postgres-{name}");
+        assert_eq!(
+            env(service, "DATABASE_PASSWORD_FILE"),
+            format!("/run/secrets/{secret}"),
+            "{name}"
+        );
+        for holder in [service, roles] {
+            let held = holder["secrets"].as_sequence().unwrap();
+            assert!(held.iter().any(|s| s.as_str() == Some(&secret)), "{secret}");
+        }
+        let file = secrets[secret.as_str()]["file"].as_str().unwrap();
+        assert!(
+            file.starts_with("./.secrets/"),
+            "{file} is outside the repository's files"
+        );
+    }
+    assert_eq!(
+        services["migrate"]["depends_on"]["roles"]["condition"].as_str(),
+        Some("service_completed_successfully"),
+        "the roles can log in before the migrations grant them"
+    );
 }

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # PostgreSQL for scripts/stack: Debian's package, a private cluster in $DATA_DIR/postgres
-# listening on 127.0.0.1 only, trust auth, role and database `saga`.
+# listening on 127.0.0.1 only, trust auth, role and database `saga` (the schema's owner), and
+# a login role per component (stack.d/roles.sh).
 
 PG_DATA="$DATA_DIR/postgres"
 PG_SOCKETS="$RUN_DIR/postgres"

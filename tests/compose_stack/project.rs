@@ -1,7 +1,8 @@
 //! One `docker compose` project of this repository's docker-compose.yml: its own project name
 //! and host ports (free loopback ports, so it never collides with the native stack or another
 //! run), the images and build target from the environment (`scripts/images env`,
-//! `SAGA_BUILD_TARGET`), a keys file with the development key's entry, and `down -v` when
+//! `SAGA_BUILD_TARGET`), a keys file with the development key's entry, the components'
+//! database passwords (`scripts/secrets`), and `down -v` when
 //! dropped. [`Project::cluster`] is the same with docker-compose.cluster.yml and the `cluster`
 //! profile: three Kafka nodes instead of one.
 
@@ -48,6 +49,11 @@ pub fn available() -> bool {
     false
 }
 
+/// The repository, where docker-compose.yml and scripts/ are.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 pub struct Project {
     name: String,
     ports: Vec<(&'static str, u16)>,
@@ -56,6 +62,8 @@ pub struct Project {
     /// The keys file the gateway mounts (`SAGA_API_KEYS_FILE`): the development key's entry,
     /// which the tests' clients send.
     keys_file: PathBuf,
+    /// The components' PostgreSQL passwords (`SAGA_SECRETS_DIR`), made by `scripts/secrets`.
+    secrets_dir: PathBuf,
 }
 
 impl Project {
@@ -74,11 +82,18 @@ impl Project {
         let keys_file = std::env::temp_dir().join(format!("{name}-api-keys"));
         std::fs::write(&keys_file, format!("{}\n", saga_harness::dev_api_keys()))
             .expect("writing the keys file");
+        let secrets_dir = std::env::temp_dir().join(format!("{name}-secrets"));
+        let made = Command::new(root().join("scripts/secrets"))
+            .env("SAGA_SECRETS_DIR", &secrets_dir)
+            .output()
+            .expect("scripts/secrets runs");
+        assert!(made.status.success(), "scripts/secrets: {made:?}");
         Self {
             name,
             ports,
             cluster: false,
             keys_file,
+            secrets_dir,
         }
     }
 
@@ -131,7 +146,6 @@ impl Project {
     /// `docker compose -p NAME ARGS` in the repository, with this project's ports (and the
     /// cluster's files and profile).
     pub fn compose(&self, args: &[&str]) -> Output {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut command = Command::new("docker");
         command.args(["compose", "-p", &self.name]);
         if self.cluster {
@@ -140,11 +154,12 @@ impl Project {
             }
             command.args(["--profile", CLUSTER_PROFILE]);
         }
-        command.args(args).current_dir(root);
+        command.args(args).current_dir(root());
         for (variable, port) in &self.ports {
             command.env(variable, port.to_string());
         }
         command.env("SAGA_API_KEYS_FILE", &self.keys_file);
+        command.env("SAGA_SECRETS_DIR", &self.secrets_dir);
         // The tests place orders as fast as the stack takes them, not at a client's pace.
         command
             .env("SAGA_API_RATE_LIMIT_PER_SECOND", "1000000")
@@ -246,5 +261,6 @@ impl Drop for Project {
     fn drop(&mut self) {
         let _ = self.compose(&["--profile", "chaos", "down", "-v", "--remove-orphans"]);
         let _ = std::fs::remove_file(&self.keys_file);
+        let _ = std::fs::remove_dir_all(&self.secrets_dir);
     }
 }
