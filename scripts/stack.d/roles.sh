@@ -46,5 +46,5 @@ pg_url_of() {
         user="$(pg_role_of "$component")"
         password="$(pg_password_of "$component")"
     fi
-    echo "postgres://$user:$password@127.0.0.1:$PG_PROXY_PORT/$PG_DB"
+    echo "postgres://$user:$password@127.0.0.1:$PG_PROXY_PORT/$PG_DB$(tls_pg_query)"
 }

@@ -196,8 +196,21 @@ impl PgConfig {
         .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
             target,
             attempts,
-            reason,
+            reason: explain(reason),
         })
+    }
+}
+
+/// A refusal's reason, saying what to set when the server accepts only TLS and the URL
+/// asked for none (PostgreSQL's pg_hba.conf says "no encryption").
+fn explain(reason: String) -> String {
+    if reason.contains("no encryption") {
+        format!(
+            "{reason}; the server accepts only TLS: set sslmode=verify-full and \
+             sslrootcert=<its CA file> (or sslmode=require) in DATABASE_URL"
+        )
+    } else {
+        reason
     }
 }
 
