@@ -3,7 +3,10 @@
 //! dependencies wait on conditions, the components reach PostgreSQL, Kafka and Redis only
 //! through Toxiproxy with ports that agree with `toxiproxy.json`, Kafka advertises its
 //! component listener at the proxy and a host listener at its published port, ports are
-//! published on loopback only and never by a service one may scale. `docker compose config`
+//! published on loopback only and never by a service one may scale; migrations run once as a
+//! job the components wait for; no API key is in the file (a keys file is mounted); every
+//! service has a memory limit, no capabilities beyond what an entrypoint needs, no privilege
+//! gain and, where its image allows, a read-only root filesystem. `docker compose config`
 //! must accept the file where Docker exists, and under `CI=true` it must exist.
 //! `compose_stack/` runs the stack for real.
 
@@ -17,18 +20,29 @@ use serde_yaml_ng::Value;
 static COMPONENTS: LazyLock<Vec<&str>> =
     LazyLock::new(|| saga_components::COMPONENTS.iter().map(|c| c.name).collect());
 const INFRASTRUCTURE: [&str; 4] = ["postgres", "redis", "kafka", "toxiproxy"];
-const ONE_SHOT: [&str; 2] = ["topic-init", "migrate"];
+const ONE_SHOT: [&str; 3] = ["topic-init", "roles", "migrate"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `text` with every `${NAME:-default}` replaced by its default.
+/// `text` with every `${NAME:-default}` replaced by its default, and every `$$` (compose's
+/// escape for a `$` the container's shell sees) by `$`.
 fn defaults(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = rest.find('$') {
         out.push_str(&rest[..start]);
+        if rest[start + 1..].starts_with('$') {
+            out.push('$');
+            rest = &rest[start + 2..];
+            continue;
+        }
+        if !rest[start + 1..].starts_with('{') {
+            out.push('$');
+            rest = &rest[start + 1..];
+            continue;
+        }
         let end = start + rest[start..].find('}').expect("a closing brace");
         let (_, default) = rest[start + 2..end]
             .split_once(":-")
@@ -118,6 +132,12 @@ fn dependencies_wait_on_conditions_that_can_be_met() {
                 "service_completed_successfully" => {
                     assert!(ONE_SHOT.contains(&dep), "{dep} is not a one-shot job")
                 }
+                // The cluster's nodes reach each other only through Toxiproxy, whose health
+                // check needs them: they wait for it to run, not to be healthy.
+                "service_started" => assert!(
+                    name.starts_with("kafka-") && dep == "toxiproxy",
+                    "{name} waits only for {dep} to start"
+                ),
                 other => panic!("{name} -> {dep}: condition {other:?}"),
             }
         }
@@ -369,16 +389,55 @@ fn docker_compose_accepts_the_file_where_it_exists() {
     );
 }
 
+/// Where the keys file is mounted in the gateway and the explorer.
+const KEYS_TARGET: &str = "/run/saga/api-keys";
+
 #[test]
-fn the_gateway_ships_the_development_key_by_hash_only() {
-    let services = services();
-    let keys = services["gateway"]["environment"]["API_KEYS"]
-        .as_str()
-        .expect("compose configures the gateway's API keys");
-    assert_eq!(keys, saga_harness::dev_api_keys());
+fn no_api_key_is_written_in_the_file_only_a_mounted_keys_file() {
+    let text = std::fs::read_to_string(root().join("docker-compose.yml")).unwrap();
+    // An entry is name:role:<64 hex digits>; none may be in the file, nor a clear key.
+    let hex_runs = text
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|run| run.len() >= 64)
+        .collect::<Vec<_>>();
     assert!(
-        !keys.contains(saga_harness::DEV_API_KEY),
-        "never the clear key"
+        hex_runs.is_empty(),
+        "a key hash in docker-compose.yml: {hex_runs:?}"
+    );
+    assert!(!text.contains(saga_harness::DEV_API_KEY), "a clear key");
+    let services = services();
+    for (name, service) in &services {
+        assert!(
+            service["environment"]["API_KEYS"].is_null(),
+            "{name} sets API_KEYS in the file"
+        );
+    }
+    for name in ["gateway", "explorer"] {
+        let service = &services[name];
+        assert_eq!(env(service, "API_KEYS_FILE"), KEYS_TARGET, "{name}");
+        let mount = service["volumes"]
+            .as_sequence()
+            .and_then(|v| v.iter().find(|m| m["target"].as_str() == Some(KEYS_TARGET)))
+            .unwrap_or_else(|| panic!("{name} mounts no keys file at {KEYS_TARGET}"));
+        assert_eq!(mount["type"].as_str(), Some("bind"), "{name}");
+        assert_eq!(mount["read_only"].as_bool(), Some(true), "{name}");
+        // A missing file fails `up` naming the path, instead of a directory made in its place.
+        assert_eq!(
+            mount["bind"]["create_host_path"].as_bool(),
+            Some(false),
+            "{name}"
+        );
+        let source = mount["source"].as_str().unwrap();
+        assert_eq!(source, "./.secrets/api-keys", "{name}: the default path");
+    }
+    let ignored = std::fs::read_to_string(root().join(".gitignore")).unwrap();
+    assert!(
+        ignored.lines().any(|l| l.trim() == "/.secrets"),
+        "the keys file's directory is not committed"
+    );
+    assert!(
+        root().join("scripts/api-key").is_file(),
+        "the script the file's comment names"
     );
 }
 
@@ -600,4 +659,168 @@ fn docker_compose_accepts_the_cluster_profile_where_it_exists() {
     for name in ["kafka", "topic-init"] {
         assert!(!enabled.contains(&name), "{name} in {enabled:?}");
     }
+}
+
+/// The services that run the Kafka image, whose start scripts write inside it.
+const WRITES_ITS_IMAGE: [&str; 6] = [
+    "kafka",
+    "kafka-1",
+    "kafka-2",
+    "kafka-3",
+    "topic-init",
+    "topic-init-cluster",
+];
+
+/// Capabilities the PostgreSQL and Redis upstream entrypoints use to chown their data and
+/// switch user; nothing else may add any.
+const ENTRYPOINT_CAPS: [&str; 5] = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+/// `512m`, `1g`, … in bytes.
+fn bytes(limit: &str) -> u64 {
+    let limit = limit.trim().to_ascii_lowercase();
+    let (digits, unit) = limit.split_at(limit.trim_end_matches(char::is_alphabetic).len());
+    let scale = match unit.trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        other => panic!("unit {other:?} of {limit}"),
+    };
+    digits.parse::<u64>().unwrap() * scale
+}
+
+#[test]
+fn every_service_is_limited_and_unprivileged() {
+    let services = services();
+    for (name, service) in &services {
+        let limit = service["mem_limit"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no mem_limit"));
+        let limit = bytes(limit);
+        assert!(
+            (64 << 20..=4 << 30).contains(&limit),
+            "{name}: a memory limit of {limit} bytes"
+        );
+        assert_eq!(
+            service["cap_drop"].as_sequence().map(Vec::as_slice),
+            Some([Value::from("ALL")].as_slice()),
+            "{name} drops every capability"
+        );
+        let options = service["security_opt"].as_sequence();
+        assert!(
+            options.is_some_and(|o| o
+                .iter()
+                .any(|v| v.as_str() == Some("no-new-privileges:true"))),
+            "{name}: no-new-privileges"
+        );
+        if let Some(added) = service["cap_add"].as_sequence() {
+            assert!(
+                ["postgres", "redis"].contains(&name.as_str()),
+                "{name} adds capabilities: {added:?}"
+            );
+            for cap in added {
+                let cap = cap.as_str().unwrap();
+                assert!(ENTRYPOINT_CAPS.contains(&cap), "{name} adds {cap}");
+            }
+        }
+        let read_only = service["read_only"].as_bool() == Some(true);
+        let kafka_image = service["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("apache/kafka:"));
+        assert_eq!(
+            kafka_image,
+            WRITES_ITS_IMAGE.contains(&name.as_str()),
+            "{name}"
+        );
+        assert_eq!(
+            read_only, !kafka_image,
+            "{name}: a read-only root filesystem unless it runs the Kafka image"
+        );
+    }
+    // The broker's default heap (1 GiB) would not fit its limit: it is set below it.
+    for name in ["kafka", "kafka-1"] {
+        let heap = env(&services[name], "KAFKA_HEAP_OPTS");
+        let max = heap
+            .split_whitespace()
+            .find_map(|o| o.strip_prefix("-Xmx"))
+            .unwrap_or_else(|| panic!("{name}: no -Xmx in {heap}"));
+        let limit = bytes(services[name]["mem_limit"].as_str().unwrap());
+        assert!(
+            bytes(max) * 3 / 2 <= limit,
+            "{name}: heap {max} in {limit} bytes"
+        );
+    }
+    // Where a read-only service writes: PostgreSQL's scratch and socket directories, the chaos
+    // runner's logs.
+    let tmpfs = |name: &str| -> Vec<String> {
+        services[name]["tmpfs"]
+            .as_sequence()
+            .map(|t| t.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    assert!(tmpfs("postgres").iter().any(|t| t.starts_with("/tmp:")));
+    let volumes = services["postgres"]["volumes"].as_sequence().unwrap();
+    assert!(
+        volumes.iter().any(|v| v
+            .as_str()
+            .is_some_and(|v| v.ends_with(":/var/run/postgresql"))),
+        "PostgreSQL's socket directory is writable on a read-only root"
+    );
+    assert!(tmpfs("chaos").iter().any(|t| t == "/tmp"));
+}
+
+#[test]
+fn migrations_run_once_as_a_job_before_the_components() {
+    let services = services();
+    let migrate = &services["migrate"];
+    assert_eq!(migrate["command"][0].as_str(), Some("migrate"));
+    assert_eq!(
+        migrate["image"], services["gateway"]["image"],
+        "the same image"
+    );
+    assert_eq!(migrate["restart"].as_str(), Some("no"));
+    for &name in COMPONENTS.iter() {
+        let condition = &services[name]["depends_on"]["migrate"]["condition"];
+        assert_eq!(
+            condition.as_str(),
+            Some("service_completed_successfully"),
+            "{name} starts only after the migrations were applied"
+        );
+    }
+}
+
+#[test]
+fn each_component_logs_in_as_its_own_role_with_a_secret_password() {
+    let services = services();
+    let secrets = compose()["secrets"].clone();
+    let roles = &services["roles"];
+    for &name in COMPONENTS.iter().filter(|&&c| c != "gateway") {
+        let service = &services[name];
+        let role = format!("saga_{}", name.replace('-', "_"));
+        let url = env(service, "DATABASE_URL");
+        assert!(
+            url.starts_with(&format!("postgres://{role}@")),
+            "{name} logs in as {role}, with no password in the URL: {url}"
+        );
+        let secret = format!("postgres-{name}");
+        assert_eq!(
+            env(service, "DATABASE_PASSWORD_FILE"),
+            format!("/run/secrets/{secret}"),
+            "{name}"
+        );
+        for holder in [service, roles] {
+            let held = holder["secrets"].as_sequence().unwrap();
+            assert!(held.iter().any(|s| s.as_str() == Some(&secret)), "{secret}");
+        }
+        let file = secrets[secret.as_str()]["file"].as_str().unwrap();
+        assert!(
+            file.starts_with("./.secrets/"),
+            "{file} is outside the repository's files"
+        );
+    }
+    assert_eq!(
+        services["migrate"]["depends_on"]["roles"]["condition"].as_str(),
+        Some("service_completed_successfully"),
+        "the roles can log in before the migrations grant them"
+    );
 }

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # PostgreSQL for scripts/stack: Debian's package, a private cluster in $DATA_DIR/postgres
-# listening on 127.0.0.1 only, trust auth, role and database `saga`.
+# listening on 127.0.0.1 only, trust auth, role and database `saga` (the schema's owner), and
+# a login role per component (stack.d/roles.sh).
 
 PG_DATA="$DATA_DIR/postgres"
 PG_SOCKETS="$RUN_DIR/postgres"
@@ -52,6 +53,10 @@ postgres_start() {
             --locale=C.UTF-8 >>"$LOG_DIR/postgres.log" 2>&1 ||
             fail_start postgres "$LOG_DIR/postgres.log"
     fi
+    local tls_options=""
+    if tls_on; then
+        tls_options="$(postgres_tls)"
+    fi
     require_free_port postgres "$PG_PORT"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     # max_connections: every test database and component keeps a pool.
@@ -62,7 +67,7 @@ postgres_start() {
         pg_as_owner "$bin/pg_ctl" start -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w \
             -t "$START_TIMEOUT" -o "-c listen_addresses=127.0.0.1 -p $PG_PORT \
             -c unix_socket_directories=$PG_SOCKETS -c max_connections=300 \
-            -c fsync=on -c synchronous_commit=on" >/dev/null && break
+            -c fsync=on -c synchronous_commit=on $tls_options" >/dev/null && break
         tail -n 3 "$LOG_DIR/postgres.log" | grep -q 'lock file "postmaster.pid" already exists' &&
             ((attempt < 10)) || fail_start postgres "$LOG_DIR/postgres.log"
         sleep 1
@@ -75,6 +80,19 @@ postgres_start() {
     fi
     "$bin/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" \
         -c "ALTER ROLE $PG_USER PASSWORD '$PG_PASSWORD'" >/dev/null
+}
+
+# TLS only (SAGA_TLS=1): the server's certificate, and no unencrypted connection over TCP. Prints
+# the server options that turn TLS on.
+postgres_tls() {
+    tls_certificates
+    local key="$PG_DATA/server.key"
+    cp "$TLS_DIR/server.key" "$key"
+    chmod 600 "$key"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$key"; fi
+    printf '%s\n' "local all all trust" "hostssl all all 127.0.0.1/32 trust" \
+        "hostnossl all all all reject" >"$PG_DATA/pg_hba.conf"
+    echo "-c ssl=on -c ssl_cert_file=$TLS_DIR/server.crt -c ssl_key_file=$key"
 }
 
 postgres_stop() {

@@ -1,8 +1,10 @@
 //! One `docker compose` project of this repository's docker-compose.yml: its own project name
 //! and host ports (free loopback ports, so it never collides with the native stack or another
 //! run), the images and build target from the environment (`scripts/images env`,
-//! `SAGA_BUILD_TARGET`), and `down -v` when dropped. [`Project::cluster`] is the same with
-//! docker-compose.cluster.yml and the `cluster` profile: three Kafka nodes instead of one.
+//! `SAGA_BUILD_TARGET`), a keys file with the development key's entry, the components'
+//! database passwords (`scripts/secrets`), and `down -v` when
+//! dropped. [`Project::cluster`] is the same with docker-compose.cluster.yml and the `cluster`
+//! profile: three Kafka nodes instead of one.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -47,11 +49,21 @@ pub fn available() -> bool {
     false
 }
 
+/// The repository, where docker-compose.yml and scripts/ are.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 pub struct Project {
     name: String,
     ports: Vec<(&'static str, u16)>,
     /// The three-node Kafka cluster (docker-compose.cluster.yml, profile `cluster`).
     cluster: bool,
+    /// The keys file the gateway mounts (`SAGA_API_KEYS_FILE`): the development key's entry,
+    /// which the tests' clients send.
+    keys_file: PathBuf,
+    /// The components' PostgreSQL passwords (`SAGA_SECRETS_DIR`), made by `scripts/secrets`.
+    secrets_dir: PathBuf,
 }
 
 impl Project {
@@ -66,10 +78,22 @@ impl Project {
                 (*variable, port)
             })
             .collect();
+        let name = format!("saga-{tag}-{}", std::process::id());
+        let keys_file = std::env::temp_dir().join(format!("{name}-api-keys"));
+        std::fs::write(&keys_file, format!("{}\n", saga_harness::dev_api_keys()))
+            .expect("writing the keys file");
+        let secrets_dir = std::env::temp_dir().join(format!("{name}-secrets"));
+        let made = Command::new(root().join("scripts/secrets"))
+            .env("SAGA_SECRETS_DIR", &secrets_dir)
+            .output()
+            .expect("scripts/secrets runs");
+        assert!(made.status.success(), "scripts/secrets: {made:?}");
         Self {
-            name: format!("saga-{tag}-{}", std::process::id()),
+            name,
             ports,
             cluster: false,
+            keys_file,
+            secrets_dir,
         }
     }
 
@@ -122,7 +146,6 @@ impl Project {
     /// `docker compose -p NAME ARGS` in the repository, with this project's ports (and the
     /// cluster's files and profile).
     pub fn compose(&self, args: &[&str]) -> Output {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut command = Command::new("docker");
         command.args(["compose", "-p", &self.name]);
         if self.cluster {
@@ -131,10 +154,12 @@ impl Project {
             }
             command.args(["--profile", CLUSTER_PROFILE]);
         }
-        command.args(args).current_dir(root);
+        command.args(args).current_dir(root());
         for (variable, port) in &self.ports {
             command.env(variable, port.to_string());
         }
+        command.env("SAGA_API_KEYS_FILE", &self.keys_file);
+        command.env("SAGA_SECRETS_DIR", &self.secrets_dir);
         // The tests place orders as fast as the stack takes them, not at a client's pace.
         command
             .env("SAGA_API_RATE_LIMIT_PER_SECOND", "1000000")
@@ -235,5 +260,7 @@ impl Drop for Project {
     /// A failed test leaves nothing running either.
     fn drop(&mut self) {
         let _ = self.compose(&["--profile", "chaos", "down", "-v", "--remove-orphans"]);
+        let _ = std::fs::remove_file(&self.keys_file);
+        let _ = std::fs::remove_dir_all(&self.secrets_dir);
     }
 }

@@ -97,6 +97,8 @@ impl Endpoints {
             .lines()
             .filter_map(|line| line.trim().strip_prefix("export "))
             .filter_map(|assignment| assignment.split_once('='))
+            // A URL with a query is quoted for the shell (its `&`).
+            .map(|(name, value)| (name, value.trim_matches('\'')))
             .collect();
         Self::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
     }
@@ -150,7 +152,7 @@ mod tests {
 
     #[test]
     fn reads_the_exports_of_scripts_stack() {
-        let text = "# comment\nexport DATABASE_URL=postgres://a@127.0.0.1:25433/saga\n\
+        let text = "# comment\nexport DATABASE_URL='postgres://a@127.0.0.1:25433/saga'\n\
             export DIRECT_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:25436\n";
         let endpoints = Endpoints::from_exports(text);
         assert_eq!(

@@ -35,6 +35,9 @@ pub struct PgConfig {
     /// idle inside a transaction for this long, releasing its locks — the outbox rows a relay
     /// claimed before its connection was cut. Longer than the relay's longest publish.
     pub idle_in_transaction_timeout: Duration,
+    /// The contents of `DATABASE_PASSWORD_FILE` when set: the password, kept out of the URL
+    /// (and so out of the environment), e.g. a compose secret. Overrides the URL's.
+    pub password: Option<String>,
 }
 
 impl std::fmt::Debug for PgConfig {
@@ -47,6 +50,7 @@ impl std::fmt::Debug for PgConfig {
             connect_attempts,
             call_timeout,
             idle_in_transaction_timeout,
+            password,
         } = self;
         f.debug_struct("PgConfig")
             .field("url", &RedactedUrl(url))
@@ -56,6 +60,7 @@ impl std::fmt::Debug for PgConfig {
             .field("connect_attempts", connect_attempts)
             .field("call_timeout", call_timeout)
             .field("idle_in_transaction_timeout", idle_in_transaction_timeout)
+            .field("password", &password.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -92,6 +97,7 @@ impl PgConfig {
             connect_attempts: 5,
             call_timeout: crate::guard::DEFAULT_CALL_TIMEOUT,
             idle_in_transaction_timeout: Duration::from_secs(60),
+            password: None,
         }
     }
 
@@ -119,6 +125,7 @@ impl PgConfig {
             "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS",
             config.idle_in_transaction_timeout,
         )?;
+        config.password = password_file("DATABASE_PASSWORD_FILE")?;
         Ok(config)
     }
 
@@ -134,6 +141,10 @@ impl PgConfig {
         })?;
         let timeout = format!("{}ms", self.statement_timeout.as_millis());
         let idle = format!("{}ms", self.idle_in_transaction_timeout.as_millis());
+        let options = match &self.password {
+            Some(password) => options.password(password),
+            None => options,
+        };
         Ok(options
             .options([
                 ("statement_timeout", timeout.as_str()),
@@ -185,9 +196,46 @@ impl PgConfig {
         .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
             target,
             attempts,
-            reason,
+            reason: explain(reason),
         })
     }
+}
+
+/// A refusal's reason, saying what to set when the server accepts only TLS and the URL
+/// asked for none (PostgreSQL's pg_hba.conf says "no encryption").
+fn explain(reason: String) -> String {
+    if reason.contains("no encryption") {
+        format!(
+            "{reason}; the server accepts only TLS: set sslmode=verify-full and \
+             sslrootcert=<its CA file> (or sslmode=require) in DATABASE_URL"
+        )
+    } else {
+        reason
+    }
+}
+
+/// The password in the file `var` names, or `None` when `var` is not set.
+fn password_file(var: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(var) {
+        Ok(path) => read_password(var, &path).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The one line of `path` (a trailing newline is not part of the password).
+fn read_password(var: &'static str, path: &str) -> Result<String, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        var,
+        reason: format!("cannot read {path}: {e}"),
+    })?;
+    let password = text.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err(ConfigError {
+            var,
+            reason: format!("{path} is empty"),
+        });
+    }
+    Ok(password.to_owned())
 }
 
 fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigError> {
@@ -210,6 +258,29 @@ pub(crate) async fn ping(db: &crate::guard::Db) -> Result<(), saga_core::ports::
 #[cfg(test)]
 mod tests {
     use super::PgConfig;
+
+    #[test]
+    fn a_password_file_supplies_the_password_and_debug_hides_it() {
+        let mut config = PgConfig::new("postgres://saga_order_api@db:5432/saga");
+        config.password = Some("hunter4".into());
+        let options = config.connect_options().unwrap();
+        assert_eq!(options.get_username(), "saga_order_api");
+        assert!(!format!("{config:?}").contains("hunter4"));
+        let path = std::env::temp_dir().join(format!("saga-pg-password-{}", std::process::id()));
+        let path_text = path.to_str().unwrap();
+        let var = "DATABASE_PASSWORD_FILE";
+        std::fs::write(&path, "hunter5\n").unwrap();
+        assert_eq!(super::read_password(var, path_text).unwrap(), "hunter5");
+        std::fs::write(&path, "").unwrap();
+        let error = super::read_password(var, path_text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(var) && error.contains("is empty"),
+            "{error}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 
     #[test]
     fn debug_hides_the_password() {
