@@ -31,3 +31,7 @@ CREATE TABLE dlq_index_positions (
     unreadable  BIGINT  NOT NULL DEFAULT 0,
     PRIMARY KEY (topic, partition)
 );
+
+-- The explorer keeps the index (migrations/README.md, Roles); the auditor may read it.
+GRANT SELECT, INSERT, UPDATE ON dlq_index, dlq_index_positions TO saga_explorer;
+GRANT SELECT ON dlq_index, dlq_index_positions TO saga_auditor;

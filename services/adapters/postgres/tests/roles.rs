@@ -138,6 +138,34 @@ async fn each_component_does_its_work_under_its_own_role() {
     ));
     saga_contract::dead_letter_ledger::records_one_action_per_letter_and_keeps_the_first(ledger)
         .await;
+    explorer_reads(pool_as(&url, "saga_explorer").await).await;
+}
+
+/// The explorer's pages' reads, and keeping the dead-letter index, under its role.
+async fn explorer_reads(pool: PgPool) {
+    use saga_postgres::{LetterQuery, OrderQuery, PgReads};
+    let reads = PgReads::new(pool, saga_postgres::DEFAULT_CALL_TIMEOUT);
+    let page = OrderQuery {
+        limit: 10,
+        ..OrderQuery::default()
+    };
+    reads.orders(&page).await.expect("orders");
+    reads.status_counts(None).await.expect("counts");
+    reads
+        .stats(time::OffsetDateTime::now_utc())
+        .await
+        .expect("stats");
+    let next = std::collections::BTreeMap::from([((saga_core::Topic::OrdersDlq, 0), 0)]);
+    reads
+        .index_letters(&[], &next)
+        .await
+        .expect("keeps the index");
+    let letters = LetterQuery {
+        limit: 10,
+        ..LetterQuery::default()
+    };
+    reads.letters(&letters).await.expect("letters");
+    reads.letter_groups(&letters).await.expect("letter groups");
 }
 
 /// What each role must be refused: another component's writes.
