@@ -70,6 +70,7 @@ impl Saboteur<'_> {
             payload,
             correlation_id: None,
             replay: None,
+            trace: None,
         };
         self.publish(message).await?;
         Ok(Sabotaged::Poisoned)
@@ -136,6 +137,7 @@ impl Saboteur<'_> {
                 order_id: order,
                 decision,
             },
+            trace: None,
         };
         let message = OutgoingMessage {
             topic: Topic::Payments,
@@ -143,6 +145,7 @@ impl Saboteur<'_> {
             payload: envelope.to_bytes(),
             correlation_id: Some(envelope.correlation_id.clone()),
             replay: None,
+            trace: None,
         };
         self.publish(message).await?;
         Ok(Sabotaged::Forged(envelope.event_id, order))

@@ -33,6 +33,7 @@ impl MutantName for Mutant {
             Mutant::ReconcilerOff => "reconciler-off",
             Mutant::OverwriteDecision => "overwrite-decision",
             Mutant::IgnoreCausation => "ignore-causation",
+            Mutant::DropTraceHeader => "drop-trace-header",
         }
     }
 }
@@ -53,6 +54,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::ReconcilerOff => Property::OrderTerminal,
         Mutant::OverwriteDecision => Property::PaymentEventsAgree,
         Mutant::IgnoreCausation => Property::StatusChangeTiedToPayment,
+        Mutant::DropTraceHeader => Property::TraceContinuity,
     }
 }
 

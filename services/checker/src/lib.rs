@@ -15,6 +15,7 @@ mod liveness;
 pub mod online;
 mod safety;
 mod settle;
+mod trace;
 mod violation;
 
 use saga_core::snapshot::SystemSnapshot;

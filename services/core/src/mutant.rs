@@ -61,10 +61,13 @@ pub enum Mutant {
     /// Adapter: applying a payment does not check that its causation is the order's
     /// ORDER_CREATED (bites on a payment with a foreign causation).
     IgnoreCausation,
+    /// Service: outbox-relay publishes rows without their trace context (no `traceparent`
+    /// header), so the order's trace breaks at Kafka.
+    DropTraceHeader,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 13] = [
+    pub const ALL: [Mutant; 14] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -78,6 +81,7 @@ impl Mutant {
         Mutant::ReconcilerOff,
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
+        Mutant::DropTraceHeader,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).

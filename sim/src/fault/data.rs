@@ -20,7 +20,7 @@ fn note(world: &World, action: String) {
 fn append(world: &World, message: OutgoingMessage) {
     let placed = world.durable.bus.append(std::slice::from_ref(&message));
     for (partition, offset) in placed {
-        let event = Event::appended(message.topic, partition, offset, &message.payload, false);
+        let event = Event::appended(&message, partition, offset, false);
         world.emit("driver", event);
     }
 }
@@ -45,6 +45,7 @@ pub fn poison(world: &World, topic: Topic, size: PoisonSize) {
         payload,
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     append(world, message);
 }
@@ -163,6 +164,7 @@ pub fn forge(world: &World, id: usize, forgery: Forgery) {
             order_id: order,
             decision,
         },
+        trace: None,
     };
     world.observer.with_coverage(|c| c.add(signal));
     world.emit(
@@ -181,6 +183,7 @@ pub fn forge(world: &World, id: usize, forgery: Forgery) {
             payload: envelope.to_bytes(),
             correlation_id: Some(envelope.correlation_id.clone()),
             replay: None,
+            trace: None,
         },
     );
 }

@@ -136,6 +136,7 @@ fn read_to_end(
             timestamp: message.timestamp().to_millis().and_then(|ms| {
                 OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
             }),
+            trace: crate::headers::trace(&message),
         });
         if remaining
             .get(&key)

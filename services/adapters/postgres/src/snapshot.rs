@@ -62,8 +62,9 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
     .fetch_all(&mut *tx)
     .await
     .map_err(port_error)?;
-    let deliveries: Vec<(i64, Uuid, OffsetDateTime)> = sqlx::query_as(
-        "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
+    let deliveries: Vec<(i64, Uuid, OffsetDateTime, Option<String>)> = sqlx::query_as(
+        "SELECT order_id, payment_event_id, assigned_at, traceparent \
+         FROM delivery.assignments ORDER BY id",
     )
     .fetch_all(&mut *tx)
     .await
@@ -104,11 +105,12 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
         },
         deliveries: deliveries
             .into_iter()
-            .map(|(order, event, at)| {
+            .map(|(order, event, at, traceparent)| {
                 Ok(DeliveryAssignment {
                     order_id: OrderId::new(order).map_err(|e| corrupt("order id", e))?,
                     payment_event_id: EventId::from_uuid(event),
                     assigned_at: at,
+                    trace: crate::rows::trace(traceparent.as_deref()),
                 })
             })
             .collect::<Result<_, PortError>>()?,

@@ -67,6 +67,7 @@ fn raw(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         payload: payload.to_vec(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 
