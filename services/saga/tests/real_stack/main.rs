@@ -14,6 +14,7 @@ mod outsider;
 mod reliability;
 mod schema;
 mod toxiproxy;
+mod trace;
 
 use std::time::Duration;
 
