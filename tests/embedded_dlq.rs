@@ -18,6 +18,7 @@ fn garbage(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         payload: payload.to_vec(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

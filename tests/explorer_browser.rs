@@ -244,6 +244,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
             order_id: order,
             decision: PaymentDecision::Success,
         },
+        trace: None,
     };
     saga.backends
         .bus
@@ -253,6 +254,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
             payload: payment.to_bytes(),
             correlation_id: Some(correlation.clone()),
             replay: None,
+            trace: None,
         }])
         .await
         .unwrap();
@@ -278,6 +280,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
             owner: None,
             event_id: created,
             created_at: time::OffsetDateTime::now_utc(),
+            trace: None,
         })
     });
     assert_eq!(inserted.order().id, order, "the id the payment named");

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use saga_client::SagaClient;
+use saga_core::ports::{Entropy, OsEntropy};
 use saga_core::snapshot::Acknowledged;
 use saga_core::{IdempotencyKey, OrderId};
 use tokio::sync::Semaphore;
@@ -108,13 +109,15 @@ async fn place(shared: &Shared) {
     let key = format!("{}{n}", shared.key_prefix);
     shared.tally.lock().expect("tally lock").attempted += 1;
     let mut pause = Duration::from_millis(250);
+    // One trace for every attempt at this order, as for its idempotency key.
+    let trace = OsEntropy.new_trace();
     for _ in 0..TRIES {
         let started = tokio::time::Instant::now();
         let answer = tokio::time::timeout(
             REQUEST_TIMEOUT,
             shared
                 .client
-                .place_order(&format!("chaos meal {n}"), Some(&key)),
+                .place_order_in(trace, &format!("chaos meal {n}"), Some(&key)),
         )
         .await;
         let error = {
@@ -128,6 +131,7 @@ async fn place(shared: &Shared) {
                             order_id: OrderId::new(order.order_id)
                                 .expect("the API returns ids > 0"),
                             idempotency_key: IdempotencyKey::parse(&key).ok(),
+                            trace: Some(trace.trace_id()),
                         });
                         return;
                     }

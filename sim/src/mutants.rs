@@ -34,6 +34,7 @@ impl MutantName for Mutant {
             Mutant::OverwriteDecision => "overwrite-decision",
             Mutant::IgnoreCausation => "ignore-causation",
             Mutant::CommitFetchedOnStop => "commit-fetched-on-stop",
+            Mutant::DropTraceHeader => "drop-trace-header",
         }
     }
 }
@@ -55,6 +56,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::OverwriteDecision => Property::StatusMatchesDecision,
         Mutant::IgnoreCausation => Property::StatusChangeTiedToPayment,
         Mutant::CommitFetchedOnStop => Property::NoValidEventDropped,
+        Mutant::DropTraceHeader => Property::TraceContinuity,
     }
 }
 

@@ -100,9 +100,12 @@ fn judge(
         trace
             .iter()
             .filter_map(|line| match &line.event {
-                Event::Acknowledged { order, key, .. } => Some(Acknowledged {
+                Event::Acknowledged {
+                    order, key, trace, ..
+                } => Some(Acknowledged {
                     order_id: *order,
                     idempotency_key: key.clone(),
+                    trace: *trace,
                 }),
                 _ => None,
             })

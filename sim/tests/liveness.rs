@@ -20,6 +20,7 @@ async fn commit_after(group: &'static str, busy: Duration) -> Result<(), PortErr
         payload: b"busy".to_vec(),
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     bus.publish(vec![record]).await.expect("publish");
     let mut consumer = bus

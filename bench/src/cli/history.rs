@@ -149,6 +149,7 @@ async fn publish_payments(
                 .ok_or_else(|| anyhow::anyhow!("correlation id of order {i}"))?,
             causation_id: Some(EventId::from_uuid(created_id(i))),
             body: EventBody::Payment { order_id, decision },
+            trace: None,
         };
         batch.push(OutgoingMessage {
             topic: Topic::Payments,
@@ -156,6 +157,7 @@ async fn publish_payments(
             payload: envelope.to_bytes(),
             correlation_id: Some(envelope.correlation_id.clone()),
             replay: None,
+            trace: None,
         });
         if batch.len() == BATCH {
             bus.publish(std::mem::take(&mut batch)).await?;
@@ -200,6 +202,7 @@ async fn publish_letters(
             payload: envelope.to_bytes(),
             correlation_id: None,
             replay: None,
+            trace: None,
         });
         if batch.len() == BATCH {
             bus.publish(std::mem::take(&mut batch)).await?;

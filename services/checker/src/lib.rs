@@ -14,6 +14,7 @@ mod liveness;
 pub mod online;
 mod safety;
 mod settle;
+mod trace;
 mod violation;
 
 use saga_core::snapshot::SystemSnapshot;

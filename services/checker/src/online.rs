@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use saga_core::domain::TraceId;
 use saga_core::{EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision};
 
 use crate::{Property, Violation};
@@ -27,10 +28,11 @@ pub enum Fact {
         key: Option<IdempotencyKey>,
         source: EventId,
     },
-    /// A client got 202 for `order`.
+    /// A client got 202 for `order`; `trace` is the trace its request started, when known.
     Acknowledged {
         order: OrderId,
         key: Option<IdempotencyKey>,
+        trace: Option<TraceId>,
     },
     /// A client got 404 reading back an order it got 202 for.
     ReadBackMissing { order: OrderId },
@@ -59,6 +61,14 @@ pub enum Fact {
     },
     /// A courier was assigned to `order` (a new assignment, not a duplicate refused).
     DeliveryAssigned { order: OrderId },
+    /// Something of `order`'s — a record on `what` about `event`, or its courier's row —
+    /// carried this trace id (`None`: no trace context at all).
+    Traced {
+        order: OrderId,
+        event: Option<EventId>,
+        what: &'static str,
+        trace: Option<TraceId>,
+    },
 }
 
 #[derive(Debug)]
@@ -76,6 +86,10 @@ struct Track {
     status: OrderStatus,
     /// A status reached before its decision was known (live): judged when it is.
     undecided: Option<OrderStatus>,
+    /// The trace the order's request started, once a client said so.
+    trace: Option<TraceId>,
+    /// What was traced before that: judged when it is known.
+    traced_early: Vec<(&'static str, Option<TraceId>)>,
 }
 
 /// Incremental safety state, bounded by `capacity` orders.
@@ -155,7 +169,10 @@ impl Online {
             Fact::OrderCreated { order, key, source } => {
                 self.created(*order, key.as_ref(), *source, &mut found);
             }
-            Fact::Acknowledged { order, key } => {
+            Fact::Acknowledged { order, key, trace } => {
+                if let Some(trace) = trace {
+                    self.request_traced(*order, *trace, &mut found);
+                }
                 if !self.orders.contains_key(order) && !self.forgotten(*order) {
                     let detail =
                         "a client got 202 for this order but the store never created it".into();
@@ -192,6 +209,16 @@ impl Online {
                 cause,
             } => self.payment(*order, *event, *decision, *cause, &mut found),
             Fact::DeliveryAssigned { order } => self.delivered(*order, &mut found),
+            Fact::Traced {
+                order,
+                event,
+                what,
+                trace,
+            } => {
+                if !event.is_some_and(|e| self.forged.contains(&e)) {
+                    self.traced(*order, what, *trace, &mut found);
+                }
+            }
         }
         self.report(found)
     }
@@ -241,6 +268,8 @@ impl Online {
             awaiting: BTreeSet::new(),
             status: OrderStatus::Pending,
             undecided: None,
+            trace: None,
+            traced_early: Vec::new(),
         };
         self.orders.insert(order, track);
         self.by_source.insert(source, order);
@@ -388,6 +417,32 @@ impl Online {
         matches_decision(order, to, decision, found);
     }
 
+    fn request_traced(&mut self, order: OrderId, trace: TraceId, found: &mut Vec<Violation>) {
+        let Some(track) = self.orders.get_mut(&order) else {
+            return;
+        };
+        track.trace = Some(trace);
+        for (what, carried) in std::mem::take(&mut track.traced_early) {
+            same_trace(order, trace, what, carried, found);
+        }
+    }
+
+    fn traced(
+        &mut self,
+        order: OrderId,
+        what: &'static str,
+        carried: Option<TraceId>,
+        found: &mut Vec<Violation>,
+    ) {
+        let Some(track) = self.orders.get_mut(&order) else {
+            return;
+        };
+        match track.trace {
+            Some(started) => same_trace(order, started, what, carried, found),
+            None => track.traced_early.push((what, carried)),
+        }
+    }
+
     fn delivered(&mut self, order: OrderId, found: &mut Vec<Violation>) {
         let decision = self.decision_of(order);
         let lost = self.decision_lost(order);
@@ -458,6 +513,22 @@ fn tied_to_payment(order: OrderId, track: &Track, event: EventId, found: &mut Ve
             ));
         }
     }
+}
+
+/// Something of the order carried the trace its request started.
+fn same_trace(
+    order: OrderId,
+    started: TraceId,
+    what: &str,
+    carried: Option<TraceId>,
+    found: &mut Vec<Violation>,
+) {
+    if carried == Some(started) {
+        return;
+    }
+    let carried = carried.map_or_else(|| "no trace".to_owned(), |t| format!("trace {t}"));
+    let detail = format!("{what} carries {carried}; the order's request started trace {started}");
+    found.push(violation(Property::TraceContinuity, order, detail));
 }
 
 fn violation(property: Property, order: OrderId, detail: String) -> Violation {

@@ -90,6 +90,7 @@ mod tests {
             acknowledged: vec![Acknowledged {
                 order_id: OrderId::new(1).unwrap(),
                 idempotency_key: None,
+                trace: None,
             }],
             store: OrderStoreSnapshot {
                 orders,

@@ -29,6 +29,9 @@ pub enum Property {
     /// Every rejection (DLQ record or dead-letter row) names a consumer group that reads the
     /// rejected record's topic.
     RejectionNamesGroup,
+    /// Every record of an order on the saga's topics (its DLQ rejections too) and its courier's
+    /// row carry the trace id the order's HTTP request started.
+    TraceContinuity,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -78,6 +81,7 @@ impl Property {
             Self::UnprocessableEventDeadLettered => "unprocessable-event-dead-lettered",
             Self::NoValidEventDropped => "no-valid-event-dropped",
             Self::RejectionNamesGroup => "rejection-names-group",
+            Self::TraceContinuity => "trace-continuity",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",

@@ -12,8 +12,10 @@ use futures::StreamExt;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use saga_api::{OrderResponse, PlaceOrderResponse};
-use saga_core::OrderId;
+use saga_core::domain::TRACEPARENT_HEADER;
+use saga_core::ports::{Entropy, OsEntropy};
 use saga_core::snapshot::Acknowledged;
+use saga_core::{OrderId, TraceParent};
 use saga_runtime::net::{HttpClient, TcpDialer, http_client};
 
 /// What `POST /place-order` answered.
@@ -23,6 +25,8 @@ pub struct Placed {
     /// The order id when the answer was 202.
     pub order: Option<PlaceOrderResponse>,
     pub correlation_id: Option<String>,
+    /// The `traceparent` the request was sent with: the order's trace.
+    pub trace: TraceParent,
     pub body: Bytes,
 }
 
@@ -79,12 +83,26 @@ impl SagaClient {
         Ok((parts.status, parts.headers, body))
     }
 
-    /// Places an order.
+    /// Places an order, in a new trace (sent as `traceparent`).
     ///
     /// # Errors
     /// When the gateway cannot be reached (any HTTP answer, even 5xx, is `Ok`).
     pub async fn place_order(
         &self,
+        item: &str,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<Placed> {
+        self.place_order_in(OsEntropy.new_trace(), item, idempotency_key)
+            .await
+    }
+
+    /// Places an order in trace `trace`: what a client retrying one order sends each time.
+    ///
+    /// # Errors
+    /// As [`SagaClient::place_order`].
+    pub async fn place_order_in(
+        &self,
+        trace: TraceParent,
         item: &str,
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<Placed> {
@@ -96,6 +114,7 @@ impl SagaClient {
         if let Some(key) = idempotency_key {
             request = request.header(saga_api::IDEMPOTENCY_KEY, key);
         }
+        request = request.header(TRACEPARENT_HEADER, trace.to_string());
         let (status, headers, body) = self.send(request.body(Full::new(body.into()))?).await?;
         let order = (status == StatusCode::ACCEPTED)
             .then(|| serde_json::from_slice(&body).ok())
@@ -108,6 +127,7 @@ impl SagaClient {
             status,
             order,
             correlation_id,
+            trace,
             body,
         })
     }
@@ -156,6 +176,7 @@ impl SagaClient {
                 Ok(Acknowledged {
                     order_id: OrderId::new(order.order_id)?,
                     idempotency_key: None,
+                    trace: Some(placed.trace.trace_id()),
                 })
             })
             .collect()

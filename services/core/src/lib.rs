@@ -15,7 +15,7 @@ pub mod topic;
 
 pub use domain::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
-    PaymentDecision,
+    PaymentDecision, TraceParent,
 };
 pub use event::{Envelope, EventBody, EventType};
 pub use topic::Topic;

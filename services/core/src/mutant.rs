@@ -65,10 +65,13 @@ pub enum Mutant {
     /// fetched batch on the way out instead of finishing it (bites on a graceful stop: a
     /// deploy; a crash never runs the stop path).
     CommitFetchedOnStop,
+    /// Service: outbox-relay publishes rows without their trace context (no `traceparent`
+    /// header), so the order's trace breaks at Kafka.
+    DropTraceHeader,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 14] = [
+    pub const ALL: [Mutant; 15] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -83,6 +86,7 @@ impl Mutant {
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
         Mutant::CommitFetchedOnStop,
+        Mutant::DropTraceHeader,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
-use crate::domain::{EventId, IdempotencyKey, Order, OrderId, PaymentDecision};
+use crate::domain::{
+    EventId, IdempotencyKey, Order, OrderId, PaymentDecision, TraceId, TraceParent,
+};
 use crate::event::Envelope;
 use crate::ports::DeliveryAssignment;
 pub use crate::ports::StatusChange;
@@ -18,6 +20,9 @@ use crate::topic::Topic;
 pub struct Acknowledged {
     pub order_id: OrderId,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The trace the client's request started (the trace id of the `traceparent` it sent),
+    /// when the client knows it: what every event of the order must carry.
+    pub trace: Option<TraceId>,
 }
 
 /// One outbox row, as far as the checker cares.
@@ -55,6 +60,8 @@ pub struct TopicRecord {
     /// When the broker took the record (Kafka's record timestamp), when the bus keeps one: the
     /// explorer shows it as the publish time.
     pub timestamp: Option<OffsetDateTime>,
+    /// The record's `traceparent` header, when it had a well-formed one.
+    pub trace: Option<TraceParent>,
 }
 
 /// A consumer group's committed offsets (the next offset it will read, per partition).

@@ -32,6 +32,7 @@ fn paid(decision: PaymentDecision) -> Envelope {
             order_id: OrderId::new(7).unwrap(),
             decision,
         },
+        trace: None,
     }
 }
 

@@ -36,6 +36,7 @@ impl Handler for DeliveryHandler {
             order_id,
             payment_event_id,
             assigned_at: self.deps.clock.now(),
+            trace: event.trace,
         };
         let outcome = self.deps.deliveries.assign(assignment).await?;
         let label = match outcome {

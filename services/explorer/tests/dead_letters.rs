@@ -61,6 +61,7 @@ fn letter(n: u128, group: &str, payload: &[u8]) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

@@ -58,6 +58,7 @@ async fn place(memory: &Memory, item: &str, key: Option<&str>, at: OffsetDateTim
         owner: None,
         event_id: EventId::from_random_bits(u128::from(item.len() as u32) << 64 | 1),
         created_at: at,
+        trace: None,
     };
     memory.store.create_order(new).await.unwrap().order().id
 }
@@ -75,6 +76,7 @@ async fn relay(memory: &Memory, again: bool) {
             payload: r.payload.clone(),
             correlation_id: Some(r.correlation_id.clone()),
             replay: None,
+            trace: None,
         })
         .collect();
     memory.bus.publish(messages.clone()).await.unwrap();
@@ -95,6 +97,7 @@ fn payment(order: OrderId, source: EventId, id: u128, at: OffsetDateTime) -> Env
             order_id: order,
             decision: PaymentDecision::Success,
         },
+        trace: None,
     }
 }
 
@@ -105,6 +108,7 @@ async fn publish(memory: &Memory, envelope: &Envelope) {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     memory.bus.publish(vec![message]).await.unwrap();
 }
@@ -160,6 +164,7 @@ async fn walked() -> (Memory, OrderId, OrderId) {
         correlation_id: event.correlation_id.clone(),
         at,
         completion_event_id: EventId::from_random_bits(event.event_id.as_uuid().as_u128() + 1),
+        trace: None,
     };
     memory
         .store
@@ -178,6 +183,7 @@ async fn walked() -> (Memory, OrderId, OrderId) {
         order_id: done,
         payment_event_id: first.event_id,
         assigned_at: T0 + ms(80),
+        trace: None,
     };
     memory.deliveries.assign(assignment).await.unwrap();
     let stuck = place(&memory, "tea", None, T0 + ms(90)).await;

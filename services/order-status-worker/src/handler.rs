@@ -42,6 +42,7 @@ impl Handler for StatusHandler {
                 correlation_id: event.correlation_id.clone(),
                 at: self.deps.clock.now(),
                 completion_event_id: self.deps.entropy.event_id(),
+                trace: event.trace,
             })
             .await?;
         let (label, unprocessable) = match outcome {
@@ -145,6 +146,7 @@ mod tests {
                 owner: None,
                 event_id: self.entropy.event_id(),
                 created_at: datetime!(2026-01-01 0:00 UTC),
+                trace: None,
             };
             let created = new.event_id;
             let id = self.store.create_order(new).await.unwrap().order().id;
@@ -167,6 +169,7 @@ mod tests {
                     order_id: order,
                     decision,
                 },
+                trace: None,
             }
         }
 

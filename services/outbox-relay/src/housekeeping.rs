@@ -145,6 +145,7 @@ mod tests {
                 owner: None,
                 event_id: saga_core::ports::Entropy::event_id(&entropy),
                 created_at: datetime!(2026-01-01 0:00 UTC),
+                trace: None,
             };
             store.create_order(new).await.unwrap();
         }

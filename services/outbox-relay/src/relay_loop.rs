@@ -72,6 +72,8 @@ async fn relay(deps: &RelayDeps, claim: Box<dyn OutboxClaim>) -> bool {
             payload: r.payload.clone(),
             correlation_id: Some(r.correlation_id.clone()),
             replay: None,
+            // The bug: the row's trace context stays behind in the outbox.
+            trace: r.trace.filter(|_| !mutant::active(Mutant::DropTraceHeader)),
         })
         .collect();
     let created: Vec<_> = claim.records().iter().map(|r| r.created_at).collect();
@@ -176,6 +178,7 @@ mod tests {
                 owner: None,
                 event_id: entropy.event_id(),
                 created_at: datetime!(2026-01-01 0:00 UTC),
+                trace: None,
             };
             ids.push(new.event_id);
             store.create_order(new).await.unwrap();

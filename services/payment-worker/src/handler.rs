@@ -50,6 +50,7 @@ impl Handler for PaymentHandler {
             correlation_id: created.correlation_id.clone(),
             causation_id: Some(created.event_id),
             body: EventBody::Payment { order_id, decision },
+            trace: created.trace,
         };
         let message = OutgoingMessage {
             topic: Topic::Payments,
@@ -57,6 +58,7 @@ impl Handler for PaymentHandler {
             payload: outcome.to_bytes(),
             correlation_id: Some(outcome.correlation_id.clone()),
             replay: None,
+            trace: outcome.trace,
         };
         self.deps.bus.publish(vec![message]).await?;
         metrics::counter!(saga_runtime::metrics::PAYMENT_DECISIONS, "decision" => decision.as_str()).increment(1);
@@ -157,6 +159,17 @@ mod tests {
         );
         assert!(payments.iter().all(|p| p.order_id() == created.order_id()));
         assert_eq!(f.decisions.snapshot().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_payment_event_continues_the_trace_of_its_order_created() {
+        let f = fixture();
+        let trace = f.entropy.new_trace();
+        let created = f.created(1).with_trace(Some(trace));
+        f.handler.handle(&created).await.unwrap();
+        let records = f.bus.snapshot().records;
+        let payment = records.iter().find(|r| r.topic == Topic::Payments).unwrap();
+        assert_eq!(payment.trace, Some(trace));
     }
 
     #[tokio::test]

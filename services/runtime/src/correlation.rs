@@ -1,5 +1,7 @@
 //! `X-Correlation-ID`: taken from the request when well formed, generated otherwise, echoed
-//! on the response, and recorded on the request's span so every log line carries it.
+//! on the response, and recorded on the request's span so every log line carries it. The
+//! request's W3C trace hop ([`crate::trace_context::hop`]) is made here too, put in the
+//! request extensions beside the correlation id, and its trace id recorded on the span.
 
 use std::sync::Arc;
 
@@ -34,10 +36,13 @@ pub async fn middleware(
         .and_then(|v| v.to_str().ok())
         .and_then(CorrelationId::parse)
         .unwrap_or_else(|| layer.entropy.correlation_id());
+    let trace = crate::trace_context::hop(request.headers(), layer.entropy.as_ref());
     request.extensions_mut().insert(id.clone());
+    request.extensions_mut().insert(trace);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", component = layer.component, correlation_id = %id, %method, %path);
+    let trace_id = trace.trace_id();
+    let span = tracing::info_span!("request", component = layer.component, correlation_id = %id, %trace_id, %method, %path);
     let started = tokio::time::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();

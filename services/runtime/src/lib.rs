@@ -15,6 +15,7 @@ pub mod ops;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trace_context;
 
 pub use axum::serve::Listener;
 pub use tokio_util::sync::CancellationToken;

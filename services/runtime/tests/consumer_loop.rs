@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use saga_core::event::decode;
-use saga_core::ports::{OsEntropy, OutgoingMessage, PortError, SystemClock};
+use saga_core::ports::{Entropy, OsEntropy, OutgoingMessage, PortError, SystemClock};
 use saga_core::{CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, Topic};
 use saga_memory::{MemoryDeadLetters, MemoryEventBus};
 use saga_runtime::CancellationToken;
@@ -57,6 +57,7 @@ fn created(n: i64) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 
@@ -120,12 +121,14 @@ async fn transient_failures_are_retried_and_committed_only_after_success() {
 #[tokio::test(start_paused = true)]
 async fn undecodable_records_go_to_the_dlq_before_the_commit() {
     let bus = MemoryEventBus::new(1);
+    let trace = OsEntropy.new_trace();
     let bad = OutgoingMessage {
         topic: Topic::Orders,
         key: "k".into(),
         payload: b"{oops".to_vec(),
         correlation_id: CorrelationId::parse("from-header"),
         replay: None,
+        trace: Some(trace),
     };
     bus.append(&[bad, created(3)]);
     let (token, mut handled, task) = start(&bus, 0);
@@ -139,6 +142,12 @@ async fn undecodable_records_go_to_the_dlq_before_the_commit() {
         .filter(|r| r.topic == Topic::OrdersDlq)
         .collect();
     assert_eq!(dlq.len(), 1);
+    // The rejection is a hop of the record's trace, so a replay of it stays in that trace.
+    let hop = dlq[0]
+        .trace
+        .expect("the rejection carries the record's trace");
+    assert_eq!(hop.trace_id(), trace.trace_id());
+    assert_ne!(hop.span_id(), trace.span_id());
     let rejected = decode(&dlq[0].payload).unwrap();
     assert_eq!(rejected.correlation_id.as_str(), "from-header");
     let EventBody::EventRejected(rejection) = rejected.body else {

@@ -70,6 +70,7 @@ fn created(n: i64) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: CorrelationId::parse(&format!("corr-{n}")),
         replay: None,
+        trace: None,
     }
 }
 
@@ -211,6 +212,7 @@ async fn a_record_too_large_for_the_dlq_goes_there_truncated_with_its_size_and_h
         payload: huge.clone(),
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     bus.append(&[poison, created(4)]);
     let mut run = start(&bus, &dead_letters);

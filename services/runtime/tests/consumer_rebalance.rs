@@ -86,6 +86,7 @@ fn created_in(partition: u32, n: i64) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn on_dlq(bus: &MemoryEventBus, envelope: &Envelope, topic: Topic) {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }]);
 }
 
@@ -90,6 +91,7 @@ async fn replay_and_discard_act_once_and_are_recorded() {
         payload: b"junk".to_vec(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }]);
     let big = Original::whole(vec![b'#'; 10_000]);
     let truncated = Original {

@@ -45,6 +45,7 @@ async fn two_relays_publish_every_outbox_row_exactly_once() {
                     owner: None,
                     event_id: OsEntropy.event_id(),
                     created_at: OffsetDateTime::now_utc(),
+                    trace: None,
                 };
                 writer.create_order(new).await.unwrap();
             }

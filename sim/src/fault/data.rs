@@ -21,7 +21,7 @@ fn note(world: &World, action: String) {
 fn append(world: &World, message: OutgoingMessage) {
     let placed = world.durable.bus.append(std::slice::from_ref(&message));
     for (partition, offset) in placed {
-        let event = Event::appended(message.topic, partition, offset, &message.payload, false);
+        let event = Event::appended(&message, partition, offset, false);
         world.emit("driver", event);
     }
 }

@@ -84,10 +84,8 @@ impl KafkaSession {
             for (message, (partition, offset)) in batch.iter().zip(placed) {
                 let unflushed = &self.world.durable.unflushed;
                 unflushed.append(at, message.topic, partition, offset);
-                self.world.emit(
-                    KAFKA,
-                    Event::appended(message.topic, partition, offset, &message.payload, copy > 0),
-                );
+                self.world
+                    .emit(KAFKA, Event::appended(message, partition, offset, copy > 0));
             }
         }
         KafkaResponse::Published

@@ -120,6 +120,7 @@ mod tests {
             owner: None,
             event_id: entropy.event_id(),
             created_at: EPOCH,
+            trace: None,
         };
         store.transaction(|t| t.create_order(&new)).order().id
     }
@@ -138,6 +139,7 @@ mod tests {
             correlation_id: CorrelationId::parse("c").unwrap(),
             at: EPOCH,
             completion_event_id: entropy.event_id(),
+            trace: None,
         }
     }
 
@@ -195,6 +197,7 @@ mod tests {
                 order_id: id,
                 payment_event_id: entropy.event_id(),
                 assigned_at: EPOCH,
+                trace: None,
             };
             deliveries.transaction(|t| assign(mutant, t, assignment));
         }

@@ -265,6 +265,7 @@ impl PgSession {
 
     fn assign(&self, assignment: DeliveryAssignment) -> PgResponse {
         let (order, payment_event) = (assignment.order_id, assignment.payment_event_id);
+        let trace = assignment.trace.map(|t| t.trace_id());
         let mutant = self.world.mutant;
         let outcome = self
             .world
@@ -276,6 +277,7 @@ impl PgSession {
             order,
             payment_event,
             new,
+            trace,
         });
         PgResponse::Assigned { new }
     }

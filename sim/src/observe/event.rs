@@ -1,8 +1,12 @@
 //! What happened, as the trace records it. Every event is serializable (the `--trace` file is
 //! one JSON object per line) and its `Debug` text feeds the trace hash.
 
+use saga_core::domain::TraceId;
 use saga_core::event::decode;
-use saga_core::{EventBody, EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision, Topic};
+use saga_core::ports::OutgoingMessage;
+use saga_core::{
+    Envelope, EventBody, EventId, IdempotencyKey, OrderId, OrderStatus, PaymentDecision, Topic,
+};
 use serde::Serialize;
 
 /// One fact about the run.
@@ -56,6 +60,8 @@ pub enum Event {
         order: OrderId,
         payment_event: EventId,
         new: bool,
+        /// The trace id stored with the assignment.
+        trace: Option<TraceId>,
     },
     // Kafka.
     Appended {
@@ -63,9 +69,15 @@ pub enum Event {
         partition: u32,
         offset: u64,
         event: Option<EventId>,
+        /// The order the record is about: its own event's, or for a DLQ rejection the
+        /// original's.
         order: Option<OrderId>,
         decision: Option<PaymentDecision>,
         duplicate: bool,
+        /// For a DLQ rejection, the event it rejects (when the original decodes).
+        rejects: Option<EventId>,
+        /// The trace id of the record's `traceparent` header.
+        trace: Option<TraceId>,
     },
     Joined {
         group: String,
@@ -173,6 +185,8 @@ pub enum Event {
         order: OrderId,
         key: Option<IdempotencyKey>,
         replayed: bool,
+        /// The trace the request started (the client sent its `traceparent`).
+        trace: Option<TraceId>,
     },
     ReadBack {
         client: usize,
@@ -192,28 +206,35 @@ pub enum Loss {
 }
 
 impl Event {
-    /// An append, with the saga fields of its payload when it decodes.
+    /// An append of `message`, with the saga fields of its payload when it decodes.
     pub fn appended(
-        topic: Topic,
+        message: &OutgoingMessage,
         partition: u32,
         offset: u64,
-        payload: &[u8],
         duplicate: bool,
     ) -> Self {
-        let envelope = decode(payload).ok();
+        let envelope = decode(&message.payload).ok();
+        let rejected = match envelope.as_ref().map(|e| &e.body) {
+            Some(EventBody::EventRejected(r)) => decode(&r.original.bytes).ok(),
+            _ => None,
+        };
         let (order, decision) = match envelope.as_ref().map(|e| &e.body) {
-            Some(EventBody::OrderCreated { order_id, .. }) => (Some(*order_id), None),
             Some(EventBody::Payment { order_id, decision }) => (Some(*order_id), Some(*decision)),
-            _ => (None, None),
+            Some(EventBody::EventRejected(_)) => {
+                (rejected.as_ref().and_then(Envelope::order_id), None)
+            }
+            _ => (envelope.as_ref().and_then(Envelope::order_id), None),
         };
         Self::Appended {
-            topic,
+            topic: message.topic,
             partition,
             offset,
             event: envelope.map(|e| e.event_id),
             order,
             decision,
             duplicate,
+            rejects: rejected.map(|e| e.event_id),
+            trace: message.trace.map(|t| t.trace_id()),
         }
     }
 

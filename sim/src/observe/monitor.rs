@@ -24,7 +24,41 @@ impl Monitor {
         if let Some(fact) = fact(event) {
             self.online.observe(&fact);
         }
+        if let Some(traced) = traced(event) {
+            self.online.observe(&traced);
+        }
     }
+}
+
+/// What carried an order's trace: a record appended about it, or its courier's new row.
+fn traced(event: &Event) -> Option<Fact> {
+    Some(match event {
+        Event::Appended {
+            topic,
+            order: Some(order),
+            event,
+            rejects,
+            trace,
+            ..
+        } => Fact::Traced {
+            order: *order,
+            event: rejects.or(*event),
+            what: topic.as_str(),
+            trace: *trace,
+        },
+        Event::DeliveryAssigned {
+            order,
+            new: true,
+            trace,
+            ..
+        } => Fact::Traced {
+            order: *order,
+            event: None,
+            what: "the delivery row",
+            trace: *trace,
+        },
+        _ => return None,
+    })
 }
 
 /// The fact an event of the trace tells the judge, if any.
@@ -75,9 +109,12 @@ fn fact(event: &Event) -> Option<Fact> {
         Event::DeliveryAssigned {
             order, new: true, ..
         } => Fact::DeliveryAssigned { order: *order },
-        Event::Acknowledged { order, key, .. } => Fact::Acknowledged {
+        Event::Acknowledged {
+            order, key, trace, ..
+        } => Fact::Acknowledged {
             order: *order,
             key: key.clone(),
+            trace: *trace,
         },
         Event::ReadBack { order, outcome, .. } if outcome == "404" => {
             Fact::ReadBackMissing { order: *order }

@@ -4,7 +4,7 @@
 //! the max poll interval, is expelled (`sim/src/infra/kafka.rs`).
 
 use saga_core::ports::{Delivery, OutgoingMessage, ReplayMark};
-use saga_core::{CorrelationId, EventId, Topic};
+use saga_core::{CorrelationId, EventId, Topic, TraceParent};
 use serde::{Deserialize, Serialize};
 
 use super::fields::base64_bytes;
@@ -68,6 +68,9 @@ pub struct MessageWire {
     /// simulation writes) keep the bytes, and the seeds their runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayWire>,
+    /// The `traceparent` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<OutgoingMessage> for MessageWire {
@@ -78,6 +81,7 @@ impl From<OutgoingMessage> for MessageWire {
             payload: m.payload,
             correlation_id: m.correlation_id,
             replay: m.replay.map(Into::into),
+            trace: m.trace,
         }
     }
 }
@@ -90,6 +94,7 @@ impl From<MessageWire> for OutgoingMessage {
             payload: m.payload,
             correlation_id: m.correlation_id,
             replay: m.replay.map(Into::into),
+            trace: m.trace,
         }
     }
 }
@@ -132,6 +137,9 @@ pub struct DeliveryWire {
     /// simulation writes) keep the bytes, and the seeds their runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayWire>,
+    /// The `traceparent` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<Delivery> for DeliveryWire {
@@ -144,6 +152,7 @@ impl From<Delivery> for DeliveryWire {
             payload: d.payload,
             correlation_id: d.correlation_id,
             replay: d.replay.map(Into::into),
+            trace: d.trace,
         }
     }
 }
@@ -158,6 +167,7 @@ impl From<DeliveryWire> for Delivery {
             payload: d.payload,
             correlation_id: d.correlation_id,
             replay: d.replay.map(Into::into),
+            trace: d.trace,
         }
     }
 }

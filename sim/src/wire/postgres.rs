@@ -7,7 +7,7 @@ use saga_core::ports::{
 };
 use saga_core::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
-    PaymentDecision, Topic,
+    PaymentDecision, Topic, TraceParent,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -122,6 +122,8 @@ pub struct NewOrderWire {
     pub event_id: EventId,
     #[serde(with = "nanos")]
     pub created_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<&NewOrder> for NewOrderWire {
@@ -133,6 +135,7 @@ impl From<&NewOrder> for NewOrderWire {
             owner: new.owner.clone(),
             event_id: new.event_id,
             created_at: new.created_at,
+            trace: new.trace,
         }
     }
 }
@@ -146,6 +149,7 @@ impl NewOrderWire {
             owner: self.owner,
             event_id: self.event_id,
             created_at: self.created_at,
+            trace: self.trace,
         }
     }
 }
@@ -161,6 +165,8 @@ pub struct OutboxRecordWire {
     pub correlation_id: CorrelationId,
     #[serde(with = "nanos")]
     pub created_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<OutboxRecord> for OutboxRecordWire {
@@ -173,6 +179,7 @@ impl From<OutboxRecord> for OutboxRecordWire {
             payload: r.payload,
             correlation_id: r.correlation_id,
             created_at: r.created_at,
+            trace: r.trace,
         }
     }
 }
@@ -187,6 +194,7 @@ impl From<OutboxRecordWire> for OutboxRecord {
             payload: r.payload,
             correlation_id: r.correlation_id,
             created_at: r.created_at,
+            trace: r.trace,
         }
     }
 }
@@ -202,6 +210,8 @@ pub struct PaymentWire {
     #[serde(with = "nanos")]
     pub at: OffsetDateTime,
     pub completion_event_id: EventId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<&PaymentApplication> for PaymentWire {
@@ -214,6 +224,7 @@ impl From<&PaymentApplication> for PaymentWire {
             correlation_id: a.correlation_id.clone(),
             at: a.at,
             completion_event_id: a.completion_event_id,
+            trace: a.trace,
         }
     }
 }
@@ -228,6 +239,7 @@ impl From<PaymentWire> for PaymentApplication {
             correlation_id: w.correlation_id,
             at: w.at,
             completion_event_id: w.completion_event_id,
+            trace: w.trace,
         }
     }
 }
@@ -310,6 +322,8 @@ pub struct AssignmentWire {
     pub payment_event_id: EventId,
     #[serde(with = "nanos")]
     pub assigned_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
 }
 
 impl From<&DeliveryAssignment> for AssignmentWire {
@@ -318,6 +332,7 @@ impl From<&DeliveryAssignment> for AssignmentWire {
             order_id: a.order_id,
             payment_event_id: a.payment_event_id,
             assigned_at: a.assigned_at,
+            trace: a.trace,
         }
     }
 }
@@ -328,6 +343,7 @@ impl From<AssignmentWire> for DeliveryAssignment {
             order_id: w.order_id,
             payment_event_id: w.payment_event_id,
             assigned_at: w.assigned_at,
+            trace: w.trace,
         }
     }
 }

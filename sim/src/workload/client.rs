@@ -12,7 +12,8 @@ use http_body_util::{BodyExt, Full};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use saga_api::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, PlaceOrderResponse};
-use saga_core::{IdempotencyKey, OrderId};
+use saga_core::domain::TRACEPARENT_HEADER;
+use saga_core::{IdempotencyKey, OrderId, TraceParent};
 use saga_runtime::net::{HttpClient, http_client};
 
 use super::Plan;
@@ -80,6 +81,7 @@ impl Client {
         method: Method,
         path: &str,
         key: Option<&str>,
+        trace: Option<TraceParent>,
         body: Bytes,
     ) -> Result<Answer, String> {
         let mut request = Request::builder()
@@ -88,6 +90,9 @@ impl Client {
             .header(http::header::CONTENT_TYPE, "application/json");
         if let Some(key) = key {
             request = request.header(IDEMPOTENCY_KEY, key);
+        }
+        if let Some(trace) = trace {
+            request = request.header(TRACEPARENT_HEADER, trace.to_string());
         }
         let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
         let exchange = async {
@@ -120,9 +125,18 @@ impl Client {
     /// Places order `n`; the acknowledged order id, if one came back.
     async fn place(&mut self, n: usize, key: Option<String>) -> Option<OrderId> {
         let body = Bytes::from(format!(r#"{{"item":"meal {n} of client {}"}}"#, self.id));
+        // One trace per order, sent with every attempt: a retry that finds the order its first
+        // attempt created is the same request, as far as the trace goes.
+        let trace = TraceParent::from_random_bits(self.rng.random(), self.rng.random());
         for attempt in 1..=ATTEMPTS {
             let reason = match self
-                .send(Method::POST, "/place-order", key.as_deref(), body.clone())
+                .send(
+                    Method::POST,
+                    "/place-order",
+                    key.as_deref(),
+                    Some(trace),
+                    body.clone(),
+                )
                 .await
             {
                 Ok(answer) if answer.status == StatusCode::ACCEPTED => {
@@ -133,6 +147,7 @@ impl Client {
                         order,
                         key: key.as_deref().and_then(|k| IdempotencyKey::parse(k).ok()),
                         replayed: answer.replayed,
+                        trace: Some(trace.trace_id()),
                     });
                     return Some(order);
                 }
@@ -157,7 +172,13 @@ impl Client {
 
     async fn read_back(&self, order: OrderId) {
         let outcome = match self
-            .send(Method::GET, &format!("/orders/{order}"), None, Bytes::new())
+            .send(
+                Method::GET,
+                &format!("/orders/{order}"),
+                None,
+                None,
+                Bytes::new(),
+            )
             .await
         {
             Ok(answer) if answer.status == StatusCode::OK => {

@@ -13,6 +13,7 @@ fn assignment(order: OrderId) -> DeliveryAssignment {
         order_id: order,
         payment_event_id: OsEntropy.event_id(),
         assigned_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+        trace: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn message(key: &str, body: &str) -> OutgoingMessage {
         payload: body.as_bytes().to_vec(),
         correlation_id: CorrelationId::parse(&format!("corr-{body}")),
         replay: None,
+        trace: None,
     }
 }
 
@@ -57,9 +58,13 @@ pub async fn delivers_every_record_in_key_order_with_headers(bus: Bus) {
             count: i as u32 + 1,
         })
     };
+    // Every other record carries a W3C trace context: it comes back as it went.
+    let trace = |i: usize| (i % 2 == 0).then(|| OsEntropy.new_trace().child(i as u64 + 1));
+    let traces: Vec<_> = (0..21).map(trace).collect();
     let messages: Vec<_> = (0..21)
         .map(|i| OutgoingMessage {
             replay: replay(i),
+            trace: traces[i],
             ..message(&format!("{tag}{}", keys[i % 3]), &format!("{tag}-{i:02}"))
         })
         .collect();
@@ -77,6 +82,7 @@ pub async fn delivers_every_record_in_key_order_with_headers(bus: Bus) {
         );
         let i: usize = body(d)[tag.len() + 1..].parse().unwrap();
         assert_eq!(d.replay, replay(i), "replay headers of record {i}");
+        assert_eq!(d.trace, traces[i], "traceparent header of record {i}");
         per_key
             .entry(d.key.clone().unwrap())
             .or_default()
@@ -315,6 +321,7 @@ pub async fn a_record_over_the_size_limit_is_refused_as_permanent(bus: Bus) {
         payload: vec![b'x'; limit + 1024],
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     let error = within("an oversized publish", bus.publish(vec![too_big]))
         .await

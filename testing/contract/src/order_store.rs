@@ -28,6 +28,7 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         owner: None,
         event_id: OsEntropy.event_id(),
         created_at: now(),
+        trace: None,
     }
 }
 
@@ -66,6 +67,7 @@ fn payment(placed: &Placed, decision: PaymentDecision) -> PaymentApplication {
         correlation_id: placed.order.correlation_id.clone(),
         at: now(),
         completion_event_id: OsEntropy.event_id(),
+        trace: None,
     }
 }
 

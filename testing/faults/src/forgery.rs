@@ -134,6 +134,8 @@ pub fn forged_message(
             order_id: forged.order,
             decision: forged.decision,
         },
+        // A forger has no request to continue: forged records are excused from trace continuity.
+        trace: None,
     };
     let message = OutgoingMessage {
         topic: Topic::Payments,
@@ -141,6 +143,7 @@ pub fn forged_message(
         payload: envelope.to_bytes(),
         correlation_id: Some(envelope.correlation_id.clone()),
         replay: None,
+        trace: None,
     };
     (envelope, message)
 }

@@ -39,6 +39,7 @@ pub fn poison_message(topic: Topic, size: PoisonSize, limit: usize) -> OutgoingM
         payload: poison_payload(size, limit),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

@@ -147,6 +147,13 @@ impl KafkaEventBus {
                     value: Some(count.as_str()),
                 });
         }
+        let trace = message.trace.map(|trace| trace.to_string());
+        if let Some(trace) = &trace {
+            headers = headers.insert(Header {
+                key: saga_core::domain::TRACEPARENT_HEADER,
+                value: Some(trace.as_str()),
+            });
+        }
         let mut record = FutureRecord::to(topic)
             .key(message.key.as_str())
             .payload(message.payload.as_slice())

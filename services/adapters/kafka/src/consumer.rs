@@ -11,7 +11,7 @@ use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance, StreamConsumer,
 };
 use rdkafka::error::KafkaResult;
-use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use saga_core::CorrelationId;
@@ -23,6 +23,7 @@ use crate::BACKEND;
 use crate::bus::CORRELATION_HEADER;
 use crate::config::KafkaConfig;
 use crate::error::port_error;
+use crate::headers::{self, header};
 
 /// Notices when the group takes this member's assignment away without a clean revoke
 /// (session expiry, fencing): the member must re-subscribe. Also keeps the consumer lag
@@ -145,22 +146,12 @@ impl KafkaConsumer {
         let topic = self.config.parse_topic(message.topic()).ok_or_else(|| {
             PortError::rejected(BACKEND, format!("unexpected topic {}", message.topic()))
         })?;
-        let correlation_id = message.headers().and_then(|headers| {
-            headers
-                .iter()
-                .find(|h| h.key == CORRELATION_HEADER)
-                .and_then(|h| h.value)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .and_then(CorrelationId::parse)
-        });
-        let header = |name: &str| {
-            message
-                .headers()
-                .and_then(|headers| headers.iter().find(|h| h.key == name).and_then(|h| h.value))
-        };
+        let correlation_id = header(message, CORRELATION_HEADER)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(CorrelationId::parse);
         let replay = ReplayMark::from_headers(
-            header(ReplayMark::OF_HEADER),
-            header(ReplayMark::COUNT_HEADER),
+            header(message, ReplayMark::OF_HEADER),
+            header(message, ReplayMark::COUNT_HEADER),
         );
         Ok(Delivery {
             topic,
@@ -172,6 +163,7 @@ impl KafkaConsumer {
             payload: message.payload().unwrap_or_default().to_vec(),
             correlation_id,
             replay,
+            trace: headers::trace(message),
         })
     }
 

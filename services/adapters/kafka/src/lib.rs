@@ -8,6 +8,7 @@ mod bus;
 mod config;
 mod consumer;
 mod error;
+mod headers;
 mod reads;
 mod replication;
 mod snapshot;

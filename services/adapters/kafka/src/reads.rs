@@ -126,6 +126,7 @@ fn record_of(config: &KafkaConfig, message: &BorrowedMessage<'_>) -> Option<Topi
         timestamp: message.timestamp().to_millis().and_then(|ms| {
             OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
         }),
+        trace: crate::headers::trace(message),
     })
 }
 

@@ -55,6 +55,7 @@ async fn snapshot_reads_topics_to_the_end_and_group_offsets() {
             payload: format!("{tag}-{i}").into_bytes(),
             correlation_id: None,
             replay: None,
+            trace: None,
         })
         .collect();
     bus.publish(messages).await.unwrap();

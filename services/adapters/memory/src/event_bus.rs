@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use saga_core::CorrelationId;
 use saga_core::ports::{
     Clock, Consumer, DEFAULT_MAX_MESSAGE_BYTES, Delivery, EventBus, OutgoingMessage, PortError,
     ReplayMark,
 };
 use saga_core::snapshot::{BusSnapshot, GroupOffsets, TopicRecord};
 use saga_core::topic::Topic;
+use saga_core::{CorrelationId, TraceParent};
 
 /// The partition a key maps to: FNV-1a, stable across processes and runs.
 pub fn partition_for(key: &str, partitions: u32) -> u32 {
@@ -27,6 +27,7 @@ struct Record {
     payload: Vec<u8>,
     correlation_id: Option<CorrelationId>,
     replay: Option<ReplayMark>,
+    trace: Option<TraceParent>,
     at: Option<time::OffsetDateTime>,
 }
 
@@ -153,6 +154,7 @@ impl MemoryEventBus {
                     payload: m.payload.clone(),
                     correlation_id: m.correlation_id.clone(),
                     replay: m.replay,
+                    trace: m.trace,
                     at,
                 });
                 (partition, log.len() as u64 - 1)
@@ -282,6 +284,7 @@ impl MemoryEventBus {
                     payload: record.payload.clone(),
                     correlation_id: record.correlation_id.clone(),
                     replay: record.replay,
+                    trace: record.trace,
                 }));
             }
         }
@@ -377,6 +380,7 @@ impl MemoryEventBus {
                     key: r.key.clone(),
                     payload: r.payload.clone(),
                     timestamp: r.at,
+                    trace: r.trace,
                 })
             })
             .collect();

@@ -378,6 +378,7 @@ impl OrderTables<'_> {
             payload: envelope.to_bytes(),
             correlation_id: envelope.correlation_id.clone(),
             created_at: at,
+            trace: envelope.trace,
         };
         let row = Row {
             record,
@@ -420,7 +421,8 @@ impl OrderTables<'_> {
             new.correlation_id.clone(),
             order.id,
             order.item.clone(),
-        );
+        )
+        .with_trace(new.trace);
         self.push_outbox(&envelope, new.created_at, true);
     }
 

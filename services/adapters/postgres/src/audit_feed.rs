@@ -88,21 +88,24 @@ impl AuditFeed for PgAuditFeed {
         after: i64,
         limit: usize,
     ) -> Result<Vec<(i64, DeliveryAssignment)>, PortError> {
-        let rows: Vec<(i64, i64, Uuid, OffsetDateTime)> = within!(&self.db, |conn| {
-            sqlx::query_as(
-                "SELECT id, order_id, payment_event_id, assigned_at FROM delivery.assignments \
+        let rows: Vec<(i64, i64, Uuid, OffsetDateTime, Option<String>)> =
+            within!(&self.db, |conn| {
+                sqlx::query_as(
+                    "SELECT id, order_id, payment_event_id, assigned_at, traceparent \
+                 FROM delivery.assignments \
                  WHERE id > $1 ORDER BY id LIMIT $2",
-            )
-            .bind(after)
-            .bind(page(limit))
-            .fetch_all(conn)
-        })?;
+                )
+                .bind(after)
+                .bind(page(limit))
+                .fetch_all(conn)
+            })?;
         rows.into_iter()
-            .map(|(id, order, event, at)| {
+            .map(|(id, order, event, at, traceparent)| {
                 let assignment = DeliveryAssignment {
                     order_id: order_id(order)?,
                     payment_event_id: EventId::from_uuid(event),
                     assigned_at: at,
+                    trace: crate::rows::trace(traceparent.as_deref()),
                 };
                 Ok((id, assignment))
             })

@@ -32,12 +32,14 @@ impl DeliveryStore for PgDeliveryStore {
     #[tracing::instrument(skip_all, fields(order_id = %assignment.order_id))]
     async fn assign(&self, assignment: DeliveryAssignment) -> Result<AssignOutcome, PortError> {
         let inserted = within!(&self.db, |conn| sqlx::query(
-            "INSERT INTO delivery.assignments (order_id, payment_event_id, assigned_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING",
+            "INSERT INTO delivery.assignments \
+             (order_id, payment_event_id, assigned_at, traceparent) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING",
         )
         .bind(assignment.order_id.get())
         .bind(assignment.payment_event_id.as_uuid())
         .bind(assignment.assigned_at)
+        .bind(assignment.trace.map(|t| t.to_string()))
         .execute(conn))?;
         Ok(if inserted.rows_affected() == 1 {
             AssignOutcome::Assigned

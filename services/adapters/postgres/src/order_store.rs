@@ -29,8 +29,9 @@ const CREATE: &str = "\
         VALUES ($1, 'PENDING', $2, $3, $10, $4, $4, $5) \
         ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
         DO NOTHING RETURNING id), \
-    event AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
-        SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4 \
+    event AS (INSERT INTO outbox \
+        (event_id, topic, key, payload, correlation_id, created_at, traceparent) \
+        SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4, $11 \
         FROM new_order RETURNING key) \
     SELECT new_order.id, pg_notify($9, event.key)::text FROM new_order, event";
 
@@ -98,6 +99,7 @@ impl PgOrderStore {
             .bind(&suffix)
             .bind(CHANNEL)
             .bind(new.owner.as_ref().map(Owner::as_str))
+            .bind(new.trace.map(|t| t.to_string()))
             .fetch_optional(conn))?;
         id.map(|id| pending(new, id)).transpose()
     }

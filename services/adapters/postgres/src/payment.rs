@@ -30,8 +30,9 @@ const APPLY: &str = "\
     history AS (INSERT INTO order_status_history \
         (order_id, from_status, to_status, event_id, changed_at) \
         SELECT id, 'PENDING', $4, $2, $3 FROM changed), \
-    completed AS (INSERT INTO outbox (event_id, topic, key, payload, correlation_id, created_at) \
-        SELECT $6, $7, id::text, $8, $9, $3 FROM changed WHERE $4 = 'COMPLETED' RETURNING key) \
+    completed AS (INSERT INTO outbox \
+        (event_id, topic, key, payload, correlation_id, created_at, traceparent) \
+        SELECT $6, $7, id::text, $8, $9, $3, $11 FROM changed WHERE $4 = 'COMPLETED' RETURNING key) \
     SELECT (SELECT status FROM target), (SELECT created_event_id FROM target), \
         EXISTS (SELECT 1 FROM recorded), EXISTS (SELECT 1 FROM changed), \
         (SELECT pg_notify($10, key)::text FROM completed)";
@@ -54,6 +55,7 @@ pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOu
         .bind(&payload)
         .bind(completion.correlation_id.as_str())
         .bind(CHANNEL)
+        .bind(completion.trace.map(|t| t.to_string()))
         .fetch_one(conn))?;
     let Some(status) = status else {
         return Ok(ApplyOutcome::UnknownOrder);

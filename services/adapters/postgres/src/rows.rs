@@ -1,7 +1,9 @@
 //! Rows as sqlx reads them, and their conversion into domain types (parse, don't trust).
 
 use saga_core::ports::{OutboxRecord, PortError, StatusChange};
-use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, Owner, Topic};
+use saga_core::{
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, Owner, Topic, TraceParent,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -13,7 +15,7 @@ pub(crate) const ORDER_COLUMNS: &str =
 
 /// The columns every outbox claim selects, in this order.
 pub(crate) const OUTBOX_COLUMNS: &str =
-    "id, event_id, topic, key, payload, correlation_id, created_at";
+    "id, event_id, topic, key, payload, correlation_id, created_at, traceparent";
 
 /// The columns every status-history query selects, in this order.
 pub(crate) const HISTORY_COLUMNS: &str = "order_id, from_status, to_status, event_id, changed_at";
@@ -86,6 +88,7 @@ pub(crate) struct OutboxRow {
     payload: Vec<u8>,
     correlation_id: String,
     created_at: OffsetDateTime,
+    traceparent: Option<String>,
 }
 
 impl TryFrom<OutboxRow> for OutboxRecord {
@@ -100,8 +103,15 @@ impl TryFrom<OutboxRow> for OutboxRecord {
             payload: row.payload,
             correlation_id: correlation(&row.correlation_id)?,
             created_at: row.created_at,
+            trace: trace(row.traceparent.as_deref()),
         })
     }
+}
+
+/// A stored `traceparent`; one that does not parse is dropped rather than failing the read:
+/// the trace is a diagnostic and must never stop a row from being published.
+pub(crate) fn trace(text: Option<&str>) -> Option<TraceParent> {
+    text.and_then(|t| TraceParent::parse(t).ok())
 }
 
 pub(crate) fn correlation(text: &str) -> Result<CorrelationId, PortError> {

@@ -31,7 +31,7 @@ pub(crate) struct Rows {
     pub processed: Vec<Uuid>,
     pub created: Vec<(i64, Uuid)>,
     pub history: Vec<HistoryRow>,
-    pub deliveries: Vec<(i64, Uuid, OffsetDateTime)>,
+    pub deliveries: Vec<(i64, Uuid, OffsetDateTime, Option<String>)>,
     pub letters: Vec<Vec<u8>>,
 }
 
@@ -76,7 +76,8 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
         .await
         .map_err(port_error)?,
         deliveries: sqlx::query_as(
-            "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments ORDER BY id",
+            "SELECT order_id, payment_event_id, assigned_at, traceparent \
+             FROM delivery.assignments ORDER BY id",
         )
         .fetch_all(&mut *tx)
         .await
@@ -125,11 +126,12 @@ impl Rows {
             deliveries: self
                 .deliveries
                 .into_iter()
-                .map(|(order, event, at)| {
+                .map(|(order, event, at, traceparent)| {
                     Ok(DeliveryAssignment {
                         order_id: order_id(order)?,
                         payment_event_id: EventId::from_uuid(event),
                         assigned_at: at,
+                        trace: crate::rows::trace(traceparent.as_deref()),
                     })
                 })
                 .collect::<Result<_, PortError>>()?,

@@ -28,6 +28,7 @@ fn order() -> NewOrder {
         owner: None,
         event_id: OsEntropy.event_id(),
         created_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        trace: None,
     }
 }
 

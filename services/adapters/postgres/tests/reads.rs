@@ -47,6 +47,7 @@ async fn orders_come_newest_first_by_keyset_pages_under_filters() {
                 owner: Some(Owner::parse(owner).unwrap()),
                 event_id: EventId::from_random_bits(n + 1),
                 created_at: start + time::Duration::minutes(i64::try_from(n).unwrap()),
+                trace: None,
             })
             .await
             .unwrap();

@@ -64,6 +64,7 @@ fn new_order() -> NewOrder {
         owner: None,
         event_id: OsEntropy.event_id(),
         created_at: now(),
+        trace: Some(OsEntropy.new_trace()),
     }
 }
 
@@ -109,6 +110,7 @@ async fn each_component_does_its_work_under_its_own_role() {
             correlation_id: order.correlation_id.clone(),
             at: now(),
             completion_event_id: OsEntropy.event_id(),
+            trace: Some(OsEntropy.new_trace()),
         })
         .await
         .unwrap();

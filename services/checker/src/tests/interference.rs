@@ -36,6 +36,7 @@ fn a_quarantined_order_may_stay_pending_but_not_be_delivered() {
         order_id: id(2),
         payment_event_id: paid.event_id,
         assigned_at: AT,
+        trace: None,
     });
     let found = properties(&s);
     assert!(

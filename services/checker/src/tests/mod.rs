@@ -20,6 +20,7 @@ const AT: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 mod causes;
 mod dead_letters;
 mod interference;
+mod trace;
 
 fn id(n: i64) -> OrderId {
     OrderId::new(n).unwrap()
@@ -40,6 +41,7 @@ fn payment(order: i64, decision: PaymentDecision) -> Envelope {
             order_id: id(order),
             decision,
         },
+        trace: None,
     }
 }
 
@@ -104,6 +106,7 @@ fn record(topic: Topic, offset: u64, envelope: &Envelope) -> TopicRecord {
         key: envelope.order_id().map(OrderId::key),
         payload: envelope.to_bytes(),
         timestamp: None,
+        trace: None,
     }
 }
 
@@ -123,6 +126,7 @@ fn healthy() -> SystemSnapshot {
         s.acknowledged.push(Acknowledged {
             order_id: id(n),
             idempotency_key: None,
+            trace: None,
         });
         s.store.orders.push(Order {
             id: id(n),
@@ -154,6 +158,7 @@ fn healthy() -> SystemSnapshot {
                 order_id: id(n),
                 payment_event_id: paid.event_id,
                 assigned_at: AT,
+                trace: None,
             });
         }
         s.bus
@@ -212,6 +217,7 @@ fn lost_acknowledged_order() {
     s.acknowledged.push(Acknowledged {
         order_id: id(9),
         idempotency_key: None,
+        trace: None,
     });
     assert_eq!(properties(&s), vec![Property::AcknowledgedOrderExists]);
 }
@@ -264,6 +270,7 @@ fn duplicate_and_unpaid_deliveries() {
         order_id: id(2),
         payment_event_id: created_event(5),
         assigned_at: AT,
+        trace: None,
     });
     let found = properties(&s);
     assert!(

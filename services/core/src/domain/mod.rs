@@ -10,6 +10,7 @@ mod order_id;
 mod owner;
 mod payment;
 mod status;
+mod trace_context;
 
 pub use correlation_id::CorrelationId;
 pub use event_id::EventId;
@@ -20,3 +21,4 @@ pub use order_id::{OrderId, OrderIdError};
 pub use owner::{MAX_OWNER_LEN, Owner, OwnerError};
 pub use payment::PaymentDecision;
 pub use status::{OrderStatus, StatusError, TransitionError};
+pub use trace_context::{SpanId, TRACEPARENT_HEADER, TraceId, TraceParent, TraceParentError};

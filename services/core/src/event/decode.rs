@@ -103,6 +103,7 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         correlation_id,
         causation_id,
         body,
+        trace: None,
     })
 }
 

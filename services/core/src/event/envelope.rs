@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Rejection;
-use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
+use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision, TraceParent};
 
 /// The only schema version this code writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -74,6 +74,11 @@ pub struct Envelope {
     /// The event that caused this one: payment events name their ORDER_CREATED.
     pub causation_id: Option<EventId>,
     pub body: EventBody,
+    /// The W3C trace context the event belongs to. Not part of the JSON (old readers decode
+    /// the same bytes): it travels beside them, in the outbox row's `traceparent` column and
+    /// the record's `traceparent` header. [`super::decode`] leaves it `None`; the consumer
+    /// loop fills it from the delivery.
+    pub trace: Option<TraceParent>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +107,7 @@ impl Envelope {
             correlation_id,
             causation_id: None,
             body: EventBody::OrderCreated { order_id, item },
+            trace: None,
         }
     }
 
@@ -144,7 +150,13 @@ impl Envelope {
             correlation_id,
             causation_id: Some(payment_event),
             body: EventBody::OrderCompleted { order_id },
+            trace: None,
         }
+    }
+
+    /// The same event in trace `trace`.
+    pub fn with_trace(self, trace: Option<TraceParent>) -> Self {
+        Self { trace, ..self }
     }
 
     pub fn event_type(&self) -> EventType {

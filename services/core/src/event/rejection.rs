@@ -195,6 +195,7 @@ impl Envelope {
             correlation_id,
             causation_id: None,
             body: EventBody::EventRejected(rejection),
+            trace: None,
         }
     }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::PortError;
-use crate::domain::{EventId, OrderId};
+use crate::domain::{EventId, OrderId, TraceParent};
 
 /// A delivery to assign after a successful payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub struct DeliveryAssignment {
     /// The PAYMENT_SUCCESS event that triggered it.
     pub payment_event_id: EventId,
     pub assigned_at: OffsetDateTime,
+    /// The trace context of the ORDER_COMPLETED that asked for it, stored with the row.
+    pub trace: Option<TraceParent>,
 }
 
 /// What `assign` did.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::{CorrelationId, EventId};
+use crate::domain::{CorrelationId, EventId, TraceParent};
 
 /// A source of random bits.
 pub trait Entropy: Send + Sync + 'static {
@@ -19,6 +19,16 @@ pub trait Entropy: Send + Sync + 'static {
 
     fn correlation_id(&self) -> CorrelationId {
         CorrelationId::from_random_bits(self.next_u128())
+    }
+
+    /// A new trace, for a request that arrived without one.
+    fn new_trace(&self) -> TraceParent {
+        TraceParent::from_random_bits(self.next_u128(), self.next_u64())
+    }
+
+    /// The next hop of `parent`'s trace: a new span id, the trace and flags kept.
+    fn child_span(&self, parent: &TraceParent) -> TraceParent {
+        parent.child(self.next_u64())
     }
 
     fn next_u128(&self) -> u128 {

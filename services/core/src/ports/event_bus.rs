@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::PortError;
-use crate::domain::{CorrelationId, EventId};
+use crate::domain::{CorrelationId, EventId, TraceParent};
 use crate::topic::Topic;
 
 /// Kafka's default producer limit on one record (`message.max.bytes`).
@@ -21,6 +21,8 @@ pub struct OutgoingMessage {
     /// Set when an operator re-publishes a dead letter's original; copied into the record's
     /// `replay_of` and `replay_count` headers.
     pub replay: Option<ReplayMark>,
+    /// Copied into the record's `traceparent` header (W3C Trace Context).
+    pub trace: Option<TraceParent>,
 }
 
 /// What marks a record re-published from a DLQ (`saga dlq replay`, the explorer's Replay): the
@@ -62,6 +64,8 @@ pub struct Delivery {
     pub correlation_id: Option<CorrelationId>,
     /// The `replay_of` and `replay_count` headers, when present and well formed.
     pub replay: Option<ReplayMark>,
+    /// The `traceparent` header, when present and well formed.
+    pub trace: Option<TraceParent>,
 }
 
 /// Publishing and subscribing.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::PortError;
 use crate::domain::PaymentDecision;
 use crate::domain::{
-    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
+    CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner, TraceParent,
 };
 use crate::topic::Topic;
 
@@ -24,6 +24,9 @@ pub struct NewOrder {
     /// Id of the ORDER_CREATED event written to the outbox.
     pub event_id: EventId,
     pub created_at: OffsetDateTime,
+    /// The request's trace context, stored with the ORDER_CREATED outbox row in the order's
+    /// transaction so the relay can continue the trace.
+    pub trace: Option<TraceParent>,
 }
 
 impl NewOrder {
@@ -72,6 +75,8 @@ pub struct OutboxRecord {
     pub payload: Vec<u8>,
     pub correlation_id: CorrelationId,
     pub created_at: OffsetDateTime,
+    /// The trace context stored with the row (`None` for rows written without one).
+    pub trace: Option<TraceParent>,
 }
 
 /// A batch of outbox rows claimed by one relay. While it is held no other claim returns these
@@ -103,6 +108,9 @@ pub struct PaymentApplication {
     /// Id of the ORDER_COMPLETED event written to the outbox if this moves the order to
     /// COMPLETED.
     pub completion_event_id: EventId,
+    /// The trace context of the ORDER_COMPLETED this application writes (stored with its
+    /// outbox row).
+    pub trace: Option<TraceParent>,
 }
 
 impl PaymentApplication {
@@ -115,6 +123,7 @@ impl PaymentApplication {
             self.order_id,
             self.event_id,
         )
+        .with_trace(self.trace)
     }
 }
 

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use saga_api::auth::Principal;
-use saga_core::CorrelationId;
+use saga_core::{CorrelationId, TraceParent};
 
 use super::forward::{correlation_header, owner_header, pass_through};
 use crate::AppState;
@@ -28,12 +28,16 @@ use crate::error::GatewayError;
 pub(crate) async fn get_order(
     State(state): State<AppState>,
     Extension(correlation_id): Extension<CorrelationId>,
+    Extension(trace): Extension<TraceParent>,
     principal: Option<Principal>,
     Path(order_id): Path<String>,
 ) -> Result<Response, GatewayError> {
     let id = saga_api::input::order_id(&order_id)?;
     let path = format!("/orders/{id}");
-    let mut headers = vec![correlation_header(&correlation_id)];
+    let mut headers = vec![
+        correlation_header(&correlation_id),
+        saga_runtime::trace_context::header(&trace),
+    ];
     headers.extend(owner_header(principal.as_ref()));
     let answer = state
         .upstream

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use saga_api::auth::Principal;
 use saga_api::{ApiJson, PlaceOrderRequest, input};
-use saga_core::CorrelationId;
+use saga_core::{CorrelationId, TraceParent};
 
 use super::forward::{correlation_header, owner_header, pass_through};
 use crate::AppState;
@@ -39,6 +39,7 @@ use crate::error::GatewayError;
 pub(crate) async fn place_order(
     State(state): State<AppState>,
     Extension(correlation_id): Extension<CorrelationId>,
+    Extension(trace): Extension<TraceParent>,
     principal: Option<Principal>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PlaceOrderRequest>,
@@ -46,6 +47,7 @@ pub(crate) async fn place_order(
     let item = input::item(request.item)?;
     let mut forwarded = vec![
         correlation_header(&correlation_id),
+        saga_runtime::trace_context::header(&trace),
         (
             header::CONTENT_TYPE.as_str(),
             HeaderValue::from_static("application/json"),

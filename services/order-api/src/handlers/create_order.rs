@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use saga_api::{ApiJson, PlaceOrderRequest, PlaceOrderResponse, input};
-use saga_core::CorrelationId;
 use saga_core::ports::{CreateOutcome, NewOrder};
+use saga_core::{CorrelationId, TraceParent};
 
 use crate::AppState;
 use crate::error::OrderApiError;
@@ -14,6 +14,7 @@ use crate::error::OrderApiError;
 pub(crate) async fn create_order(
     State(state): State<AppState>,
     Extension(correlation_id): Extension<CorrelationId>,
+    Extension(trace): Extension<TraceParent>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PlaceOrderRequest>,
 ) -> Result<Response, OrderApiError> {
@@ -27,6 +28,7 @@ pub(crate) async fn create_order(
         owner,
         event_id: state.deps.entropy.event_id(),
         created_at: state.deps.clock.now(),
+        trace: Some(trace),
     };
     let outcome = state.deps.store.create_order(new).await?;
     let order = outcome.order();

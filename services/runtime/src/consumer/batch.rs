@@ -58,6 +58,7 @@ mod tests {
             payload: Vec::new(),
             correlation_id: None,
             replay: None,
+            trace: None,
         }
     }
 

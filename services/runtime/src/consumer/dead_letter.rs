@@ -44,7 +44,12 @@ pub(super) async fn write(
         replay_count: delivery.replay.map_or(0, |mark| mark.count),
     };
     let code = rejection.code.as_str();
-    let envelope = Envelope::rejected(deps.entropy.event_id(), deps.clock.now(), rejection);
+    // The rejection stays in the record's trace, so a replay of it does too.
+    let trace = delivery
+        .trace
+        .map(|parent| deps.entropy.child_span(&parent));
+    let envelope =
+        Envelope::rejected(deps.entropy.event_id(), deps.clock.now(), rejection).with_trace(trace);
     let dlq = delivery.topic.dlq();
     let message = OutgoingMessage {
         topic: dlq,
@@ -55,6 +60,7 @@ pub(super) async fn write(
         payload: envelope.to_bytes_within(deps.bus.max_message_bytes()),
         correlation_id: Some(envelope.correlation_id.clone()),
         replay: None,
+        trace: envelope.trace,
     };
     let mut backoff = Backoff::service().with_jitter(deps.entropy.clone());
     let mut failures = 0;

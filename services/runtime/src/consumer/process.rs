@@ -56,7 +56,15 @@ pub(super) async fn process(
                 reason: unexpected(&envelope, delivery),
                 attempts: 1,
             },
-            Interest::Handle => match handle(spec, deps, handler, &envelope, shutdown).await {
+            Interest::Handle => match handle(
+                spec,
+                deps,
+                handler,
+                &traced(deps, envelope, delivery),
+                shutdown,
+            )
+            .await
+            {
                 Outcome::Done => {
                     count(spec, "handled");
                     return true;
@@ -92,6 +100,16 @@ pub(super) async fn process(
         },
     );
     written
+}
+
+/// The event in this consumer's hop of the record's trace: what the handler passes on to what
+/// it produces. A record without a trace stays without one; the consumer does not invent a
+/// trace its producer did not start.
+fn traced(deps: &ConsumerDeps, envelope: Envelope, delivery: &Delivery) -> Envelope {
+    let hop = delivery
+        .trace
+        .map(|parent| deps.entropy.child_span(&parent));
+    envelope.with_trace(hop)
 }
 
 fn count(spec: &ConsumerSpec, outcome: &'static str) {

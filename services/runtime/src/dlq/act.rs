@@ -92,6 +92,7 @@ pub async fn replay(
             dead_letter: letter.id,
             count,
         }),
+        trace: letter.trace,
     };
     if dry_run {
         return Ok(Replayed {

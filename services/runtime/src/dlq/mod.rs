@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use saga_core::event::{Rejection, RejectionCode, decode};
 use saga_core::ports::DeadLetterAction;
 use saga_core::snapshot::TopicRecord;
-use saga_core::{Envelope, EventBody, EventId, Topic};
+use saga_core::{Envelope, EventBody, EventId, Topic, TraceParent};
 use time::OffsetDateTime;
 
 pub use act::{Actor, DlqError, Replayed, discard, replay};
@@ -45,6 +45,9 @@ pub struct DeadLetter {
     pub kept: Kept,
     /// The operator's replay or discard, if any.
     pub action: Option<DeadLetterAction>,
+    /// The trace the rejected record belonged to (its DLQ record's `traceparent` header): a
+    /// replay continues it. `None` for a letter kept in the dead-letter table.
+    pub trace: Option<TraceParent>,
 }
 
 impl DeadLetter {
@@ -97,7 +100,8 @@ pub fn gather(
             partition: record.partition,
             offset: record.offset,
         };
-        match decode(&record.payload).ok().and_then(|e| letter(e, kept)) {
+        let decoded = decode(&record.payload).ok();
+        match decoded.and_then(|e| letter(e.with_trace(record.trace), kept)) {
             Some(letter) => {
                 letters.entry(letter.id).or_insert(letter);
             }
@@ -130,6 +134,7 @@ fn letter(envelope: Envelope, kept: Kept) -> Option<DeadLetter> {
         rejection,
         kept,
         action: None,
+        trace: envelope.trace,
     })
 }
 

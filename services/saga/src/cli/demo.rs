@@ -207,6 +207,7 @@ async fn place_and_check(
         .map(|id| Acknowledged {
             order_id: OrderId::new(*id).expect("gateway ids are positive"),
             idempotency_key: None,
+            trace: None,
         })
         .collect();
     let violations = quiesced_violations(saga, acks).await;

@@ -77,6 +77,7 @@ fn foreign_payment(order: i64, event: EventId) -> OutgoingMessage {
             order_id: OrderId::new(order).unwrap(),
             decision: PaymentDecision::Success,
         },
+        trace: None,
     };
     OutgoingMessage {
         topic: Topic::Payments,
@@ -84,6 +85,7 @@ fn foreign_payment(order: i64, event: EventId) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

@@ -97,6 +97,7 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
             owner: None,
             event_id,
             created_at: time::OffsetDateTime::now_utc(),
+            trace: None,
         })
         .await
         .unwrap();
@@ -109,6 +110,7 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
             payload: b"\xff\xfe not json".to_vec(),
             correlation_id: None,
             replay: None,
+            trace: None,
         }])
         .await
         .unwrap();

@@ -14,6 +14,7 @@ mod outsider;
 mod reliability;
 mod schema;
 mod toxiproxy;
+mod trace;
 
 use std::time::Duration;
 
@@ -67,6 +68,7 @@ fn raw(topic: Topic, payload: &[u8]) -> OutgoingMessage {
         payload: payload.to_vec(),
         correlation_id: None,
         replay: None,
+        trace: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn message(topic: Topic, envelope: &Envelope) -> OutgoingMessage {
         payload: envelope.to_bytes(),
         correlation_id: Some(envelope.correlation_id.clone()),
         replay: None,
+        trace: None,
     }
 }
 
@@ -89,6 +90,7 @@ async fn poison_and_permanent_failures_are_dead_lettered_once_per_group_and_orde
         payload: huge.clone(),
         correlation_id: None,
         replay: None,
+        trace: None,
     };
     producer(&saga)
         .await
@@ -196,6 +198,7 @@ async fn unprocessable_payments_are_dead_lettered_and_get_no_courier() {
             order_id: OrderId::new(order).unwrap(),
             decision: PaymentDecision::Success,
         },
+        trace: None,
     };
     let contradicting = payment(cancelled.get(), EventId::from_uuid(created));
     let unknown = payment(999_004, OsEntropy.event_id());
@@ -277,6 +280,7 @@ async fn a_black_holed_postgres_leaves_no_component_hung_after_it_heals() {
             acknowledged.push(Acknowledged {
                 order_id: OrderId::new(order.order_id).unwrap(),
                 idempotency_key: None,
+                trace: None,
             });
         }
     }

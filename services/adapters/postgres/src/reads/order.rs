@@ -68,7 +68,7 @@ async fn read_order(conn: &mut PgConnection, order: OrderId) -> Result<Rows, sql
         .fetch_all(&mut *tx)
         .await?,
         deliveries: sqlx::query_as(
-            "SELECT order_id, payment_event_id, assigned_at FROM delivery.assignments \
+            "SELECT order_id, payment_event_id, assigned_at, traceparent FROM delivery.assignments \
              WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
