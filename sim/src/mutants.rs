@@ -43,7 +43,7 @@ impl MutantName for Mutant {
 pub fn expected(mutant: Mutant) -> Property {
     match mutant {
         Mutant::OutboxOutsideTransaction => Property::OrderTerminal,
-        Mutant::CommitBeforeProcessing => Property::CompletedOrderDelivered,
+        Mutant::CommitBeforeProcessing => Property::NoValidEventDropped,
         Mutant::ForgetDecision => Property::StatusMatchesDecision,
         Mutant::SkipProcessedEvents => Property::StatusChangeTiedToPayment,
         Mutant::UnconditionalStatusUpdate => Property::StatusChangesOnce,
