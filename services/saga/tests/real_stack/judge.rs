@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use saga_checker::Violation;
 use saga_client::SagaClient;
+use saga_core::EventId;
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_harness::DeploymentState;
 use saga_kafka::KafkaConfig;
@@ -45,8 +46,23 @@ pub async fn converge(
     acknowledged: &[Acknowledged],
     patience: Duration,
 ) -> Vec<Violation> {
+    converge_forged(deployment, acknowledged, &[], patience).await
+}
+
+/// [`converge`] for a run in which the test itself published `forged` events (they belong to
+/// no request's trace, as a forger's would not).
+pub async fn converge_forged(
+    deployment: &Deployment,
+    acknowledged: &[Acknowledged],
+    forged: &[EventId],
+    patience: Duration,
+) -> Vec<Violation> {
     let state = state(deployment);
-    let read = || state.read(acknowledged);
+    let read = || async {
+        let mut snapshot = state.read(acknowledged).await?;
+        snapshot.interference.forged.extend(forged.iter().copied());
+        Ok::<_, saga_harness::Unreadable>(snapshot)
+    };
     let settled = saga_checker::settle(read, patience, Duration::from_millis(500)).await;
     if let Some(error) = settled.unreadable {
         panic!("the deployment's state cannot be read: {error}");

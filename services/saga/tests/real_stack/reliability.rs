@@ -16,7 +16,7 @@ use saga_core::{
 };
 
 use crate::deployment::Deployment;
-use crate::judge::{converge, kafka, place};
+use crate::judge::{converge, converge_forged, kafka, place};
 use crate::outsider::{producer, spoil_decision};
 use crate::{PATIENCE, SERIAL, backends, toxiproxy};
 
@@ -226,7 +226,8 @@ async fn unprocessable_payments_are_dead_lettered_and_get_no_courier() {
     expected.sort();
     assert_eq!(codes, expected);
     // The checker agrees: both accounted for, nothing dropped, nothing wrongly delivered.
-    let violations = converge(&saga, &acknowledged, PATIENCE).await;
+    let forged = [contradicting.event_id, unknown.event_id];
+    let violations = converge_forged(&saga, &acknowledged, &forged, PATIENCE).await;
     assert!(violations.is_empty(), "{violations:#?}");
     let couriers: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM delivery.assignments WHERE order_id = ANY($1) \
