@@ -60,11 +60,10 @@ fn after(fields: &BTreeMap<String, String>) -> Result<Option<(OffsetDateTime, Ev
     else {
         return Ok(None);
     };
-    let bad = || format!("after {text:?} is not a page position");
-    let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
-    let nanos: i128 = nanos.parse().map_err(|_| bad())?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?;
-    Ok(Some((at, id.parse().map_err(|_| bad())?)))
+    match dlq::parse_position(text) {
+        Some(position) => Ok(Some(position)),
+        None => Err(format!("after {text:?} is not a page position")),
+    }
 }
 
 pub(crate) async fn act(

@@ -77,8 +77,13 @@ impl SnapshotReader {
         }
     }
 
-    async fn facts(&self) -> Result<Arc<Facts>, PortError> {
-        let current = self.snapshots.current().await;
+    /// The cached facts (`fresh`: read now), or why they could not be read.
+    async fn facts(&self, fresh: bool) -> Result<Arc<Facts>, PortError> {
+        let current = if fresh {
+            self.snapshots.fresh().await
+        } else {
+            self.snapshots.current().await
+        };
         match current.error {
             Some(error) => Err(PortError::unavailable("the saga's stores", error)),
             None => Ok(current.facts),
@@ -86,17 +91,10 @@ impl SnapshotReader {
     }
 
     async fn all_letters(&self, fresh: bool) -> Result<(Vec<DeadLetter>, usize), PortError> {
-        let current = if fresh {
-            self.snapshots.fresh().await
-        } else {
-            self.snapshots.current().await
-        };
-        if let Some(error) = current.error {
-            return Err(PortError::unavailable("the saga's stores", error));
-        }
+        let facts = self.facts(fresh).await?;
         match &self.dead_letters {
-            Some(deps) => deps.letters(&current.facts.dead_letters).await,
-            None => Ok(dlq::gather(&current.facts.dead_letters, &[], &[])),
+            Some(deps) => deps.letters(&facts.dead_letters).await,
+            None => Ok(dlq::gather(&facts.dead_letters, &[], &[])),
         }
     }
 }
@@ -110,12 +108,12 @@ impl SagaReader for SnapshotReader {
         now: OffsetDateTime,
         stuck_after: Duration,
     ) -> Result<OrderList, PortError> {
-        let facts = self.facts().await?;
+        let facts = self.facts(false).await?;
         Ok(orders::list(&facts, filter, before, now, stuck_after))
     }
 
     async fn order(&self, _order: OrderId) -> Result<Arc<Facts>, PortError> {
-        self.facts().await
+        self.facts(false).await
     }
 
     async fn health(
@@ -123,7 +121,7 @@ impl SagaReader for SnapshotReader {
         now: OffsetDateTime,
         stuck_after: Duration,
     ) -> Result<Health, PortError> {
-        let facts = self.facts().await?;
+        let facts = self.facts(false).await?;
         let mut health = health::of(&facts, now, stuck_after);
         if self.dead_letters.is_some() {
             let (letters, _) = self.all_letters(false).await?;

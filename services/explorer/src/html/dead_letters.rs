@@ -79,7 +79,7 @@ pub fn body(page: &LetterPage, filter: &Filter, csrf: &str, notice: Option<&Noti
 }
 
 fn next_link(filter: &Filter, (at, id): (OffsetDateTime, EventId)) -> String {
-    let mut link = format!("/dead-letters?after={}_{id}", at.unix_timestamp_nanos());
+    let mut link = format!("/dead-letters?after={}", dlq::format_position((at, id)));
     if let Some(reason) = filter.reason {
         link.push_str(&format!("&reason={}", reason.as_str()));
     }

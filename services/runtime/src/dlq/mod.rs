@@ -61,6 +61,21 @@ impl DeadLetter {
     }
 }
 
+/// Where a page of dead letters starts: after the letter rejected at this instant with this id.
+pub type Position = (OffsetDateTime, EventId);
+
+/// A position as links and `saga dlq list` write it: `<unix nanoseconds>_<letter id>`.
+pub fn format_position((at, id): Position) -> String {
+    format!("{}_{id}", at.unix_timestamp_nanos())
+}
+
+/// The position [`format_position`] wrote; `None` for any other text.
+pub fn parse_position(text: &str) -> Option<Position> {
+    let (nanos, id) = text.split_once('_')?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+    Some((at, id.parse().ok()?))
+}
+
 /// Which dead letters to list or act on.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -154,4 +169,24 @@ pub fn preview(bytes: &[u8], chars: usize) -> String {
         out.push('\u{2026}');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_reads_back_as_written_and_nothing_else_does() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_796_421_795_167_581_464).unwrap();
+        let position = (at, EventId::from_random_bits(7));
+        assert_eq!(parse_position(&format_position(position)), Some(position));
+        for bad in [
+            "",
+            "12",
+            "12_not-an-id",
+            "x_00000000-0000-4000-8000-000000000007",
+        ] {
+            assert_eq!(parse_position(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -100,14 +100,8 @@ fn topic(text: &str) -> Result<Topic, String> {
 
 /// A list position as `saga dlq list` prints it: `<unix nanoseconds>_<letter id>`.
 fn position(text: &str) -> Result<(OffsetDateTime, EventId), String> {
-    let bad = || format!("{text:?} is not a position (<unix nanoseconds>_<letter id>)");
-    let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = nanos
-        .parse::<i128>()
-        .ok()
-        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
-        .ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+    dlq::parse_position(text)
+        .ok_or_else(|| format!("{text:?} is not a position (<unix nanoseconds>_<letter id>)"))
 }
 
 pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
@@ -127,11 +121,8 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             super::dlq_print::list(&page.groups, &page.letters);
-            if let Some((at, id)) = page.next {
-                println!(
-                    "more: saga dlq list --after {}_{id}",
-                    at.unix_timestamp_nanos()
-                );
+            if let Some(next) = page.next {
+                println!("more: saga dlq list --after {}", dlq::format_position(next));
             }
             Ok(ExitCode::SUCCESS)
         }
