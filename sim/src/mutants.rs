@@ -35,6 +35,7 @@ impl MutantName for Mutant {
             Mutant::IgnoreCausation => "ignore-causation",
             Mutant::CommitFetchedOnStop => "commit-fetched-on-stop",
             Mutant::DropTraceHeader => "drop-trace-header",
+            Mutant::WriterClockStamps => "writer-clock-stamps",
         }
     }
 }
@@ -57,6 +58,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::IgnoreCausation => Property::StatusChangeTiedToPayment,
         Mutant::CommitFetchedOnStop => Property::NoValidEventDropped,
         Mutant::DropTraceHeader => Property::TraceContinuity,
+        Mutant::WriterClockStamps => Property::StatusChangeTiedToPayment,
     }
 }
 

@@ -137,7 +137,8 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 | Fault::BlackHole { host, .. }
                 | Fault::AmbiguousCommits { host, .. }
                 | Fault::DiskLoss { host, .. }
-                | Fault::GracefulStop { host, .. } => vec![host],
+                | Fault::GracefulStop { host, .. }
+                | Fault::ClockSkew { host, .. } => vec![host],
                 Fault::Unprocessable {
                     what: Unprocessable::Decision,
                 } => vec![REDIS],

@@ -77,26 +77,50 @@ fn subtle_mutants_are_harmless_without_their_fault() {
     assert!(harmful.is_empty(), "{}", harmful.join("\n"));
 }
 
-/// The deploy classes have teeth of their own: the shutdown-path mutant is caught by graceful
-/// stops alone within 20 seeds, and every other class of the sweep passes it on the same seeds.
+/// `mutant` is caught by `classes` alone within 20 seeds (by its expected property), and every
+/// other class of the sweep passes it on the same seeds: only those classes have teeth for it.
+fn only_these_classes_catch(mutant: Mutant, classes: &[FaultClass]) {
+    let hunt = hunt_with(mutant, 20, 2, 100, &Mix::only(classes.iter().copied()));
+    let seed = match &hunt.caught {
+        Some(c) if hunt.caught_as_expected() => c.seed,
+        other => panic!(
+            "{classes:?} alone did not catch {}: {other:?}",
+            mutant.name()
+        ),
+    };
+    let others = Mix::survivable().without(classes);
+    let missed = hunt_with(mutant, seed + 1, 2, 100, &others);
+    assert!(
+        missed.caught.is_none(),
+        "another class caught it first: {:?}",
+        missed.caught
+    );
+}
+
+/// The deploy classes have teeth of their own: the shutdown-path mutant (a crash never runs
+/// the stop path).
 #[test]
 #[cfg_attr(
     not(tokio_unstable),
     ignore = "runs in the seeded build: sim/tests/seeded.rs"
 )]
 fn the_shutdown_path_mutant_takes_a_deploy_to_catch() {
-    let mutant = Mutant::CommitFetchedOnStop;
-    let deploys = [FaultClass::GracefulStop, FaultClass::RollingRestart];
-    let stops = hunt_with(mutant, 20, 2, 100, &Mix::only(deploys));
-    let seed = match &stops.caught {
-        Some(c) if stops.caught_as_expected() => c.seed,
-        other => panic!("deploys alone did not catch {}: {other:?}", mutant.name()),
-    };
-    let others = Mix::survivable().without(&deploys);
-    let missed = hunt_with(mutant, seed + 1, 2, 100, &others);
-    assert!(
-        missed.caught.is_none(),
-        "another class caught it first: {:?}",
-        missed.caught
+    only_these_classes_catch(
+        Mutant::CommitFetchedOnStop,
+        &[FaultClass::GracefulStop, FaultClass::RollingRestart],
+    );
+}
+
+/// The clock classes have teeth of their own: the store stamping rows with the writer's clock
+/// (harmless while every host agrees on the time).
+#[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
+fn the_writer_clock_mutant_takes_a_skewed_clock_to_catch() {
+    only_these_classes_catch(
+        Mutant::WriterClockStamps,
+        &[FaultClass::ClockJump, FaultClass::ClockDrift],
     );
 }

@@ -1,5 +1,5 @@
-//! Every fault class added for issue 10 broke the code as it was before the reliability work
-//! (issue 9), on a recorded seed: this test keeps the record honest. A class still listed in
+//! Every fault class added since the reliability work broke the code as it was before its fix,
+//! on a recorded seed: this test keeps the record honest. A class still listed in
 //! `sim::fault::AWAITING_FIXES` must fail its seed with the property named here (the harness
 //! has teeth for it); once the fixes land and the class leaves that list, the same seed must
 //! pass *with its fault played* (the tooth's coverage signal fired), so a seed that passes only
@@ -19,13 +19,23 @@ struct Tooth {
     /// The mix the seed is played with (`Mix::parse` syntax) and the faults kept.
     mix: &'static str,
     keep: Option<&'static [usize]>,
-    /// What the code before issue 9 violated on it.
+    /// What the code before the class's fix violated on it.
     violates: Property,
     /// The coverage signal that shows the fault was played.
     fired: Signal,
 }
 
-const TEETH: [Tooth; 8] = [
+const TEETH: [Tooth; 9] = [
+    Tooth {
+        about: "the status worker's clock 9 days behind: it stamped processed events 9 days old, \
+                and retention pruned them at once",
+        class: FaultClass::ClockJump,
+        seed: 3,
+        mix: "clock-jump,clock-drift",
+        keep: None,
+        violates: Property::StatusChangeTiedToPayment,
+        fired: Signal::ClockJump,
+    },
     Tooth {
         about: "a 16 KB non-JSON record on orders: its rejection cannot be written",
         class: FaultClass::OversizedPoison,

@@ -68,10 +68,13 @@ pub enum Mutant {
     /// Service: outbox-relay publishes rows without their trace context (no `traceparent`
     /// header), so the order's trace breaks at Kafka.
     DropTraceHeader,
+    /// Adapter: the order store stamps the rows it writes with the writing component's clock
+    /// instead of its own, so retention compares two hosts' clocks (bites on a skewed clock).
+    WriterClockStamps,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 15] = [
+    pub const ALL: [Mutant; 16] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -87,10 +90,11 @@ impl Mutant {
         Mutant::IgnoreCausation,
         Mutant::CommitFetchedOnStop,
         Mutant::DropTraceHeader,
+        Mutant::WriterClockStamps,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 7] = [
+    pub const SUBTLE: [Mutant; 8] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -98,6 +102,7 @@ impl Mutant {
         Mutant::OverwriteDecision,
         Mutant::IgnoreCausation,
         Mutant::CommitFetchedOnStop,
+        Mutant::WriterClockStamps,
     ];
 }
 

@@ -273,6 +273,9 @@ impl OrderStore for DownStore {
     async fn status_history(&self, _: OrderId) -> Result<Vec<StatusChange>, PortError> {
         Err(PortError::unavailable("postgres", "connection refused"))
     }
+    async fn database_time(&self) -> Result<time::OffsetDateTime, PortError> {
+        Err(PortError::unavailable("postgres", "connection refused"))
+    }
     async fn redrive_stuck(
         &self,
         _: time::OffsetDateTime,

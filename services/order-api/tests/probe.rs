@@ -37,6 +37,9 @@ impl OrderStore for Silent {
     async fn wait_for_outbox(&self, max_wait: Duration) {
         self.0.wait_for_outbox(max_wait).await;
     }
+    async fn database_time(&self) -> Result<OffsetDateTime, PortError> {
+        self.0.database_time().await
+    }
     async fn apply_payment(&self, apply: PaymentApplication) -> Result<ApplyOutcome, PortError> {
         self.0.apply_payment(apply).await
     }

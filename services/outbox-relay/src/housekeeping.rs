@@ -52,15 +52,26 @@ where
     }
 }
 
-fn before(deps: &RelayDeps, window: Duration) -> time::OffsetDateTime {
-    deps.clock.now() - window
+/// The store's clock, which stamped the rows the cutoffs are compared with: a relay whose own
+/// clock is off by any amount still prunes and re-drives on time. `None` (logged) when the
+/// store cannot be asked: the pass is skipped.
+async fn database_time(deps: &RelayDeps) -> Option<time::OffsetDateTime> {
+    match deps.store.database_time().await {
+        Ok(now) => Some(now),
+        Err(error) => {
+            tracing::warn!(%error, "reading the database's clock failed");
+            None
+        }
+    }
 }
 
 async fn redrive(deps: &RelayDeps, config: ReconcileConfig) {
-    let now = deps.clock.now();
+    let Some(now) = database_time(deps).await else {
+        return;
+    };
     match deps
         .store
-        .redrive_stuck(before(deps, config.stuck_after), now, config.batch)
+        .redrive_stuck(now - config.stuck_after, now, config.batch)
         .await
     {
         Ok(found) => {
@@ -89,10 +100,13 @@ async fn prune(deps: &RelayDeps, config: RetentionConfig) {
     // behind: the benchmark's half-rate p99 doubled in the runs that caught one.
     loop {
         let started = tokio::time::Instant::now();
+        let Some(now) = database_time(deps).await else {
+            return;
+        };
         let cutoffs = PruneCutoffs {
-            outbox: before(deps, config.outbox),
-            processed_events: before(deps, config.processed_events),
-            idempotency_keys: before(deps, config.idempotency_keys),
+            outbox: now - config.outbox,
+            processed_events: now - config.processed_events,
+            idempotency_keys: now - config.idempotency_keys,
             batch: config.batch,
         };
         let pruned = match deps.store.prune(cutoffs).await {

@@ -160,6 +160,13 @@ impl OrderStore for SimOrderStore {
         }
     }
 
+    async fn database_time(&self) -> Result<OffsetDateTime, PortError> {
+        match self.call(&PgRequest::Now).await? {
+            PgResponse::Time(at) => Ok(at),
+            other => Err(unexpected("postgres", other)),
+        }
+    }
+
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
         match self.call(&PgRequest::OutboxBacklog).await? {
             PgResponse::Backlog {

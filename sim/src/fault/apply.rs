@@ -82,6 +82,7 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
         Fault::GracefulStop { host, rolling, .. } => {
             super::deploy::stop(sim, world, host, *rolling)
         }
+        Fault::ClockSkew { host, skew, .. } => super::clock::start(sim, world, host, *skew),
     }
 }
 
@@ -116,6 +117,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             }
         }
         Fault::GracefulStop { host, .. } => super::deploy::restart(sim, world, host),
+        Fault::ClockSkew { host, .. } => super::clock::end(world, host),
         Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, false),
         Fault::Partition { a, b, .. } => sim.repair(*a, *b),
         Fault::PartitionOneWay { from, to, .. } => sim.repair_oneway(*from, *to),

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{Fault, PoisonSize};
+use super::{ClockSkew, Fault, PoisonSize};
 
 /// One class of fault, as the command line names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,10 +36,14 @@ pub enum FaultClass {
     GracefulStop,
     /// Every service host stopped gracefully and started again, one after another.
     RollingRestart,
+    /// A service host's clock stepped ahead or behind (an offset from the start, or a jump).
+    ClockJump,
+    /// A service host's clock running fast or slow.
+    ClockDrift,
 }
 
 impl FaultClass {
-    pub const ALL: [FaultClass; 19] = [
+    pub const ALL: [FaultClass; 21] = [
         Self::Crash,
         Self::PowerLoss,
         Self::BlackHole,
@@ -59,6 +63,8 @@ impl FaultClass {
         Self::DiskLoss,
         Self::GracefulStop,
         Self::RollingRestart,
+        Self::ClockJump,
+        Self::ClockDrift,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,6 +88,8 @@ impl FaultClass {
             Self::DiskLoss => "disk-loss",
             Self::GracefulStop => "graceful-stop",
             Self::RollingRestart => "rolling-restart",
+            Self::ClockJump => "clock-jump",
+            Self::ClockDrift => "clock-drift",
         }
     }
 
@@ -112,6 +120,14 @@ impl FaultClass {
             Fault::DiskLoss { .. } => Self::DiskLoss,
             Fault::GracefulStop { rolling: false, .. } => Self::GracefulStop,
             Fault::GracefulStop { rolling: true, .. } => Self::RollingRestart,
+            Fault::ClockSkew {
+                skew: ClockSkew::Jump { .. },
+                ..
+            } => Self::ClockJump,
+            Fault::ClockSkew {
+                skew: ClockSkew::Drift { .. },
+                ..
+            } => Self::ClockDrift,
         }
     }
 

@@ -96,6 +96,7 @@ pub fn generate(seed: u64, mix: &Mix) -> Schedule {
         .then(|| long_fault(&mut rng, &services, &links));
     let mut drawn_apart = lossy_broker(seed, load_for);
     drawn_apart.extend(super::deploy::draw(seed, load_for, &services));
+    drawn_apart.extend(super::clock::draw(seed, load_for, &services));
     let mut schedule = place(&mut rng, drawn, long, drawn_apart, load_for, mix);
     super::deploy::heal_after_rolling(&mut schedule);
     schedule.replicas = replicas;

@@ -3,6 +3,7 @@
 
 mod apply;
 mod class;
+mod clock;
 mod data;
 mod deploy;
 mod generate;
@@ -13,4 +14,4 @@ mod schedule;
 pub use apply::{end, heal, start};
 pub use class::{AWAITING_FIXES, FaultClass, Mix, RULED_OUT_BY_REPLICATION};
 pub use generate::generate;
-pub use schedule::{Fault, Forgery, PoisonSize, Schedule, TimedFault, Unprocessable};
+pub use schedule::{ClockSkew, Fault, Forgery, PoisonSize, Schedule, TimedFault, Unprocessable};

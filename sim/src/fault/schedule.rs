@@ -85,6 +85,24 @@ pub enum Fault {
         down: Duration,
         rolling: bool,
     },
+    /// A service host's wall clock goes wrong for `lasts`, then is set right again, as NTP
+    /// steps a clock back: only what the host reads through its clock port moves, never its
+    /// timers (`world::Skews`).
+    ClockSkew {
+        host: &'static str,
+        skew: ClockSkew,
+        lasts: Duration,
+    },
+}
+
+/// How a host's clock goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockSkew {
+    /// Set `ms` milliseconds ahead (behind when negative) at once: a step, or an offset when
+    /// it starts with the run.
+    Jump { ms: i64 },
+    /// Runs fast (slow when negative) by `per_mille` thousandths of real time.
+    Drift { per_mille: i64 },
 }
 
 impl Fault {
@@ -95,7 +113,8 @@ impl Fault {
             | Self::PowerLoss { down, .. }
             | Self::DiskLoss { down, .. }
             | Self::GracefulStop { down, .. } => Some(*down),
-            Self::Partition { lasts, .. }
+            Self::ClockSkew { lasts, .. }
+            | Self::Partition { lasts, .. }
             | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
             | Self::Hold { lasts, .. }
@@ -127,6 +146,7 @@ impl Fault {
                 format!("host {host}")
             }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
+            Self::ClockSkew { host, .. } => format!("clock {host}"),
             Self::Partition { a, b, .. }
             | Self::Hold { a, b, .. }
             | Self::LatencySpike { a, b, .. } => link(a, b),
@@ -146,6 +166,10 @@ impl Fault {
 
 fn secs(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
+}
+
+fn secs_i(ms: i64) -> String {
+    secs(Duration::from_millis(ms.unsigned_abs()))
 }
 
 impl fmt::Display for Fault {
@@ -239,6 +263,18 @@ impl fmt::Display for Fault {
                 if *rolling { "rolling restart: " } else { "" },
                 secs(*down)
             ),
+            Self::ClockSkew { host, skew, lasts } => {
+                let how = match skew {
+                    ClockSkew::Jump { ms } if *ms >= 0 => format!("jumps {} ahead", secs_i(*ms)),
+                    ClockSkew::Jump { ms } => format!("jumps {} behind", secs_i(-ms)),
+                    ClockSkew::Drift { per_mille } => format!("runs {per_mille:+} per mille"),
+                };
+                write!(
+                    f,
+                    "{host}'s clock {how} for {}, then is set right",
+                    secs(*lasts)
+                )
+            }
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use saga_core::Order;
+use saga_core::mutant::Mutant;
+use saga_core::ports::Clock;
 use saga_core::ports::{
     AssignOutcome, CreateOutcome, DeliveryAssignment, OrderStore, PaymentApplication,
 };
@@ -18,7 +20,8 @@ use super::server::{Host, Session, serve as serve_sessions};
 use crate::observe::Event;
 use crate::wire::POSTGRES_PORT;
 use crate::wire::postgres::{NewOrderWire, OutboxRecordWire, PgRequest, PgResponse};
-use crate::world::{POSTGRES, World};
+use crate::world::{POSTGRES, SimClock, World};
+use time::OffsetDateTime;
 
 /// Runs the host until it crashes.
 ///
@@ -88,8 +91,8 @@ impl Session for PgSession {
             self.rollback();
         }
         match request {
-            PgRequest::CreateOrder(new) => self.create_order(new, true),
-            PgRequest::InsertOrder(new) => self.create_order(new, false),
+            PgRequest::CreateOrder(new) => self.create_order(self.stamped(new), true),
+            PgRequest::InsertOrder(new) => self.create_order(self.stamped(new), false),
             PgRequest::InsertOrderCreated(new, order) => self.insert_order_created(new, order),
             PgRequest::GetOrder(id) => {
                 PgResponse::Order(self.store().transaction(|t| t.order(id).cloned()))
@@ -101,7 +104,11 @@ impl Session for PgSession {
                 self.store().wait_for_outbox(max_wait).await;
                 PgResponse::Done
             }
-            PgRequest::ApplyPayment(payment) => self.apply_payment(payment.into()),
+            PgRequest::ApplyPayment(payment) => {
+                let mut payment: PaymentApplication = payment.into();
+                payment.at = self.stamp(payment.at);
+                self.apply_payment(payment)
+            }
             PgRequest::StatusHistory(id) => {
                 let history = self.store().transaction(|t| t.status_history(id));
                 PgResponse::History(history.into_iter().map(Into::into).collect())
@@ -144,12 +151,28 @@ impl Session for PgSession {
                     .map(saga_core::Envelope::to_bytes)
                     .collect(),
             ),
+            PgRequest::Now => PgResponse::Time(SimClock.now()),
             PgRequest::Ping => PgResponse::Done,
         }
     }
 }
 
 impl PgSession {
+    /// The time this server stamps on a row: its own clock, as PostgreSQL's `now()` is, not
+    /// the writer's `at` (which the `writer-clock-stamps` mutant keeps).
+    fn stamp(&self, at: OffsetDateTime) -> OffsetDateTime {
+        if self.world.mutant == Some(Mutant::WriterClockStamps) {
+            at
+        } else {
+            SimClock.now()
+        }
+    }
+
+    fn stamped(&self, mut new: NewOrderWire) -> NewOrderWire {
+        new.created_at = self.stamp(new.created_at);
+        new
+    }
+
     fn prune(&self, cutoffs: saga_core::ports::PruneCutoffs) -> PgResponse {
         let pruned = self.store().prune_now(cutoffs);
         PgResponse::Pruned {

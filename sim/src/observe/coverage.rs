@@ -57,10 +57,14 @@ pub enum Signal {
     StopMidBatch,
     /// A service host was stopped as one step of a rolling restart.
     RollingRestart,
+    /// A service host's clock was stepped ahead or behind.
+    ClockJump,
+    /// A service host's clock ran fast or slow.
+    ClockDrift,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 32] = [
+    pub const ALL: [Signal; 34] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -93,6 +97,8 @@ impl Signal {
         Self::GracefulStop,
         Self::StopMidBatch,
         Self::RollingRestart,
+        Self::ClockJump,
+        Self::ClockDrift,
     ];
 
     pub fn name(self) -> &'static str {
@@ -129,6 +135,8 @@ impl Signal {
             Self::GracefulStop => "graceful-stop",
             Self::StopMidBatch => "graceful-stop-mid-batch",
             Self::RollingRestart => "rolling-restart-stop",
+            Self::ClockJump => "clock-jump",
+            Self::ClockDrift => "clock-drift",
         }
     }
 }
@@ -162,6 +170,8 @@ impl Signal {
             Self::KafkaDiskLoss => FaultClass::DiskLoss,
             Self::GracefulStop | Self::StopMidBatch => FaultClass::GracefulStop,
             Self::RollingRestart => FaultClass::RollingRestart,
+            Self::ClockJump => FaultClass::ClockJump,
+            Self::ClockDrift => FaultClass::ClockDrift,
             _ => return None,
         })
     }

@@ -61,6 +61,8 @@ pub enum PgRequest {
         envelope: Vec<u8>,
     },
     ListDeadLetters,
+    /// The server's clock (`SELECT now()`).
+    Now,
     Ping,
 }
 
@@ -109,6 +111,7 @@ pub enum PgResponse {
         idempotency_keys: u64,
     },
     DeadLetters(#[serde(with = "base64_list")] Vec<Vec<u8>>),
+    Time(#[serde(with = "nanos")] OffsetDateTime),
     Done,
     Error(String),
 }

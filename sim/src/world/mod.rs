@@ -6,6 +6,7 @@ mod clock;
 mod durable;
 mod sabotage;
 mod services;
+mod skews;
 mod stops;
 mod switches;
 mod topology;
@@ -23,6 +24,7 @@ pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
 pub use sabotage::Sabotage;
 pub use services::register as register_services;
+pub use skews::{HostClock, Skews};
 pub use stops::Stops;
 pub use switches::Switches;
 pub use topology::{
@@ -39,6 +41,7 @@ pub struct World {
     pub observer: Observer,
     pub switches: Switches,
     pub stops: Stops,
+    pub skews: Skews,
     incarnations: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -51,6 +54,7 @@ impl World {
             observer: Observer::default(),
             switches: Switches::default(),
             stops: Stops::default(),
+            skews: Skews::default(),
             incarnations: Mutex::new(BTreeMap::new()),
         })
     }

@@ -16,7 +16,7 @@ use saga_runtime::net::Dialer;
 use turmoil::Sim;
 
 use super::topology::{KAFKA, POSTGRES, REDIS, replicas, simulated};
-use super::{SimClock, World};
+use super::{HostClock, World};
 use crate::adapters::{
     Endpoint, SimDeadLetters, SimDecisionStore, SimDeliveryStore, SimEventBus, SimOrderStore,
 };
@@ -54,6 +54,7 @@ fn port(component: &Component) -> u16 {
 /// One incarnation of one service host.
 struct SimEnvironment {
     world: Arc<World>,
+    host: &'static str,
     entropy: Arc<SeededEntropy>,
 }
 
@@ -70,7 +71,10 @@ impl Environment for SimEnvironment {
     }
 
     fn clock(&self) -> Arc<dyn Clock> {
-        Arc::new(SimClock)
+        Arc::new(HostClock {
+            world: self.world.clone(),
+            host: self.host,
+        })
     }
 
     fn entropy(&self) -> Arc<dyn Entropy> {
@@ -120,7 +124,11 @@ fn service(sim: &mut Sim<'_>, world: &Arc<World>, host: &'static str, component:
         async move {
             let entropy = Arc::new(world.start_host(host));
             let shutdown = world.stops.register(host);
-            let env = Arc::new(SimEnvironment { world, entropy });
+            let env = Arc::new(SimEnvironment {
+                world,
+                host,
+                entropy,
+            });
             saga_components::run(component, env, shutdown)
                 .await
                 .map_err(|e| format!("{host} stopped: {e}").into())

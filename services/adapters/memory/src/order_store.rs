@@ -549,6 +549,11 @@ impl OrderStore for MemoryOrderStore {
         Ok(self.prune_now(cutoffs))
     }
 
+    /// The memory store lives in its callers' process, so their clock is its own.
+    async fn database_time(&self) -> Result<OffsetDateTime, PortError> {
+        Ok(OffsetDateTime::now_utc())
+    }
+
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, PortError> {
         Ok(self.backlog())
     }

@@ -26,14 +26,14 @@ const CREATE: &str = "\
     WITH new_order AS (INSERT INTO orders \
         (item, status, correlation_id, idempotency_key, owner, created_at, updated_at, \
          created_event_id) \
-        VALUES ($1, 'PENDING', $2, $3, $10, $4, $4, $5) \
+        VALUES ($1, 'PENDING', $2, $3, $9, now(), now(), $4) \
         ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL \
-        DO NOTHING RETURNING id), \
+        DO NOTHING RETURNING id, created_at), \
     event AS (INSERT INTO outbox \
         (event_id, topic, key, payload, correlation_id, created_at, traceparent) \
-        SELECT $5, $6, id::text, $7 || convert_to(id::text, 'UTF8') || $8, $2, $4, $11 \
+        SELECT $4, $5, id::text, $6 || convert_to(id::text, 'UTF8') || $7, $2, now(), $10 \
         FROM new_order RETURNING key) \
-    SELECT new_order.id, pg_notify($9, event.key)::text FROM new_order, event";
+    SELECT new_order.id, new_order.created_at, pg_notify($8, event.key)::text FROM new_order, event";
 
 /// Orders, outbox and processed events in PostgreSQL. Cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -88,20 +88,21 @@ impl PgOrderStore {
             new.correlation_id.clone(),
             new.item.clone(),
         );
-        let id: Option<i64> = within!(&self.db, |conn| sqlx::query_scalar(CREATE)
-            .bind(new.item.as_str())
-            .bind(new.correlation_id.as_str())
-            .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-            .bind(new.created_at)
-            .bind(new.event_id.as_uuid())
-            .bind(Topic::Orders.as_str())
-            .bind(&prefix)
-            .bind(&suffix)
-            .bind(CHANNEL)
-            .bind(new.owner.as_ref().map(Owner::as_str))
-            .bind(new.trace.map(|t| t.to_string()))
-            .fetch_optional(conn))?;
-        id.map(|id| pending(new, id)).transpose()
+        let row: Option<(i64, OffsetDateTime, Option<String>)> =
+            within!(&self.db, |conn| sqlx::query_as(CREATE)
+                .bind(new.item.as_str())
+                .bind(new.correlation_id.as_str())
+                .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+                .bind(new.event_id.as_uuid())
+                .bind(Topic::Orders.as_str())
+                .bind(&prefix)
+                .bind(&suffix)
+                .bind(CHANNEL)
+                .bind(new.owner.as_ref().map(Owner::as_str))
+                .bind(new.trace.map(|t| t.to_string()))
+                .fetch_optional(conn))?;
+        row.map(|(id, created_at, _)| pending(new, id, created_at))
+            .transpose()
     }
 
     async fn create_once(&self, new: &NewOrder) -> Result<Option<CreateOutcome>, PortError> {
@@ -175,6 +176,11 @@ impl OrderStore for PgOrderStore {
         crate::housekeeping::prune(&self.db, cutoffs).await
     }
 
+    async fn database_time(&self) -> Result<OffsetDateTime, PortError> {
+        within!(&self.db, |conn| sqlx::query_scalar("SELECT now()")
+            .fetch_one(conn))
+    }
+
     async fn status_history(&self, id: OrderId) -> Result<Vec<StatusChange>, PortError> {
         crate::payment::history(&self.db, id).await
     }
@@ -197,7 +203,13 @@ impl OrderStore for PgOrderStore {
     }
 }
 
-/// The order `new` became under the id the database assigned.
-fn pending(new: &NewOrder, id: i64) -> Result<Order, PortError> {
-    Ok(new.pending(OrderId::new(id).map_err(|e| corrupt("order id", e))?))
+/// The order `new` became under the id the database assigned, with the time PostgreSQL
+/// stamped on it (its own clock: see docs/architecture.md, "Whose clock").
+fn pending(new: &NewOrder, id: i64, created_at: OffsetDateTime) -> Result<Order, PortError> {
+    let order = new.pending(OrderId::new(id).map_err(|e| corrupt("order id", e))?);
+    Ok(Order {
+        created_at,
+        updated_at: created_at,
+        ..order
+    })
 }

@@ -21,21 +21,21 @@ use crate::rows::{HISTORY_COLUMNS, HistoryRow};
 /// concurrent application and then reads (and the update rechecks) the latest row version.
 const APPLY: &str = "\
     WITH target AS (SELECT id, status, created_event_id FROM orders WHERE id = $1 FOR UPDATE), \
-    fits AS (SELECT id FROM target WHERE (created_event_id IS NULL OR created_event_id = $5) \
-        AND status IN ('PENDING', $4)), \
+    fits AS (SELECT id FROM target WHERE (created_event_id IS NULL OR created_event_id = $4) \
+        AND status IN ('PENDING', $3)), \
     recorded AS (INSERT INTO processed_events (event_id, order_id, processed_at) \
-        SELECT $2, id, $3 FROM fits ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
-    changed AS (UPDATE orders SET status = $4, updated_at = $3 FROM recorded \
+        SELECT $2, id, now() FROM fits ON CONFLICT (event_id) DO NOTHING RETURNING order_id), \
+    changed AS (UPDATE orders SET status = $3, updated_at = now() FROM recorded \
         WHERE orders.id = recorded.order_id AND orders.status = 'PENDING' RETURNING orders.id), \
     history AS (INSERT INTO order_status_history \
         (order_id, from_status, to_status, event_id, changed_at) \
-        SELECT id, 'PENDING', $4, $2, $3 FROM changed), \
+        SELECT id, 'PENDING', $3, $2, now() FROM changed), \
     completed AS (INSERT INTO outbox \
         (event_id, topic, key, payload, correlation_id, created_at, traceparent) \
-        SELECT $6, $7, id::text, $8, $9, $3, $11 FROM changed WHERE $4 = 'COMPLETED' RETURNING key) \
+        SELECT $5, $6, id::text, $7, $8, now(), $10 FROM changed WHERE $3 = 'COMPLETED' RETURNING key) \
     SELECT (SELECT status FROM target), (SELECT created_event_id FROM target), \
         EXISTS (SELECT 1 FROM recorded), EXISTS (SELECT 1 FROM changed), \
-        (SELECT pg_notify($10, key)::text FROM completed)";
+        (SELECT pg_notify($9, key)::text FROM completed)";
 
 type Row = (Option<String>, Option<Uuid>, bool, bool, Option<String>);
 
@@ -47,7 +47,6 @@ pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOu
     let (status, created, recorded, changed, _): Row = within!(db, |conn| sqlx::query_as(APPLY)
         .bind(apply.order_id.get())
         .bind(apply.event_id.as_uuid())
-        .bind(apply.at)
         .bind(to.as_str())
         .bind(apply.causation_id.as_uuid())
         .bind(completion.event_id.as_uuid())

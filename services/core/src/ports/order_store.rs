@@ -287,6 +287,14 @@ pub trait OrderStore: Send + Sync + 'static {
     /// [`PortError`] when the store is unreachable; some rows may have been removed.
     async fn prune(&self, cutoffs: PruneCutoffs) -> Result<Pruned, PortError>;
 
+    /// The store's own clock: what it stamps on the rows it writes (`created_at`,
+    /// `processed_at`), so the cutoffs of [`Self::redrive_stuck`] and [`Self::prune`] are
+    /// taken from it and a caller whose clock is skewed compares like with like.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store is unreachable.
+    async fn database_time(&self) -> Result<OffsetDateTime, PortError>;
+
     /// Unpublished outbox rows and the oldest one's age.
     ///
     /// # Errors
