@@ -36,6 +36,7 @@ impl MutantName for Mutant {
             Mutant::CommitFetchedOnStop => "commit-fetched-on-stop",
             Mutant::DropTraceHeader => "drop-trace-header",
             Mutant::WriterClockStamps => "writer-clock-stamps",
+            Mutant::RecordReplayBeforePublish => "record-replay-before-publish",
         }
     }
 }
@@ -59,6 +60,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::CommitFetchedOnStop => Property::NoValidEventDropped,
         Mutant::DropTraceHeader => Property::TraceContinuity,
         Mutant::WriterClockStamps => Property::StatusChangeTiedToPayment,
+        Mutant::RecordReplayBeforePublish => Property::RecordedReplayPublished,
     }
 }
 

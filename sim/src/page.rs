@@ -154,6 +154,7 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 | Fault::Poison { .. }
                 | Fault::Forge { .. }
                 | Fault::UncleanElection { .. } => vec![KAFKA],
+                Fault::Operate { .. } => vec![KAFKA, POSTGRES],
             };
             let lasts = t.fault.lasts().unwrap_or(Duration::ZERO);
             let end = (t.at + lasts).min(schedule.heal_at.max(t.at));

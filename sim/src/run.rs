@@ -2,6 +2,7 @@
 //! schedule, heal, wait for quiescence within a bounded simulated time, then judge the final
 //! state with the core checker. Safety is also checked on every transition as it happens.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use saga_checker::{Scope, Violation, check};
@@ -239,7 +240,7 @@ impl Timeline {
         &mut self,
         now: Duration,
         sim: &mut turmoil::Sim<'_>,
-        world: &World,
+        world: &Arc<World>,
         schedule: &Schedule,
     ) {
         while let Some(&action) = self.actions.get(self.next) {

@@ -77,10 +77,13 @@ fn subtle_mutants_are_harmless_without_their_fault() {
     assert!(harmful.is_empty(), "{}", harmful.join("\n"));
 }
 
-/// `mutant` is caught by `classes` alone within 20 seeds (by its expected property), and every
-/// other class of the sweep passes it on the same seeds: only those classes have teeth for it.
-fn only_these_classes_catch(mutant: Mutant, classes: &[FaultClass]) {
-    let hunt = hunt_with(mutant, 20, 2, 100, &Mix::only(classes.iter().copied()));
+/// `mutant` is caught by `classes` (with `companions`, the classes that set the scene: for
+/// operators, something dead-lettered to act on) within 20 seeds, by its expected property;
+/// and every other class of the sweep passes it on the same seeds: only `classes` have teeth
+/// for it.
+fn only_these_classes_catch(mutant: Mutant, classes: &[FaultClass], companions: &[FaultClass]) {
+    let mix = Mix::only(classes.iter().chain(companions).copied());
+    let hunt = hunt_with(mutant, 20, 2, 100, &mix);
     let seed = match &hunt.caught {
         Some(c) if hunt.caught_as_expected() => c.seed,
         other => panic!(
@@ -108,6 +111,7 @@ fn the_shutdown_path_mutant_takes_a_deploy_to_catch() {
     only_these_classes_catch(
         Mutant::CommitFetchedOnStop,
         &[FaultClass::GracefulStop, FaultClass::RollingRestart],
+        &[],
     );
 }
 
@@ -122,5 +126,25 @@ fn the_writer_clock_mutant_takes_a_skewed_clock_to_catch() {
     only_these_classes_catch(
         Mutant::WriterClockStamps,
         &[FaultClass::ClockJump, FaultClass::ClockDrift],
+        &[],
+    );
+}
+
+/// The operator class has teeth of its own: a replay recorded before its publish is caught
+/// when an operator's publish fails, and no other class ever replays.
+#[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
+fn the_replay_ordering_mutant_takes_an_operator_to_catch() {
+    only_these_classes_catch(
+        Mutant::RecordReplayBeforePublish,
+        &[FaultClass::Operator],
+        &[
+            FaultClass::Poison,
+            FaultClass::Forgery,
+            FaultClass::Unprocessable,
+        ],
     );
 }

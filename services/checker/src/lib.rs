@@ -12,6 +12,7 @@ mod history;
 mod index;
 mod liveness;
 pub mod online;
+mod replays;
 mod safety;
 mod settle;
 mod trace;

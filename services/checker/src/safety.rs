@@ -19,6 +19,7 @@ pub(super) fn check(s: &SystemSnapshot, index: &Index<'_>) -> Vec<Violation> {
     super::causes::delivery_tied_to_success(s, index, &mut found);
     idempotency_keys(s, &mut found);
     super::trace::check(s, index, &mut found);
+    super::replays::check(s, &mut found);
     found
 }
 

@@ -32,6 +32,9 @@ pub enum Property {
     /// Every record of an order on the saga's topics (its DLQ rejections too) and its courier's
     /// row carry the trace id the order's HTTP request started.
     TraceContinuity,
+    /// Every replay an operator's action records was published: its copy, marked with the dead
+    /// letter's id, is on the source topic (a replay is recorded only after its publish).
+    RecordedReplayPublished,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -41,7 +44,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 17] = [
+    pub const ALL: [Property; 19] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,
@@ -55,6 +58,8 @@ impl Property {
         Self::UnprocessableEventDeadLettered,
         Self::NoValidEventDropped,
         Self::RejectionNamesGroup,
+        Self::TraceContinuity,
+        Self::RecordedReplayPublished,
         Self::OrderTerminal,
         Self::OutboxDrained,
         Self::NoConsumerLag,
@@ -82,6 +87,7 @@ impl Property {
             Self::NoValidEventDropped => "no-valid-event-dropped",
             Self::RejectionNamesGroup => "rejection-names-group",
             Self::TraceContinuity => "trace-continuity",
+            Self::RecordedReplayPublished => "recorded-replay-published",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",

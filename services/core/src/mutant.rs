@@ -71,10 +71,14 @@ pub enum Mutant {
     /// Adapter: the order store stamps the rows it writes with the writing component's clock
     /// instead of its own, so retention compares two hosts' clocks (bites on a skewed clock).
     WriterClockStamps,
+    /// Service: a dead-letter replay is recorded in the ledger before its copy is published,
+    /// so a publish that fails leaves the letter closed with nothing replayed (bites on an
+    /// operator's replay whose publish fails).
+    RecordReplayBeforePublish,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 16] = [
+    pub const ALL: [Mutant; 17] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -91,10 +95,11 @@ impl Mutant {
         Mutant::CommitFetchedOnStop,
         Mutant::DropTraceHeader,
         Mutant::WriterClockStamps,
+        Mutant::RecordReplayBeforePublish,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 8] = [
+    pub const SUBTLE: [Mutant; 9] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -103,6 +108,7 @@ impl Mutant {
         Mutant::IgnoreCausation,
         Mutant::CommitFetchedOnStop,
         Mutant::WriterClockStamps,
+        Mutant::RecordReplayBeforePublish,
     ];
 }
 

@@ -11,8 +11,8 @@ use crate::domain::{
     EventId, IdempotencyKey, Order, OrderId, PaymentDecision, TraceId, TraceParent,
 };
 use crate::event::Envelope;
-use crate::ports::DeliveryAssignment;
 pub use crate::ports::StatusChange;
+use crate::ports::{DeadLetterAction, DeliveryAssignment, ReplayMark};
 use crate::topic::Topic;
 
 /// An order a client received `202 Accepted` for.
@@ -62,6 +62,8 @@ pub struct TopicRecord {
     pub timestamp: Option<OffsetDateTime>,
     /// The record's `traceparent` header, when it had a well-formed one.
     pub trace: Option<TraceParent>,
+    /// The replay headers of a record an operator re-published from a dead letter.
+    pub replay: Option<ReplayMark>,
 }
 
 /// A consumer group's committed offsets (the next offset it will read, per partition).
@@ -92,6 +94,8 @@ pub struct SystemSnapshot {
     pub bus: BusSnapshot,
     /// The dead-letter table: rejections the DLQ topics could not take.
     pub dead_letters: Vec<Envelope>,
+    /// What operators did with dead letters (the ledger), where the reader has it.
+    pub dead_letter_actions: Vec<DeadLetterAction>,
 }
 
 // What the harness did to the system that the saga is not asked to undo. The checker holds the

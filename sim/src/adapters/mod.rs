@@ -5,6 +5,7 @@
 
 mod conn;
 mod consumer;
+mod dead_letter_ledger;
 mod dead_letters;
 mod decision_store;
 mod delivery_store;
@@ -14,6 +15,7 @@ mod pool;
 
 pub use conn::Endpoint;
 pub use consumer::SimConsumer;
+pub use dead_letter_ledger::SimDeadLetterLedger;
 pub use dead_letters::SimDeadLetters;
 pub use decision_store::SimDecisionStore;
 pub use delivery_store::SimDeliveryStore;

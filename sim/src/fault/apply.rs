@@ -1,6 +1,8 @@
 //! Applying and undoing faults on a running simulation. Called by the driver between steps, so
 //! every fault lands at a deterministic point of the run.
 
+use std::sync::Arc;
+
 use turmoil::Sim;
 
 use super::Fault;
@@ -19,7 +21,7 @@ fn count(world: &World, signal: Signal) {
 const LONG: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Starts `fault` (index `i` of the schedule).
-pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
+pub fn start(sim: &mut Sim<'_>, world: &Arc<World>, i: usize, fault: &Fault) {
     note(world, format!("start #{i}: {fault}"));
     if fault.lasts().is_some_and(|d| d >= LONG) {
         count(world, Signal::LongFault);
@@ -83,6 +85,7 @@ pub fn start(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             super::deploy::stop(sim, world, host, *rolling)
         }
         Fault::ClockSkew { host, skew, .. } => super::clock::start(sim, world, host, *skew),
+        Fault::Operate { act, .. } => super::operator::start(sim, world, i, *act),
     }
 }
 
@@ -118,6 +121,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
         }
         Fault::GracefulStop { host, .. } => super::deploy::restart(sim, world, host),
         Fault::ClockSkew { host, .. } => super::clock::end(world, host),
+        Fault::Operate { .. } => {}
         Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, false),
         Fault::Partition { a, b, .. } => sim.repair(*a, *b),
         Fault::PartitionOneWay { from, to, .. } => sim.repair_oneway(*from, *to),

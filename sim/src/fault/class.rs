@@ -40,10 +40,12 @@ pub enum FaultClass {
     ClockJump,
     /// A service host's clock running fast or slow.
     ClockDrift,
+    /// Operators replay and discard dead letters, alone, racing each other, or cut off.
+    Operator,
 }
 
 impl FaultClass {
-    pub const ALL: [FaultClass; 21] = [
+    pub const ALL: [FaultClass; 22] = [
         Self::Crash,
         Self::PowerLoss,
         Self::BlackHole,
@@ -65,6 +67,7 @@ impl FaultClass {
         Self::RollingRestart,
         Self::ClockJump,
         Self::ClockDrift,
+        Self::Operator,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +93,7 @@ impl FaultClass {
             Self::RollingRestart => "rolling-restart",
             Self::ClockJump => "clock-jump",
             Self::ClockDrift => "clock-drift",
+            Self::Operator => "operator",
         }
     }
 
@@ -128,6 +132,7 @@ impl FaultClass {
                 skew: ClockSkew::Drift { .. },
                 ..
             } => Self::ClockDrift,
+            Fault::Operate { .. } => Self::Operator,
         }
     }
 

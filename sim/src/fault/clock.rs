@@ -51,11 +51,7 @@ fn skew(rng: &mut ChaCha8Rng) -> ClockSkew {
 pub fn draw(seed: u64, load_for: Duration, services: &[&'static str]) -> Vec<TimedFault> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175_c8ed_0004);
     let load_ms = load_for.as_millis() as u64;
-    let faults = if rng.random_bool(1.0 / 3.0) {
-        0
-    } else {
-        rng.random_range(1..=2)
-    };
+    let faults = super::generate::count_with(&mut rng, 1.0 / 3.0, 2);
     (0..faults)
         .map(|_| {
             let host = services[rng.random_range(0..services.len())];

@@ -24,7 +24,12 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
 
 /// How many faults of a class: none in some seeds, up to `max` in others.
 fn count(rng: &mut ChaCha8Rng, max: u32) -> u32 {
-    if rng.random_bool(0.2) {
+    count_with(rng, 0.2, max)
+}
+
+/// How many faults of a class: none in a share `none` of the seeds, else one to `max`.
+pub(super) fn count_with(rng: &mut ChaCha8Rng, none: f64, max: u32) -> u32 {
+    if rng.random_bool(none) {
         0
     } else {
         rng.random_range(1..=max)
@@ -97,6 +102,7 @@ pub fn generate(seed: u64, mix: &Mix) -> Schedule {
     let mut drawn_apart = lossy_broker(seed, load_for);
     drawn_apart.extend(super::deploy::draw(seed, load_for, &services));
     drawn_apart.extend(super::clock::draw(seed, load_for, &services));
+    drawn_apart.extend(super::operator::draw(seed, load_for));
     let mut schedule = place(&mut rng, drawn, long, drawn_apart, load_for, mix);
     super::deploy::heal_after_rolling(&mut schedule);
     schedule.replicas = replicas;

@@ -7,6 +7,7 @@ mod clock;
 mod data;
 mod deploy;
 mod generate;
+mod operator;
 mod power;
 mod replication;
 mod schedule;
@@ -14,4 +15,6 @@ mod schedule;
 pub use apply::{end, heal, start};
 pub use class::{AWAITING_FIXES, FaultClass, Mix, RULED_OUT_BY_REPLICATION};
 pub use generate::generate;
-pub use schedule::{ClockSkew, Fault, Forgery, PoisonSize, Schedule, TimedFault, Unprocessable};
+pub use schedule::{
+    ClockSkew, Fault, Forgery, OperatorAct, PoisonSize, Schedule, TimedFault, Unprocessable,
+};

@@ -93,6 +93,45 @@ pub enum Fault {
         skew: ClockSkew,
         lasts: Duration,
     },
+    /// Operators act on a dead letter; `lasts` bounds how long an operator's cut link stays cut.
+    Operate { act: OperatorAct, lasts: Duration },
+}
+
+/// What operators do with an open dead letter (`fault::operator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorAct {
+    Replay,
+    Discard,
+    /// Two operators replay the same letter at once.
+    TwoReplays,
+    /// One operator replays the letter while another discards it.
+    ReplayAndDiscard,
+    /// A replay whose publish cannot reach Kafka: the operator's link to it is cut.
+    ReplayCutOff,
+}
+
+impl OperatorAct {
+    /// One entry per operator: whether it replays (else it discards).
+    pub fn operators(self) -> &'static [bool] {
+        match self {
+            Self::Replay | Self::ReplayCutOff => &[true],
+            Self::Discard => &[false],
+            Self::TwoReplays => &[true, true],
+            Self::ReplayAndDiscard => &[true, false],
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Replay => "an operator replays an open dead letter",
+            Self::Discard => "an operator discards an open dead letter",
+            Self::TwoReplays => "two operators replay the same open dead letter at once",
+            Self::ReplayAndDiscard => {
+                "one operator replays an open dead letter as another discards it"
+            }
+            Self::ReplayCutOff => "an operator cut off from Kafka replays an open dead letter",
+        }
+    }
 }
 
 /// How a host's clock goes wrong.
@@ -114,6 +153,7 @@ impl Fault {
             | Self::DiskLoss { down, .. }
             | Self::GracefulStop { down, .. } => Some(*down),
             Self::ClockSkew { lasts, .. }
+            | Self::Operate { lasts, .. }
             | Self::Partition { lasts, .. }
             | Self::BlackHole { lasts, .. }
             | Self::PartitionOneWay { lasts, .. }
@@ -147,6 +187,7 @@ impl Fault {
             }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
             Self::ClockSkew { host, .. } => format!("clock {host}"),
+            Self::Operate { .. } => "operators".into(),
             Self::Partition { a, b, .. }
             | Self::Hold { a, b, .. }
             | Self::LatencySpike { a, b, .. } => link(a, b),
@@ -275,6 +316,7 @@ impl fmt::Display for Fault {
                     secs(*lasts)
                 )
             }
+            Self::Operate { act, .. } => f.write_str(act.describe()),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",

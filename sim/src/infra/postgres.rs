@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use saga_core::Order;
 use saga_core::mutant::Mutant;
-use saga_core::ports::Clock;
 use saga_core::ports::{
     AssignOutcome, CreateOutcome, DeliveryAssignment, OrderStore, PaymentApplication,
 };
+use saga_core::ports::{Clock, DeadLetterLedger};
 use saga_memory::{ClaimId, MemoryOrderStore};
 
 use super::mutated;
@@ -149,6 +149,22 @@ impl Session for PgSession {
                     .snapshot()
                     .iter()
                     .map(saga_core::Envelope::to_bytes)
+                    .collect(),
+            ),
+            PgRequest::RecordAction(action) => {
+                let ledger = &self.world.durable.ledger;
+                match ledger.record(&action.into()).await {
+                    Ok(recorded) => PgResponse::Recorded(recorded),
+                    Err(error) => PgResponse::Error(error.to_string()),
+                }
+            }
+            PgRequest::ListActions => PgResponse::Actions(
+                self.world
+                    .durable
+                    .ledger
+                    .snapshot()
+                    .iter()
+                    .map(Into::into)
                     .collect(),
             ),
             PgRequest::Now => PgResponse::Time(SimClock.now()),

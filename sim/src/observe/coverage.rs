@@ -61,10 +61,18 @@ pub enum Signal {
     ClockJump,
     /// A service host's clock ran fast or slow.
     ClockDrift,
+    /// An operator's replay of a dead letter was published and recorded.
+    OperatorReplayed,
+    /// An operator discarded a dead letter.
+    OperatorDiscarded,
+    /// An operator's action was refused: another operator acted on the letter first.
+    OperatorRefused,
+    /// An operator's action failed on a backend (a replay whose publish did not get through).
+    OperatorActionFailed,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 34] = [
+    pub const ALL: [Signal; 38] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -99,6 +107,10 @@ impl Signal {
         Self::RollingRestart,
         Self::ClockJump,
         Self::ClockDrift,
+        Self::OperatorReplayed,
+        Self::OperatorDiscarded,
+        Self::OperatorRefused,
+        Self::OperatorActionFailed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -137,6 +149,10 @@ impl Signal {
             Self::RollingRestart => "rolling-restart-stop",
             Self::ClockJump => "clock-jump",
             Self::ClockDrift => "clock-drift",
+            Self::OperatorReplayed => "operator-replayed",
+            Self::OperatorDiscarded => "operator-discarded",
+            Self::OperatorRefused => "operator-refused-second-action",
+            Self::OperatorActionFailed => "operator-action-failed",
         }
     }
 }
@@ -172,6 +188,10 @@ impl Signal {
             Self::RollingRestart => FaultClass::RollingRestart,
             Self::ClockJump => FaultClass::ClockJump,
             Self::ClockDrift => FaultClass::ClockDrift,
+            Self::OperatorReplayed
+            | Self::OperatorDiscarded
+            | Self::OperatorRefused
+            | Self::OperatorActionFailed => FaultClass::Operator,
             _ => return None,
         })
     }

@@ -1,9 +1,10 @@
 //! The simulated PostgreSQL protocol: the order store (orders, outbox, processed events) and
-//! the delivery worker's table, the reconciler, retention and the dead-letter table. A session holds at most one open outbox claim (its transaction);
+//! the delivery worker's table, the reconciler, retention, the dead-letter table and the operators' ledger. A session holds at most one open outbox claim (its transaction);
 //! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
 
 use saga_core::ports::{
-    ApplyOutcome, DeliveryAssignment, NewOrder, OutboxRecord, PaymentApplication, StatusChange,
+    ApplyOutcome, DeadLetterAction, DeadLetterActionKind, DeliveryAssignment, NewOrder,
+    OutboxRecord, PaymentApplication, StatusChange,
 };
 use saga_core::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner,
@@ -61,6 +62,9 @@ pub enum PgRequest {
         envelope: Vec<u8>,
     },
     ListDeadLetters,
+    /// The operators' ledger: record an action unless its letter has one.
+    RecordAction(ActionWire),
+    ListActions,
     /// The server's clock (`SELECT now()`).
     Now,
     Ping,
@@ -80,6 +84,7 @@ impl PgRequest {
                 | Self::Redrive { .. }
                 | Self::Prune { .. }
                 | Self::KeepDeadLetter { .. }
+                | Self::RecordAction(_)
         )
     }
 }
@@ -112,6 +117,8 @@ pub enum PgResponse {
     },
     DeadLetters(#[serde(with = "base64_list")] Vec<Vec<u8>>),
     Time(#[serde(with = "nanos")] OffsetDateTime),
+    Recorded(bool),
+    Actions(Vec<ActionWire>),
     Done,
     Error(String),
 }
@@ -347,6 +354,48 @@ impl From<AssignmentWire> for DeliveryAssignment {
             payment_event_id: w.payment_event_id,
             assigned_at: w.assigned_at,
             trace: w.trace,
+        }
+    }
+}
+
+/// One operator action on a dead letter, as the ledger keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionWire {
+    pub dead_letter: EventId,
+    /// The replay's count; `None` for a discard.
+    pub replayed: Option<u32>,
+    pub actor: String,
+    pub why: String,
+    #[serde(with = "nanos")]
+    pub at: OffsetDateTime,
+}
+
+impl From<&DeadLetterAction> for ActionWire {
+    fn from(action: &DeadLetterAction) -> Self {
+        Self {
+            dead_letter: action.dead_letter,
+            replayed: match action.kind {
+                DeadLetterActionKind::Replayed { count } => Some(count),
+                DeadLetterActionKind::Discarded => None,
+            },
+            actor: action.actor.clone(),
+            why: action.why.clone(),
+            at: action.at,
+        }
+    }
+}
+
+impl From<ActionWire> for DeadLetterAction {
+    fn from(wire: ActionWire) -> Self {
+        Self {
+            dead_letter: wire.dead_letter,
+            kind: match wire.replayed {
+                Some(count) => DeadLetterActionKind::Replayed { count },
+                None => DeadLetterActionKind::Discarded,
+            },
+            actor: wire.actor,
+            why: wire.why,
+            at: wire.at,
         }
     }
 }

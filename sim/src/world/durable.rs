@@ -5,7 +5,8 @@ use std::sync::Mutex;
 
 use saga_core::snapshot::{Acknowledged, StatusChange, SystemSnapshot};
 use saga_memory::{
-    MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore, MemoryEventBus, MemoryOrderStore,
+    MemoryDeadLetterLedger, MemoryDeadLetters, MemoryDecisionStore, MemoryDeliveryStore,
+    MemoryEventBus, MemoryOrderStore,
 };
 
 use super::{Sabotage, Unflushed};
@@ -21,6 +22,8 @@ pub struct Durable {
     pub sabotage: Sabotage,
     /// PostgreSQL's dead-letter table.
     pub dead_letters: MemoryDeadLetters,
+    /// PostgreSQL's ledger of operators' actions on dead letters.
+    pub ledger: MemoryDeadLetterLedger,
     status_changes_seen: Mutex<usize>,
 }
 
@@ -34,6 +37,7 @@ impl Default for Durable {
             unflushed: Unflushed::default(),
             sabotage: Sabotage::default(),
             dead_letters: MemoryDeadLetters::new(),
+            ledger: MemoryDeadLetterLedger::new(),
             status_changes_seen: Mutex::new(0),
         }
     }
@@ -57,6 +61,7 @@ impl Durable {
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
             dead_letters: self.dead_letters.snapshot(),
+            dead_letter_actions: self.ledger.snapshot(),
             interference: Default::default(),
         }
     }

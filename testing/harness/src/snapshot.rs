@@ -2,10 +2,12 @@
 //! Toxiproxy): its PostgreSQL database, its payment decisions in Redis, and every topic and
 //! consumer group under its prefix read to the end. What the checker judges.
 
-use saga_core::ports::PortError;
+use std::time::Duration;
+
+use saga_core::ports::{DeadLetterLedger, PortError};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_kafka::KafkaConfig;
-use saga_postgres::PgConfig;
+use saga_postgres::{PgConfig, PgDeadLetterLedger};
 use saga_redis::{RedisConfig, RedisDecisionStore};
 
 use crate::Endpoints;
@@ -58,8 +60,13 @@ impl DeploymentState<'_> {
             .await
             .map_err(|e| Unreadable::of("PostgreSQL")(&e))?;
         let read = saga_postgres::read_snapshot(&pool).await;
+        // The ledger before Kafka: a replay is recorded after its publish, so a later read of
+        // the topics holds the copy of every replay read here.
+        let ledger = PgDeadLetterLedger::new(pool.clone(), Duration::from_secs(10));
+        let actions = ledger.actions().await;
         pool.close().await;
         let pg = read.map_err(|e: PortError| Unreadable::of("PostgreSQL")(&e))?;
+        let dead_letter_actions = actions.map_err(|e| Unreadable::of("PostgreSQL")(&e))?;
         let decisions = self
             .decisions()
             .await?
@@ -80,6 +87,7 @@ impl DeploymentState<'_> {
             deliveries: pg.deliveries,
             bus,
             dead_letters: pg.dead_letters,
+            dead_letter_actions,
             interference: Default::default(),
         })
     }

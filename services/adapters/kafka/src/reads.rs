@@ -127,6 +127,10 @@ fn record_of(config: &KafkaConfig, message: &BorrowedMessage<'_>) -> Option<Topi
             OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
         }),
         trace: crate::headers::trace(message),
+        replay: saga_core::ports::ReplayMark::from_headers(
+            crate::headers::header(message, saga_core::ports::ReplayMark::OF_HEADER),
+            crate::headers::header(message, saga_core::ports::ReplayMark::COUNT_HEADER),
+        ),
     })
 }
 

@@ -15,6 +15,11 @@ impl MemoryDeadLetterLedger {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Every recorded action, oldest first, read at once (for a snapshot).
+    pub fn snapshot(&self) -> Vec<DeadLetterAction> {
+        self.actions.lock().expect("ledger lock poisoned").clone()
+    }
 }
 
 #[async_trait]

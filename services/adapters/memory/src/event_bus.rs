@@ -381,6 +381,7 @@ impl MemoryEventBus {
                     payload: r.payload.clone(),
                     timestamp: r.at,
                     trace: r.trace,
+                    replay: r.replay,
                 })
             })
             .collect();

@@ -20,6 +20,7 @@ const AT: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 mod causes;
 mod dead_letters;
 mod interference;
+mod replays;
 mod trace;
 
 fn id(n: i64) -> OrderId {
@@ -107,6 +108,7 @@ fn record(topic: Topic, offset: u64, envelope: &Envelope) -> TopicRecord {
         payload: envelope.to_bytes(),
         timestamp: None,
         trace: None,
+        replay: None,
     }
 }
 

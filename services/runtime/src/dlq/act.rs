@@ -100,14 +100,18 @@ pub async fn replay(
             published: false,
         });
     }
+    let kind = DeadLetterActionKind::Replayed { count };
+    if saga_core::mutant::active(saga_core::mutant::Mutant::RecordReplayBeforePublish) {
+        // The bug: the letter is closed before its copy is out.
+        record(ledger, letter, kind, actor).await?;
+        bus.publish(vec![message.clone()]).await?;
+        return Ok(Replayed {
+            message,
+            published: true,
+        });
+    }
     bus.publish(vec![message.clone()]).await?;
-    record(
-        ledger,
-        letter,
-        DeadLetterActionKind::Replayed { count },
-        actor,
-    )
-    .await?;
+    record(ledger, letter, kind, actor).await?;
     Ok(Replayed {
         message,
         published: true,

@@ -71,6 +71,7 @@ impl MemoryBackends {
             deliveries: self.deliveries.snapshot(),
             bus: self.bus.snapshot(),
             dead_letters: self.dead_letters.snapshot(),
+            dead_letter_actions: self.dead_letter_ledger.snapshot(),
             interference: Default::default(),
         }
     }

@@ -286,6 +286,7 @@ impl SagaReader for RealReader {
             deliveries: pg.deliveries,
             bus,
             dead_letters: pg.dead_letters,
+            dead_letter_actions: Vec::new(),
             interference: Default::default(),
         };
         let mut facts = Facts::build(&snapshot, now);
