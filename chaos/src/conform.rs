@@ -83,6 +83,44 @@ pub fn row(
     }
 }
 
+/// The known reasons a real fault step fails where its simulated fault did not (each in
+/// sim/FINDINGS.md), by what the step's failure says.
+const KNOWN: [(&str, &str); 5] = [
+    (
+        "no order to",
+        "the real state held no target when the data fault fell; the simulation skips such a \
+         fault (\"nothing to forge against\"), the real runner fails it",
+    ),
+    (
+        "PostgreSQL unreachable at",
+        "the real saboteur reads PostgreSQL to pick a target and PostgreSQL was down; the \
+         simulation's fault driver reads the state without a connection",
+    ),
+    (
+        "Kafka unreachable at",
+        "the real saboteur produces through Kafka and Kafka was down; the simulation's fault \
+         driver appends to the log without a connection",
+    ),
+    (
+        "stopped with signal: 15",
+        "SIGTERM while the component was still starting (waiting for a backend): the start-up \
+         path installs no stop handler; the simulation never checks how a stopped host ends",
+    ),
+    (
+        "stopped with exit status",
+        "SIGTERM while the component was still starting (waiting for a backend): it carried on \
+         starting and then exited 1; the simulation never checks how a stopped host ends",
+    ),
+];
+
+/// A failed step's line, with the known reason for it when there is one.
+fn explained(failed: &str) -> String {
+    match KNOWN.iter().find(|(mark, _)| failed.contains(mark)) {
+        Some((_, why)) => format!("real: fault not played: {failed}\n          why: {why}"),
+        None => format!("real: fault not played: {failed}"),
+    }
+}
+
 /// Why the real run failed, one line each, as the report says it.
 fn real_failures(real: &ScenarioReport) -> Vec<String> {
     let mut why: Vec<String> = real
@@ -90,11 +128,7 @@ fn real_failures(real: &ScenarioReport) -> Vec<String> {
         .iter()
         .map(|v| format!("real: {v}"))
         .collect();
-    why.extend(
-        real.faults_failed
-            .iter()
-            .map(|f| format!("real: fault not played: {f}")),
-    );
+    why.extend(real.faults_failed.iter().map(|f| explained(f)));
     if let Some(unreadable) = &real.unreadable {
         why.push(format!("real: state unreadable: {unreadable}"));
     }
@@ -233,4 +267,22 @@ pub fn table(rows: &[Row]) -> String {
 /// The simulation's command in this source tree (`scripts/sim`), when the tree is there.
 pub fn default_sim() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/sim"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_step_failure_gets_its_reason_and_another_none() {
+        let forge = explained("payments: forge — FAILED: PostgreSQL: no order to forge a payment");
+        assert!(
+            forge.contains("why: the real state held no target"),
+            "{forge}"
+        );
+        let stop =
+            explained("SIGTERM order-api — FAILED: deploy: order-api stopped with signal: 15");
+        assert!(stop.contains("installs no stop handler"), "{stop}");
+        assert!(!explained("kafka: add latency — FAILED: 500").contains("why"));
+    }
 }

@@ -9,9 +9,11 @@ use chaos::conform;
 use chaos::runner::{Settings, run_scenario};
 use chaos::stack::{Stack, StackMode};
 
-/// A seed of the default sweep whose plan kills a component, restarts a backend server and
-/// plays Toxiproxy faults, and which both worlds pass.
-const SEED: u64 = 2;
+/// A seed of the default sweep whose plan cuts Kafka's and Redis's unflushed tails, kills a
+/// component, SIGTERMs another, plays outages, latency and poison, and which both worlds pass
+/// (`chaos conform --seeds 1 --real-load 12`: about 70 s, most of it a component that stays
+/// dead for a minute, the simulation's heavy-tailed fault cut to 60 s).
+const SEED: u64 = 1;
 /// Real seconds of load the seed's schedule is scaled to.
 const LOAD: Duration = Duration::from_secs(12);
 
@@ -57,7 +59,7 @@ async fn a_simulated_seed_gets_the_same_verdict_on_the_real_stack() {
     assert!(real.faults_failed.is_empty(), "{:?}", real.faults_failed);
     assert!(real.acknowledged > 0, "no order was acknowledged");
     assert!(
-        row.differences.is_empty() && real.passed(),
+        row.real_passed && row.simulated_passed,
         "the worlds disagree on seed {SEED} (logs in {}):\n{:#?}",
         real.logs,
         row.differences
