@@ -108,8 +108,9 @@ const KNOWN: [(&str, &str); 5] = [
     ),
     (
         "stopped with exit status",
-        "SIGTERM while the component was still starting (waiting for a backend): it carried on \
-         starting and then exited 1; the simulation never checks how a stopped host ends",
+        "SIGTERM while a backend the component drains to was down or black-holed: the stop \
+         overran the component's own grace period and it exited 1; the simulation kills a host \
+         still draining when its restart comes, and counts that as a stop",
     ),
 ];
 
