@@ -85,7 +85,12 @@ pub fn row(
 
 /// The known reasons a real fault step fails where its simulated fault did not (each in
 /// sim/FINDINGS.md), by what the step's failure says.
-const KNOWN: [(&str, &str); 5] = [
+const KNOWN: [(&str, &str); 6] = [
+    (
+        "was decided already",
+        "the real state held no undecided order when the fault fell; the simulation skips \
+         such a fault, the real runner fails it",
+    ),
     (
         "no order to",
         "the real state held no target when the data fault fell; the simulation skips such a \
