@@ -26,6 +26,12 @@ enum Command {
     List,
     /// Plays scenarios and prints the report; exits non-zero unless every one passed.
     Run(RunArgs),
+    /// Plays a simulated seed's fault plan (`sim replay --seed N --plan FILE`) and judges it;
+    /// the report names the simulated fault classes it could not play.
+    Play(crate::plans::PlayArgs),
+    /// Plays each seed in both worlds and prints a table: faults played, the simulated and
+    /// the real verdict, and what differs; exits non-zero unless every verdict agrees.
+    Conform(crate::plans::ConformArgs),
     /// Runs one saga component (what `run` starts its children as).
     #[command(hide = true)]
     Component { name: String },
@@ -45,9 +51,6 @@ struct RunArgs {
     /// Steady orders per second.
     #[arg(long, default_value_t = 20.0)]
     rate: f64,
-    /// Longest wait, in seconds, for quiescence after the heal.
-    #[arg(long, default_value_t = 120)]
-    patience: u64,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -55,15 +58,8 @@ struct RunArgs {
     /// and played log, drawn like the explorer's timeline) into this directory.
     #[arg(long)]
     html: Option<PathBuf>,
-    /// Which stack to use.
-    #[arg(long, value_enum, default_value = "private", env = "CHAOS_STACK")]
-    stack: StackMode,
-    /// Leave a private stack running afterwards (faster next time).
-    #[arg(long)]
-    keep_stack: bool,
-    /// Where component logs go.
-    #[arg(long, env = "CHAOS_LOG_DIR")]
-    logs: Option<PathBuf>,
+    #[command(flatten)]
+    on: crate::plans::StackArgs,
     /// Only print the timelines: no stack, no load, no faults.
     #[arg(long)]
     dry_run: bool,
@@ -100,7 +96,7 @@ fn chosen(names: &str, control: bool) -> anyhow::Result<Vec<Scenario>> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let control = args.stack != StackMode::Attach;
+    let control = args.on.stack != StackMode::Attach;
     let scenarios = chosen(&args.scenario, control)?;
     if args.dry_run {
         for s in &scenarios {
@@ -112,7 +108,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let logs = args.logs.unwrap_or_else(|| {
+    let logs = args.on.logs.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "order-saga-chaos/{}-{}",
             args.seed,
@@ -123,16 +119,16 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         duration: Duration::from_secs(args.duration),
         rate: args.rate,
-        patience: Duration::from_secs(args.patience),
+        patience: Duration::from_secs(args.on.patience),
         exe: std::env::current_exe().context("locating the chaos binary")?,
         logs,
     };
     let on_cluster = scenarios.first().is_some_and(|s| s.needs_cluster);
-    let mode = match args.stack {
+    let mode = match args.on.stack {
         StackMode::Private if on_cluster => StackMode::Cluster,
         mode => mode,
     };
-    let stack = Stack::open(mode, args.keep_stack).await?;
+    let stack = Stack::open(mode, args.on.keep_stack).await?;
     if stack.cluster != on_cluster {
         anyhow::bail!(
             "the stack's Kafka is {} but the scenarios need {}",
@@ -209,6 +205,8 @@ pub async fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run(args).await,
+        Command::Play(args) => crate::plans::play(args).await,
+        Command::Conform(args) => crate::plans::conform(args).await,
         Command::Component { name } => {
             let component = crate::component::parse_component(&name)
                 .with_context(|| format!("no component called {name:?}"))?;

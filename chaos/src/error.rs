@@ -25,6 +25,8 @@ pub enum ChaosError {
          control: run it with --stack private or native"
     )]
     NotOffered(String),
+    #[error("fault plan: {0}")]
+    Plan(String),
 }
 
 impl ChaosError {

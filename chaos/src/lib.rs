@@ -6,6 +6,7 @@
 
 pub mod allowances;
 pub mod cluster;
+pub mod conform;
 pub mod deploy;
 pub mod deployment;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod fleet;
 pub mod heal;
 pub mod judge;
 pub mod page;
+pub mod play;
 pub mod player;
 pub mod report;
 pub mod runner;

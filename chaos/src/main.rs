@@ -2,6 +2,7 @@
 
 mod cli;
 mod component;
+mod plans;
 
 use clap::Parser;
 

@@ -16,6 +16,7 @@ pub mod net;
 pub mod observe;
 pub mod options;
 pub mod page;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod seeded;

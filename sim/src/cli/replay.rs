@@ -1,4 +1,4 @@
-//! `sim replay --seed N [--trace FILE] [--html FILE]`.
+//! `sim replay --seed N [--trace FILE] [--html FILE] [--plan FILE]`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,6 +28,13 @@ pub struct Args {
     /// Fault classes to play: `all`, a list such as `crash,poison`, or `all,-forgery`.
     #[arg(long, value_parser = super::parse_faults)]
     faults: Option<sim::fault::Mix>,
+    /// Write the seed's workload and fault schedule here as a fault plan for the real stack
+    /// (`chaos play FILE`), with the simulated verdict.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Real seconds the plan spreads the load over; every simulated time is scaled to it.
+    #[arg(long, default_value_t = 20)]
+    real_load: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -61,6 +68,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.html {
         super::write_page(&report, path)?;
+    }
+    if let Some(path) = &args.plan {
+        let plan = sim::plan::plan_of(&report, std::time::Duration::from_secs(args.real_load));
+        std::fs::write(path, plan.to_json())
+            .with_context(|| format!("write {}", path.display()))?;
+        println!(
+            "plan: {} of {} faults mapped to real actions, written to {}",
+            plan.steps.len(),
+            report.schedule.faults.len(),
+            path.display()
+        );
     }
     println!("trace hash {:016x}", report.hash);
     if !report.passed() {

@@ -7,6 +7,7 @@
 
 mod decision;
 mod forgery;
+pub mod plan;
 mod poison;
 mod quarantine;
 
