@@ -47,7 +47,7 @@ def draw(axes, panel, url, start, end, step):
     axes.set_title(panel["title"], fontsize=10)
     axes.set_ylabel({"s": "seconds", "reqps": "per second"}.get(unit, ""), fontsize=8)
     axes.tick_params(labelsize=7)
-    axes.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%H:%M"))
+    axes.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%H:%M:%S"))
     axes.grid(alpha=0.3)
     if drawn:
         axes.legend(fontsize=7, loc="upper left")

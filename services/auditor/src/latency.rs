@@ -23,25 +23,27 @@ pub struct Latency {
 impl Latency {
     /// An order was read; returns its latency when its terminal change was read before it.
     pub fn created(&mut self, order: OrderId, at: OffsetDateTime) -> Option<f64> {
-        match self.terminal.remove(&order) {
-            Some(end) => Some(seconds(at, end)),
-            None => {
-                remember(&mut self.created, order, at);
-                None
-            }
-        }
+        meet(&mut self.terminal, &mut self.created, order, at).map(|end| seconds(at, end))
     }
 
     /// A terminal change was read; returns the order's latency when the order was read.
     pub fn terminal(&mut self, order: OrderId, at: OffsetDateTime) -> Option<f64> {
-        match self.created.remove(&order) {
-            Some(start) => Some(seconds(start, at)),
-            None => {
-                remember(&mut self.terminal, order, at);
-                None
-            }
-        }
+        meet(&mut self.created, &mut self.terminal, order, at).map(|start| seconds(start, at))
     }
+}
+
+/// The other end of `order`'s journey from `other`; without it, `at` waits in `mine`.
+fn meet(
+    other: &mut BTreeMap<OrderId, OffsetDateTime>,
+    mine: &mut BTreeMap<OrderId, OffsetDateTime>,
+    order: OrderId,
+    at: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    let found = other.remove(&order);
+    if found.is_none() {
+        remember(mine, order, at);
+    }
+    found
 }
 
 fn seconds(start: OffsetDateTime, end: OffsetDateTime) -> f64 {

@@ -279,3 +279,51 @@ fn the_alert_rules_check_and_their_unit_tests_pass() {
         );
     }
 }
+
+/// Not a check: a three-minute run for the dashboard's picture (docs/observability.md).
+/// Orders at a steady pace, two undecodable records, the payment worker away for 30 s (lag,
+/// stuck orders, re-drives) and refused requests, while Prometheus scrapes; then
+/// `scripts/plot-dashboard --minutes 4` draws it.
+///
+///   cargo test -p saga --test real_stack prometheus::a_run_to_draw -- --ignored
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a three-minute run for a figure; run it by name"]
+async fn a_run_to_draw() {
+    let _serial = SERIAL.lock().await;
+    let (Some(backends), Some(prometheus)) = (backends::available().await, prometheus().await)
+    else {
+        return;
+    };
+    let mut saga = Deployment::new(backends, "prometheus-figure").await;
+    saga.set_env("RECONCILE_STUCK_AFTER_SECONDS", "5");
+    saga.start_all().await;
+    let _targets = Targets::write(&prometheus, &saga);
+    let client = SagaClient::new(&saga.gateway_url())
+        .with_api_key(DEV_API_KEY)
+        .unwrap();
+    let anonymous = SagaClient::new(&saga.gateway_url());
+    let producer = saga_kafka::KafkaEventBus::connect(kafka(&saga))
+        .await
+        .unwrap();
+    let mut acknowledged = Vec::new();
+    // A pace, not a wait: one batch of orders a second.
+    let mut pace = tokio::time::interval(Duration::from_secs(1));
+    for second in 0..180 {
+        pace.tick().await;
+        acknowledged.extend(place(&client, 4, 4).await);
+        match second {
+            30 | 40 => producer
+                .publish(vec![raw(Topic::Orders, b"\xff not json")])
+                .await
+                .unwrap(),
+            60 => saga.stop(registry::PAYMENT_WORKER).await,
+            90 => saga.start(registry::PAYMENT_WORKER).await,
+            s if s % 10 == 5 => {
+                let _ = anonymous.place_order("no key", None).await;
+            }
+            _ => {}
+        }
+    }
+    let violations = converge(&saga, &acknowledged, PATIENCE).await;
+    assert!(violations.is_empty(), "{violations:#?}");
+}
