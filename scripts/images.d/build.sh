@@ -3,11 +3,12 @@
 # the files it copies) plus what the native stack already fetched (Kafka's jars, Toxiproxy's
 # binaries) or this machine has (the Rust toolchain), sent to the engine as one tar stream.
 
-IMAGE_NAMES=(base postgres redis kafka toxiproxy rust)
+IMAGE_NAMES=(base postgres redis kafka toxiproxy rust prometheus)
 
 # The variable compose, the Dockerfile and the tests read, and the local image it names.
 declare -A IMAGE_VARIABLE=([base]=RUNTIME_IMAGE [postgres]=POSTGRES_IMAGE
-    [redis]=REDIS_IMAGE [kafka]=KAFKA_IMAGE [toxiproxy]=TOXIPROXY_IMAGE [rust]=RUST_IMAGE)
+    [redis]=REDIS_IMAGE [kafka]=KAFKA_IMAGE [toxiproxy]=TOXIPROXY_IMAGE [rust]=RUST_IMAGE
+    [prometheus]=PROMETHEUS_IMAGE)
 
 rust_toolchain_dir() { dirname "$(dirname "$(rustup which rustc 2>/dev/null || command -v rustc)")"; }
 
@@ -16,6 +17,7 @@ image_tag() {
         base) echo "$BASE_IMAGE" ;;
         postgres) echo order-saga/postgres:15 ;;
         redis) echo order-saga/redis:7 ;;
+        prometheus) echo order-saga/prometheus:2.42 ;;
         kafka) echo "order-saga/kafka:$KAFKA_VERSION" ;;
         toxiproxy) echo "order-saga/toxiproxy:${TOXIPROXY_VERSION#v}" ;;
         rust) echo "order-saga/rust:$(rustc --version | cut -d' ' -f2)" ;;
@@ -42,7 +44,7 @@ docker_build() {
 build_one() {
     case "$1" in
         base) base_build ;;
-        postgres | redis) docker_build "$1" ;;
+        postgres | redis | prometheus) docker_build "$1" ;;
         kafka)
             kafka_install
             local context

@@ -18,6 +18,7 @@ use saga_core::ports::{AuditFeed, PortError};
 
 use crate::AuditorConfig;
 use crate::judge::Judge;
+use crate::latency::{self, Latency};
 
 /// A table's position: the highest id read, and which ids of the trailing window were read
 /// (a row that committed after higher ids were read appears there later).
@@ -54,6 +55,8 @@ pub struct Cursors {
     orders: Cursor,
     changes: Cursor,
     deliveries: Cursor,
+    /// What the rows read so far say about place→terminal latency.
+    latency: Latency,
 }
 
 /// Every row of one table not read yet, page after page.
@@ -109,6 +112,7 @@ pub async fn pass(
     let read = deliveries.len() + changes.len() + orders.len();
     let mut judge = judge.lock().expect("judge lock poisoned");
     for order in orders {
+        latency::record(cursors.latency.created(order.order_id, order.created_at));
         // An order stored before its ORDER_CREATED id was kept cannot be tied to its events.
         if let Some(source) = order.created_event {
             let fact = Fact::OrderCreated {
@@ -120,6 +124,9 @@ pub async fn pass(
         }
     }
     for change in changes {
+        if change.to.is_terminal() {
+            latency::record(cursors.latency.terminal(change.order_id, change.at));
+        }
         let fact = Fact::StatusChanged {
             order: change.order_id,
             from: change.from,

@@ -10,6 +10,7 @@
 mod config;
 pub mod feed;
 pub mod judge;
+pub mod latency;
 pub mod payments;
 pub mod verdicts;
 

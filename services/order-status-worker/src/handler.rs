@@ -48,6 +48,8 @@ impl Handler for StatusHandler {
         let (label, unprocessable) = match outcome {
             ApplyOutcome::Applied(status) => {
                 tracing::info!(%order_id, %status, "order status updated");
+                let terminal = [("status", status.as_str())];
+                metrics::counter!(saga_runtime::metrics::ORDERS_TERMINAL, &terminal).increment(1);
                 ("applied", None)
             }
             ApplyOutcome::Duplicate => ("duplicate", None),
@@ -222,6 +224,30 @@ mod tests {
         assert_eq!(changes(&state), 1);
         assert_eq!(state.processed_events, vec![success.event_id]);
         assert_eq!(completions(&state, &order), 1);
+    }
+
+    #[tokio::test]
+    async fn each_order_made_terminal_is_counted_once_by_its_status() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // The test runtime is current-thread: the handler records on this thread.
+        let _local = metrics::set_default_local_recorder(&recorder);
+        let f = fixture();
+        let (paid, unpaid) = (f.order().await, f.order().await);
+        let success = f.payment(&paid, PaymentDecision::Success);
+        f.handler.handle(&success).await.unwrap();
+        f.handler.handle(&success).await.unwrap();
+        let failed = f.payment(&unpaid, PaymentDecision::Failed);
+        f.handler.handle(&failed).await.unwrap();
+        let text = handle.render();
+        assert!(
+            text.contains("saga_orders_terminal_total{status=\"COMPLETED\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("saga_orders_terminal_total{status=\"CANCELLED\"} 1\n"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const HTTP_REQUESTS: &str = "saga_http_requests_total";
 pub const HTTP_LATENCY: &str = "saga_http_request_duration_seconds";
@@ -22,6 +22,16 @@ pub const DELIVERIES: &str = "saga_deliveries_total";
 pub const ORDERS_STUCK: &str = "saga_orders_stuck";
 pub const ORDERS_REDRIVEN: &str = "saga_orders_redriven_total";
 pub const RETENTION_PRUNED: &str = "saga_retention_pruned_total";
+/// Orders that reached a terminal status, by `status` (the order-status worker applies it).
+pub const ORDERS_TERMINAL: &str = "saga_orders_terminal_total";
+/// Seconds from an order's placing to its terminal status (the auditor measures it).
+pub const PLACE_TO_TERMINAL: &str = "saga_order_place_to_terminal_seconds";
+
+/// Place→terminal takes a saga's round trip, and minutes when an order waits for a re-drive:
+/// its buckets reach further than the request latencies' ones.
+const PLACE_TO_TERMINAL_BUCKETS: &[f64] = &[
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -34,6 +44,11 @@ pub fn prometheus() -> Option<PrometheusHandle> {
                 .set_buckets(&[
                     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
                 ])
+                .expect("static buckets are valid")
+                .set_buckets_for_metric(
+                    Matcher::Full(PLACE_TO_TERMINAL.to_owned()),
+                    PLACE_TO_TERMINAL_BUCKETS,
+                )
                 .expect("static buckets are valid");
             builder.install_recorder().ok()
         })

@@ -286,6 +286,7 @@ impl MemoryOrderStore {
                 let created = CreatedOrder {
                     order_id: o.id,
                     created_event: state.created_events.get(&o.id).copied(),
+                    created_at: o.created_at,
                 };
                 (o.id.get(), created)
             })

@@ -43,17 +43,20 @@ impl AuditFeed for PgAuditFeed {
         after: i64,
         limit: usize,
     ) -> Result<Vec<(i64, CreatedOrder)>, PortError> {
-        let rows: Vec<(i64, Option<Uuid>)> = within!(&self.db, |conn| sqlx::query_as(
-            "SELECT id, created_event_id FROM orders WHERE id > $1 ORDER BY id LIMIT $2"
+        let rows: Vec<(i64, Option<Uuid>, OffsetDateTime)> = within!(&self.db, |conn| {
+            sqlx::query_as(
+            "SELECT id, created_event_id, created_at FROM orders WHERE id > $1 ORDER BY id LIMIT $2"
         )
         .bind(after)
         .bind(page(limit))
-        .fetch_all(conn))?;
+        .fetch_all(conn)
+        })?;
         rows.into_iter()
-            .map(|(id, event)| {
+            .map(|(id, event, created_at)| {
                 let created = CreatedOrder {
                     order_id: order_id(id)?,
                     created_event: event.map(EventId::from_uuid),
+                    created_at,
                 };
                 Ok((id, created))
             })

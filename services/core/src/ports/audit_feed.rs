@@ -3,6 +3,7 @@
 //! of everything stored.
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 use super::{DeliveryAssignment, PortError, StatusChange};
 use crate::{EventId, OrderId};
@@ -13,6 +14,8 @@ pub struct CreatedOrder {
     pub order_id: OrderId,
     /// `orders.created_event_id`; `None` for a row written before it existed.
     pub created_event: Option<EventId>,
+    /// `orders.created_at`: when it was placed.
+    pub created_at: OffsetDateTime,
 }
 
 /// Rows read forward by id. Ids grow with each insert; a transaction that commits after rows

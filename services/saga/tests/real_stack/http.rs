@@ -38,7 +38,8 @@ pub async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&str>
 pub async fn get_text(addr: SocketAddr, path: &str) -> Option<String> {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        // HTTP/1.0: the answer is never chunked (Prometheus chunks its larger ones to 1.1).
+        let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut answer = Vec::new();
         stream.read_to_end(&mut answer).await.ok()?;

@@ -11,6 +11,7 @@ mod dlq_ops;
 mod http;
 mod judge;
 mod outsider;
+mod prometheus;
 mod reliability;
 mod schema;
 mod toxiproxy;
