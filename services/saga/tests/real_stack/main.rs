@@ -9,12 +9,14 @@ mod bench;
 mod deployment;
 mod dlq_ops;
 mod http;
+mod jaeger;
 mod judge;
 mod outsider;
 mod reliability;
 mod schema;
 mod toxiproxy;
 mod trace;
+mod trace_export;
 
 use std::time::Duration;
 
