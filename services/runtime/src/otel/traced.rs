@@ -10,10 +10,10 @@ use async_trait::async_trait;
 use saga_core::event::decode;
 use saga_core::ports::{
     ApplyOutcome, AssignOutcome, Consumer, CreateOutcome, DeliveryAssignment, DeliveryStore,
-    EventBus, NewOrder, Order, OrderStore, OutboxBacklog, OutboxClaim, OutgoingMessage,
+    EventBus, NewOrder, OrderStore, OutboxBacklog, OutboxClaim, OutgoingMessage,
     PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive, StatusChange,
 };
-use saga_core::{OrderId, Topic};
+use saga_core::{Order, OrderId, Topic};
 use time::OffsetDateTime;
 
 use super::span::{HopSpan, Kind, within};
@@ -54,7 +54,7 @@ impl EventBus for TracedBus {
         let spans: Vec<HopSpan> = messages.iter().map(Self::span).collect();
         let result = self.0.publish(messages).await;
         for span in spans {
-            finish(span, &result, |()| "published".into());
+            finish(span, &result, |_| "published".into());
         }
         result
     }
