@@ -4,24 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use saga_client::SagaClient;
 use saga_components::Component;
 use saga_components::registry::{
     DELIVERY_WORKER, GATEWAY, ORDER_API, ORDER_STATUS_WORKER, OUTBOX_RELAY, PAYMENT_WORKER,
 };
 use saga_core::event::decode;
 use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy};
-use saga_core::snapshot::Acknowledged;
 use saga_core::{CorrelationId, Item, OrderId, TraceParent};
-use saga_harness::DEV_API_KEY;
 use saga_postgres::{PgConfig, PgOrderStore};
 
 use crate::deployment::Deployment;
 use crate::dlq_ops::{OPERATOR_KEY, keys};
 use crate::jaeger::{self, Jaeger, Span};
-use crate::judge::{converge, snapshot};
+use crate::judge::snapshot;
 use crate::outsider::{repair_decision, spoil_decision};
-use crate::{PATIENCE, SERIAL, backends};
+use crate::trace::place_traced;
+use crate::{SERIAL, backends};
 
 /// The processes an order's trace crosses: each exports as its component's name.
 const SERVICES: [Component; 6] = [
@@ -53,19 +51,7 @@ async fn an_orders_trace_and_its_replayed_dead_letter_are_exported_to_jaeger() {
 }
 
 async fn one_order_through_every_process(saga: &Deployment, jaeger: &Jaeger) {
-    let client = SagaClient::new(&saga.gateway_url())
-        .with_api_key(DEV_API_KEY)
-        .unwrap();
-    let trace = OsEntropy.new_trace();
-    let placed = client.place_order_in(trace, "exported tea", None).await;
-    let order = placed.unwrap().order.expect("accepted").order_id;
-    let acknowledged = vec![Acknowledged {
-        order_id: OrderId::new(order).unwrap(),
-        idempotency_key: None,
-        trace: Some(trace.trace_id()),
-    }];
-    let violations = converge(saga, &acknowledged, PATIENCE).await;
-    assert!(violations.is_empty(), "{violations:#?}");
+    let (order, trace, acknowledged) = place_traced(saga, "exported tea").await;
 
     let spans = jaeger
         .await_trace(&trace.trace_id().to_string(), |spans| {
