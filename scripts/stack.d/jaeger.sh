@@ -76,7 +76,7 @@ jaeger_stop() { stop_pidfile jaeger; }
 jaeger_env() {
     jaeger_healthy || return 0
     cat <<EOF2
-# Jaeger is up: OTEL_EXPORTER_OTLP_ENDPOINT=$JAEGER_OTLP_ENDPOINT exports to it (docs/tracing.md).
+# Jaeger is up: OTEL_EXPORTER_OTLP_ENDPOINT=\$JAEGER_OTLP_ENDPOINT exports to it (docs/tracing.md).
 export JAEGER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_GRPC_PORT
 export JAEGER_QUERY_URL=http://127.0.0.1:$JAEGER_QUERY_PORT
 EOF2
