@@ -1,7 +1,7 @@
 //! One order's trace exported to Jaeger: spans from all six processes hang off each other as
 //! the `traceparent` headers do (each header's span id is an exported span); and a dead letter
 //! replayed by an operator comes back into its order's trace, linked to the operator's request
-//! (ignored until the DLQ index keeps a rejection's trace).
+//! (through the DLQ index, which keeps each rejection's `traceparent`).
 
 use std::collections::BTreeSet;
 
@@ -45,12 +45,9 @@ async fn an_orders_trace_is_exported_to_jaeger_with_the_headers_ids() {
     one_order_through_every_process(&saga, &jaeger).await;
 }
 
-// Fails today: `saga dlq` and the explorer read dead letters from PostgreSQL's DLQ index
-// (`dlq_index`), which keeps a rejection's envelope but not its record's `traceparent`, so the
-// replay is published without the order's trace. The fix (a `traceparent` column filled by the
-// indexer) is the next step.
+// `saga dlq` reads the letter through PostgreSQL's DLQ index: this found the index dropping a
+// rejection's `traceparent` (now its `traceparent` column).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the DLQ index drops a rejection's traceparent; replays leave the order's trace"]
 async fn a_replayed_dead_letter_is_exported_into_its_orders_trace() {
     let _serial = SERIAL.lock().await;
     let Some(backends) = backends::available().await else {
