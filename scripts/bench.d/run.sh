@@ -174,6 +174,12 @@ cpu_args() {
         END { if (loadgen != "") printf "--cpu\nload generator=%.3f\n", loadgen * 1000 / orders }'
 }
 
+# The median of the numbers on stdin (separated by spaces or lines).
+median() {
+    tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # restart_gateway on|off DATABASE_URL: the gateway again, with or without authentication.
 restart_gateway() {
     kill -TERM "${PIDS[gateway]}" 2>/dev/null || true
@@ -208,8 +214,6 @@ auth_compare() {
             cpus[$mode]+="$cpu "
         done
     done
-    median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
-        printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     local off on
     off="$(median <<<"${rates[off]}")"
     on="$(median <<<"${rates[on]}")"

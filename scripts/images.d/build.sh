@@ -3,12 +3,13 @@
 # the files it copies) plus what the native stack already fetched (Kafka's jars, Toxiproxy's
 # binaries) or this machine has (the Rust toolchain), sent to the engine as one tar stream.
 
-IMAGE_NAMES=(base postgres redis kafka toxiproxy rust prometheus)
+IMAGE_NAMES=(base postgres redis kafka toxiproxy rust prometheus jaeger)
 
 # The variable compose, the Dockerfile and the tests read, and the local image it names.
 declare -A IMAGE_VARIABLE=([base]=RUNTIME_IMAGE [postgres]=POSTGRES_IMAGE
     [redis]=REDIS_IMAGE [kafka]=KAFKA_IMAGE [toxiproxy]=TOXIPROXY_IMAGE [rust]=RUST_IMAGE
-    [prometheus]=PROMETHEUS_IMAGE)
+    [prometheus]=PROMETHEUS_IMAGE
+    [jaeger]=JAEGER_IMAGE)
 
 rust_toolchain_dir() { dirname "$(dirname "$(rustup which rustc 2>/dev/null || command -v rustc)")"; }
 
@@ -20,6 +21,7 @@ image_tag() {
         prometheus) echo order-saga/prometheus:2.42 ;;
         kafka) echo "order-saga/kafka:$KAFKA_VERSION" ;;
         toxiproxy) echo "order-saga/toxiproxy:${TOXIPROXY_VERSION#v}" ;;
+        jaeger) echo "order-saga/jaeger:${JAEGER_VERSION#v}" ;;
         rust) echo "order-saga/rust:$(rustc --version | cut -d' ' -f2)" ;;
     esac
 }
@@ -59,6 +61,10 @@ build_one() {
             [[ -x "$bin/toxiproxy-server" && -x "$bin/toxiproxy-cli" ]] || toxiproxy_build "$bin"
             docker_build toxiproxy -C "$bin/.." --transform "s|^${bin##*/}/|bin/|" \
                 "${bin##*/}/toxiproxy-server" "${bin##*/}/toxiproxy-cli"
+            ;;
+        jaeger)
+            jaeger_install
+            docker_build jaeger -C "$JAEGER_BIN/.." bin/jaeger
             ;;
         rust)
             local toolchain context

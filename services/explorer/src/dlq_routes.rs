@@ -78,7 +78,9 @@ pub(crate) async fn act(
     if let Err(why) = check_post(&viewer, &headers, fields.get("csrf").map(String::as_str)) {
         return refused(&why);
     }
-    let (status, notice) = match perform(&state, &viewer, &fields).await {
+    // The operator's request, as its caller traced it: a replay's span links to it.
+    let request = saga_runtime::trace_context::incoming(&headers);
+    let (status, notice) = match perform(&state, &viewer, &fields, request).await {
         Ok(text) => (StatusCode::OK, Notice { ok: true, text }),
         Err((status, text)) => (status, Notice { ok: false, text }),
     };
@@ -109,6 +111,7 @@ async fn perform(
     state: &AppState,
     viewer: &Viewer,
     fields: &BTreeMap<String, String>,
+    request: Option<saga_core::TraceParent>,
 ) -> Result<String, (StatusCode, String)> {
     let Some(deps) = &state.dead_letters else {
         return Err((
@@ -134,6 +137,7 @@ async fn perform(
         name: viewer.actor(),
         why: fields.get("why").cloned().unwrap_or_default(),
         at: state.clock.now(),
+        request,
     };
     let refused = |e: DlqError| match e {
         DlqError::Port(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),

@@ -9,9 +9,11 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use saga_core::CorrelationId;
 use saga_core::ports::Entropy;
+use saga_core::{CorrelationId, TraceParent};
 use tracing::Instrument;
+
+use crate::otel;
 
 /// The header name, as clients send it.
 pub const HEADER: &str = "x-correlation-id";
@@ -37,6 +39,7 @@ pub async fn middleware(
         .and_then(CorrelationId::parse)
         .unwrap_or_else(|| layer.entropy.correlation_id());
     let trace = crate::trace_context::hop(request.headers(), layer.entropy.as_ref());
+    let mut exported = server_span(&request, &layer, trace, &id);
     request.extensions_mut().insert(id.clone());
     request.extensions_mut().insert(trace);
     let method = request.method().clone();
@@ -46,6 +49,8 @@ pub async fn middleware(
     let started = tokio::time::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
+    exported.attr("http.response.status_code", status);
+    exported.outcome(response.status().as_str(), status >= 500);
     span.in_scope(|| tracing::debug!(status, "request finished"));
     let labels = [
         ("component", layer.component.to_owned()),
@@ -58,4 +63,26 @@ pub async fn middleware(
         response.headers_mut().insert(HEADER, value);
     }
     response
+}
+
+/// The request's exported span: the hop's span id, child of the caller's `traceparent`.
+fn server_span(
+    request: &Request,
+    layer: &CorrelationLayer,
+    trace: TraceParent,
+    id: &CorrelationId,
+) -> otel::HopSpan {
+    // Probes are not the saga's work: a trace for each would bury the orders' traces.
+    let probe = matches!(request.uri().path(), "/health" | "/ready" | "/metrics");
+    if probe || !otel::enabled() {
+        return otel::HopSpan::default();
+    }
+    let parent = crate::trace_context::incoming(request.headers());
+    let name = format!("{} {}", request.method(), request.uri().path());
+    let mut span = otel::hop(&name, otel::Kind::Server, trace, parent);
+    span.attr("saga.component", layer.component);
+    span.attr("saga.correlation_id", id);
+    span.attr("http.request.method", request.method());
+    span.attr("url.path", request.uri().path());
+    span
 }

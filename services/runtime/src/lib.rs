@@ -12,6 +12,7 @@ pub mod health;
 pub mod metrics;
 pub mod net;
 pub mod ops;
+pub mod otel;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;

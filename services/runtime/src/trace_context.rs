@@ -10,14 +10,18 @@ use saga_core::ports::Entropy;
 /// This request's hop: a child of the incoming `traceparent`, or the root of a new trace.
 /// A malformed header is ignored, as the specification asks (a new trace is started).
 pub fn hop(headers: &HeaderMap, entropy: &dyn Entropy) -> TraceParent {
-    let incoming = headers
-        .get(TRACEPARENT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|text| TraceParent::parse(text).ok());
-    match incoming {
+    match incoming(headers) {
         Some(parent) => entropy.child_span(&parent),
         None => entropy.new_trace(),
     }
+}
+
+/// The caller's well-formed `traceparent`: the parent of this request's hop.
+pub fn incoming(headers: &HeaderMap) -> Option<TraceParent> {
+    headers
+        .get(TRACEPARENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|text| TraceParent::parse(text).ok())
 }
 
 /// The `traceparent` header that makes the next hop a child of `trace`.

@@ -52,6 +52,7 @@ fn actor(why: &str) -> Actor {
         name: "ops".into(),
         why: why.into(),
         at: datetime!(2026-11-27 11:00 UTC),
+        request: None,
     }
 }
 

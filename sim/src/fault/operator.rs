@@ -96,6 +96,7 @@ async fn act_on(
     let actor = Actor {
         name: host.to_owned(),
         why: "simulated operator".into(),
+        request: None,
         at: clock.now(),
     };
     let outcome = if replay {

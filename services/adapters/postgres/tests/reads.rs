@@ -9,7 +9,9 @@ use saga_core::event::{Original, RejectedBy, Rejection, RejectionCode, Rejection
 use saga_core::ports::{
     DeadLetterAction, DeadLetterActionKind, DeadLetterLedger, DeadLetterStore, NewOrder, OrderStore,
 };
-use saga_core::{CorrelationId, Envelope, EventId, Item, OrderId, OrderStatus, Owner, Topic};
+use saga_core::{
+    CorrelationId, Envelope, EventId, Item, OrderId, OrderStatus, Owner, Topic, TraceParent,
+};
 use saga_harness::scratch;
 use saga_postgres::{
     LetterQuery, LetterRecord, OrderQuery, PgConfig, PgDeadLetterLedger, PgDeadLetters,
@@ -145,6 +147,7 @@ async fn the_dead_letter_index_lists_each_letter_once_by_page() {
                 partition: 0,
                 offset: n,
                 payload: rejection(n, code, at).to_bytes(),
+                trace: Some(TraceParent::from_random_bits(u128::from(n) + 1, 7)),
             }
         })
         .collect();
@@ -153,6 +156,7 @@ async fn the_dead_letter_index_lists_each_letter_once_by_page() {
         partition: 0,
         offset: 5,
         payload: b"not a rejection".to_vec(),
+        trace: None,
     });
     let next = BTreeMap::from([((Topic::OrdersDlq, 0), 6)]);
     // Two readers that read the same records index them in turn: the second adds nothing.
@@ -191,6 +195,12 @@ async fn the_dead_letter_index_lists_each_letter_once_by_page() {
         ..LetterQuery::default()
     };
     let page = reads.letters(&open).await.unwrap();
+    // A replay read through the index continues the rejection's trace.
+    let traces: Vec<_> = page
+        .iter()
+        .map(|l| l.envelope.trace.map(|t| t.trace_id().as_u128()))
+        .collect();
+    assert_eq!(traces, [Some(2), Some(3), Some(4)]);
     let offsets: Vec<_> = page.iter().map(|l| l.on_topic.map(|(_, _, o)| o)).collect();
     assert_eq!(
         offsets,

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::process::Verdict;
 use super::{ConsumerDeps, ConsumerSpec};
 use crate::backoff::Backoff;
-use crate::metrics;
+use crate::{metrics, otel};
 
 /// Dead-letters `delivery`; false only when shutdown interrupted it (then nothing is committed).
 pub(super) async fn write(
@@ -50,6 +50,7 @@ pub(super) async fn write(
         .map(|parent| deps.entropy.child_span(&parent));
     let envelope =
         Envelope::rejected(deps.entropy.event_id(), deps.clock.now(), rejection).with_trace(trace);
+    let _span = rejection_span(spec, delivery, &envelope, code);
     let dlq = delivery.topic.dlq();
     let message = OutgoingMessage {
         topic: dlq,
@@ -95,4 +96,24 @@ pub(super) async fn write(
             return false;
         }
     }
+}
+
+/// The rejection's exported span: the hop its DLQ record carries, child of the rejected
+/// record's `traceparent`, so a replay's spans hang under it.
+fn rejection_span(
+    spec: &ConsumerSpec,
+    delivery: &Delivery,
+    envelope: &Envelope,
+    code: &str,
+) -> otel::HopSpan {
+    let (Some(hop), true) = (envelope.trace, otel::enabled()) else {
+        return otel::HopSpan::default();
+    };
+    let name = format!("dead-letter {}", delivery.topic);
+    let mut span = otel::hop(&name, otel::Kind::Producer, hop, delivery.trace);
+    span.attr("saga.component", spec.component);
+    span.attr("saga.event_id", envelope.event_id);
+    span.attr("saga.event_type", envelope.event_type().as_str());
+    span.attr("saga.rejection_code", code);
+    span
 }

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::{ConsumerDeps, ConsumerSpec, Handled, Handler, Interest, dead_letter};
 use crate::backoff::Backoff;
 use crate::metrics;
+use crate::otel::{self, HopSpan};
 
 /// Why a record is to be dead-lettered.
 pub(super) struct Verdict {
@@ -56,25 +57,26 @@ pub(super) async fn process(
                 reason: unexpected(&envelope, delivery),
                 attempts: 1,
             },
-            Interest::Handle => match handle(
-                spec,
-                deps,
-                handler,
-                &traced(deps, envelope, delivery),
-                shutdown,
-            )
-            .await
-            {
-                Outcome::Done => {
-                    count(spec, "handled");
-                    return true;
+            Interest::Handle => {
+                let envelope = traced(deps, envelope, delivery);
+                let mut span = consume_span(spec, &envelope, delivery);
+                match handle(spec, deps, handler, &envelope, shutdown).await {
+                    Outcome::Done => {
+                        span.outcome("handled", false);
+                        count(spec, "handled");
+                        return true;
+                    }
+                    Outcome::Interrupted => {
+                        span.outcome("interrupted", true);
+                        count(spec, "interrupted");
+                        return false;
+                    }
+                    Outcome::Reject(verdict) => {
+                        span.outcome(verdict.code.as_str(), true);
+                        verdict
+                    }
                 }
-                Outcome::Interrupted => {
-                    count(spec, "interrupted");
-                    return false;
-                }
-                Outcome::Reject(verdict) => verdict,
-            },
+            }
         },
     };
     let correlation = delivery
@@ -110,6 +112,29 @@ fn traced(deps: &ConsumerDeps, envelope: Envelope, delivery: &Delivery) -> Envel
         .trace
         .map(|parent| deps.entropy.child_span(&parent));
     envelope.with_trace(hop)
+}
+
+/// The consumer's exported span: its hop's span id (what the handler passes on), child of the
+/// record's `traceparent`.
+fn consume_span(spec: &ConsumerSpec, envelope: &Envelope, delivery: &Delivery) -> HopSpan {
+    let (Some(hop), true) = (envelope.trace, otel::enabled()) else {
+        return HopSpan::default();
+    };
+    let name = format!("consume {}", delivery.topic);
+    let mut span = otel::hop(&name, otel::Kind::Consumer, hop, delivery.trace);
+    span.attr("saga.component", spec.component);
+    span.attr("messaging.consumer.group.name", &spec.group);
+    span.attr("messaging.destination.name", delivery.topic);
+    span.attr("messaging.kafka.offset", delivery.offset);
+    span.attr("saga.event_id", envelope.event_id);
+    span.attr("saga.event_type", envelope.event_type().as_str());
+    if let Some(order) = envelope.order_id() {
+        span.attr("saga.order_id", order);
+    }
+    if let Some(replay) = delivery.replay {
+        span.attr("saga.replay_of", replay.dead_letter);
+    }
+    span
 }
 
 fn count(spec: &ConsumerSpec, outcome: &'static str) {

@@ -4,6 +4,7 @@
 //! pressing Replay twice publishes once. Publishing comes first: if it fails nothing is
 //! recorded and the letter stays open, so nothing is lost.
 
+use saga_core::TraceParent;
 use saga_core::ports::{
     DeadLetterAction, DeadLetterActionKind, DeadLetterLedger, EventBus, OutgoingMessage, PortError,
     ReplayMark,
@@ -11,6 +12,7 @@ use saga_core::ports::{
 use time::OffsetDateTime;
 
 use super::DeadLetter;
+use crate::otel;
 
 /// Who acts, why, and when.
 #[derive(Debug, Clone)]
@@ -19,6 +21,9 @@ pub struct Actor {
     pub name: String,
     pub why: String,
     pub at: OffsetDateTime,
+    /// The operator's request (its hop), when the action came over HTTP: a replay's span
+    /// links to it.
+    pub request: Option<TraceParent>,
 }
 
 /// Why an action was not taken.
@@ -100,6 +105,13 @@ pub async fn replay(
             published: false,
         });
     }
+    let mut span = otel::within("dlq replay", otel::Kind::Internal, letter.trace);
+    if let Some(request) = actor.request {
+        span.link(request);
+    }
+    span.attr("saga.dead_letter", letter.id);
+    span.attr("saga.replay_count", count);
+    span.attr("saga.actor", &actor.name);
     let kind = DeadLetterActionKind::Replayed { count };
     if saga_core::mutant::active(saga_core::mutant::Mutant::RecordReplayBeforePublish) {
         // The bug: the letter is closed before its copy is out.
@@ -111,6 +123,7 @@ pub async fn replay(
         });
     }
     bus.publish(vec![message.clone()]).await?;
+    span.outcome("replayed", false);
     record(ledger, letter, kind, actor).await?;
     Ok(Replayed {
         message,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 use saga::real;
 use saga_components::{COMPONENTS, Component};
+use saga_runtime::otel;
 use saga_runtime::telemetry::{self, LogFormat};
 
 /// Where a component listens.
@@ -53,7 +54,10 @@ pub async fn run(component: Component, args: ComponentArgs) -> anyhow::Result<Ex
     telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
     let listen = args.listen.unwrap_or(component.default_listen());
     tracing::info!(component = component.name, %listen, "starting");
-    real::run(component, listen, saga_runtime::shutdown::signal()).await?;
+    let exporter = otel::install(&saga_runtime::env::process, component.name)?;
+    let ran = real::run(component, listen, saga_runtime::shutdown::signal()).await;
+    flush(exporter).await;
+    ran?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -65,8 +69,19 @@ pub async fn run_all(args: ComponentArgs) -> anyhow::Result<ExitCode> {
     telemetry::init(LogFormat::Json, "info,sqlx=warn,rdkafka=warn");
     let gateway = saga_components::registry::GATEWAY;
     let listen = args.listen.unwrap_or(gateway.default_listen());
-    real::run_all(listen, saga_runtime::shutdown::signal()).await?;
+    let exporter = otel::install(&saga_runtime::env::process, "saga")?;
+    let ran = real::run_all(listen, saga_runtime::shutdown::signal()).await;
+    flush(exporter).await;
+    ran?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sends the spans still buffered before the process exits (a blocking wait for the export
+/// thread, kept off the runtime's workers).
+pub(super) async fn flush(exporter: Option<otel::Exporter>) {
+    if let Some(exporter) = exporter {
+        let _ = tokio::task::spawn_blocking(move || exporter.shutdown()).await;
+    }
 }
 
 /// Applies the database migrations and exits.

@@ -105,6 +105,13 @@ fn position(text: &str) -> Result<(OffsetDateTime, EventId), String> {
 }
 
 pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
+    let exporter = saga_runtime::otel::install(&saga_runtime::env::process, "saga-dlq")?;
+    let ran = act_on(args).await;
+    super::component::flush(exporter).await;
+    ran
+}
+
+async fn act_on(args: DlqArgs) -> anyhow::Result<ExitCode> {
     let stack = RealDeadLetters::connect().await?;
     match args.command {
         DlqCommand::List {
@@ -245,6 +252,7 @@ fn actor(act: &Act) -> anyhow::Result<Actor> {
         name,
         why: act.why.clone(),
         at: OffsetDateTime::now_utc(),
+        request: operator_request()?,
     })
 }
 
@@ -257,5 +265,16 @@ pub(super) fn kept(letter: &DeadLetter) -> String {
             offset,
         } => format!("{}/{partition}@{offset}", topic.as_str()),
         Kept::Table => "dead_letters table".into(),
+    }
+}
+
+/// The operator's request a replay links to: the `TRACEPARENT` variable, as a traced script
+/// passes its context to a command it runs (OpenTelemetry's environment carrier).
+fn operator_request() -> anyhow::Result<Option<saga_core::TraceParent>> {
+    match std::env::var("TRACEPARENT") {
+        Err(_) => Ok(None),
+        Ok(text) => saga_core::TraceParent::parse(&text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("TRACEPARENT: {e}: {text:?}")),
     }
 }

@@ -57,7 +57,9 @@ impl RealDeadLetters {
             );
         }
         Ok(Self {
-            bus: Arc::new(bus),
+            bus: super::environment::traced(Arc::new(bus) as Arc<dyn EventBus>, |b| {
+                Arc::new(saga_runtime::otel::TracedBus(b))
+            }),
             ledger: Arc::new(PgDeadLetterLedger::new(pg.pool, pg.deadline)),
             index,
         })

@@ -13,6 +13,7 @@ use saga_core::ports::{
 };
 use saga_explorer::{ExplorerConfig, Reading};
 use saga_runtime::net::{Dialer, TcpDialer};
+use saga_runtime::otel;
 use tokio::sync::OnceCell;
 
 use super::RealReader;
@@ -81,6 +82,11 @@ impl RealEnvironment {
     }
 }
 
+/// `port` decorated with spans when they are exported, bare otherwise (no cost).
+pub(super) fn traced<P: ?Sized>(port: Arc<P>, wrap: impl FnOnce(Arc<P>) -> Arc<P>) -> Arc<P> {
+    if otel::enabled() { wrap(port) } else { port }
+}
+
 /// The whole context chain of `error` as one message ("configuring PostgreSQL: DATABASE_URL: …").
 fn chain(error: anyhow::Error) -> BoxError {
     format!("{error:#}").into()
@@ -122,11 +128,13 @@ impl Environment for RealEnvironment {
     }
 
     async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
-        Ok(self.pool().await?.order_store())
+        let store = self.pool().await?.order_store();
+        Ok(traced(store, |s| Arc::new(otel::TracedOrderStore(s))))
     }
 
     async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
-        Ok(connect_bus().await.map_err(chain)?)
+        let bus: Arc<dyn EventBus> = connect_bus().await.map_err(chain)?;
+        Ok(traced(bus, |b| Arc::new(otel::TracedBus(b))))
     }
 
     async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
@@ -136,7 +144,8 @@ impl Environment for RealEnvironment {
     }
 
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
-        Ok(self.pool().await?.delivery_store())
+        let store = self.pool().await?.delivery_store();
+        Ok(traced(store, |s| Arc::new(otel::TracedDeliveryStore(s))))
     }
 
     async fn dead_letters(&self) -> Result<Arc<dyn DeadLetterStore>, BoxError> {

@@ -17,9 +17,9 @@ use crate::deployment::Deployment;
 use crate::outsider::{producer, repair_decision, spoil_decision};
 use crate::{PATIENCE, SERIAL, backends};
 
-const OPERATOR_KEY: &str = "ops-test-key";
+pub(crate) const OPERATOR_KEY: &str = "ops-test-key";
 
-fn keys() -> String {
+pub(crate) fn keys() -> String {
     let ops = Owner::parse("ops").unwrap();
     format!(
         "{},{}",

@@ -9,6 +9,7 @@ mod bench;
 mod deployment;
 mod dlq_ops;
 mod http;
+mod jaeger;
 mod judge;
 mod outsider;
 mod prometheus;
@@ -16,6 +17,7 @@ mod reliability;
 mod schema;
 mod toxiproxy;
 mod trace;
+mod trace_export;
 
 use std::time::Duration;
 

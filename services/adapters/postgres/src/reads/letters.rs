@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use saga_core::event::{RejectionCode, decode};
 use saga_core::ports::{DeadLetterAction, PortError};
-use saga_core::{Envelope, EventBody, EventId, Topic};
+use saga_core::{Envelope, EventBody, EventId, Topic, TraceParent};
 use sqlx::{Connection, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -23,6 +23,8 @@ pub struct LetterRecord {
     pub partition: u32,
     pub offset: u64,
     pub payload: Vec<u8>,
+    /// The record's `traceparent` header: the trace a replay of it continues.
+    pub trace: Option<TraceParent>,
 }
 
 /// A dead letter as the index lists it.
@@ -66,10 +68,10 @@ pub struct LetterGroup {
 const LETTERS: &str = "\
     WITH letters AS ( \
         SELECT id, topic, partition, \"offset\", reason_code, source_topic, consumer_group, \
-               rejected_at AS at, envelope FROM dlq_index \
+               rejected_at AS at, envelope, traceparent FROM dlq_index \
         UNION ALL \
         SELECT d.id, NULL, NULL, NULL, d.reason_code, d.source_topic, d.consumer_group, \
-               d.created_at, d.envelope FROM dead_letters d \
+               d.created_at, d.envelope, NULL FROM dead_letters d \
         WHERE NOT EXISTS (SELECT 1 FROM dlq_index i WHERE i.id = d.id)) ";
 
 type LetterRow = (
@@ -77,6 +79,7 @@ type LetterRow = (
     Option<i32>,
     Option<i64>,
     Vec<u8>,
+    Option<String>,
     Option<Uuid>,
     Option<String>,
     Option<i32>,
@@ -156,8 +159,8 @@ impl PgReads {
     pub async fn letters(&self, query: &LetterQuery) -> Result<Vec<IndexedLetter>, PortError> {
         let mut sql = QueryBuilder::new(LETTERS);
         sql.push(
-            "SELECT l.topic, l.partition, l.\"offset\", l.envelope, a.dead_letter, a.action, \
-             a.replay_count, a.actor, a.why, a.at FROM letters l \
+            "SELECT l.topic, l.partition, l.\"offset\", l.envelope, l.traceparent, a.dead_letter, \
+             a.action, a.replay_count, a.actor, a.why, a.at FROM letters l \
              LEFT JOIN dead_letter_actions a ON a.dead_letter = l.id",
         );
         query.filter(&mut sql);
@@ -181,8 +184,8 @@ impl PgReads {
     pub async fn letter(&self, id: EventId) -> Result<Option<IndexedLetter>, PortError> {
         let mut sql = QueryBuilder::new(LETTERS);
         sql.push(
-            "SELECT l.topic, l.partition, l.\"offset\", l.envelope, a.dead_letter, a.action, \
-             a.replay_count, a.actor, a.why, a.at FROM letters l \
+            "SELECT l.topic, l.partition, l.\"offset\", l.envelope, l.traceparent, a.dead_letter, \
+             a.action, a.replay_count, a.actor, a.why, a.at FROM letters l \
              LEFT JOIN dead_letter_actions a ON a.dead_letter = l.id WHERE l.id = ",
         )
         .push_bind(id.as_uuid())
@@ -243,7 +246,7 @@ impl PgReads {
 }
 
 fn letter_of(row: LetterRow) -> Result<IndexedLetter, PortError> {
-    let (topic, partition, offset, envelope, id, action, count, actor, why, at) = row;
+    let (topic, partition, offset, envelope, traceparent, id, action, count, actor, why, at) = row;
     let on_topic = match (topic, partition, offset) {
         (Some(topic), Some(partition), Some(offset)) => Some((
             Topic::parse(&topic).ok_or_else(|| corrupt("topic", &topic))?,
@@ -259,7 +262,9 @@ fn letter_of(row: LetterRow) -> Result<IndexedLetter, PortError> {
         _ => None,
     };
     Ok(IndexedLetter {
-        envelope: decode(&envelope).map_err(|e| corrupt("dead letter", e))?,
+        envelope: decode(&envelope)
+            .map_err(|e| corrupt("dead letter", e))?
+            .with_trace(crate::rows::trace(traceparent.as_deref())),
         on_topic,
         action,
     })
@@ -333,6 +338,7 @@ struct Rows {
     groups: Vec<String>,
     at: Vec<OffsetDateTime>,
     envelopes: Vec<Vec<u8>>,
+    traces: Vec<Option<String>>,
 }
 
 impl Rows {
@@ -352,6 +358,7 @@ impl Rows {
         self.groups.push(r.rejected_by.group.clone());
         self.at.push(envelope.occurred_at);
         self.envelopes.push(record.payload.clone());
+        self.traces.push(record.trace.map(|t| t.to_string()));
         true
     }
 
@@ -361,9 +368,10 @@ impl Rows {
         }
         sqlx::query(
             "INSERT INTO dlq_index (id, topic, partition, \"offset\", reason_code, source_topic, \
-             consumer_group, rejected_at, envelope) \
+             consumer_group, rejected_at, envelope, traceparent) \
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], \
-                                  $6::text[], $7::text[], $8::timestamptz[], $9::bytea[]) \
+                                  $6::text[], $7::text[], $8::timestamptz[], $9::bytea[], \
+                                  $10::text[]) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&self.ids)
@@ -375,6 +383,7 @@ impl Rows {
         .bind(&self.groups)
         .bind(&self.at)
         .bind(&self.envelopes)
+        .bind(&self.traces)
         .execute(tx)
         .await?;
         Ok(())

@@ -73,6 +73,7 @@ impl LetterIndex {
                     partition: r.partition,
                     offset: r.offset,
                     payload: r.payload,
+                    trace: r.trace,
                 })
                 .collect();
             if !records.is_empty() || read.next != from {
