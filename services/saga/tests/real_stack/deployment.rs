@@ -51,15 +51,12 @@ impl Deployment {
             std::process::id(),
             OsEntropy.next_u64() >> 40
         );
-        let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
+        let kafka = backends.kafka_config();
         saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", |t| {
             saga_harness::abandoned(t, "e2e-")
         })
         .await;
-        let redis = saga_redis::RedisConfig::new(&backends.redis_direct)
-            .connect()
-            .await
-            .expect("Redis");
+        let redis = backends.redis_config().connect().await.expect("Redis");
         saga_redis::delete_keys_with_prefix(&redis, "e2e-", |k| saga_harness::abandoned(k, "e2e-"))
             .await
             .expect("deleting abandoned keys");
