@@ -95,7 +95,7 @@ impl Deployment {
 
     /// The `saga <component>` command with this deployment's environment.
     pub fn command(&self, component: Component) -> Command {
-        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let database_name = saga_harness::scratch::database_of(&self.database_direct);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -123,7 +123,7 @@ impl Deployment {
     /// `saga ARGS…` (a tool such as `saga dlq`, not a component) with this deployment's
     /// backend environment plus `env`, its output captured.
     pub fn tool(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let database_name = saga_harness::scratch::database_of(&self.database_direct);
         let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
         command
             .args(args)
