@@ -13,10 +13,11 @@
 ARG RUST_IMAGE=rust:1-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-# A slim Debian with curl for health checks and the user the components run as.
+# A slim Debian with curl for health checks, OpenSSL for librdkafka's TLS, and the user the
+# components run as.
 FROM ${RUNTIME_IMAGE} AS runtime-base
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin saga
 
@@ -32,10 +33,11 @@ COPY target/docker-bin/chaos /usr/local/bin/
 USER saga
 ENTRYPOINT ["chaos"]
 
-# librdkafka is compiled from the rdkafka crate's bundled sources (cmake).
+# librdkafka is compiled from the rdkafka crate's bundled sources (cmake), against the
+# system OpenSSL.
 FROM ${RUST_IMAGE} AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends cmake \
+    && apt-get install -y --no-install-recommends cmake libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -12,6 +12,7 @@ fi
 # chaos runner starts one) reuses what the first one installed.
 CACHE_HOME="${SAGA_STACK_CACHE:-$STACK_HOME}"
 RUN_DIR="$STACK_HOME/run"
+SECRETS_DIR="$STACK_HOME/secrets"
 LOG_DIR="$STACK_HOME/logs"
 DATA_DIR="$STACK_HOME/data"
 
@@ -92,6 +93,17 @@ wait_until() {
         ((SECONDS < deadline)) || fail_start "$service" "$logfile"
         sleep 0.5
     done
+}
+
+# stack_secret NAME: the password in secrets/NAME (mode 0600), made the first time it is
+# asked for; never in the repository.
+stack_secret() {
+    local file="$SECRETS_DIR/$1"
+    if [[ ! -s "$file" ]]; then
+        (umask 077 && mkdir -p "$SECRETS_DIR" &&
+            od -An -tx1 -N18 /dev/urandom | tr -d ' \n' >"$file")
+    fi
+    cat "$file"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -68,7 +68,7 @@ controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
 controller.listener.names=CONTROLLER
 listeners=DIRECT://127.0.0.1:$KAFKA_PORT,PROXIED://127.0.0.1:$KAFKA_PROXIED_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
 advertised.listeners=DIRECT://127.0.0.1:$KAFKA_PORT,PROXIED://127.0.0.1:$KAFKA_PROXY_PORT
-listener.security.protocol.map=DIRECT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT
+$(kafka_security_properties)
 inter.broker.listener.name=DIRECT
 log.dirs=$KAFKA_DATA
 num.partitions=$KAFKA_PARTITIONS
@@ -84,6 +84,16 @@ default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 EOF
     kafka_log4j2_properties >"$KAFKA_CONF/log4j2.properties"
+}
+
+# Plaintext listeners, or SASL_SSL only with SAGA_TLS=1 (stack.d/kafka-tls.sh).
+kafka_security_properties() {
+    if tls_on; then
+        kafka_tls_keystore
+        kafka_tls_properties
+    else
+        echo "listener.security.protocol.map=DIRECT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    fi
 }
 
 # The broker's log4j2 configuration: INFO from the broker to stdout, where "Kafka Server
@@ -119,11 +129,16 @@ kafka_start() {
     kafka_write_config
     if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
         log "formatting KRaft storage in $KAFKA_DATA"
-        local cluster_id
+        local cluster_id users=()
         cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/kafka.log" | tail -n 1)"
+        # With TLS the SCRAM users are part of the first metadata: the broker's own included.
+        if tls_on; then mapfile -t users < <(kafka_tls_format_options); fi
         kafka_java kafka.tools.StorageTool format -t "$cluster_id" \
-            -c "$KAFKA_CONF/server.properties" >>"$LOG_DIR/kafka.log" 2>&1 ||
+            -c "$KAFKA_CONF/server.properties" "${users[@]}" >>"$LOG_DIR/kafka.log" 2>&1 ||
             fail_start kafka "$LOG_DIR/kafka.log"
+        if tls_on; then touch "$KAFKA_DATA/.scram"; fi
+    elif tls_on && [[ ! -f "$KAFKA_DATA/.scram" ]]; then
+        die "$KAFKA_DATA was formatted without SAGA_TLS=1 (no SCRAM users): use another SAGA_STACK_HOME"
     fi
     [[ -f "$LOG_DIR/kafka.log" ]] && mv "$LOG_DIR/kafka.log" "$LOG_DIR/kafka.log.1"
     log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (proxied at :$KAFKA_PROXY_PORT)"
@@ -137,21 +152,25 @@ kafka_start() {
 # Where admin tools connect and how topics are replicated (the cluster sets its own).
 KAFKA_ADMIN_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 KAFKA_TOPIC_OPTS=(--replication-factor 1)
+# How the admin tools log in: nothing, or the admin user over SASL_SSL (SAGA_TLS=1).
+KAFKA_ADMIN_OPTS=()
 
 # Creates the saga's topics if missing (idempotent; the adapter does the same at start-up).
 kafka_create_topics() {
     local existing topic
-    existing="$(kafka_java org.apache.kafka.tools.TopicCommand \
+    if tls_on; then KAFKA_ADMIN_OPTS=(--command-config "$(kafka_tls_admin_config)"); fi
+    existing="$(kafka_java org.apache.kafka.tools.TopicCommand "${KAFKA_ADMIN_OPTS[@]}" \
         --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" --list 2>>"$LOG_DIR/kafka-admin.log")" ||
         die "listing Kafka topics failed (see $LOG_DIR/kafka-admin.log)"
     for topic in orders payments orders-dlq payments-dlq; do
         grep -qx "$topic" <<<"$existing" && continue
         log "creating topic $topic ($KAFKA_PARTITIONS partitions)"
-        kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" \
-            --create --if-not-exists --topic "$topic" --partitions "$KAFKA_PARTITIONS" \
+        kafka_java org.apache.kafka.tools.TopicCommand "${KAFKA_ADMIN_OPTS[@]}" \
+            --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" --create --if-not-exists --topic "$topic" --partitions "$KAFKA_PARTITIONS" \
             "${KAFKA_TOPIC_OPTS[@]}" >>"$LOG_DIR/kafka-admin.log" 2>&1 ||
             die "creating topic $topic failed (see $LOG_DIR/kafka-admin.log)"
     done
+    if tls_on; then kafka_tls_acls; fi
 }
 
 kafka_stop() { stop_pidfile kafka; }

@@ -4,8 +4,6 @@
 # component needs), with a password generated on first use and kept in $STACK_HOME/secrets
 # (mode 0600), never in the repository. `scripts/stack env COMPONENT` prints its URL.
 
-PG_SECRETS="$STACK_HOME/secrets"
-
 # The components that use PostgreSQL (`saga components` lists them all).
 PG_COMPONENTS=(order-api outbox-relay payment-worker order-status-worker delivery-worker
     explorer auditor)
@@ -13,15 +11,7 @@ PG_COMPONENTS=(order-api outbox-relay payment-worker order-status-worker deliver
 # order-api -> saga_order_api
 pg_role_of() { echo "saga_${1//-/_}"; }
 
-# The component's password, made the first time it is asked for.
-pg_password_of() {
-    local file="$PG_SECRETS/postgres-$1"
-    if [[ ! -s "$file" ]]; then
-        (umask 077 && mkdir -p "$PG_SECRETS" &&
-            od -An -tx1 -N18 /dev/urandom | tr -d ' \n' >"$file")
-    fi
-    cat "$file"
-}
+pg_password_of() { stack_secret "postgres-$1"; }
 
 # Creates (or updates) every component's login role. The migration creates the same roles
 # when they are missing and leaves these alone, so either may run first.

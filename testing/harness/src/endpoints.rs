@@ -17,7 +17,22 @@ pub struct Endpoints {
     pub redis_direct: String,
     pub redis_proxied: String,
     pub toxiproxy: String,
+    /// The stack's TLS and login settings, [`TLS_VARS`] as `scripts/stack env` prints them
+    /// with `SAGA_TLS=1` (none otherwise): passed on to every component, and used by the
+    /// direct clients of [`Endpoints::kafka_config`] and [`Endpoints::redis_config`]. Paths and
+    /// names only; the passwords stay in their files or in the redacted URLs.
+    pub tls: Vec<(String, String)>,
 }
+
+/// What a client needs to reach a TLS stack besides its addresses.
+pub const TLS_VARS: [&str; 6] = [
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SSL_CA_FILE",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD_FILE",
+    "REDIS_CA_FILE",
+];
 
 impl std::fmt::Debug for Endpoints {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -29,6 +44,7 @@ impl std::fmt::Debug for Endpoints {
             redis_direct,
             redis_proxied,
             toxiproxy,
+            tls,
         } = self;
         f.debug_struct("Endpoints")
             .field("database_direct", &RedactedUrl(database_direct))
@@ -38,6 +54,7 @@ impl std::fmt::Debug for Endpoints {
             .field("redis_direct", &RedactedUrl(redis_direct))
             .field("redis_proxied", &RedactedUrl(redis_proxied))
             .field("toxiproxy", toxiproxy)
+            .field("tls", tls)
             .finish()
     }
 }
@@ -57,7 +74,37 @@ impl Endpoints {
             redis_direct: var("DIRECT_REDIS_URL", "redis://127.0.0.1:6379/0"),
             redis_proxied: var("REDIS_URL", "redis://127.0.0.1:16379/0"),
             toxiproxy: var("TOXIPROXY_URL", "http://127.0.0.1:8474"),
+            tls: TLS_VARS
+                .iter()
+                .filter_map(|name| Some(((*name).to_owned(), lookup(name)?)))
+                .collect(),
         }
+    }
+
+    fn tls_var(&self, name: &str) -> Option<String> {
+        self.tls
+            .iter()
+            .find(|(var, _)| var == name)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// A Kafka client of the direct listener, logged in as the stack says.
+    ///
+    /// # Panics
+    /// On a malformed TLS setting, naming it.
+    pub fn kafka_config(&self) -> saga_kafka::KafkaConfig {
+        let mut config = saga_kafka::KafkaConfig::new(&self.kafka_direct);
+        config.security = saga_kafka::Security::from_lookup(|name| self.tls_var(name))
+            .unwrap_or_else(|(var, reason)| panic!("{var}: {reason}"));
+        config
+    }
+
+    /// A Redis client of the direct address, verifying a `rediss://` server against the
+    /// stack's CA.
+    pub fn redis_config(&self) -> saga_redis::RedisConfig {
+        let mut config = saga_redis::RedisConfig::new(&self.redis_direct);
+        config.ca_file = self.tls_var("REDIS_CA_FILE");
+        config
     }
 
     /// The environment of a component of one isolated deployment (its own database, and
@@ -83,6 +130,7 @@ impl Endpoints {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
+        .chain(self.tls.iter().cloned())
         .collect()
     }
 

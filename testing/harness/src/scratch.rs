@@ -84,6 +84,12 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The database `url` names (its path, without a query such as `?sslrootcert=/path/ca.crt`).
+pub fn database_of(url: &str) -> &str {
+    let base = url.split_once('?').map_or(url, |(base, _)| base);
+    base.rsplit('/').next().unwrap_or_default()
+}
+
 /// `url` with its database (the path) replaced by `database`.
 pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -100,7 +106,14 @@ pub fn with_database(url: &str, database: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{drop_statement, with_database};
+    use super::{database_of, drop_statement, with_database};
+
+    #[test]
+    fn the_database_is_the_path_not_the_query() {
+        let url = "postgres://u:p@h:5432/saga_x?sslmode=verify-full&sslrootcert=/tls/ca.crt";
+        assert_eq!(database_of(url), "saga_x");
+        assert_eq!(database_of("postgres://u:p@h:5432/saga"), "saga");
+    }
 
     #[test]
     fn replaces_only_the_database() {

@@ -8,7 +8,7 @@ use saga_core::ports::{DeadLetterLedger, PortError};
 use saga_core::snapshot::{Acknowledged, SystemSnapshot};
 use saga_kafka::KafkaConfig;
 use saga_postgres::{PgConfig, PgDeadLetterLedger};
-use saga_redis::{RedisConfig, RedisDecisionStore};
+use saga_redis::RedisDecisionStore;
 
 use crate::Endpoints;
 
@@ -42,7 +42,7 @@ pub struct DeploymentState<'a> {
 impl DeploymentState<'_> {
     /// Kafka settings for direct reads of this deployment's topics.
     pub fn kafka(&self) -> KafkaConfig {
-        let mut config = KafkaConfig::new(&self.endpoints.kafka_direct);
+        let mut config = self.endpoints.kafka_config();
         config.prefix = self.prefix.to_owned();
         config
     }
@@ -97,7 +97,7 @@ impl DeploymentState<'_> {
     /// # Errors
     /// [`Unreadable`] when Redis cannot be reached.
     pub async fn decisions(&self) -> Result<RedisDecisionStore, Unreadable> {
-        let mut redis = RedisConfig::new(&self.endpoints.redis_direct);
+        let mut redis = self.endpoints.redis_config();
         redis.connect_attempts = 1;
         let conn = redis
             .connect()

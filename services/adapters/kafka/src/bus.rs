@@ -19,6 +19,7 @@ use crate::admin::ensure_topics;
 use crate::config::{ConnectError, KafkaConfig};
 use crate::consumer::KafkaConsumer;
 use crate::error::port_error;
+use crate::security::plaintext_refused;
 
 /// The header that carries the correlation id.
 pub(crate) const CORRELATION_HEADER: &str = "correlation_id";
@@ -76,13 +77,18 @@ impl KafkaEventBus {
         let producer = Arc::new(RwLock::new(producer));
         let bus = Self { producer, config };
         let target = bus.config.bootstrap_servers.clone();
-        connect_with_retries(BACKEND, &target, bus.config.connect_attempts, || bus.ping())
-            .await
-            .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
-                target,
-                attempts,
-                reason,
-            })?;
+        let reached =
+            connect_with_retries(BACKEND, &target, bus.config.connect_attempts, || bus.ping())
+                .await;
+        if let Err(GaveUp { attempts, reason }) = reached {
+            return Err(plaintext_refused(&bus.config, &reason).await.unwrap_or(
+                ConnectError::Unreachable {
+                    target,
+                    attempts,
+                    reason,
+                },
+            ));
+        }
         let replication = ensure_topics(&bus.config).await?;
         tracing::info!(%replication, "Kafka topics checked");
         Ok(bus)

@@ -8,6 +8,7 @@ use saga_core::Topic;
 
 use crate::BACKEND;
 use crate::replication::{self, Replication};
+use crate::security::Security;
 
 /// How to reach Kafka and how the saga's topics are named and sized.
 #[derive(Debug, Clone)]
@@ -30,6 +31,10 @@ pub struct KafkaConfig {
     /// `default.replication.factor` and `min.insync.replicas`): what the saga's topics are
     /// created with and must have (`crate::replication`).
     pub replication: Replication,
+    /// `KAFKA_SECURITY_PROTOCOL` (PLAINTEXT, SSL or SASL_SSL), `KAFKA_SSL_CA_FILE` and, for
+    /// SASL_SSL, `KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD_FILE`
+    /// (`crate::security`; its `Debug` hides the password).
+    pub security: Security,
 }
 
 /// Kafka could not be reached at start-up, or a setting is malformed.
@@ -59,6 +64,7 @@ impl KafkaConfig {
             request_timeout: Duration::from_secs(10),
             max_message_bytes: saga_core::ports::DEFAULT_MAX_MESSAGE_BYTES,
             replication: Replication::default(),
+            security: Security::default(),
         }
     }
 
@@ -84,6 +90,8 @@ impl KafkaConfig {
             factor: optional_number(replication::FACTOR_VAR)?,
             min_insync: optional_number(replication::MIN_INSYNC_VAR)?,
         };
+        config.security = Security::from_lookup(|var| std::env::var(var).ok())
+            .map_err(|(var, reason)| ConnectError::Config { var, reason })?;
         Ok(config)
     }
 
@@ -115,6 +123,7 @@ impl KafkaConfig {
             // black-holed link surfaces as an error rather than a wait.
             .set("socket.timeout.ms", Self::millis(self.request_timeout))
             .set("log_level", "4");
+        self.security.apply(&mut client);
         client
     }
 

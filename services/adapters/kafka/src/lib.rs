@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod reads;
 mod replication;
+mod security;
 mod snapshot;
 
 pub use admin::{
@@ -20,6 +21,7 @@ pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};
 pub use reads::{Continued, commit_at_end, read_onwards, read_positions, records_since};
 pub use replication::{Replication, Required, TopicFacts};
+pub use security::{Protocol, Sasl, Security};
 pub use snapshot::read_snapshot;
 
 /// The backend name every error of this crate carries.

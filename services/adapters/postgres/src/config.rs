@@ -224,18 +224,7 @@ fn password_file(var: &'static str) -> Result<Option<String>, ConfigError> {
 
 /// The one line of `path` (a trailing newline is not part of the password).
 fn read_password(var: &'static str, path: &str) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        var,
-        reason: format!("cannot read {path}: {e}"),
-    })?;
-    let password = text.trim_end_matches(['\r', '\n']);
-    if password.is_empty() {
-        return Err(ConfigError {
-            var,
-            reason: format!("{path} is empty"),
-        });
-    }
-    Ok(password.to_owned())
+    saga_core::secret::read_secret_file(path).map_err(|reason| ConfigError { var, reason })
 }
 
 fn env_number<T: FromStr>(var: &'static str, default: T) -> Result<T, ConfigError> {

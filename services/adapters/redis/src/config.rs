@@ -5,16 +5,23 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use saga_core::ports::startup::{GaveUp, connect_with_retries};
+use saga_core::ports::startup::{GaveUp, accepts_connections, connect_with_retries};
 use saga_core::redact::RedactedUrl;
 
 use crate::BACKEND;
 
+const URL_VAR: &str = "REDIS_URL";
+const CA_FILE_VAR: &str = "REDIS_CA_FILE";
+
 /// How to reach Redis and where decisions live. Its `Debug` hides the URL's password.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `REDIS_URL` (default `redis://redis:6379/0`, as in compose).
+    /// `REDIS_URL` (default `redis://redis:6379/0`, as in compose): `rediss://` for TLS, with
+    /// `USER:PASSWORD@` for an ACL user.
     pub url: String,
+    /// `REDIS_CA_FILE`: the PEM file of the CA a `rediss://` server's certificate is checked
+    /// against (default: the system's roots). The host name is always verified.
+    pub ca_file: Option<String>,
     /// `REDIS_KEY_PREFIX` (default `payment-decision:`): decisions are `{prefix}{event_id}`.
     pub key_prefix: String,
     /// `REDIS_CONNECT_ATTEMPTS` (default 5): start-up attempts before giving up.
@@ -31,6 +38,7 @@ impl std::fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Self {
             url,
+            ca_file,
             key_prefix,
             connect_attempts,
             timeout,
@@ -38,6 +46,7 @@ impl std::fmt::Debug for RedisConfig {
         } = self;
         f.debug_struct("RedisConfig")
             .field("url", &RedactedUrl(url))
+            .field("ca_file", ca_file)
             .field("key_prefix", key_prefix)
             .field("connect_attempts", connect_attempts)
             .field("timeout", timeout)
@@ -63,6 +72,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            ca_file: None,
             key_prefix: "payment-decision:".into(),
             connect_attempts: 5,
             timeout: Duration::from_secs(5),
@@ -71,10 +81,22 @@ impl RedisConfig {
     }
 
     pub(crate) fn client(&self) -> Result<redis::Client, ConnectError> {
-        redis::Client::open(self.url.as_str()).map_err(|e| ConnectError::Config {
-            var: "REDIS_URL",
+        let invalid = |e: redis::RedisError| ConnectError::Config {
+            var: URL_VAR,
             reason: format!("not a valid Redis URL: {e}"),
-        })
+        };
+        let Some(ca_file) = &self.ca_file else {
+            return redis::Client::open(self.url.as_str()).map_err(invalid);
+        };
+        let root_cert = std::fs::read(ca_file).map_err(|e| ConnectError::Config {
+            var: CA_FILE_VAR,
+            reason: format!("{ca_file}: {e}"),
+        })?;
+        let certificates = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_cert),
+        };
+        redis::Client::build_with_tls(self.url.as_str(), certificates).map_err(invalid)
     }
 
     pub(crate) fn manager_config(&self) -> ConnectionManagerConfig {
@@ -85,13 +107,14 @@ impl RedisConfig {
             .set_max_delay(1_000)
     }
 
-    /// Reads `REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_CONNECT_ATTEMPTS`, `REDIS_TIMEOUT_SECONDS`.
+    /// Reads `REDIS_URL`, `REDIS_CA_FILE`, `REDIS_KEY_PREFIX`, `REDIS_CONNECT_ATTEMPTS`, `REDIS_TIMEOUT_SECONDS`.
     ///
     /// # Errors
     /// [`ConnectError::Config`] naming the malformed variable.
     pub fn from_env() -> Result<Self, ConnectError> {
         let mut config =
             Self::new(std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://redis:6379/0".into()));
+        config.ca_file = std::env::var(CA_FILE_VAR).ok();
         if let Ok(prefix) = std::env::var("REDIS_KEY_PREFIX") {
             config.key_prefix = prefix;
         }
@@ -132,15 +155,41 @@ impl RedisConfig {
         let client = self.client()?;
         let manager_config = self.manager_config();
         let target = self.target();
-        connect_with_retries(BACKEND, &target, self.connect_attempts, || {
+        let connected = connect_with_retries(BACKEND, &target, self.connect_attempts, || {
             ConnectionManager::new_with_config(client.clone(), manager_config.clone())
         })
-        .await
-        .map_err(|GaveUp { attempts, reason }| ConnectError::Unreachable {
-            target,
-            attempts,
-            reason,
-        })
+        .await;
+        match connected {
+            Ok(manager) => Ok(manager),
+            Err(GaveUp { attempts, reason }) => Err(self
+                .plaintext_refused(&reason)
+                .await
+                .unwrap_or(ConnectError::Unreachable {
+                    target,
+                    attempts,
+                    reason,
+                })),
+        }
+    }
+
+    /// Why a plaintext client got no answer from a server that accepts its connection: most
+    /// likely it speaks TLS only. `None` for `rediss://`, or when nothing listens there.
+    async fn plaintext_refused(&self, reason: &str) -> Option<ConnectError> {
+        let info = self.client().ok()?.get_connection_info().clone();
+        let redis::ConnectionAddr::Tcp(host, port) = &info.addr else {
+            return None;
+        };
+        let address = format!("{host}:{port}");
+        accepts_connections(&address, self.timeout)
+            .await
+            .then(|| ConnectError::Config {
+                var: URL_VAR,
+                reason: format!(
+                    "{BACKEND} at {address} accepts connections but does not answer a \
+                     plaintext client ({reason}); if it is TLS-only, use rediss:// in \
+                     {URL_VAR}, with {CA_FILE_VAR} for a private CA"
+                ),
+            })
     }
 }
 

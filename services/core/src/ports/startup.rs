@@ -47,6 +47,15 @@ where
     Err(GaveUp { attempts, reason })
 }
 
+/// Whether something accepts a TCP connection at `address` (`host:port`) within `timeout`:
+/// told apart from "nothing listens there", a client that got no answer it understood is
+/// most likely speaking plaintext to a TLS-only server, and its start-up error can say what
+/// to set.
+pub async fn accepts_connections(address: &str, timeout: std::time::Duration) -> bool {
+    let connect = tokio::net::TcpStream::connect(address);
+    matches!(tokio::time::timeout(timeout, connect).await, Ok(Ok(_)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

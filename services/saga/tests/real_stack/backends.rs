@@ -3,9 +3,7 @@
 //! defaults). A stack that is not running skips the tests locally and fails them in CI.
 
 use saga_harness::Endpoints;
-use saga_kafka::KafkaConfig;
 use saga_postgres::PgConfig;
-use saga_redis::RedisConfig;
 
 pub type Backends = Endpoints;
 
@@ -17,12 +15,12 @@ pub async fn available() -> Option<Backends> {
     if let Err(e) = pg.connect().await {
         return saga_contract::backend::unavailable("PostgreSQL", &pg.target(), &e);
     }
-    let mut redis = RedisConfig::new(&backends.redis_direct);
+    let mut redis = backends.redis_config();
     redis.connect_attempts = 1;
     if let Err(e) = redis.connect().await {
         return saga_contract::backend::unavailable("Redis", &redis.target(), &e);
     }
-    let mut kafka = KafkaConfig::new(&backends.kafka_direct);
+    let mut kafka = backends.kafka_config();
     kafka.connect_attempts = 1;
     if let Err(e) = saga_kafka::KafkaEventBus::connect(kafka).await {
         return saga_contract::backend::unavailable("Kafka", &backends.kafka_direct, &e);

@@ -51,15 +51,12 @@ impl Deployment {
             std::process::id(),
             OsEntropy.next_u64() >> 40
         );
-        let kafka = saga_kafka::KafkaConfig::new(&backends.kafka_direct);
+        let kafka = backends.kafka_config();
         saga_kafka::delete_topics_with_prefix(&kafka, "e2e-", |t| {
             saga_harness::abandoned(t, "e2e-")
         })
         .await;
-        let redis = saga_redis::RedisConfig::new(&backends.redis_direct)
-            .connect()
-            .await
-            .expect("Redis");
+        let redis = backends.redis_config().connect().await.expect("Redis");
         saga_redis::delete_keys_with_prefix(&redis, "e2e-", |k| saga_harness::abandoned(k, "e2e-"))
             .await
             .expect("deleting abandoned keys");
@@ -98,7 +95,7 @@ impl Deployment {
 
     /// The `saga <component>` command with this deployment's environment.
     pub fn command(&self, component: Component) -> Command {
-        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let database_name = saga_harness::scratch::database_of(&self.database_direct);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -126,7 +123,7 @@ impl Deployment {
     /// `saga ARGS…` (a tool such as `saga dlq`, not a component) with this deployment's
     /// backend environment plus `env`, its output captured.
     pub fn tool(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let database_name = self.database_direct.rsplit('/').next().unwrap_or_default();
+        let database_name = saga_harness::scratch::database_of(&self.database_direct);
         let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
         command
             .args(args)

@@ -37,8 +37,5 @@ fn decision_key(saga: &Deployment, source: EventId) -> String {
 }
 
 async fn connect(saga: &Deployment) -> redis::aio::ConnectionManager {
-    saga_redis::RedisConfig::new(&saga.backends.redis_direct)
-        .connect()
-        .await
-        .expect("Redis")
+    saga.backends.redis_config().connect().await.expect("Redis")
 }

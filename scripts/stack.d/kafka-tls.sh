@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Kafka with TLS and SCRAM for scripts/stack (SAGA_TLS=1, single node): both client listeners
+# speak SASL_SSL only (the local CA of stack.d/tls.sh, SCRAM-SHA-512), one SCRAM user per
+# component with ACLs under KRaft's StandardAuthorizer, and an admin user for the script's
+# own tools, the tests and the checker. Passwords are generated into $STACK_HOME/secrets.
+#
+# The controller listener stays PLAINTEXT on loopback: KRaft controllers cannot check SCRAM
+# (its credentials live in the metadata they serve), and it answers only KRaft's own RPCs.
+# Its principal, ANONYMOUS, is a super user so the broker may register with its controller.
+
+KAFKA_ADMIN_USER=saga-admin
+KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+
+# The components that use Kafka, and what each may do (topic names without a prefix: these
+# ACLs are for the stack's own deployment). Every one may also create and describe the saga's
+# topics, which each component ensures at start-up, and read the cluster's defaults.
+KAFKA_COMPONENTS=(outbox-relay payment-worker order-status-worker delivery-worker auditor
+    explorer)
+declare -A KAFKA_WRITES=([outbox-relay]="orders" [payment-worker]="payments orders-dlq"
+    [order-status-worker]="payments-dlq" [delivery-worker]="orders-dlq")
+# "GROUP TOPIC...": the consumer group it reads as, and the topics that group reads.
+declare -A KAFKA_READS=([payment-worker]="payment-worker orders"
+    [order-status-worker]="order-status-worker payments"
+    [delivery-worker]="delivery-worker orders" [auditor]="auditor payments"
+    [explorer]="snapshot-reader orders payments orders-dlq payments-dlq")
+KAFKA_TOPICS=(orders payments orders-dlq payments-dlq)
+
+kafka_user_of() { echo "saga-$1"; }
+
+kafka_password_of() { stack_secret "kafka-$1"; }
+
+# The broker's key and certificate as one PEM keystore, readable by the broker only.
+kafka_tls_keystore() {
+    tls_certificates
+    (umask 077 && cat "$TLS_DIR/server.key" "$TLS_DIR/server.crt" >"$KAFKA_CONF/keystore.pem")
+}
+
+# The broker settings that make its client listeners SASL_SSL only.
+kafka_tls_properties() {
+    local admin_password
+    admin_password="$(kafka_password_of admin)"
+    cat <<EOF
+listener.security.protocol.map=DIRECT:SASL_SSL,PROXIED:SASL_SSL,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=$KAFKA_SASL_MECHANISM
+sasl.mechanism.inter.broker.protocol=$KAFKA_SASL_MECHANISM
+listener.name.direct.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_ADMIN_USER" password="$admin_password";
+listener.name.proxied.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_CONF/keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:$KAFKA_ADMIN_USER;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
+EOF
+}
+
+# How the script's own tools log in: the admin user over SASL_SSL.
+kafka_tls_admin_config() {
+    local file="$KAFKA_CONF/admin.properties"
+    (umask 077 && cat >"$file" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=$KAFKA_SASL_MECHANISM
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$KAFKA_ADMIN_USER" password="$(kafka_password_of admin)";
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+EOF
+    )
+    echo "$file"
+}
+
+# The --add-scram options of `kafka-storage format`: every user exists from the first start.
+kafka_tls_format_options() {
+    local component
+    printf -- '--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' "$KAFKA_ADMIN_USER" \
+        "$(kafka_password_of admin)"
+    for component in "${KAFKA_COMPONENTS[@]}"; do
+        printf -- '--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' \
+            "$(kafka_user_of "$component")" "$(kafka_password_of "$component")"
+    done
+}
+
+# kafka_acl ARGS...: adds ACLs as the admin (AclCommand, idempotent).
+kafka_acl() {
+    kafka_java org.apache.kafka.tools.AclCommand --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" \
+        --command-config "$KAFKA_CONF/admin.properties" --add --force "$@" \
+        >>"$LOG_DIR/kafka-admin.log" 2>&1 || die "adding Kafka ACLs failed (see $LOG_DIR/kafka-admin.log)"
+}
+
+# Each component's ACLs, once per data directory (each AclCommand is a JVM start).
+kafka_tls_acls() {
+    local marker="$KAFKA_DATA/.acls" component principals=() topic group read_topics
+    [[ -f "$marker" ]] && return 0
+    log "adding the components' Kafka ACLs"
+    for component in "${KAFKA_COMPONENTS[@]}"; do
+        principals+=(--allow-principal "User:$(kafka_user_of "$component")")
+    done
+    local all_topics=()
+    for topic in "${KAFKA_TOPICS[@]}"; do all_topics+=(--topic "$topic"); done
+    kafka_acl "${principals[@]}" --operation Create --operation Describe \
+        --operation DescribeConfigs "${all_topics[@]}"
+    kafka_acl "${principals[@]}" --operation DescribeConfigs --cluster
+    for component in "${KAFKA_COMPONENTS[@]}"; do
+        local user args=()
+        user="User:$(kafka_user_of "$component")"
+        for topic in ${KAFKA_WRITES[$component]:-}; do args+=(--topic "$topic"); done
+        ((${#args[@]} == 0)) || kafka_acl --allow-principal "$user" --operation Write "${args[@]}"
+        [[ -n "${KAFKA_READS[$component]:-}" ]] || continue
+        read -r group read_topics <<<"${KAFKA_READS[$component]}"
+        args=(--group "$group")
+        for topic in $read_topics; do args+=(--topic "$topic"); done
+        kafka_acl --allow-principal "$user" --operation Read "${args[@]}"
+    done
+    # The explorer shows every group's lag: it reads their committed offsets.
+    kafka_acl --allow-principal "User:$(kafka_user_of explorer)" --operation Describe --group '*'
+    touch "$marker"
+}
+
+# The client settings `scripts/stack env [COMPONENT]` prints: the component's own user, or the
+# admin for tests and tools.
+kafka_tls_env() {
+    local component="${1:-}" name=admin
+    [[ " ${KAFKA_COMPONENTS[*]} " == *" $component "* ]] && name="$component"
+    local user="$KAFKA_ADMIN_USER"
+    [[ "$name" == admin ]] || user="$(kafka_user_of "$name")"
+    kafka_password_of "$name" >/dev/null
+    cat <<EOF
+export KAFKA_SECURITY_PROTOCOL=SASL_SSL
+export KAFKA_SSL_CA_FILE=$TLS_DIR/ca.crt
+export KAFKA_SASL_MECHANISM=$KAFKA_SASL_MECHANISM
+export KAFKA_SASL_USERNAME=$user
+export KAFKA_SASL_PASSWORD_FILE=$SECRETS_DIR/kafka-$name
+EOF
+}
