@@ -38,21 +38,23 @@ const DEADLINE: Duration = Duration::from_secs(10);
 async fn orders_come_newest_first_by_keyset_pages_under_filters() {
     let Some(pool) = pool().await else { return };
     let store = PgOrderStore::new(pool.clone());
-    let start = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    // PostgreSQL stamps each order's created_at with its own clock, one after another.
+    let mut created_at = Vec::new();
     for n in 0..25u128 {
         let owner = if n % 5 == 0 { "shop-a" } else { "shop-b" };
-        store
+        let outcome = store
             .create_order(NewOrder {
                 item: Item::parse(if n % 2 == 0 { "Tea" } else { "meal" }).unwrap(),
                 correlation_id: CorrelationId::parse("reads").unwrap(),
                 idempotency_key: None,
                 owner: Some(Owner::parse(owner).unwrap()),
                 event_id: EventId::from_random_bits(n + 1),
-                created_at: start + time::Duration::minutes(i64::try_from(n).unwrap()),
+                created_at: OffsetDateTime::now_utc(),
                 trace: None,
             })
             .await
             .unwrap();
+        created_at.push(outcome.order().created_at);
     }
     let reads = PgReads::new(pool, DEADLINE);
     let ids = |orders: &[saga_core::Order]| orders.iter().map(|o| o.id.get()).collect::<Vec<_>>();
@@ -83,7 +85,7 @@ async fn orders_come_newest_first_by_keyset_pages_under_filters() {
     assert_eq!(ids(&reads.orders(&tea_of_a).await.unwrap()), [21, 11, 1]);
     assert_eq!(reads.count(&tea_of_a).await.unwrap(), 3);
     let stuck = OrderQuery {
-        pending_since_before: Some(start + time::Duration::minutes(3)),
+        pending_since_before: Some(created_at[3]),
         limit: 100,
         ..OrderQuery::default()
     };
