@@ -45,8 +45,8 @@ async fn an_orders_trace_is_exported_to_jaeger_with_the_headers_ids() {
     one_order_through_every_process(&saga, &jaeger).await;
 }
 
-// `saga dlq` reads the letter through PostgreSQL's DLQ index: this found the index dropping a
-// rejection's `traceparent` (now its `traceparent` column).
+// `saga dlq` reads the letter through PostgreSQL's DLQ index, so this also holds the index to
+// keeping a rejection's `traceparent`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_dead_letter_is_exported_into_its_orders_trace() {
     let _serial = SERIAL.lock().await;
