@@ -25,7 +25,17 @@ struct Tooth {
     fired: Signal,
 }
 
-const TEETH: [Tooth; 9] = [
+const TEETH: [Tooth; 10] = [
+    Tooth {
+        about: "an operator replays a letter the DLQ could not take: the dead-letter table kept \
+                its bytes without its trace context",
+        class: FaultClass::Operator,
+        seed: 669,
+        mix: "all,-unclean-election,-disk-loss",
+        keep: None,
+        violates: Property::TraceContinuity,
+        fired: Signal::OperatorReplayed,
+    },
     Tooth {
         about: "the status worker's clock 9 days behind: it stamped processed events 9 days old, \
                 and retention pruned them at once",

@@ -29,9 +29,7 @@ impl SimDeadLetters {
 #[async_trait]
 impl DeadLetterStore for SimDeadLetters {
     async fn keep(&self, rejection: &Envelope, _why: &str) -> Result<(), PortError> {
-        let request = PgRequest::KeepDeadLetter {
-            envelope: rejection.to_bytes(),
-        };
+        let request = PgRequest::KeepDeadLetter(rejection.into());
         match self.pool.call(&request).await? {
             PgResponse::Done => Ok(()),
             PgResponse::Error(reason) => Err(PortError::rejected("postgres", reason)),
@@ -43,7 +41,11 @@ impl DeadLetterStore for SimDeadLetters {
         match self.pool.call(&PgRequest::ListDeadLetters).await? {
             PgResponse::DeadLetters(list) => list
                 .iter()
-                .map(|bytes| decode(bytes).map_err(|e| PortError::rejected("postgres", e)))
+                .map(|kept| {
+                    let envelope = decode(&kept.envelope);
+                    let envelope = envelope.map_err(|e| PortError::rejected("postgres", e))?;
+                    Ok(envelope.with_trace(kept.trace))
+                })
                 .collect(),
             other => Err(unexpected("postgres", other)),
         }

@@ -19,7 +19,7 @@ use super::mutated;
 use super::server::{Host, Session, serve as serve_sessions};
 use crate::observe::Event;
 use crate::wire::POSTGRES_PORT;
-use crate::wire::postgres::{NewOrderWire, OutboxRecordWire, PgRequest, PgResponse};
+use crate::wire::postgres::{KeptWire, NewOrderWire, OutboxRecordWire, PgRequest, PgResponse};
 use crate::world::{POSTGRES, SimClock, World};
 use time::OffsetDateTime;
 
@@ -141,14 +141,14 @@ impl Session for PgSession {
                 idempotency_keys,
                 batch,
             }),
-            PgRequest::KeepDeadLetter { envelope } => self.keep_dead_letter(&envelope),
+            PgRequest::KeepDeadLetter(kept) => self.keep_dead_letter(kept),
             PgRequest::ListDeadLetters => PgResponse::DeadLetters(
                 self.world
                     .durable
                     .dead_letters
                     .snapshot()
                     .iter()
-                    .map(saga_core::Envelope::to_bytes)
+                    .map(Into::into)
                     .collect(),
             ),
             PgRequest::RecordAction(action) => {
@@ -198,8 +198,9 @@ impl PgSession {
         }
     }
 
-    fn keep_dead_letter(&self, envelope: &[u8]) -> PgResponse {
-        match saga_core::event::decode(envelope) {
+    fn keep_dead_letter(&self, kept: KeptWire) -> PgResponse {
+        let envelope = saga_core::event::decode(&kept.envelope).map(|e| e.with_trace(kept.trace));
+        match envelope {
             Ok(envelope) if self.world.durable.dead_letters.keep_now(&envelope) => PgResponse::Done,
             _ => PgResponse::Error("only EVENT_REJECTED envelopes are kept".into()),
         }

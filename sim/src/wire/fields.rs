@@ -29,21 +29,3 @@ pub(crate) mod base64_bytes {
         STANDARD.decode(text).map_err(serde::de::Error::custom)
     }
 }
-
-pub(crate) mod base64_list {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-        let texts: Vec<String> = list.iter().map(|b| STANDARD.encode(b)).collect();
-        texts.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|t| STANDARD.decode(t).map_err(serde::de::Error::custom))
-            .collect()
-    }
-}

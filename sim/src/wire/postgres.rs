@@ -13,7 +13,7 @@ use saga_core::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::fields::{base64_bytes, base64_list, nanos};
+use super::fields::{base64_bytes, nanos};
 
 /// What a client asks.
 #[derive(Debug, Serialize, Deserialize)]
@@ -56,11 +56,8 @@ pub enum PgRequest {
         idempotency_keys: OffsetDateTime,
         batch: usize,
     },
-    /// The dead-letter table: keep an EVENT_REJECTED envelope.
-    KeepDeadLetter {
-        #[serde(with = "base64_bytes")]
-        envelope: Vec<u8>,
-    },
+    /// The dead-letter table: keep an EVENT_REJECTED envelope and its trace context.
+    KeepDeadLetter(KeptWire),
     ListDeadLetters,
     /// The operators' ledger: record an action unless its letter has one.
     RecordAction(ActionWire),
@@ -115,7 +112,7 @@ pub enum PgResponse {
         processed_events: u64,
         idempotency_keys: u64,
     },
-    DeadLetters(#[serde(with = "base64_list")] Vec<Vec<u8>>),
+    DeadLetters(Vec<KeptWire>),
     Time(#[serde(with = "nanos")] OffsetDateTime),
     Recorded(bool),
     Actions(Vec<ActionWire>),
@@ -396,6 +393,24 @@ impl From<ActionWire> for DeadLetterAction {
             actor: wire.actor,
             why: wire.why,
             at: wire.at,
+        }
+    }
+}
+
+/// A kept rejection: the envelope's bytes and the trace context its DLQ record would carry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeptWire {
+    #[serde(with = "base64_bytes")]
+    pub envelope: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceParent>,
+}
+
+impl From<&saga_core::Envelope> for KeptWire {
+    fn from(envelope: &saga_core::Envelope) -> Self {
+        Self {
+            envelope: envelope.to_bytes(),
+            trace: envelope.trace,
         }
     }
 }

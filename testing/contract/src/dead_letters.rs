@@ -38,7 +38,9 @@ fn rejection(group: &str, offset: u64, original: &[u8]) -> Envelope {
 
 pub async fn keeps_one_letter_per_group_and_source(store: Store) {
     let big = vec![0xab; 2_000_000];
-    let first = rejection("payment-worker", 5, &big);
+    // Kept with the trace context its DLQ record would have carried, so a replay stays in it.
+    let trace = saga_core::TraceParent::from_random_bits(0x5eed, 7);
+    let first = rejection("payment-worker", 5, &big).with_trace(Some(trace));
     store.keep(&first, "too large for the DLQ").await.unwrap();
     store
         .keep(&rejection("payment-worker", 5, b"again"), "retry")
@@ -50,8 +52,9 @@ pub async fn keeps_one_letter_per_group_and_source(store: Store) {
     assert_eq!(
         kept,
         vec![first, other_group],
-        "whole originals, first one per group and source"
+        "whole originals with their trace, first one per group and source"
     );
+    assert_eq!(kept[0].trace, Some(trace));
     let not_a_rejection = saga_core::Envelope {
         body: saga_core::EventBody::OrderCompleted {
             order_id: saga_core::OrderId::new(1).unwrap(),

@@ -31,8 +31,8 @@ impl PgDeadLetters {
 const KEEP: &str = "\
     INSERT INTO dead_letters (id, consumer_group, component, source_topic, source_partition, \
         source_offset, source_key, reason_code, reason, attempts, original_size, \
-        original_sha256, envelope, dlq_error, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+        original_sha256, envelope, dlq_error, created_at, traceparent) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
     ON CONFLICT (consumer_group, source_topic, source_partition, source_offset) DO NOTHING";
 
 #[async_trait]
@@ -61,17 +61,25 @@ impl DeadLetterStore for PgDeadLetters {
             .bind(&bytes)
             .bind(why)
             .bind(rejection.occurred_at)
+            .bind(rejection.trace.map(|t| t.to_string()))
             .execute(conn))?;
         Ok(())
     }
 
     async fn list(&self) -> Result<Vec<Envelope>, PortError> {
-        let rows: Vec<Vec<u8>> = within!(&self.db, |conn| sqlx::query_scalar(
-            "SELECT envelope FROM dead_letters ORDER BY position"
+        let rows: Vec<KeptRow> = within!(&self.db, |conn| sqlx::query_as(
+            "SELECT envelope, traceparent FROM dead_letters ORDER BY position"
         )
         .fetch_all(conn))?;
-        rows.iter()
-            .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
-            .collect()
+        rows.iter().map(kept_letter).collect()
     }
+}
+
+/// A kept rejection as stored: its envelope's bytes and its trace context.
+pub(crate) type KeptRow = (Vec<u8>, Option<String>);
+
+/// The rejection a row keeps, with its trace context restored.
+pub(crate) fn kept_letter((bytes, trace): &KeptRow) -> Result<Envelope, PortError> {
+    let envelope = decode(bytes).map_err(|e| corrupt("dead letter", e))?;
+    Ok(envelope.with_trace(crate::rows::trace(trace.as_deref())))
 }

@@ -2,7 +2,7 @@
 //! delivery assignment and dead letter, read in one repeatable-read transaction so they agree with each
 //! other.
 
-use saga_core::event::{Envelope, decode};
+use saga_core::event::Envelope;
 use saga_core::ports::{DeliveryAssignment, PortError, StatusChange};
 use saga_core::snapshot::{OrderStoreSnapshot, OutboxRow};
 use saga_core::{EventId, Order, OrderId};
@@ -32,7 +32,7 @@ pub(crate) struct Rows {
     pub created: Vec<(i64, Uuid)>,
     pub history: Vec<HistoryRow>,
     pub deliveries: Vec<(i64, Uuid, OffsetDateTime, Option<String>)>,
-    pub letters: Vec<Vec<u8>>,
+    pub letters: Vec<crate::dead_letters::KeptRow>,
 }
 
 /// Reads the whole order and delivery state.
@@ -82,7 +82,7 @@ pub async fn read_snapshot(pool: &PgPool) -> Result<PgSnapshot, PortError> {
         .fetch_all(&mut *tx)
         .await
         .map_err(port_error)?,
-        letters: sqlx::query_scalar("SELECT envelope FROM dead_letters ORDER BY position")
+        letters: sqlx::query_as("SELECT envelope, traceparent FROM dead_letters ORDER BY position")
             .fetch_all(&mut *tx)
             .await
             .map_err(port_error)?,
@@ -138,7 +138,7 @@ impl Rows {
             dead_letters: self
                 .letters
                 .iter()
-                .map(|bytes| decode(bytes).map_err(|e| corrupt("dead letter", e)))
+                .map(crate::dead_letters::kept_letter)
                 .collect::<Result<_, _>>()?,
         })
     }

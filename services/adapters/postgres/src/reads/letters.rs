@@ -71,7 +71,7 @@ const LETTERS: &str = "\
                rejected_at AS at, envelope, traceparent FROM dlq_index \
         UNION ALL \
         SELECT d.id, NULL, NULL, NULL, d.reason_code, d.source_topic, d.consumer_group, \
-               d.created_at, d.envelope, NULL FROM dead_letters d \
+               d.created_at, d.envelope, d.traceparent FROM dead_letters d \
         WHERE NOT EXISTS (SELECT 1 FROM dlq_index i WHERE i.id = d.id)) ";
 
 type LetterRow = (

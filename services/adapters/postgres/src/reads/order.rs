@@ -74,8 +74,9 @@ async fn read_order(conn: &mut PgConnection, order: OrderId) -> Result<Rows, sql
         .bind(id)
         .fetch_all(&mut *tx)
         .await?,
-        letters: sqlx::query_scalar(
-            "SELECT envelope FROM dead_letters WHERE source_key = $1 ORDER BY position",
+        letters: sqlx::query_as(
+            "SELECT envelope, traceparent FROM dead_letters WHERE source_key = $1 \
+             ORDER BY position",
         )
         .bind(&key)
         .fetch_all(&mut *tx)
