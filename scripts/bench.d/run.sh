@@ -245,6 +245,7 @@ cleanup() {
     local status=$? db
     stop_saga
     cluster_stop
+    tls_stop
     [[ -n "${PGBIN:-}" ]] || DATABASES=()
     for db in "${DATABASES[@]}"; do
         "$PGBIN/psql" "${PG_ADMIN[@]}" -d postgres -qAt \

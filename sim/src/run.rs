@@ -9,7 +9,7 @@ use saga_checker::{Scope, Violation, check};
 use saga_core::snapshot::Acknowledged;
 
 use crate::fault::{self, Schedule};
-use crate::observe::{Event, Signal};
+use crate::observe::{Event, Monitor, Signal};
 use crate::options::RunOptions;
 use crate::report::{self, RunReport};
 use crate::workload::{self, Plan};
@@ -126,7 +126,7 @@ fn judge(
         Stop::Quiescent | Stop::Deadline => Scope::SafetyAndLiveness,
         Stop::Violation | Stop::HostFailed(_) => Scope::Safety,
     };
-    let mut violations: Vec<Violation> = world.observer.with_monitor(|m| m.violations().to_vec());
+    let mut violations: Vec<Violation> = world.observer.with_monitor(Monitor::violations);
     for found in check(&snapshot, scope) {
         let seen = violations
             .iter()

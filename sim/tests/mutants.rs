@@ -148,3 +148,19 @@ fn the_replay_ordering_mutant_takes_an_operator_to_catch() {
         ],
     );
 }
+
+/// The deploy classes have teeth for the start-up path too: a stop that lands while a host
+/// still waits at start-up for a backend that lost power (the power loss sets the scene; it
+/// never stops a service itself).
+#[test]
+#[cfg_attr(
+    not(tokio_unstable),
+    ignore = "runs in the seeded build: sim/tests/seeded.rs"
+)]
+fn the_start_up_stop_mutant_takes_a_deploy_to_catch() {
+    only_these_classes_catch(
+        Mutant::IgnoreStopDuringStartUp,
+        &[FaultClass::GracefulStop, FaultClass::RollingRestart],
+        &[FaultClass::PowerLoss],
+    );
+}

@@ -25,7 +25,17 @@ struct Tooth {
     fired: Signal,
 }
 
-const TEETH: [Tooth; 10] = [
+const TEETH: [Tooth; 11] = [
+    Tooth {
+        about: "the payment worker stopped while it waited for its backends at start-up: the \
+                stop was first listened for once it ran, so it kept starting",
+        class: FaultClass::GracefulStop,
+        seed: 2,
+        mix: "all,-unclean-election,-disk-loss",
+        keep: None,
+        violates: Property::StopHonoured,
+        fired: Signal::StopDuringStartUp,
+    },
     Tooth {
         about: "an operator replays a letter the DLQ could not take: the dead-letter table kept \
                 its bytes without its trace context",

@@ -35,6 +35,10 @@ pub enum Property {
     /// Every replay an operator's action records was published: its copy, marked with the dead
     /// letter's id, is on the source topic (a replay is recorded only after its publish).
     RecordedReplayPublished,
+    /// A component asked to stop while still starting (waiting for a backend) ends at once and
+    /// cleanly: it has nothing in flight. Judged by the harnesses from how a stopped process
+    /// ends, which no snapshot of the backends can show.
+    StopHonoured,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -44,7 +48,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 19] = [
+    pub const ALL: [Property; 20] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,
@@ -60,6 +64,7 @@ impl Property {
         Self::RejectionNamesGroup,
         Self::TraceContinuity,
         Self::RecordedReplayPublished,
+        Self::StopHonoured,
         Self::OrderTerminal,
         Self::OutboxDrained,
         Self::NoConsumerLag,
@@ -88,6 +93,7 @@ impl Property {
             Self::RejectionNamesGroup => "rejection-names-group",
             Self::TraceContinuity => "trace-continuity",
             Self::RecordedReplayPublished => "recorded-replay-published",
+            Self::StopHonoured => "stop-honoured",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",
@@ -132,6 +138,12 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// A violation a harness saw happen rather than read from the backends' state (how a
+    /// process ended).
+    pub fn observed(property: Property, detail: String) -> Self {
+        Self::new(property, None, detail)
+    }
+
     pub(super) fn new(property: Property, order_id: Option<OrderId>, detail: String) -> Self {
         Self {
             property,

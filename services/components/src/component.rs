@@ -7,6 +7,10 @@ use std::io;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::FutureExt as _;
+use saga_core::mutant::{self, Mutant};
 
 use crate::environment::{BoxError, Environment};
 use crate::listener::BoxListener;
@@ -147,6 +151,9 @@ impl ComponentError {
 pub struct Context {
     pub component: Component,
     pub env: Arc<dyn Environment>,
+    /// Set once the component listens: the end of its start-up. Until then a stop ends it at
+    /// once, since it has nothing in flight; from then on it drains.
+    serving: Arc<AtomicBool>,
 }
 
 impl Context {
@@ -181,11 +188,16 @@ impl Context {
     ///
     /// # Errors
     /// [`ComponentError::Start`] when it cannot listen.
+    /// Listening ends the component's start-up (see [`run`]): every start function reaches its
+    /// backends and checks its configuration first.
     pub async fn listen(&self) -> Result<BoxListener, ComponentError> {
-        self.env
+        let listener = self
+            .env
             .listen(&self.component)
             .await
-            .map_err(|e| self.start_error(e))
+            .map_err(|e| self.start_error(e))?;
+        self.serving.store(true, Ordering::Release);
+        Ok(listener)
     }
 
     /// A start-up failure of this component.
@@ -208,7 +220,10 @@ impl Context {
     }
 }
 
-/// Runs `component` in `env` until `shutdown` resolves: the same code in every world.
+/// Runs `component` in `env` until `shutdown` resolves: the same code in every world. The stop
+/// is listened for from the first poll, start-up included: a component stopped while it still
+/// waits for a backend ends at once and cleanly (a process's SIGTERM handler is installed
+/// before any wait, so the signal never kills it); one stopped once it listens drains.
 ///
 /// # Errors
 /// [`ComponentError`]: it could not start, or it failed.
@@ -217,5 +232,36 @@ pub fn run(
     env: Arc<dyn Environment>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Started {
-    (component.start)(Context { component, env }, Box::pin(shutdown))
+    let shutdown = (Box::pin(shutdown) as Shutdown).shared();
+    let serving = Arc::new(AtomicBool::new(false));
+    let cx = Context {
+        component,
+        env,
+        serving: serving.clone(),
+    };
+    let started = (component.start)(cx, Box::pin(shutdown.clone()));
+    Box::pin(stop_while_starting(
+        component.name,
+        started,
+        shutdown,
+        serving,
+    ))
+}
+
+async fn stop_while_starting(
+    component: &'static str,
+    mut started: Started,
+    shutdown: impl Future<Output = ()>,
+    serving: Arc<AtomicBool>,
+) -> Result<(), ComponentError> {
+    tokio::select! {
+        biased;
+        result = &mut started => return result,
+        () = shutdown => {}
+    }
+    if serving.load(Ordering::Acquire) || mutant::active(Mutant::IgnoreStopDuringStartUp) {
+        return started.await;
+    }
+    tracing::info!(component, "stopped while starting");
+    Ok(())
 }

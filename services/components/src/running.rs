@@ -99,8 +99,13 @@ mod tests {
     use crate::environment::BoxError;
     use crate::listener::BoxListener;
 
-    /// An environment with no backends: the test components below ask for none.
-    struct Bare;
+    /// An environment with no backends: the test components below ask for none. It listens
+    /// on loopback when `listens`.
+    struct Bare {
+        listens: bool,
+    }
+
+    const BARE: Bare = Bare { listens: false };
 
     #[async_trait]
     impl Environment for Bare {
@@ -120,7 +125,12 @@ mod tests {
             Arc::new(TcpDialer)
         }
         async fn listen(&self, _: &Component) -> io::Result<BoxListener> {
-            Err(io::Error::other("no listeners here"))
+            if !self.listens {
+                return Err(io::Error::other("no listeners here"));
+            }
+            Ok(BoxListener::new(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+            ))
         }
         async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
             Err("no order store".into())
@@ -172,8 +182,8 @@ mod tests {
     #[tokio::test]
     async fn a_panic_is_reported_with_its_component() {
         let mut running = Running::new();
-        running.spawn(component("patient", waits), Arc::new(Bare));
-        running.spawn(component("doomed", panics), Arc::new(Bare));
+        running.spawn(component("patient", waits), Arc::new(BARE));
+        running.spawn(component("doomed", panics), Arc::new(BARE));
         let stopped = running.any_stopped().await.unwrap();
         assert_eq!(stopped.component, "doomed");
         let error = stopped.result.unwrap_err();
@@ -187,10 +197,63 @@ mod tests {
     #[tokio::test]
     async fn a_start_error_names_the_component_and_the_cause() {
         let mut running = Running::new();
-        running.spawn(component("deaf", cannot_listen), Arc::new(Bare));
+        running.spawn(component("deaf", cannot_listen), Arc::new(BARE));
         let stopped = running.any_stopped().await.unwrap();
         let error = stopped.result.unwrap_err();
         assert_eq!(error.component(), "deaf");
         assert_eq!(error.to_string(), "deaf: no listeners here");
+    }
+
+    /// Reaches a backend that never answers, then would listen.
+    fn stuck_starting(cx: Context, shutdown: Shutdown) -> Started {
+        Box::pin(async move {
+            std::future::pending::<()>().await;
+            let _listener = cx.listen().await?;
+            shutdown.await;
+            Ok(())
+        })
+    }
+
+    /// Listens, then on its stop drains: it reports the drain through `DRAINED`.
+    fn drains(cx: Context, shutdown: Shutdown) -> Started {
+        Box::pin(async move {
+            let _listener = cx.listen().await?;
+            LISTENING.notify_one();
+            shutdown.await;
+            tokio::task::yield_now().await;
+            DRAINED.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+    }
+
+    static LISTENING: tokio::sync::Notify = tokio::sync::Notify::const_new();
+    static DRAINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    fn stopped_by(rx: tokio::sync::oneshot::Receiver<()>) -> impl Future<Output = ()> + Send {
+        async move {
+            let _ = rx.await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_during_start_up_ends_the_component_at_once_and_cleanly() {
+        let (stop, rx) = tokio::sync::oneshot::channel();
+        let comp = component("starting", stuck_starting);
+        let started = crate::component::run(comp, Arc::new(BARE), stopped_by(rx));
+        stop.send(()).unwrap();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), started).await;
+        assert!(matches!(ended, Ok(Ok(()))), "{ended:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stop_once_listening_lets_the_component_drain() {
+        let (stop, rx) = tokio::sync::oneshot::channel();
+        let comp = component("serving", drains);
+        let env = Arc::new(Bare { listens: true });
+        let started = tokio::spawn(crate::component::run(comp, env, stopped_by(rx)));
+        LISTENING.notified().await;
+        stop.send(()).unwrap();
+        started.await.unwrap().unwrap();
+        assert!(DRAINED.load(std::sync::atomic::Ordering::SeqCst));
     }
 }

@@ -75,10 +75,14 @@ pub enum Mutant {
     /// so a publish that fails leaves the letter closed with nothing replayed (bites on an
     /// operator's replay whose publish fails).
     RecordReplayBeforePublish,
+    /// Service: a component stopped while it still waits for a backend at start-up keeps
+    /// waiting, since its stop is first listened for once it runs (bites on a deploy that
+    /// lands during a restart's start-up).
+    IgnoreStopDuringStartUp,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 17] = [
+    pub const ALL: [Mutant; 18] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -96,10 +100,11 @@ impl Mutant {
         Mutant::DropTraceHeader,
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
+        Mutant::IgnoreStopDuringStartUp,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 9] = [
+    pub const SUBTLE: [Mutant; 10] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -109,6 +114,7 @@ impl Mutant {
         Mutant::CommitFetchedOnStop,
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
+        Mutant::IgnoreStopDuringStartUp,
     ];
 }
 

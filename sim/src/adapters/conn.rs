@@ -37,6 +37,18 @@ impl Endpoint {
         }
     }
 
+    /// Waits until the backend accepts a connection, as a real adapter's start-up does
+    /// (PostgreSQL's pool, Kafka's metadata, Redis's PING), retrying with a capped backoff.
+    /// Unbounded: the real components' bounded attempts end in an exit a supervisor restarts,
+    /// which comes to the same wait.
+    pub async fn reach(&self) {
+        let mut pause = Duration::from_millis(100);
+        while Conn::open(self).await.is_err() {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
     pub(super) fn unavailable(&self, reason: impl std::fmt::Display) -> PortError {
         PortError::unavailable(self.backend, reason)
     }

@@ -11,7 +11,7 @@ use turmoil::Sim;
 
 use super::{Fault, FaultClass, Schedule, TimedFault};
 use crate::observe::{Event, Signal};
-use crate::world::{World, component_of};
+use crate::world::{Phase, World, component_of};
 
 fn ms(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> Duration {
     Duration::from_millis(rng.random_range(lo..=hi))
@@ -72,16 +72,24 @@ fn count(world: &World, signal: Signal) {
     world.observer.with_coverage(|c| c.add(signal));
 }
 
-/// Resolves `host`'s shutdown, if it runs; counts a stop that finds its consumer group with
-/// delivered records not yet committed (mid-batch; per group, so a replica's batch counts).
+/// Resolves `host`'s shutdown, if it runs; counts a stop that lands while the host still
+/// starts, and one that finds its consumer group with delivered records not yet committed
+/// (mid-batch; per group, so a replica's batch counts).
 pub fn stop(sim: &mut Sim<'_>, world: &World, host: &'static str, rolling: bool) {
-    if !sim.is_host_running(host) || !world.stops.request(host) {
+    let phase = match sim.is_host_running(host) {
+        true => world.stops.request(host),
+        false => None,
+    };
+    let Some(phase) = phase else {
         return world.emit(
             "driver",
             Event::Fault {
                 action: format!("{host} is not running: nothing to stop"),
             },
         );
+    };
+    if phase == Phase::Starting {
+        count(world, Signal::StopDuringStartUp);
     }
     count(
         world,
@@ -98,9 +106,13 @@ pub fn stop(sim: &mut Sim<'_>, world: &World, host: &'static str, rolling: bool)
     }
 }
 
-/// Starts `host` again; one still draining is killed first (its grace period ran out).
+/// Starts `host` again; one still draining is killed first (its grace period ran out). One
+/// still running that was stopped while starting ignored its stop: it had nothing to drain.
 pub fn restart(sim: &mut Sim<'_>, world: &World, host: &'static str) {
     if sim.is_host_running(host) {
+        if world.stops.stopped_in(host) == Some(Phase::Starting) {
+            world.emit("driver", Event::StillStartingAfterStop { host });
+        }
         world.emit(
             "driver",
             Event::Fault {

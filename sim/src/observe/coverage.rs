@@ -55,6 +55,8 @@ pub enum Signal {
     GracefulStop,
     /// A graceful stop found the host's consumer group with delivered records not committed.
     StopMidBatch,
+    /// A graceful stop landed while the host was still starting (waiting for a backend).
+    StopDuringStartUp,
     /// A service host was stopped as one step of a rolling restart.
     RollingRestart,
     /// A service host's clock was stepped ahead or behind.
@@ -72,7 +74,7 @@ pub enum Signal {
 }
 
 impl Signal {
-    pub const ALL: [Signal; 38] = [
+    pub const ALL: [Signal; 39] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -104,6 +106,7 @@ impl Signal {
         Self::KafkaDiskLoss,
         Self::GracefulStop,
         Self::StopMidBatch,
+        Self::StopDuringStartUp,
         Self::RollingRestart,
         Self::ClockJump,
         Self::ClockDrift,
@@ -146,6 +149,7 @@ impl Signal {
             Self::KafkaDiskLoss => "kafka-disk-lost",
             Self::GracefulStop => "graceful-stop",
             Self::StopMidBatch => "graceful-stop-mid-batch",
+            Self::StopDuringStartUp => "graceful-stop-during-start-up",
             Self::RollingRestart => "rolling-restart-stop",
             Self::ClockJump => "clock-jump",
             Self::ClockDrift => "clock-drift",
@@ -184,7 +188,9 @@ impl Signal {
             Self::LongFault => FaultClass::LongFault,
             Self::UncleanElection => FaultClass::UncleanElection,
             Self::KafkaDiskLoss => FaultClass::DiskLoss,
-            Self::GracefulStop | Self::StopMidBatch => FaultClass::GracefulStop,
+            Self::GracefulStop | Self::StopMidBatch | Self::StopDuringStartUp => {
+                FaultClass::GracefulStop
+            }
             Self::RollingRestart => FaultClass::RollingRestart,
             Self::ClockJump => FaultClass::ClockJump,
             Self::ClockDrift => FaultClass::ClockDrift,

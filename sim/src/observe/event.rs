@@ -20,6 +20,10 @@ pub enum Event {
     Fault {
         action: String,
     },
+    /// A host stopped while it was still starting had not ended when its restart came.
+    StillStartingAfterStop {
+        host: &'static str,
+    },
     // PostgreSQL.
     OrderCreated {
         order: OrderId,

@@ -3,8 +3,8 @@
 //! facts of the product's online judge (`saga_checker::online`, what the auditor runs on the
 //! live saga). The checker re-checks the whole state at the end; this is the continuous half.
 
-use saga_checker::Violation;
 use saga_checker::online::{Fact, Online};
+use saga_checker::{Property, Violation};
 use saga_core::Topic;
 
 use super::Event;
@@ -13,14 +13,27 @@ use super::Event;
 #[derive(Debug, Default)]
 pub struct Monitor {
     online: Online,
+    /// What the harness saw a process do, which no backend's state shows.
+    observed: Vec<Violation>,
 }
 
 impl Monitor {
-    pub fn violations(&self) -> &[Violation] {
-        self.online.violations()
+    pub fn violations(&self) -> Vec<Violation> {
+        let online = self.online.violations().iter().cloned();
+        online.chain(self.observed.iter().cloned()).collect()
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.online.violations().is_empty() && self.observed.is_empty()
     }
 
     pub fn observe(&mut self, event: &Event) {
+        if let Event::StillStartingAfterStop { host } = event {
+            self.observed.push(Violation::observed(
+                Property::StopHonoured,
+                format!("{host} was stopped while starting and was still starting at its restart"),
+            ));
+        }
         if let Some(fact) = fact(event) {
             self.online.observe(&fact);
         }

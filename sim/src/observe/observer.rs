@@ -108,6 +108,6 @@ impl Observer {
     }
 
     pub fn has_violation(&self) -> bool {
-        !self.lock().monitor.violations().is_empty()
+        !self.lock().monitor.is_clean()
     }
 }

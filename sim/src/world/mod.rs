@@ -25,7 +25,7 @@ pub use durable::Durable;
 pub use sabotage::Sabotage;
 pub use services::register as register_services;
 pub use skews::{HostClock, Skews};
-pub use stops::Stops;
+pub use stops::{Phase, Stops};
 pub use switches::Switches;
 pub use topology::{
     CLIENTS, GATEWAY, INFRA, KAFKA, POSTGRES, REDIS, RELAY, component_of, links, replicas,

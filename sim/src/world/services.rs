@@ -86,31 +86,38 @@ impl Environment for SimEnvironment {
     }
 
     async fn listen(&self, component: &Component) -> io::Result<BoxListener> {
-        Ok(BoxListener::new(SimListener::bind(port(component)).await?))
+        let listener = BoxListener::new(SimListener::bind(port(component)).await?);
+        self.world.stops.serving(self.host);
+        Ok(listener)
     }
 
     async fn order_store(&self) -> Result<Arc<dyn OrderStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        postgres.reach().await;
         Ok(Arc::new(SimOrderStore::new(postgres, self.world.mutant)))
     }
 
     async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
         let kafka = Endpoint::new("kafka", KAFKA, KAFKA_PORT);
+        kafka.reach().await;
         Ok(Arc::new(SimEventBus::new(kafka)))
     }
 
     async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
         let redis = Endpoint::new("redis", REDIS, REDIS_PORT);
+        redis.reach().await;
         Ok(Arc::new(SimDecisionStore::new(redis)))
     }
 
     async fn delivery_store(&self) -> Result<Arc<dyn DeliveryStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        postgres.reach().await;
         Ok(Arc::new(SimDeliveryStore::new(postgres)))
     }
 
     async fn dead_letters(&self) -> Result<Arc<dyn saga_core::ports::DeadLetterStore>, BoxError> {
         let postgres = Endpoint::new("postgres", POSTGRES, POSTGRES_PORT);
+        postgres.reach().await;
         Ok(Arc::new(SimDeadLetters::new(postgres)))
     }
 }

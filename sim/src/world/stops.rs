@@ -1,5 +1,7 @@
 //! Each service host's shutdown: the future its component runs until, as SIGTERM is on the real
-//! stack. A deploy (`fault::deploy`) resolves it; a crash never does.
+//! stack. A deploy (`fault::deploy`) resolves it; a crash never does. Each incarnation also
+//! says whether it got past its start-up (it listens), since a stop that lands while a host
+//! still waits for a backend must end it at once.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -7,18 +9,41 @@ use std::sync::Mutex;
 
 use tokio::sync::watch;
 
-/// The shutdown switch of every running incarnation, by host.
+/// Where a host's running incarnation was when its stop was requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Still starting: reaching its backends, not yet listening.
+    Starting,
+    /// Listening and working.
+    Serving,
+}
+
+#[derive(Debug)]
+struct Incarnation {
+    stop: watch::Sender<bool>,
+    phase: Phase,
+    /// The phase its stop found it in, once requested.
+    stopped_in: Option<Phase>,
+}
+
+/// The shutdown switch and phase of every running incarnation, by host.
 #[derive(Debug, Default)]
-pub struct Stops(Mutex<BTreeMap<&'static str, watch::Sender<bool>>>);
+pub struct Stops(Mutex<BTreeMap<&'static str, Incarnation>>);
 
 impl Stops {
-    /// The shutdown of `host`'s new incarnation (replacing its last one's).
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, Incarnation>> {
+        self.0.lock().expect("stops lock poisoned")
+    }
+
+    /// The shutdown of `host`'s new incarnation (replacing its last one's), which starts.
     pub fn register(&self, host: &'static str) -> impl Future<Output = ()> + Send + 'static {
         let (stop, mut stopped) = watch::channel(false);
-        self.0
-            .lock()
-            .expect("stops lock poisoned")
-            .insert(host, stop);
+        let incarnation = Incarnation {
+            stop,
+            phase: Phase::Starting,
+            stopped_in: None,
+        };
+        self.lock().insert(host, incarnation);
         async move {
             if stopped.wait_for(|stop| *stop).await.is_err() {
                 // Replaced by a newer incarnation: this one was crashed, never stopped.
@@ -27,9 +52,25 @@ impl Stops {
         }
     }
 
-    /// Resolves the shutdown of `host`'s running incarnation; whether it had one.
-    pub fn request(&self, host: &str) -> bool {
-        let stops = self.0.lock().expect("stops lock poisoned");
-        stops.get(host).is_some_and(|stop| stop.send(true).is_ok())
+    /// `host`'s running incarnation got past its start-up.
+    pub fn serving(&self, host: &str) {
+        if let Some(incarnation) = self.lock().get_mut(host) {
+            incarnation.phase = Phase::Serving;
+        }
+    }
+
+    /// Resolves the shutdown of `host`'s running incarnation; the phase it found it in, or
+    /// `None` when it had none.
+    pub fn request(&self, host: &str) -> Option<Phase> {
+        let mut stops = self.lock();
+        let incarnation = stops.get_mut(host)?;
+        incarnation.stop.send(true).ok()?;
+        incarnation.stopped_in = Some(incarnation.phase);
+        Some(incarnation.phase)
+    }
+
+    /// The phase the stop of `host`'s running incarnation found it in, if it was stopped.
+    pub fn stopped_in(&self, host: &str) -> Option<Phase> {
+        self.lock().get(host).and_then(|i| i.stopped_in)
     }
 }

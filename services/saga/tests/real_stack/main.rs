@@ -187,6 +187,72 @@ async fn a_payment_worker_killed_mid_stream_loses_and_duplicates_nothing() {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
+/// A deploy's SIGTERM can land while a restarted component still waits for a backend: it
+/// must end at once and cleanly, not die by the signal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_stopped_while_it_waits_for_kafka_exits_cleanly() {
+    let _serial = SERIAL.lock().await;
+    let Some(backends) = backends::available().await else {
+        return;
+    };
+    let mut saga = Deployment::new(backends, "stop-starting").await;
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = nothing.local_addr().unwrap().to_string();
+    drop(nothing);
+    saga.set_env("KAFKA_BOOTSTRAP_SERVERS", &dead);
+    saga.set_env("KAFKA_CONNECT_ATTEMPTS", "1000");
+    saga.set_env("KAFKA_REQUEST_TIMEOUT_SECONDS", "1");
+    let worker = registry::PAYMENT_WORKER;
+    let mut child = saga.command(worker).spawn().expect("saga runs");
+    let log_path = saga.log_path(worker);
+    let waiting = wait_for_log(
+        &log_path,
+        "Kafka not reachable yet",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        waiting,
+        "never waited for Kafka:\n{}",
+        saga.log_tail(worker)
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting on saga") {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!(
+                "still running 10 s after SIGTERM:\n{}",
+                saga.log_tail(worker)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}:\n{}", saga.log_tail(worker));
+    assert!(
+        saga.log_tail(worker).contains("stopped while starting"),
+        "{}",
+        saga.log_tail(worker)
+    );
+}
+
+/// Whether `needle` shows up in the log at `path` within `patience`.
+async fn wait_for_log(path: &std::path::Path, needle: &str, patience: Duration) -> bool {
+    let deadline = std::time::Instant::now() + patience;
+    while std::time::Instant::now() < deadline {
+        if std::fs::read_to_string(path).is_ok_and(|log| log.contains(needle)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka() {
     let _serial = SERIAL.lock().await;
