@@ -9,6 +9,7 @@ pub mod event;
 pub mod fnv;
 pub mod mutant;
 pub mod ports;
+pub mod redelivery;
 pub mod redact;
 pub mod secret;
 pub mod snapshot;
