@@ -32,9 +32,8 @@ pub struct RelayDeps {
 }
 
 /// Reads the current redelivery window (or why it cannot).
-pub type WindowSource = Arc<
-    dyn Fn() -> Pin<Box<dyn Future<Output = Result<Window, String>> + Send>> + Send + Sync,
->;
+pub type WindowSource =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Window, String>> + Send>> + Send + Sync>;
 
 /// Relays until `shutdown` resolves, serving `/health` and `/metrics` on `listener`.
 ///

@@ -73,8 +73,13 @@ mod tests {
             lag: day,
             republish: day,
         });
-        let error = decision_ttl_covers(day * 8, &window).unwrap_err().to_string();
-        assert!(error.starts_with("REDIS_DECISION_TTL_SECONDS=691200"), "{error}");
+        let error = decision_ttl_covers(day * 8, &window)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("REDIS_DECISION_TTL_SECONDS=691200"),
+            "{error}"
+        );
         assert!(error.contains("segment.ms 604800 s"), "{error}");
         assert!(decision_ttl_covers(day * 16, &window).is_ok());
         assert!(decision_ttl_covers(Duration::ZERO, &window).is_ok());
