@@ -35,6 +35,9 @@ pub enum Property {
     /// Every replay an operator's action records was published: its copy, marked with the dead
     /// letter's id, is on the source topic (a replay is recorded only after its publish).
     RecordedReplayPublished,
+    /// No payment event is delivered to a consumer after the processed-event record that
+    /// deduplicates it was pruned: retention outlives redelivery.
+    DedupOutlivesDelivery,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -44,7 +47,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 19] = [
+    pub const ALL: [Property; 20] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,
@@ -60,6 +63,7 @@ impl Property {
         Self::RejectionNamesGroup,
         Self::TraceContinuity,
         Self::RecordedReplayPublished,
+        Self::DedupOutlivesDelivery,
         Self::OrderTerminal,
         Self::OutboxDrained,
         Self::NoConsumerLag,
@@ -88,6 +92,7 @@ impl Property {
             Self::RejectionNamesGroup => "rejection-names-group",
             Self::TraceContinuity => "trace-continuity",
             Self::RecordedReplayPublished => "recorded-replay-published",
+            Self::DedupOutlivesDelivery => "dedup-outlives-delivery",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",
