@@ -37,7 +37,6 @@ impl MutantName for Mutant {
             Mutant::DropTraceHeader => "drop-trace-header",
             Mutant::WriterClockStamps => "writer-clock-stamps",
             Mutant::RecordReplayBeforePublish => "record-replay-before-publish",
-            Mutant::WindowIsRetentionOnly => "window-is-retention-only",
         }
     }
 }
@@ -62,7 +61,6 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::DropTraceHeader => Property::TraceContinuity,
         Mutant::WriterClockStamps => Property::StatusChangeTiedToPayment,
         Mutant::RecordReplayBeforePublish => Property::RecordedReplayPublished,
-        Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
     }
 }
 

@@ -35,9 +35,6 @@ pub enum Property {
     /// Every replay an operator's action records was published: its copy, marked with the dead
     /// letter's id, is on the source topic (a replay is recorded only after its publish).
     RecordedReplayPublished,
-    /// No payment event is delivered to a consumer after the processed-event record that
-    /// deduplicates it was pruned: retention outlives redelivery.
-    DedupOutlivesDelivery,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -47,7 +44,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 20] = [
+    pub const ALL: [Property; 19] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,
@@ -63,7 +60,6 @@ impl Property {
         Self::RejectionNamesGroup,
         Self::TraceContinuity,
         Self::RecordedReplayPublished,
-        Self::DedupOutlivesDelivery,
         Self::OrderTerminal,
         Self::OutboxDrained,
         Self::NoConsumerLag,
@@ -92,7 +88,6 @@ impl Property {
             Self::RejectionNamesGroup => "rejection-names-group",
             Self::TraceContinuity => "trace-continuity",
             Self::RecordedReplayPublished => "recorded-replay-published",
-            Self::DedupOutlivesDelivery => "dedup-outlives-delivery",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",

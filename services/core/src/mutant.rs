@@ -75,15 +75,10 @@ pub enum Mutant {
     /// so a publish that fails leaves the letter closed with nothing replayed (bites on an
     /// operator's replay whose publish fails).
     RecordReplayBeforePublish,
-    /// Service: the redelivery window is the topic's `retention.ms` alone, as if Kafka deleted
-    /// record by record and nothing were re-published, so dedup state sized by it is pruned
-    /// while a segment's oldest records can still be read (bites on a group that starts again
-    /// from the earliest offset: its committed offsets expired while it had no member).
-    WindowIsRetentionOnly,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 18] = [
+    pub const ALL: [Mutant; 17] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -101,11 +96,10 @@ impl Mutant {
         Mutant::DropTraceHeader,
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
-        Mutant::WindowIsRetentionOnly,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 10] = [
+    pub const SUBTLE: [Mutant; 9] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -115,7 +109,6 @@ impl Mutant {
         Mutant::CommitFetchedOnStop,
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
-        Mutant::WindowIsRetentionOnly,
     ];
 }
 

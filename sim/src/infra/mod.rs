@@ -9,7 +9,6 @@ mod liveness;
 mod mutated;
 mod postgres;
 mod redis;
-pub mod retention;
 mod server;
 
 pub use hosts::register;

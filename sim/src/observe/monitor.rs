@@ -3,11 +3,9 @@
 //! facts of the product's online judge (`saga_checker::online`, what the auditor runs on the
 //! live saga). The checker re-checks the whole state at the end; this is the continuous half.
 
-use std::collections::BTreeMap;
-
 use saga_checker::Violation;
 use saga_checker::online::{Fact, Online};
-use saga_core::{EventId, OrderId, Topic};
+use saga_core::Topic;
 
 use super::Event;
 
@@ -15,9 +13,6 @@ use super::Event;
 #[derive(Debug, Default)]
 pub struct Monitor {
     online: Online,
-    /// The payment event each `payments` record carries, by partition and offset: what a
-    /// delivery hands out.
-    payments: BTreeMap<(u32, u64), (EventId, OrderId)>,
 }
 
 impl Monitor {
@@ -31,43 +26,6 @@ impl Monitor {
         }
         if let Some(traced) = traced(event) {
             self.online.observe(&traced);
-        }
-        if let Some(fact) = self.redelivery(event) {
-            self.online.observe(&fact);
-        }
-    }
-
-    /// A payment event handed to a consumer, or processed-event records pruned.
-    fn redelivery(&mut self, event: &Event) -> Option<Fact> {
-        match event {
-            Event::Appended {
-                topic: Topic::Payments,
-                partition,
-                offset,
-                event,
-                order,
-                ..
-            } => {
-                // An offset reused after a lost tail names its new record.
-                match (event, order) {
-                    (Some(e), Some(o)) => self.payments.insert((*partition, *offset), (*e, *o)),
-                    _ => self.payments.remove(&(*partition, *offset)),
-                };
-                None
-            }
-            Event::Delivered {
-                topic: Topic::Payments,
-                partition,
-                offset,
-                ..
-            } => {
-                let (event, order) = *self.payments.get(&(*partition, *offset))?;
-                Some(Fact::PaymentDelivered { order, event })
-            }
-            Event::DedupPruned { events } => Some(Fact::DedupPruned {
-                events: events.clone(),
-            }),
-            _ => None,
         }
     }
 }

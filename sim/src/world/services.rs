@@ -40,7 +40,7 @@ const VARS: [(&str, &str); 6] = [
     ("API_AUTH", "off"),
     ("RECONCILE_INTERVAL_SECONDS", "2"),
     ("RECONCILE_STUCK_AFTER_SECONDS", "8"),
-    ("RETENTION_INTERVAL_SECONDS", "1"),
+    ("RETENTION_INTERVAL_SECONDS", "5"),
     ("OUTBOX_RETENTION_SECONDS", "10"),
 ];
 
@@ -61,11 +61,6 @@ struct SimEnvironment {
 #[async_trait]
 impl Environment for SimEnvironment {
     fn var(&self, name: &str) -> Option<String> {
-        if name == "PROCESSED_EVENTS_RETENTION_SECONDS" {
-            // Sized as an operator sizes it: exactly the payments topic's redelivery window.
-            let window = crate::infra::retention::payments_window();
-            return window.total().map(|w| w.as_secs().to_string());
-        }
         VARS.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| (*v).to_owned())
@@ -102,14 +97,6 @@ impl Environment for SimEnvironment {
     async fn event_bus(&self) -> Result<Arc<dyn EventBus>, BoxError> {
         let kafka = Endpoint::new("kafka", KAFKA, KAFKA_PORT);
         Ok(Arc::new(SimEventBus::new(kafka)))
-    }
-
-    async fn redelivery_window(
-        &self,
-        topic: saga_core::Topic,
-    ) -> Result<Option<saga_core::redelivery::Window>, BoxError> {
-        use crate::infra::retention::{TOPIC, payments_window};
-        Ok((topic == TOPIC).then(payments_window))
     }
 
     async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {
