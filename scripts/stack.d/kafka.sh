@@ -82,6 +82,9 @@ share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
+# Hour-long segments: a record outlives retention.ms by up to one segment, which every
+# deduplication window must cover (docs/configuration.md, "Retention").
+log.roll.ms=3600000
 EOF
     kafka_log4j2_properties >"$KAFKA_CONF/log4j2.properties"
 }

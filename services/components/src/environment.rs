@@ -74,15 +74,16 @@ pub trait Environment: Send + Sync + 'static {
         Err("this world keeps no dead-letter ledger".into())
     }
 
-    /// How long an event of `topic` can still be delivered (the topic's retention plus the
-    /// maximum consumer lag), for retention's start-up check; `None` where it does not apply.
+    /// How long after its first handling an event of `topic` can still be delivered
+    /// (`saga_core::redelivery`), for retention's checks at start-up and at each pass; `None`
+    /// where it does not apply.
     ///
     /// # Errors
     /// When the broker cannot say.
     async fn redelivery_window(
         &self,
         _topic: saga_core::Topic,
-    ) -> Result<Option<std::time::Duration>, BoxError> {
+    ) -> Result<Option<saga_core::redelivery::Window>, BoxError> {
         Ok(None)
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use saga_runtime::consumer::ConsumerPolicy;
 
+use crate::Environment;
 use crate::component::{
     Backend, Component, ComponentError, Context, Serves, Shutdown, Started, Upstream,
 };
@@ -93,10 +94,11 @@ pub const OUTBOX_RELAY: Component = Component {
 
 fn outbox_relay(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
-        let deps = saga_outbox_relay::RelayDeps {
+        let mut deps = saga_outbox_relay::RelayDeps {
             store: cx.env.order_store().await.map_err(|e| cx.start_error(e))?,
             bus: cx.env.event_bus().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
+            redelivery: None,
         };
         let lookup = |name: &str| cx.var(name);
         let config =
@@ -109,11 +111,26 @@ fn outbox_relay(cx: Context, shutdown: Shutdown) -> Started {
         if let Some(window) = window {
             config
                 .retention
-                .check(window)
+                .check(&window)
                 .map_err(|e| cx.start_error(e))?;
+            deps.redelivery = Some(payments_window(cx.env.clone()));
         }
         let listener = cx.listen().await?;
         cx.ended(saga_outbox_relay::run(deps, config, listener, shutdown).await)
+    })
+}
+
+/// The `payments` topic's redelivery window, read again at each retention pass.
+fn payments_window(env: Arc<dyn Environment>) -> saga_outbox_relay::WindowSource {
+    Arc::new(move || {
+        let env = env.clone();
+        Box::pin(async move {
+            match env.redelivery_window(saga_core::Topic::Payments).await {
+                Ok(Some(window)) => Ok(window),
+                Ok(None) => Err("the redelivery window is no longer known".to_owned()),
+                Err(error) => Err(error.to_string()),
+            }
+        })
     })
 }
 

@@ -10,6 +10,7 @@ pub mod fnv;
 pub mod mutant;
 pub mod ports;
 pub mod redact;
+pub mod redelivery;
 pub mod secret;
 pub mod snapshot;
 pub mod topic;

@@ -1,7 +1,8 @@
 //! The explorer's settings: `EXPLORER_STUCK_AFTER_SECONDS` (30), when a PENDING order counts as
 //! stuck, and `EXPLORER_REFRESH_SECONDS` (3), how often pages refresh themselves and the
 //! longest the explorer reuses one read of the saga's state; `EXPLORER_STALE_AFTER_SECONDS`
-//! (30), how long without a good read before `/health` answers 503.
+//! (30), how long without a good read before `/health` answers 503;
+//! `SAGA_REPUBLISH_MAX_AGE_SECONDS` (86400), the oldest dead letter a replay may re-publish.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ pub struct ExplorerConfig {
     pub stuck_after: Duration,
     pub refresh: Duration,
     pub stale_after: Duration,
+    pub republish_max_age: Duration,
 }
 
 impl Default for ExplorerConfig {
@@ -19,6 +21,7 @@ impl Default for ExplorerConfig {
             stuck_after: Duration::from_secs(30),
             refresh: Duration::from_secs(3),
             stale_after: Duration::from_secs(30),
+            republish_max_age: saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE,
         }
     }
 }
@@ -52,6 +55,10 @@ impl ExplorerConfig {
             stuck_after: seconds("EXPLORER_STUCK_AFTER_SECONDS", default.stuck_after)?,
             refresh: seconds("EXPLORER_REFRESH_SECONDS", default.refresh)?,
             stale_after: seconds("EXPLORER_STALE_AFTER_SECONDS", default.stale_after)?,
+            republish_max_age: seconds(
+                "SAGA_REPUBLISH_MAX_AGE_SECONDS",
+                default.republish_max_age,
+            )?,
         })
     }
 }

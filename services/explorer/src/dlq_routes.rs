@@ -138,6 +138,7 @@ async fn perform(
         why: fields.get("why").cloned().unwrap_or_default(),
         at: state.clock.now(),
         request,
+        max_age: state.config.republish_max_age,
     };
     let refused = |e: DlqError| match e {
         DlqError::Port(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),

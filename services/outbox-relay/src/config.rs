@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use saga_core::redelivery::Window;
 use saga_runtime::env::{self, EnvError};
 use saga_runtime::health::DEFAULT_STALL_AFTER;
 
@@ -91,7 +92,7 @@ pub struct RetentionConfig {
     pub every: Duration,
     /// `OUTBOX_RETENTION_SECONDS` (3600): published outbox rows older than this are deleted.
     pub outbox: Duration,
-    /// `PROCESSED_EVENTS_RETENTION_SECONDS` (691200, 8 days): at least the redelivery window.
+    /// `PROCESSED_EVENTS_RETENTION_SECONDS` (864000, 10 days): at least the redelivery window.
     pub processed_events: Duration,
     /// `IDEMPOTENCY_KEY_RETENTION_SECONDS` (86400): how long a retry with the same key is
     /// answered with the same order; at least [`MIN_IDEMPOTENCY_WINDOW`].
@@ -108,7 +109,7 @@ impl Default for RetentionConfig {
         Self {
             every: Duration::from_secs(60),
             outbox: Duration::from_secs(3600),
-            processed_events: Duration::from_secs(8 * 24 * 3600),
+            processed_events: Duration::from_secs(10 * 24 * 3600),
             idempotency_keys: Duration::from_secs(24 * 3600),
             batch: 1000,
         }
@@ -119,11 +120,10 @@ impl Default for RetentionConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnsafeRetention {
     #[error(
-        "PROCESSED_EVENTS_RETENTION_SECONDS={window}: a payment event can be redelivered for \
-         {redelivery} s (topic retention plus the maximum consumer lag); keep processed events \
-         at least that long"
+        "PROCESSED_EVENTS_RETENTION_SECONDS={window}: a payment event can be delivered again \
+         for {redelivery} after it was processed; keep processed events at least that long"
     )]
-    ProcessedEvents { window: u64, redelivery: u64 },
+    ProcessedEvents { window: u64, redelivery: String },
     #[error(
         "IDEMPOTENCY_KEY_RETENTION_SECONDS={window}: shorter than the {min} s clients are \
          promised that a retry returns the same order"
@@ -157,22 +157,17 @@ impl RetentionConfig {
     }
 
     /// Refuses windows shorter than what they protect: `redelivery` is how long a payment
-    /// event can still arrive (the `payments` topic's retention plus the maximum consumer lag).
-    /// Published outbox rows need no floor: the relay never reads one again, and the
-    /// ORDER_CREATED of a PENDING order (the reconciler's) is never pruned.
+    /// event can still arrive after it was processed (`saga_core::redelivery`, for the
+    /// `payments` topic). Published outbox rows need no floor: the relay never reads one
+    /// again, and the ORDER_CREATED of a PENDING order (the reconciler's) is never pruned.
     ///
     /// # Errors
     /// [`UnsafeRetention`] naming the variable and the bound.
-    pub fn check(&self, redelivery: Duration) -> Result<(), UnsafeRetention> {
+    pub fn check(&self, redelivery: &Window) -> Result<(), UnsafeRetention> {
         if !self.enabled() {
             return Ok(());
         }
-        if self.processed_events < redelivery {
-            return Err(UnsafeRetention::ProcessedEvents {
-                window: self.processed_events.as_secs(),
-                redelivery: redelivery.as_secs(),
-            });
-        }
+        self.check_processed_events(redelivery)?;
         if self.idempotency_keys < MIN_IDEMPOTENCY_WINDOW {
             return Err(UnsafeRetention::IdempotencyKeys {
                 window: self.idempotency_keys.as_secs(),
@@ -181,37 +176,65 @@ impl RetentionConfig {
         }
         Ok(())
     }
+
+    /// Whether processed events kept this long outlive `redelivery`.
+    ///
+    /// # Errors
+    /// [`UnsafeRetention::ProcessedEvents`] with the window's breakdown.
+    pub fn check_processed_events(&self, redelivery: &Window) -> Result<(), UnsafeRetention> {
+        if redelivery.covered_by(self.processed_events) {
+            return Ok(());
+        }
+        Err(UnsafeRetention::ProcessedEvents {
+            window: self.processed_events.as_secs(),
+            redelivery: redelivery.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use saga_core::redelivery::{WindowInputs, window};
+
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+
+    /// The saga's topics: a week's retention, hour-long segments, a day's lag and republish age.
+    fn saga_topics(retention: Duration) -> Window {
+        window(&WindowInputs {
+            retention: Some(retention),
+            segment: Duration::from_secs(3600),
+            offsets_retention: DAY * 7,
+            lag: DAY,
+            republish: DAY,
+        })
+    }
+
     #[test]
     fn refuses_windows_shorter_than_what_they_protect() {
-        let week = Duration::from_secs(7 * 24 * 3600);
-        let day = Duration::from_secs(24 * 3600);
-        assert_eq!(RetentionConfig::default().check(week + day), Ok(()));
+        let week = saga_topics(DAY * 7);
+        assert_eq!(RetentionConfig::default().check(&week), Ok(()));
         let short = RetentionConfig {
-            processed_events: week,
+            processed_events: DAY * 9,
             ..Default::default()
         };
-        assert!(matches!(
-            short.check(week + day),
-            Err(UnsafeRetention::ProcessedEvents { .. })
-        ));
+        let Err(UnsafeRetention::ProcessedEvents { redelivery, .. }) = short.check(&week) else {
+            panic!("nine days cannot cover a week's retention plus an hour and two days");
+        };
+        assert!(redelivery.contains("segment.ms 3600 s"), "{redelivery}");
         let keys = RetentionConfig {
             idempotency_keys: Duration::from_secs(60),
             ..Default::default()
         };
         assert!(matches!(
-            keys.check(week),
+            keys.check(&week),
             Err(UnsafeRetention::IdempotencyKeys { .. })
         ));
         let off = RetentionConfig {
             every: Duration::ZERO,
             ..short
         };
-        assert_eq!(off.check(week + day), Ok(()));
+        assert_eq!(off.check(&week), Ok(()));
     }
 }

@@ -89,6 +89,36 @@ async fn redrive(deps: &RelayDeps, config: ReconcileConfig) {
     }
 }
 
+/// A cutoff no processed event is older than: pruning them is suspended.
+const NEVER: time::OffsetDateTime = time::OffsetDateTime::UNIX_EPOCH;
+
+/// Whether processed events may be pruned this pass: the topic's config can change while the
+/// relay runs (a longer `retention.ms` or `segment.ms`), so the window is read again each pass,
+/// and pruning stops, loudly, while the retention no longer covers it or the window is unknown.
+async fn processed_events_safe(deps: &RelayDeps, config: RetentionConfig) -> bool {
+    let Some(source) = &deps.redelivery else {
+        return true;
+    };
+    let verdict = match source().await {
+        Ok(window) => config
+            .check_processed_events(&window)
+            .map_err(|e| e.to_string()),
+        Err(error) => Err(format!(
+            "PROCESSED_EVENTS_RETENTION_SECONDS={}: the redelivery window cannot be read \
+             ({error})",
+            config.processed_events.as_secs()
+        )),
+    };
+    match verdict {
+        Ok(()) => true,
+        Err(error) => {
+            metrics::counter!(names::RETENTION_SUSPENDED).increment(1);
+            tracing::error!(%error, "processed events are not pruned until this is fixed");
+            false
+        }
+    }
+}
+
 /// The least pause after a full batch of pruning, before the next.
 const PRUNE_PAUSE: Duration = Duration::from_millis(50);
 
@@ -98,6 +128,7 @@ async fn prune(deps: &RelayDeps, config: RetentionConfig) {
     // database at most a fifth of the time. Back to back, the batches of a 10 s window at 430
     // orders/s (nine statements of 1,000 rows) were a burst that every concurrent order waited
     // behind: the benchmark's half-rate p99 doubled in the runs that caught one.
+    let safe = processed_events_safe(deps, config).await;
     loop {
         let started = tokio::time::Instant::now();
         let Some(now) = database_time(deps).await else {
@@ -105,7 +136,11 @@ async fn prune(deps: &RelayDeps, config: RetentionConfig) {
         };
         let cutoffs = PruneCutoffs {
             outbox: now - config.outbox,
-            processed_events: now - config.processed_events,
+            processed_events: if safe {
+                now - config.processed_events
+            } else {
+                NEVER
+            },
             idempotency_keys: now - config.idempotency_keys,
             batch: config.batch,
         };
@@ -140,12 +175,16 @@ async fn prune(deps: &RelayDeps, config: RetentionConfig) {
 mod tests {
     use std::sync::Arc;
 
+    use std::sync::Mutex;
+
     use saga_core::ports::{EventBus, FixedClock, NewOrder, OrderStore, SeededEntropy};
-    use saga_core::{CorrelationId, IdempotencyKey, Item};
+    use saga_core::redelivery::{WindowInputs, window};
+    use saga_core::{CorrelationId, EventId, IdempotencyKey, Item, OrderId};
     use saga_memory::{MemoryEventBus, MemoryOrderStore};
     use time::macros::datetime;
 
     use super::*;
+    use crate::WindowSource;
 
     #[tokio::test(start_paused = true)]
     async fn a_backlog_is_pruned_in_paced_batches_until_none_is_full() {
@@ -168,6 +207,7 @@ mod tests {
             store: Arc::new(store.clone()),
             bus,
             clock: Arc::new(FixedClock::new(datetime!(2026-01-03 0:00 UTC))),
+            redelivery: None,
         };
         let config = RetentionConfig {
             batch: 10,
@@ -184,5 +224,62 @@ mod tests {
             batch: 100,
         });
         assert_eq!(left.idempotency_keys, 0, "every old key was pruned");
+    }
+
+    fn relay_with_window(store: &MemoryOrderStore, retention: Arc<Mutex<Duration>>) -> RelayDeps {
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        let redelivery: WindowSource = Arc::new(move || {
+            let retention = *retention.lock().unwrap();
+            Box::pin(async move {
+                Ok(window(&WindowInputs {
+                    retention: Some(retention),
+                    segment: Duration::from_secs(3600),
+                    offsets_retention: DAY * 7,
+                    lag: DAY,
+                    republish: DAY,
+                }))
+            })
+        });
+        RelayDeps {
+            store: Arc::new(store.clone()),
+            bus: Arc::new(MemoryEventBus::new(1)),
+            clock: Arc::new(FixedClock::new(datetime!(2026-01-03 0:00 UTC))),
+            redelivery: Some(redelivery),
+        }
+    }
+
+    fn processed_long_ago(store: &MemoryOrderStore, entropy: &SeededEntropy) -> EventId {
+        let event = saga_core::ports::Entropy::event_id(entropy);
+        let order = OrderId::new(1).unwrap();
+        store.transaction(|t| t.record_processed(event, order, datetime!(2020-01-01 0:00 UTC)));
+        event
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lengthened_topic_retention_stops_pruning_processed_events() {
+        let store = MemoryOrderStore::new();
+        let entropy = SeededEntropy::new(11);
+        let retention = Arc::new(Mutex::new(Duration::from_secs(7 * 24 * 3600)));
+        let deps = relay_with_window(&store, retention.clone());
+        let config = RetentionConfig::default();
+        let early = processed_long_ago(&store, &entropy);
+        prune(&deps, config).await;
+        assert!(
+            !store.transaction(|t| t.is_processed(early)),
+            "ten days cover a week's retention plus an hour and two days: pruned"
+        );
+        let late = processed_long_ago(&store, &entropy);
+        *retention.lock().unwrap() = Duration::from_secs(14 * 24 * 3600);
+        prune(&deps, config).await;
+        assert!(
+            store.transaction(|t| t.is_processed(late)),
+            "a fortnight's retention outruns ten days: pruning stops"
+        );
+        *retention.lock().unwrap() = Duration::from_secs(7 * 24 * 3600);
+        prune(&deps, config).await;
+        assert!(
+            !store.transaction(|t| t.is_processed(late)),
+            "back within the window, pruning resumes"
+        );
     }
 }

@@ -7,7 +7,10 @@ mod config;
 mod housekeeping;
 mod relay_loop;
 
+use std::pin::Pin;
 use std::sync::Arc;
+
+use saga_core::redelivery::Window;
 
 use saga_core::ports::{Clock, EventBus, OrderStore};
 use saga_runtime::{Listener, component};
@@ -22,7 +25,15 @@ pub struct RelayDeps {
     pub store: Arc<dyn OrderStore>,
     pub bus: Arc<dyn EventBus>,
     pub clock: Arc<dyn Clock>,
+    /// The `payments` topic's redelivery window, read again at each retention pass: processed
+    /// events are pruned only while their retention still covers it. `None` where no window
+    /// applies (then only the start-up check stands).
+    pub redelivery: Option<WindowSource>,
 }
+
+/// Reads the current redelivery window (or why it cannot).
+pub type WindowSource =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Window, String>> + Send>> + Send + Sync>;
 
 /// Relays until `shutdown` resolves, serving `/health` and `/metrics` on `listener`.
 ///

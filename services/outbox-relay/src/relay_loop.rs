@@ -160,6 +160,7 @@ mod tests {
             store: Arc::new(store.clone()),
             bus,
             clock: Arc::new(FixedClock::new(datetime!(2026-01-01 0:01 UTC))),
+            redelivery: None,
         }
     }
 

@@ -22,6 +22,9 @@ pub const DELIVERIES: &str = "saga_deliveries_total";
 pub const ORDERS_STUCK: &str = "saga_orders_stuck";
 pub const ORDERS_REDRIVEN: &str = "saga_orders_redriven_total";
 pub const RETENTION_PRUNED: &str = "saga_retention_pruned_total";
+/// Retention passes that left processed events unpruned: their window no longer covers the
+/// topic's redelivery window, or the window could not be read.
+pub const RETENTION_SUSPENDED: &str = "saga_retention_suspended_total";
 /// Orders that reached a terminal status, by `status` (the order-status worker applies it).
 pub const ORDERS_TERMINAL: &str = "saga_orders_terminal_total";
 /// Seconds from an order's placing to its terminal status (the auditor measures it).

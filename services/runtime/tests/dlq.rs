@@ -53,6 +53,7 @@ fn actor(why: &str) -> Actor {
         why: why.into(),
         at: datetime!(2026-11-27 11:00 UTC),
         request: None,
+        max_age: saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE,
     }
 }
 
@@ -137,6 +138,20 @@ async fn replay_and_discard_act_once_and_are_recorded() {
         .map(|l| l.id)
         .collect();
     assert_eq!(picked, vec![id(1), id(3), id(9)]);
+
+    // A letter rejected longer ago than the republish age is not replayed: consumers may have
+    // pruned what deduplicates its event.
+    let strict = Actor {
+        // letters[0] was rejected at 10:00:01; the actor acts at 11:00.
+        max_age: std::time::Duration::from_secs(3598),
+        ..actor("too late")
+    };
+    let before = bus.snapshot().records.len();
+    match dlq::replay(&bus, &ledger, &letters[0], &strict, false).await {
+        Err(DlqError::TooOld { age, max, .. }) => assert_eq!((age, max), (3599, 3598)),
+        other => panic!("expected TooOld, got {other:?}"),
+    }
+    assert_eq!(bus.snapshot().records.len(), before, "nothing published");
 
     // A dry run says what it would publish and publishes nothing.
     let before = bus.snapshot().records.len();

@@ -64,6 +64,7 @@ async fn two_relays_publish_every_outbox_row_exactly_once() {
             store: store(&url).await,
             bus: Arc::new(bus.clone()),
             clock: Arc::new(SystemClock),
+            redelivery: None,
         };
         let config = saga_outbox_relay::RelayConfig {
             batch_size: 50,

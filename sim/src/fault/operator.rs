@@ -98,6 +98,7 @@ async fn act_on(
         why: "simulated operator".into(),
         request: None,
         at: clock.now(),
+        max_age: saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE,
     };
     let outcome = if replay {
         dlq::replay(&bus, &ledger, &letter, &actor, false)
@@ -111,7 +112,7 @@ async fn act_on(
         Ok(()) => Some(Signal::OperatorDiscarded),
         Err(DlqError::AlreadyActed { .. }) => Some(Signal::OperatorRefused),
         Err(DlqError::Port(_)) => Some(Signal::OperatorActionFailed),
-        Err(DlqError::Truncated { .. }) => None,
+        Err(DlqError::Truncated { .. } | DlqError::TooOld { .. }) => None,
     };
     if let Some(signal) = signal {
         world.observer.with_coverage(|c| c.add(signal));

@@ -20,6 +20,11 @@ fn admin(config: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>, Conn
     })
 }
 
+/// The segment span topics are created with: Kafka deletes whole segments, so a record can be
+/// read for up to one segment longer than `retention.ms`; the broker's default (7 days) would
+/// double the redelivery window every deduplication record must outlive.
+const SEGMENT_MS: &str = "3600000";
+
 fn options(config: &KafkaConfig) -> AdminOptions {
     AdminOptions::new().operation_timeout(Some(config.request_timeout))
 }
@@ -51,6 +56,7 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<Required, ConnectErro
                 TopicReplication::Fixed(required.factor),
             )
             .set("min.insync.replicas", &min_insync)
+            .set("segment.ms", SEGMENT_MS)
         })
         .collect();
     let results = admin(config)?
@@ -235,18 +241,26 @@ pub async fn delete_topics_with_prefix(
     }
 }
 
-/// How long `topic` keeps records (`retention.ms`); `None` when it keeps them forever.
+/// How long a topic keeps records: `retention.ms` (`None` when forever) and `segment.ms`
+/// (Kafka deletes whole segments, so a record can outlive its retention by one segment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicStorage {
+    pub retention: Option<std::time::Duration>,
+    pub segment: std::time::Duration,
+}
+
+/// `retention.ms` and `segment.ms` of `topic`, as the broker reports them.
 ///
 /// # Errors
 /// [`ConnectError::Topics`] when the broker cannot be asked or does not say.
-pub async fn topic_retention(
+pub async fn topic_storage(
     config: &KafkaConfig,
     topic: Topic,
-) -> Result<Option<std::time::Duration>, ConnectError> {
+) -> Result<TopicStorage, ConnectError> {
     let name = config.topic_name(topic);
     let failed = |reason: String| ConnectError::Topics {
         target: config.bootstrap_servers.clone(),
-        reason: format!("reading retention.ms of {name}: {reason}"),
+        reason: format!("reading the retention of {name}: {reason}"),
     };
     let results = admin(config)?
         .describe_configs(&[ResourceSpecifier::Topic(&name)], &options(config))
@@ -257,12 +271,48 @@ pub async fn topic_retention(
         .next()
         .ok_or_else(|| failed("no answer".into()))?
         .map_err(|e| failed(e.to_string()))?;
-    let millis: i64 = resource
-        .get("retention.ms")
-        .and_then(|entry| entry.value.as_deref())
+    let millis = |key: &str| -> Result<i64, ConnectError> {
+        resource
+            .get(key)
+            .and_then(|entry| entry.value.as_deref())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| failed(format!("{key} not reported")))
+    };
+    let forever_or = |ms: i64| u64::try_from(ms).ok().map(std::time::Duration::from_millis);
+    Ok(TopicStorage {
+        retention: forever_or(millis("retention.ms")?),
+        segment: forever_or(millis("segment.ms")?).unwrap_or(std::time::Duration::MAX),
+    })
+}
+
+/// The broker's `offsets.retention.minutes`: how long an empty group's committed offsets are
+/// kept (asked of the first broker that answers; a cluster configures it alike).
+///
+/// # Errors
+/// [`ConnectError::Topics`] when the broker cannot be asked or does not say.
+pub async fn offsets_retention(config: &KafkaConfig) -> Result<std::time::Duration, ConnectError> {
+    let failed = |reason: String| ConnectError::Topics {
+        target: config.bootstrap_servers.clone(),
+        reason: format!("reading offsets.retention.minutes: {reason}"),
+    };
+    let (brokers, _) = describe_partitions(config).await.map_err(failed)?;
+    let broker = brokers
+        .first()
+        .copied()
+        .ok_or_else(|| failed("no broker answered".into()))?;
+    let described = admin(config)?
+        .describe_configs(&[ResourceSpecifier::Broker(broker)], &options(config))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let resource = described
+        .into_iter()
+        .next()
+        .ok_or_else(|| failed("no answer".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+    let minutes: u64 = resource
+        .get("offsets.retention.minutes")
+        .and_then(|e| e.value.as_deref())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| failed("not reported".into()))?;
-    Ok(u64::try_from(millis)
-        .ok()
-        .map(std::time::Duration::from_millis))
+        .ok_or_else(|| failed(format!("broker {broker} does not report it")))?;
+    Ok(std::time::Duration::from_secs(minutes.saturating_mul(60)))
 }

@@ -15,7 +15,8 @@ mod security;
 mod snapshot;
 
 pub use admin::{
-    PartitionFacts, delete_topics_with_prefix, describe_partitions, ensure_topics, topic_retention,
+    PartitionFacts, TopicStorage, delete_topics_with_prefix, describe_partitions, ensure_topics,
+    offsets_retention, topic_storage,
 };
 pub use bus::KafkaEventBus;
 pub use config::{ConnectError, KafkaConfig};

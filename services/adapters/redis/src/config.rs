@@ -28,9 +28,9 @@ pub struct RedisConfig {
     pub connect_attempts: u32,
     /// `REDIS_TIMEOUT_SECONDS` (default 5): bound on connecting and on each command.
     pub timeout: Duration,
-    /// `REDIS_DECISION_TTL_SECONDS` (default 691200, 8 days; 0 keeps decisions forever): how
-    /// long a payment decision is kept. At least the redelivery window of `orders` (topic
-    /// retention plus the maximum consumer lag), checked at start-up.
+    /// `REDIS_DECISION_TTL_SECONDS` (default 864000, 10 days; 0 keeps decisions forever): how
+    /// long a payment decision is kept. At least the redelivery window of `orders`
+    /// (`saga_core::redelivery`), checked at start-up.
     pub decision_ttl: Duration,
 }
 
@@ -76,7 +76,7 @@ impl RedisConfig {
             key_prefix: "payment-decision:".into(),
             connect_attempts: 5,
             timeout: Duration::from_secs(5),
-            decision_ttl: Duration::from_secs(8 * 24 * 3600),
+            decision_ttl: Duration::from_secs(10 * 24 * 3600),
         }
     }
 

@@ -3,6 +3,11 @@
 //! `replay_count`), then records the action; a letter already acted on is left alone, so
 //! pressing Replay twice publishes once. Publishing comes first: if it fails nothing is
 //! recorded and the letter stays open, so nothing is lost.
+//!
+//! A replay re-publishes an old event id, which consumers deduplicate only while they keep its
+//! record; so a letter rejected longer ago than `SAGA_REPUBLISH_MAX_AGE_SECONDS` is not
+//! replayed (the redelivery window every deduplication record outlives counts that age,
+//! `saga_core::redelivery`): the operator discards it and re-sends the order's work anew.
 
 use saga_core::TraceParent;
 use saga_core::ports::{
@@ -24,6 +29,8 @@ pub struct Actor {
     /// The operator's request (its hop), when the action came over HTTP: a replay's span
     /// links to it.
     pub request: Option<TraceParent>,
+    /// `SAGA_REPUBLISH_MAX_AGE_SECONDS`: the oldest letter this actor may replay.
+    pub max_age: std::time::Duration,
 }
 
 /// Why an action was not taken.
@@ -44,6 +51,17 @@ pub enum DlqError {
         size: u64,
         kept: usize,
         sha256: String,
+    },
+    #[error(
+        "dead letter {id} cannot be replayed: it was rejected {age} s ago, longer than \
+         SAGA_REPUBLISH_MAX_AGE_SECONDS={max} s, and consumers may have forgotten its event \
+         id; discard it and re-send the work anew (or raise the variable, which lengthens \
+         every deduplication retention the start-up checks demand)"
+    )]
+    TooOld {
+        id: saga_core::EventId,
+        age: i64,
+        max: u64,
     },
     #[error(transparent)]
     Port(#[from] PortError),
@@ -73,6 +91,7 @@ pub async fn replay(
     dry_run: bool,
 ) -> Result<Replayed, DlqError> {
     open(letter)?;
+    young_enough(letter, actor)?;
     let rejection = &letter.rejection;
     let original = &rejection.original;
     if original.truncated {
@@ -128,6 +147,18 @@ pub async fn replay(
     Ok(Replayed {
         message,
         published: true,
+    })
+}
+
+fn young_enough(letter: &DeadLetter, actor: &Actor) -> Result<(), DlqError> {
+    let age = actor.at - letter.at;
+    if age <= actor.max_age {
+        return Ok(());
+    }
+    Err(DlqError::TooOld {
+        id: letter.id,
+        age: age.whole_seconds(),
+        max: actor.max_age.as_secs(),
     })
 }
 

@@ -253,6 +253,10 @@ fn actor(act: &Act) -> anyhow::Result<Actor> {
         why: act.why.clone(),
         at: OffsetDateTime::now_utc(),
         request: operator_request()?,
+        max_age: saga_runtime::env::seconds(
+            "SAGA_REPUBLISH_MAX_AGE_SECONDS",
+            saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE,
+        )?,
     })
 }
 

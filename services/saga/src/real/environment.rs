@@ -165,10 +165,9 @@ impl Environment for RealEnvironment {
     async fn redelivery_window(
         &self,
         topic: saga_core::Topic,
-    ) -> Result<Option<std::time::Duration>, BoxError> {
-        // A topic that keeps records forever: no finite window is safe.
+    ) -> Result<Option<saga_core::redelivery::Window>, BoxError> {
         let window = retention::redelivery_window(topic).await.map_err(chain)?;
-        Ok(Some(window.unwrap_or(std::time::Duration::MAX)))
+        Ok(Some(window))
     }
 
     async fn audit_feed(&self) -> Result<Arc<dyn saga_core::ports::AuditFeed>, BoxError> {

@@ -1,52 +1,87 @@
-//! Start-up checks that retention cannot outrun redelivery: a deduplication record (a
-//! processed event, a payment decision) must outlive every copy of its event that Kafka can
-//! still deliver — the topic's retention plus the maximum consumer lag the operator promises
-//! (`SAGA_MAX_CONSUMER_LAG_SECONDS`, default one day). A component whose windows are shorter
-//! refuses to start, naming the variable.
+//! Retention that cannot outrun redelivery: a deduplication record (a processed event, a
+//! payment decision) must outlive every copy of its event that can still be delivered, the
+//! window [`saga_core::redelivery`] computes from the topic's `retention.ms` and `segment.ms`,
+//! the broker's `offsets.retention.minutes`, the promised consumer lag
+//! (`SAGA_MAX_CONSUMER_LAG_SECONDS`, default one day) and the republish age
+//! (`SAGA_REPUBLISH_MAX_AGE_SECONDS`, default one day). A component whose retention is shorter
+//! refuses to start, naming the variable and printing the window's breakdown.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use saga_core::Topic;
+use saga_core::redelivery::{self, Window, WindowInputs};
 use saga_kafka::KafkaConfig;
 
 /// The longest a consumer may fall behind, unless configured.
 pub const DEFAULT_MAX_CONSUMER_LAG: Duration = Duration::from_secs(24 * 3600);
 
-/// How long an event of `topic` can still be delivered: its retention plus the maximum lag;
-/// `None` when the topic keeps records forever (then no finite window is safe).
+pub use saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE;
+
+/// The redelivery window of `topic`, read from Kafka and the environment.
 ///
 /// # Errors
-/// When Kafka cannot say, or `SAGA_MAX_CONSUMER_LAG_SECONDS` is malformed.
-pub async fn redelivery_window(topic: Topic) -> anyhow::Result<Option<Duration>> {
+/// When Kafka cannot say, or a variable is malformed.
+pub async fn redelivery_window(topic: Topic) -> anyhow::Result<Window> {
     let config = KafkaConfig::from_env().context("configuring Kafka")?;
     let lag =
         saga_runtime::env::seconds("SAGA_MAX_CONSUMER_LAG_SECONDS", DEFAULT_MAX_CONSUMER_LAG)?;
-    let retention = saga_kafka::topic_retention(&config, topic).await?;
-    Ok(retention.map(|r| r + lag))
+    let republish =
+        saga_runtime::env::seconds("SAGA_REPUBLISH_MAX_AGE_SECONDS", DEFAULT_REPUBLISH_MAX_AGE)?;
+    let storage = saga_kafka::topic_storage(&config, topic).await?;
+    let offsets_retention = saga_kafka::offsets_retention(&config).await?;
+    Ok(redelivery::window(&WindowInputs {
+        retention: storage.retention,
+        segment: storage.segment,
+        offsets_retention,
+        lag,
+        republish,
+    }))
 }
 
 /// Refuses a decision TTL shorter than the redelivery window of `orders`.
 ///
 /// # Errors
-/// Naming `REDIS_DECISION_TTL_SECONDS` and the bound.
+/// Naming `REDIS_DECISION_TTL_SECONDS` and the window's breakdown.
 pub async fn check_decision_ttl(ttl: Duration) -> anyhow::Result<()> {
-    if ttl.is_zero() {
-        return Ok(()); // kept forever
+    let window = redelivery_window(Topic::Orders).await?;
+    decision_ttl_covers(ttl, &window)
+}
+
+fn decision_ttl_covers(ttl: Duration, window: &Window) -> anyhow::Result<()> {
+    if window.covered_by(ttl) {
+        return Ok(());
     }
-    match redelivery_window(Topic::Orders).await? {
-        None => bail!(
-            "REDIS_DECISION_TTL_SECONDS={}: the orders topic keeps records forever, so a \
-             decision must too (set 0)",
-            ttl.as_secs()
-        ),
-        Some(window) if ttl < window => bail!(
-            "REDIS_DECISION_TTL_SECONDS={}: an ORDER_CREATED can be redelivered for {} s \
-             (orders topic retention plus SAGA_MAX_CONSUMER_LAG_SECONDS); keep decisions at \
-             least that long",
-            ttl.as_secs(),
-            window.as_secs()
-        ),
-        Some(_) => Ok(()),
+    bail!(
+        "REDIS_DECISION_TTL_SECONDS={}: an ORDER_CREATED can be delivered again for {window} \
+         after its decision; keep decisions at least that long (0 keeps them forever)",
+        ttl.as_secs()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_decision_ttl_is_refused_naming_the_variable_and_the_terms() {
+        let day = Duration::from_secs(24 * 3600);
+        let window = redelivery::window(&WindowInputs {
+            retention: Some(day * 7),
+            segment: day * 7,
+            offsets_retention: day * 7,
+            lag: day,
+            republish: day,
+        });
+        let error = decision_ttl_covers(day * 8, &window)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("REDIS_DECISION_TTL_SECONDS=691200"),
+            "{error}"
+        );
+        assert!(error.contains("segment.ms 604800 s"), "{error}");
+        assert!(decision_ttl_covers(day * 16, &window).is_ok());
+        assert!(decision_ttl_covers(Duration::ZERO, &window).is_ok());
     }
 }
