@@ -34,8 +34,9 @@ pub struct WindowInputs {
     pub retention: Option<Duration>,
     /// The topic's `segment.ms`.
     pub segment: Duration,
-    /// The broker's `offsets.retention.minutes`.
-    pub offsets_retention: Duration,
+    /// The broker's `offsets.retention.minutes`, when the component may describe the broker
+    /// (printed beside the window, never a term of it).
+    pub offsets_retention: Option<Duration>,
     /// `SAGA_MAX_CONSUMER_LAG_SECONDS`.
     pub lag: Duration,
     /// `SAGA_REPUBLISH_MAX_AGE_SECONDS`.
@@ -54,10 +55,10 @@ pub struct Term {
 pub enum Window {
     Bounded {
         terms: Vec<Term>,
-        offsets_retention: Duration,
+        offsets_retention: Option<Duration>,
     },
     /// The topic keeps records forever: no finite retention of dedup state is safe.
-    Unbounded { offsets_retention: Duration },
+    Unbounded { offsets_retention: Option<Duration> },
 }
 
 /// The window of a topic with `inputs`.
@@ -109,6 +110,11 @@ impl Window {
     }
 }
 
+/// Minutes, or "unknown" when the broker would not say.
+fn minutes(span: Option<Duration>) -> String {
+    span.map_or_else(|| "unknown".into(), |d| (d.as_secs() / 60).to_string())
+}
+
 impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -126,14 +132,14 @@ impl fmt::Display for Window {
                     f,
                     " (offsets.retention.minutes {}: an idle group's replay from the earliest \
                      offset stays within what is stored)",
-                    offsets_retention.as_secs() / 60
+                    minutes(*offsets_retention)
                 )
             }
             Self::Unbounded { offsets_retention } => write!(
                 f,
                 "unbounded: the topic keeps records forever (retention.ms -1), and a group idle \
                  for offsets.retention.minutes {} replays them all from the earliest offset",
-                offsets_retention.as_secs() / 60
+                minutes(*offsets_retention)
             ),
         }
     }
@@ -149,7 +155,7 @@ mod tests {
         WindowInputs {
             retention: Some(DAY * 7),
             segment: DAY * 7,
-            offsets_retention: DAY * 7,
+            offsets_retention: Some(DAY * 7),
             lag: DAY,
             republish: DAY,
         }
@@ -201,7 +207,7 @@ mod tests {
     #[test]
     fn offsets_expiry_adds_no_term_to_a_finite_window() {
         let quick = WindowInputs {
-            offsets_retention: Duration::from_secs(60),
+            offsets_retention: Some(Duration::from_secs(60)),
             ..kafka_defaults()
         };
         assert_eq!(window(&quick).total(), window(&kafka_defaults()).total());

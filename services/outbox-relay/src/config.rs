@@ -205,7 +205,7 @@ mod tests {
         window(&WindowInputs {
             retention: Some(retention),
             segment: Duration::from_secs(3600),
-            offsets_retention: DAY * 7,
+            offsets_retention: Some(DAY * 7),
             lag: DAY,
             republish: DAY,
         })
