@@ -192,6 +192,7 @@ async fn drive(
     let healed = tokio::time::Instant::now();
     let mut log = played.log;
     let faults_failed = played.failed;
+    let faults_skipped = played.skipped;
     if !workload.drain(Duration::from_secs(60)).await {
         log.push("some orders were still in flight 60 s after the heal".into());
     }
@@ -231,6 +232,7 @@ async fn drive(
         timeline: Vec::new(),
         played: log,
         faults_failed,
+        faults_skipped,
         status_changes_checked: verdict.status_changes,
         load_seconds: settings.duration.as_secs_f64(),
         attempted: tally.attempted,
