@@ -30,13 +30,16 @@ pub enum Stopped {
     Drained(Duration, ExitStatus),
     /// The grace period ran out: SIGKILLed.
     Killed,
+    /// Still draining when its restart came, this long after SIGTERM: SIGKILLed then.
+    CutAtRestart(Duration),
 }
 
-/// SIGTERMs `child` and waits for it to exit, SIGKILLing it after [`GRACE`].
+/// SIGTERMs `child` and waits for it to exit, SIGKILLing it after [`GRACE`], or at
+/// `restart` if that comes first.
 ///
 /// # Errors
 /// When a signal cannot be sent, or the wait fails.
-pub async fn terminate(mut child: Child) -> Result<Stopped, String> {
+pub async fn terminate(mut child: Child, restart: Option<Instant>) -> Result<Stopped, String> {
     signal(&child, "TERM")?;
     let sent = Instant::now();
     let pid = child.id();
@@ -45,7 +48,9 @@ pub async fn terminate(mut child: Child) -> Result<Stopped, String> {
         (child, status)
     });
     tokio::pin!(wait);
-    match tokio::time::timeout(GRACE, &mut wait).await {
+    let cut = restart.map(|at| at.saturating_duration_since(sent));
+    let patience = cut.map_or(GRACE, |cut| cut.min(GRACE));
+    match tokio::time::timeout(patience, &mut wait).await {
         Ok(joined) => {
             let (_, status) = joined.map_err(|e| e.to_string())?;
             Ok(Stopped::Drained(
@@ -60,7 +65,10 @@ pub async fn terminate(mut child: Child) -> Result<Stopped, String> {
             status.map_err(|e| format!("kill -KILL {pid}: {e}"))?;
             let (_, status) = wait.await.map_err(|e| e.to_string())?;
             status.map_err(|e| e.to_string())?;
-            Ok(Stopped::Killed)
+            Ok(match cut {
+                Some(cut) if cut < GRACE => Stopped::CutAtRestart(sent.elapsed()),
+                _ => Stopped::Killed,
+            })
         }
     }
 }
@@ -68,10 +76,11 @@ pub async fn terminate(mut child: Child) -> Result<Stopped, String> {
 /// Stops `taken` all at once as [`terminate`] does.
 pub async fn terminate_all(
     taken: Vec<(Component, Child)>,
+    restart: Option<Instant>,
 ) -> Vec<(Component, Result<Stopped, String>)> {
     let stops = taken
         .into_iter()
-        .map(|(c, child)| async move { (c, terminate(child).await) });
+        .map(|(c, child)| async move { (c, terminate(child, restart).await) });
     futures::future::join_all(stops).await
 }
 
@@ -108,6 +117,11 @@ pub fn judge(
             took.as_millis()
         )),
         Stopped::Killed => Ok(format!("{name} overran its grace period: SIGKILLed")),
+        Stopped::CutAtRestart(after) => Ok(format!(
+            "{name} still draining when its restart came after {} ms: SIGKILLed, as an \
+             orchestrator does",
+            after.as_millis()
+        )),
     }
 }
 
@@ -137,6 +151,8 @@ mod tests {
         let by_signal = judge(PAYMENT_WORKER, drained(11, 15), true).unwrap_err();
         assert!(by_signal.contains("signal: 15"), "{by_signal}");
         assert!(judge(PAYMENT_WORKER, Ok(Stopped::Killed), false).is_ok());
+        let cut = Stopped::CutAtRestart(Duration::from_millis(800));
+        assert!(judge(PAYMENT_WORKER, Ok(cut), false).is_ok());
         assert!(judge(PAYMENT_WORKER, Err("kill: no such process".into()), true).is_err());
     }
 }

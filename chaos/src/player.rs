@@ -32,6 +32,8 @@ pub struct Player<'a> {
     pub disks: &'a [DiskWatch],
     /// Where bad data goes.
     pub saboteur: Saboteur<'a>,
+    /// A restart SIGKILLs its victims' stop still draining (`Scenario::restart_cuts_drain`).
+    pub restart_cuts_drain: bool,
 }
 
 /// What playing a timeline did.
@@ -58,7 +60,7 @@ impl Player<'_> {
     /// heal and the checker still run, and the report says the scenario did not inject its
     /// faults.
     pub async fn play(&self, timeline: &Timeline, start: Instant) -> Played {
-        let shared = Shared::new(timeline);
+        let shared = Shared::new(timeline, start);
         let steps = timeline.steps.iter().enumerate();
         let lines =
             futures::future::join_all(steps.map(|(i, step)| self.step(i, step, start, &shared)))
@@ -148,7 +150,9 @@ impl Player<'_> {
             Action::Disable(backend) => self.toxiproxy.set_enabled(backend.name(), false).await?,
             Action::Enable(backend) => self.toxiproxy.set_enabled(backend.name(), true).await?,
             Action::Kill(victims) => self.fleet.kill(victims).map_err(fleet_err)?,
-            Action::Terminate { victims, .. } => return self.terminate(victims, shared).await,
+            Action::Terminate { victims, .. } => {
+                return self.terminate(i, victims, shared).await;
+            }
             Action::Restart(victims) => self
                 .fleet
                 .start(victims)
@@ -203,13 +207,18 @@ impl Player<'_> {
     /// fault was in force when the signal went or when they had exited.
     async fn terminate(
         &self,
+        i: usize,
         victims: &[saga_components::Component],
         shared: &Shared,
     ) -> Result<Outcome, ChaosError> {
         let taken = self.fleet.take(victims);
         let taken = taken.map_err(|e| ChaosError::component("fleet", e))?;
         let at_signal = shared.state().faults.any();
-        let stops = crate::deploy::terminate_all(taken).await;
+        let restart = (self.restart_cuts_drain)
+            .then(|| shared.order.restarted_at[i].map(|at| shared.start + at))
+            .flatten()
+            .map(Instant::into_std);
+        let stops = crate::deploy::terminate_all(taken, restart).await;
         let backend_fault = at_signal || shared.state().faults.any();
         let lines: Result<Vec<String>, String> = stops
             .into_iter()

@@ -112,6 +112,8 @@ pub struct Order {
     /// For a data fault, the steps that end the faults keeping a backend it needs down when it
     /// falls (by timeline order). Empty for other steps.
     pub backends_back: Vec<Vec<usize>>,
+    /// For a stop, when its victims' next restart is planned, if one is.
+    pub restarted_at: Vec<Option<std::time::Duration>>,
 }
 
 impl Order {
@@ -146,9 +148,21 @@ impl Order {
                 .collect();
             backends_back.push(ends);
         }
+        let restarted_at = steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| match &step.action {
+                Action::Terminate { victims, .. } => steps[i + 1..]
+                    .iter()
+                    .find(|s| matches!(&s.action, Action::Restart(v) if v == victims))
+                    .map(|s| s.at),
+                _ => None,
+            })
+            .collect();
         Self {
             after,
             backends_back,
+            restarted_at,
         }
     }
 }
@@ -233,6 +247,10 @@ mod tests {
         // The forgery needs PostgreSQL, killed at 100 and started at 500.
         assert_eq!(order.backends_back[4], [5]);
         assert!(order.backends_back[..4].iter().all(Vec::is_empty));
+        // The payment worker's stop is cut by its restart at 200; the relay is not restarted.
+        let ms = Duration::from_millis;
+        assert_eq!(order.restarted_at[0], Some(ms(200)));
+        assert_eq!(order.restarted_at[3], None);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub(crate) enum Outcome {
 
 /// What the steps of one timeline share while they play.
 pub(crate) struct Shared {
+    /// Time zero of the timeline.
+    pub start: tokio::time::Instant,
     pub order: Order,
     pub done: Vec<watch::Sender<bool>>,
     pub state: Mutex<State>,
@@ -35,8 +37,9 @@ pub(crate) struct State {
 }
 
 impl Shared {
-    pub fn new(timeline: &Timeline) -> Self {
+    pub fn new(timeline: &Timeline, start: tokio::time::Instant) -> Self {
         Self {
+            start,
             order: Order::of(timeline),
             done: timeline
                 .steps
