@@ -279,4 +279,70 @@ mod tests {
         assert!(stop.contains("installs no stop handler"), "{stop}");
         assert!(!explained("kafka: add latency — FAILED: 500").contains("why"));
     }
+
+    fn passing_report(skipped: Vec<String>) -> ScenarioReport {
+        ScenarioReport {
+            scenario: "plan-seed-4".into(),
+            seed: 4,
+            timeline: Vec::new(),
+            played: Vec::new(),
+            faults_failed: Vec::new(),
+            faults_skipped: skipped,
+            status_changes_checked: 3,
+            load_seconds: 12.0,
+            attempted: 3,
+            acknowledged: 3,
+            terminal: 3,
+            quarantined: 0,
+            requests: 3,
+            errors: Default::default(),
+            latency_p50_ms: 1.0,
+            latency_p99_ms: 2.0,
+            latency_max_ms: 3.0,
+            self_exits: Default::default(),
+            quiesce_seconds: Some(1.0),
+            violations: Vec::new(),
+            unreadable: None,
+            failover: None,
+            audited: Vec::new(),
+            tampered: true,
+            logs: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_skipped_data_fault_is_counted_apart_and_fails_nothing() {
+        use saga_faults::plan::{PlanStep, PlanWorkload, RealAction};
+        let workload = PlanWorkload {
+            orders: 3,
+            load_ms: 12_000,
+        };
+        let mut plan = FaultPlan::new(4, 1.0, workload);
+        plan.simulated.passed = true;
+        for (fault, at_ms) in [(0, 1_000), (1, 2_000)] {
+            plan.push(PlanStep {
+                fault,
+                class: "forgery".into(),
+                simulated: String::new(),
+                at_ms,
+                lasts_ms: None,
+                action: RealAction::Forge {
+                    forgery: saga_faults::Forgery::Contradiction,
+                },
+                note: None,
+            });
+        }
+        let skip = "+  1.00s  payments: forge — skipped: no target: no order to forge".to_owned();
+        let real = passing_report(vec![skip]);
+        assert!(real.passed());
+        let row = row(&plan, &real, Duration::ZERO, Duration::ZERO);
+        assert_eq!((row.played, row.skipped.len(), row.faults), (1, 1, 2));
+        assert!(row.differences.is_empty(), "{:?}", row.differences);
+        let table = table(&[row]);
+        assert!(
+            table.contains("real: skipped +  1.00s  payments: forge"),
+            "{table}"
+        );
+        assert!(table.contains("1 of 1 seeds agree"), "{table}");
+    }
 }
