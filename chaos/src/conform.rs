@@ -20,6 +20,10 @@ pub struct Row {
     /// Simulated faults the real stack played, and all of the seed's.
     pub played: usize,
     pub faults: usize,
+    /// The data faults the real stack skipped as the simulation skips them (nothing to act
+    /// on, or a backend unreachable past the bound), counted apart from the unplayed: the
+    /// step's line with the reason.
+    pub skipped: Vec<String>,
     pub unmapped_classes: Vec<String>,
     pub simulated_passed: bool,
     pub real_passed: bool,
@@ -68,7 +72,8 @@ pub fn row(
 ) -> Row {
     Row {
         seed: plan.seed,
-        played: plan.steps.len(),
+        played: plan.steps.len().saturating_sub(real.faults_skipped.len()),
+        skipped: real.faults_skipped.clone(),
         faults: plan.steps.len() + plan.unmapped.len(),
         unmapped_classes: plan
             .unmapped_classes()
@@ -85,27 +90,7 @@ pub fn row(
 
 /// The known reasons a real fault step fails where its simulated fault did not (each in
 /// sim/FINDINGS.md), by what the step's failure says.
-const KNOWN: [(&str, &str); 6] = [
-    (
-        "was decided already",
-        "the real state held no undecided order when the fault fell; the simulation skips \
-         such a fault, the real runner fails it",
-    ),
-    (
-        "no order to",
-        "the real state held no target when the data fault fell; the simulation skips such a \
-         fault (\"nothing to forge against\"), the real runner fails it",
-    ),
-    (
-        "PostgreSQL unreachable at",
-        "the real saboteur reads PostgreSQL to pick a target and PostgreSQL was down; the \
-         simulation's fault driver reads the state without a connection",
-    ),
-    (
-        "Kafka unreachable at",
-        "the real saboteur produces through Kafka and Kafka was down; the simulation's fault \
-         driver appends to the log without a connection",
-    ),
+const KNOWN: [(&str, &str); 2] = [
     (
         "stopped with signal: 15",
         "SIGTERM while the component was still starting (waiting for a backend): the start-up \
@@ -113,9 +98,9 @@ const KNOWN: [(&str, &str); 6] = [
     ),
     (
         "stopped with exit status",
-        "SIGTERM while a backend the component drains to was down or black-holed: the stop \
-         overran the component's own grace period and it exited 1; the simulation kills a host \
-         still draining when its restart comes, and counts that as a stop",
+        "the component exited with a failure after SIGTERM with no backend fault in force (or \
+         within its own grace period): its shutdown path failed, which the simulation, never \
+         checking how a stopped host ends, cannot see",
     ),
 ];
 
@@ -231,16 +216,17 @@ pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>5} {:>7}  {:<9} {:<9} {:>6} {:>7}  unmapped classes",
-        "seed", "played", "simulated", "real", "sim s", "real s"
+        "{:>5} {:>7} {:>4}  {:<9} {:<9} {:>6} {:>7}  unmapped classes",
+        "seed", "played", "skip", "simulated", "real", "sim s", "real s"
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{:>5} {:>3}/{:<3}  {:<9} {:<9} {:>6.1} {:>7.1}  {}",
+            "{:>5} {:>3}/{:<3} {:>4}  {:<9} {:<9} {:>6.1} {:>7.1}  {}",
             r.seed,
             r.played,
             r.faults,
+            r.skipped.len(),
             verdict(r.simulated_passed),
             verdict(r.real_passed),
             r.sim_seconds,
@@ -251,6 +237,9 @@ pub fn table(rows: &[Row]) -> String {
                 r.unmapped_classes.join(",")
             }
         );
+        for step in &r.skipped {
+            let _ = writeln!(out, "        real: skipped {}", step.trim_start());
+        }
         for d in &r.differences {
             let _ = writeln!(out, "        {d}");
         }
@@ -281,14 +270,79 @@ mod tests {
 
     #[test]
     fn a_known_step_failure_gets_its_reason_and_another_none() {
-        let forge = explained("payments: forge — FAILED: PostgreSQL: no order to forge a payment");
-        assert!(
-            forge.contains("why: the real state held no target"),
-            "{forge}"
+        let drain = explained(
+            "SIGTERM payment-worker — FAILED: deploy: payment-worker stopped with exit status: 1 after 2100 ms",
         );
+        assert!(drain.contains("shutdown path failed"), "{drain}");
         let stop =
             explained("SIGTERM order-api — FAILED: deploy: order-api stopped with signal: 15");
         assert!(stop.contains("installs no stop handler"), "{stop}");
         assert!(!explained("kafka: add latency — FAILED: 500").contains("why"));
+    }
+
+    fn passing_report(skipped: Vec<String>) -> ScenarioReport {
+        ScenarioReport {
+            scenario: "plan-seed-4".into(),
+            seed: 4,
+            timeline: Vec::new(),
+            played: Vec::new(),
+            faults_failed: Vec::new(),
+            faults_skipped: skipped,
+            status_changes_checked: 3,
+            load_seconds: 12.0,
+            attempted: 3,
+            acknowledged: 3,
+            terminal: 3,
+            quarantined: 0,
+            requests: 3,
+            errors: Default::default(),
+            latency_p50_ms: 1.0,
+            latency_p99_ms: 2.0,
+            latency_max_ms: 3.0,
+            self_exits: Default::default(),
+            quiesce_seconds: Some(1.0),
+            violations: Vec::new(),
+            unreadable: None,
+            failover: None,
+            audited: Vec::new(),
+            tampered: true,
+            logs: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_skipped_data_fault_is_counted_apart_and_fails_nothing() {
+        use saga_faults::plan::{PlanStep, PlanWorkload, RealAction};
+        let workload = PlanWorkload {
+            orders: 3,
+            load_ms: 12_000,
+        };
+        let mut plan = FaultPlan::new(4, 1.0, workload);
+        plan.simulated.passed = true;
+        for (fault, at_ms) in [(0, 1_000), (1, 2_000)] {
+            plan.push(PlanStep {
+                fault,
+                class: "forgery".into(),
+                simulated: String::new(),
+                at_ms,
+                lasts_ms: None,
+                action: RealAction::Forge {
+                    forgery: saga_faults::Forgery::Contradiction,
+                },
+                note: None,
+            });
+        }
+        let skip = "+  1.00s  payments: forge — skipped: no target: no order to forge".to_owned();
+        let real = passing_report(vec![skip]);
+        assert!(real.passed());
+        let row = row(&plan, &real, Duration::ZERO, Duration::ZERO);
+        assert_eq!((row.played, row.skipped.len(), row.faults), (1, 1, 2));
+        assert!(row.differences.is_empty(), "{:?}", row.differences);
+        let table = table(&[row]);
+        assert!(
+            table.contains("real: skipped +  1.00s  payments: forge"),
+            "{table}"
+        );
+        assert!(table.contains("1 of 1 seeds agree"), "{table}");
     }
 }

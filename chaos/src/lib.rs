@@ -7,6 +7,7 @@
 pub mod allowances;
 pub mod cluster;
 pub mod conform;
+pub mod data_step;
 pub mod deploy;
 pub mod deployment;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod runner;
 pub mod sabotage;
 pub mod scenario;
+pub mod schedule;
 pub mod stack;
 pub mod timeline;
 pub mod toxiproxy;

@@ -98,6 +98,10 @@ async fn play_one(
         logs,
     };
     let report = run_scenario(stack, &scenario, &settings).await?;
+    // What each step really did and when, for reading a row's differences.
+    for line in &report.played {
+        println!("played {line}");
+    }
     for line in report.violations.iter().chain(&report.unreadable) {
         println!("VIOLATION {line}");
     }

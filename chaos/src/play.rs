@@ -33,7 +33,8 @@ pub fn scenario(plan: &FaultPlan) -> Result<Scenario, ChaosError> {
             p.at_any_time(*at, action.clone());
         }
     };
-    let scenario = Scenario::new(format!("plan-seed-{}", plan.seed), about, build);
+    let scenario =
+        Scenario::new(format!("plan-seed-{}", plan.seed), about, build).restarts_cutting_drains();
     Ok(if plan.controls_backends() {
         scenario.controlling_backends()
     } else {

@@ -19,6 +19,9 @@ pub struct ScenarioReport {
     /// Steps that failed: a fault that was not injected (or not undone). Any makes the
     /// scenario fail: it did not show what it claims to.
     pub faults_failed: Vec<String>,
+    /// Data faults skipped as the simulation skips them (nothing to act on, or a backend
+    /// unreachable past the bound): neither played nor failed.
+    pub faults_skipped: Vec<String>,
     /// Status changes in the order status history the checker judged (status changes once,
     /// each tied to its payment event).
     pub status_changes_checked: usize,
@@ -114,10 +117,10 @@ impl RunReport {
                 .quiesce_seconds
                 .map_or_else(|| "never".into(), |q| format!("{q:.1}s"));
             let exits: u32 = s.self_exits.values().sum();
-            let faults = if s.faults_failed.is_empty() {
-                "applied".to_owned()
-            } else {
-                format!("{} FAILED", s.faults_failed.len())
+            let faults = match (s.faults_failed.len(), s.faults_skipped.len()) {
+                (0, 0) => "applied".to_owned(),
+                (0, skipped) => format!("{skipped} skip"),
+                (failed, _) => format!("{failed} FAILED"),
             };
             let _ = writeln!(
                 out,
@@ -143,8 +146,8 @@ impl RunReport {
         }
         for s in &self.scenarios {
             // Which step failed and why: the table only counts them.
-            for failed in &s.faults_failed {
-                let _ = writeln!(out, "{}: {}", s.scenario, failed.trim_start());
+            for step in s.faults_failed.iter().chain(&s.faults_skipped) {
+                let _ = writeln!(out, "{}: {}", s.scenario, step.trim_start());
             }
             for line in &s.audited {
                 let excused = if s.tampered {

@@ -120,7 +120,8 @@ pub async fn run_scenario(
     let fleet = Arc::new(Fleet::new(launch).map_err(|e| ChaosError::component("fleet", e))?);
     let report = {
         let guard = HealGuard::new(&toxiproxy, script);
-        let report = drive(stack, &timeline, settings, &deployment, &fleet, &toxiproxy).await;
+        let played = (&timeline, scenario.restart_cuts_drain);
+        let report = drive(stack, played, settings, &deployment, &fleet, &toxiproxy).await;
         if report.is_ok() {
             // Healed by `drive`; otherwise the guard heals as it drops.
             guard.disarm();
@@ -136,9 +137,10 @@ pub async fn run_scenario(
     Ok(report)
 }
 
+/// `timeline`, and whether its restarts cut their stops' drains.
 async fn drive(
     stack: &Stack,
-    timeline: &Timeline,
+    (timeline, restart_cuts_drain): (&Timeline, bool),
     settings: &Settings,
     deployment: &Deployment,
     fleet: &Arc<Fleet>,
@@ -173,6 +175,7 @@ async fn drive(
         script: stack.script.as_ref(),
         disks: &disks,
         saboteur: Saboteur { deployment },
+        restart_cuts_drain,
     };
     let start = tokio::time::Instant::now();
     let start_wall = std::time::SystemTime::now();
@@ -192,6 +195,7 @@ async fn drive(
     let healed = tokio::time::Instant::now();
     let mut log = played.log;
     let faults_failed = played.failed;
+    let faults_skipped = played.skipped;
     if !workload.drain(Duration::from_secs(60)).await {
         log.push("some orders were still in flight 60 s after the heal".into());
     }
@@ -231,6 +235,7 @@ async fn drive(
         timeline: Vec::new(),
         played: log,
         faults_failed,
+        faults_skipped,
         status_changes_checked: verdict.status_changes,
         load_seconds: settings.duration.as_secs_f64(),
         attempted: tally.attempted,

@@ -26,28 +26,48 @@ pub enum Sabotaged {
     Poisoned,
 }
 
+/// Why a sabotage step did not act.
+#[derive(Debug, thiserror::Error)]
+pub enum SabotageError {
+    /// The state holds nothing to act on (as the simulation's "nothing to forge against").
+    #[error("no target: {0}")]
+    NoTarget(String),
+    /// A backend it reads or writes through did not answer.
+    #[error("{backend} unreachable: {reason}")]
+    Unreachable {
+        backend: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    Failed(#[from] ChaosError),
+}
+
 /// Writes bad data into one deployment.
 pub struct Saboteur<'a> {
     pub deployment: &'a Deployment,
 }
 
-fn kafka_err(e: impl std::fmt::Display) -> ChaosError {
-    ChaosError::backend("Kafka", e)
+fn unreachable(backend: &'static str) -> impl Fn(String) -> SabotageError {
+    move |reason| SabotageError::Unreachable { backend, reason }
 }
 
-fn pg_err(e: impl std::fmt::Display) -> ChaosError {
-    ChaosError::backend("PostgreSQL", e)
+fn kafka_err(e: impl std::fmt::Display) -> SabotageError {
+    unreachable("Kafka")(e.to_string())
+}
+
+fn pg_err(e: impl std::fmt::Display) -> SabotageError {
+    unreachable("PostgreSQL")(e.to_string())
 }
 
 impl Saboteur<'_> {
-    async fn publish(&self, message: OutgoingMessage) -> Result<(), ChaosError> {
+    async fn publish(&self, message: OutgoingMessage) -> Result<(), SabotageError> {
         let mut config = self.deployment.state().kafka();
         config.connect_attempts = 1;
         let bus = KafkaEventBus::connect(config).await.map_err(kafka_err)?;
         bus.publish(vec![message]).await.map_err(kafka_err)
     }
 
-    async fn store(&self) -> Result<OrderStoreSnapshot, ChaosError> {
+    async fn store(&self) -> Result<OrderStoreSnapshot, SabotageError> {
         let mut pg = PgConfig::new(&self.deployment.database_direct);
         pg.connect_attempts = 1;
         let pool = pg.connect().await.map_err(pg_err)?;
@@ -57,7 +77,7 @@ impl Saboteur<'_> {
     }
 
     /// A poison record of `size` on `topic` (`saga_faults` says what it holds).
-    pub async fn poison(&self, topic: Topic, size: PoisonSize) -> Result<Sabotaged, ChaosError> {
+    pub async fn poison(&self, topic: Topic, size: PoisonSize) -> Result<Sabotaged, SabotageError> {
         let limit = DEFAULT_MAX_MESSAGE_BYTES;
         self.publish(saga_faults::poison_message(topic, size, limit))
             .await?;
@@ -65,13 +85,10 @@ impl Saboteur<'_> {
     }
 
     /// Writes a forged payment event to `payments`, at the order `saga_faults` picks.
-    pub async fn forge(&self, forgery: Forgery) -> Result<Sabotaged, ChaosError> {
+    pub async fn forge(&self, forgery: Forgery) -> Result<Sabotaged, SabotageError> {
         let store = self.store().await?;
         let forged = saga_faults::target(&store, forgery, 0, &OsEntropy).ok_or_else(|| {
-            ChaosError::backend(
-                "PostgreSQL",
-                format!("no order to forge a {}", forgery.name()),
-            )
+            SabotageError::NoTarget(format!("no order to forge a {}", forgery.name()))
         })?;
         let now = time::OffsetDateTime::now_utc();
         let (envelope, message) = saga_faults::forged_message(forged, &OsEntropy, now);
@@ -80,14 +97,14 @@ impl Saboteur<'_> {
     }
 
     /// Puts a hash where Redis should keep the decision of the newest order not decided yet.
-    pub async fn corrupt_decision(&self) -> Result<Sabotaged, ChaosError> {
+    pub async fn corrupt_decision(&self) -> Result<Sabotaged, SabotageError> {
         let store = self.store().await?;
         let mut redis = RedisConfig::new(&self.deployment.endpoints.redis_direct);
         redis.connect_attempts = 1;
         let mut conn = redis
             .connect()
             .await
-            .map_err(|e| ChaosError::backend("Redis", e))?;
+            .map_err(|e| unreachable("Redis")(e.to_string()))?;
         let prefix = self.deployment.decision_prefix();
         for (order, source) in saga_faults::candidates(&store, Unprocessable::Decision) {
             let key = format!("{prefix}{source}");
@@ -102,18 +119,19 @@ impl Saboteur<'_> {
                 return Ok(Sabotaged::Quarantined(order));
             }
         }
-        Err(ChaosError::backend(
-            "Redis",
-            "every order was decided already",
+        Err(SabotageError::NoTarget(
+            "every order was decided already".into(),
         ))
     }
 
     /// Makes PostgreSQL refuse any status change of the newest PENDING order.
-    pub async fn refuse_payment(&self) -> Result<Sabotaged, ChaosError> {
+    pub async fn refuse_payment(&self) -> Result<Sabotaged, SabotageError> {
         let store = self.store().await?;
         let (order, _) = saga_faults::candidates(&store, Unprocessable::Payment)
             .next()
-            .ok_or_else(|| pg_err("no PENDING order to refuse payments for"))?;
+            .ok_or_else(|| {
+                SabotageError::NoTarget("no PENDING order to refuse payments for".into())
+            })?;
         let pool = PgConfig::new(&self.deployment.database_direct)
             .connect()
             .await
@@ -132,7 +150,7 @@ impl Saboteur<'_> {
         }
         .await;
         pool.close().await;
-        done.map_err(pg_err)?;
+        done.map_err(|e| ChaosError::backend("PostgreSQL", e))?;
         Ok(Sabotaged::Quarantined(order))
     }
 }

@@ -124,6 +124,13 @@ async fn a_short_suite_of_faults_under_load_leaves_no_violation() {
             "{name}: faults not injected: {:?}",
             report.faults_failed
         );
+        // A catalogued data fault is placed where it has a target and a backend: a skip here
+        // would be a fault the scenario claims and did not inject.
+        assert!(
+            report.faults_skipped.is_empty(),
+            "{name}: data faults skipped: {:?}",
+            report.faults_skipped
+        );
         assert!(
             report.status_changes_checked >= report.terminal,
             "{name}: the status history was not judged ({} changes for {} terminal orders)",

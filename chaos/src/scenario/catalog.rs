@@ -20,6 +20,10 @@ pub struct Scenario {
     /// It acts on the nodes of a replicated Kafka cluster, so it runs only on a cluster stack
     /// (and the others only on a single broker, whose proxy they name).
     pub needs_cluster: bool,
+    /// A stop still draining when its restart comes is SIGKILLed then, as an orchestrator
+    /// does and the simulation does (a plan's schedule); otherwise the restart waits for the
+    /// drain, up to the grace period, so the whole shutdown path is seen.
+    pub restart_cuts_drain: bool,
     build: Build,
 }
 
@@ -34,6 +38,7 @@ impl Scenario {
             about: about.into(),
             needs_backend_control: false,
             needs_cluster: false,
+            restart_cuts_drain: false,
             build: Arc::new(build),
         }
     }
@@ -41,6 +46,12 @@ impl Scenario {
     /// Marks the scenario as one that acts on the backend servers themselves.
     pub fn controlling_backends(mut self) -> Self {
         self.needs_backend_control = true;
+        self
+    }
+
+    /// Marks the scenario as one whose restarts come at their own time (see the field).
+    pub fn restarts_cutting_drains(mut self) -> Self {
+        self.restart_cuts_drain = true;
         self
     }
 

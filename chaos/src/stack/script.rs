@@ -177,13 +177,17 @@ impl StackScript {
     }
 }
 
-/// Whether `/proc/PID` is a zombie (dead, not yet reaped).
+/// Whether `/proc/PID` is a zombie (dead, not yet reaped) with every thread gone. A
+/// multi-threaded server's leader turns zombie while its other threads are still exiting, its
+/// ports still open: a start then would find the server "already running".
 fn zombie(proc: &Path) -> bool {
-    std::fs::read_to_string(proc.join("stat"))
+    let leader_dead = std::fs::read_to_string(proc.join("stat"))
         .ok()
         .and_then(|stat| {
             stat.rsplit_once(')')
                 .map(|(_, rest)| rest.trim_start().starts_with('Z'))
         })
-        .unwrap_or(false)
+        .unwrap_or(false);
+    let threads = std::fs::read_dir(proc.join("task")).map_or(0, Iterator::count);
+    leader_dead && threads <= 1
 }
