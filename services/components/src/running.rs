@@ -229,10 +229,8 @@ mod tests {
     static LISTENING: tokio::sync::Notify = tokio::sync::Notify::const_new();
     static DRAINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-    fn stopped_by(rx: tokio::sync::oneshot::Receiver<()>) -> impl Future<Output = ()> + Send {
-        async move {
-            let _ = rx.await;
-        }
+    async fn stopped_by(rx: tokio::sync::oneshot::Receiver<()>) {
+        let _ = rx.await;
     }
 
     #[tokio::test]

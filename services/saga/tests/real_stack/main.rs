@@ -196,9 +196,7 @@ async fn a_component_stopped_while_it_waits_for_kafka_exits_cleanly() {
         return;
     };
     let mut saga = Deployment::new(backends, "stop-starting").await;
-    let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = nothing.local_addr().unwrap().to_string();
-    drop(nothing);
+    let dead = an_address_nothing_listens_on();
     saga.set_env("KAFKA_BOOTSTRAP_SERVERS", &dead);
     saga.set_env("KAFKA_CONNECT_ATTEMPTS", "1000");
     saga.set_env("KAFKA_REQUEST_TIMEOUT_SECONDS", "1");
@@ -241,6 +239,12 @@ async fn a_component_stopped_while_it_waits_for_kafka_exits_cleanly() {
     );
 }
 
+/// A loopback address whose port was just free: a Kafka that is not there.
+fn an_address_nothing_listens_on() -> String {
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    nothing.local_addr().unwrap().to_string()
+}
+
 /// Whether `needle` shows up in the log at `path` within `patience`.
 async fn wait_for_log(path: &std::path::Path, needle: &str, patience: Duration) -> bool {
     let deadline = std::time::Instant::now() + patience;
@@ -260,9 +264,7 @@ async fn a_component_started_while_kafka_is_down_retries_then_exits_naming_kafka
         return;
     };
     let mut saga = Deployment::new(backends, "kafka-down").await;
-    let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = nothing.local_addr().unwrap().to_string();
-    drop(nothing);
+    let dead = an_address_nothing_listens_on();
     saga.set_env("KAFKA_BOOTSTRAP_SERVERS", &dead);
     saga.set_env("KAFKA_CONNECT_ATTEMPTS", "3");
     saga.set_env("KAFKA_REQUEST_TIMEOUT_SECONDS", "2");
