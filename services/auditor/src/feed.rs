@@ -115,12 +115,16 @@ pub async fn pass(
         latency::record(cursors.latency.created(order.order_id, order.created_at));
         // An order stored before its ORDER_CREATED id was kept cannot be tied to its events.
         if let Some(source) = order.created_event {
-            let fact = Fact::OrderCreated {
+            let created = Fact::OrderCreated {
                 order: order.order_id,
                 key: None,
                 source,
             };
-            judge.observe(None, vec![fact]);
+            let started = order.trace.map(|t| Fact::TraceStarted {
+                order: order.order_id,
+                trace: t.trace_id(),
+            });
+            judge.observe(None, std::iter::once(created).chain(started).collect());
         }
     }
     for change in changes {
@@ -136,10 +140,16 @@ pub async fn pass(
         judge.observe(Some(change.order_id), vec![fact]);
     }
     for delivery in deliveries {
-        let fact = Fact::DeliveryAssigned {
+        let assigned = Fact::DeliveryAssigned {
             order: delivery.order_id,
         };
-        judge.observe(Some(delivery.order_id), vec![fact]);
+        let traced = Fact::Traced {
+            order: delivery.order_id,
+            event: None,
+            what: "the delivery row",
+            trace: delivery.trace.map(|t| t.trace_id()),
+        };
+        judge.observe(Some(delivery.order_id), vec![assigned, traced]);
     }
     Ok((read, more_deliveries || more_changes || more_orders))
 }

@@ -99,6 +99,7 @@ fn report(violation: &Violation) {
 
 #[cfg(test)]
 mod tests {
+    use saga_core::domain::TraceParent;
     use saga_core::{EventId, OrderStatus, PaymentDecision};
 
     use super::*;
@@ -138,5 +139,46 @@ mod tests {
         assert!(judge.observe(None, vec![change.clone()]).is_empty());
         assert_eq!(judge.observe(None, vec![change]).len(), 1);
         assert_eq!(judge.counts().values().sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn records_are_judged_by_the_trace_the_order_was_created_with() {
+        let mut judge = Judge::new(100);
+        let (order, other) = (OrderId::new(1).unwrap(), OrderId::new(2).unwrap());
+        let trace = |n: u128| Some(TraceParent::from_random_bits(n, 1).trace_id());
+        let traced = |order, what, carried| Fact::Traced {
+            order,
+            event: None,
+            what,
+            trace: carried,
+        };
+        // A payment read before its order, carrying another trace; a courier with none.
+        let early = vec![traced(order, "a payments record", trace(2))];
+        assert!(judge.observe(Some(order), early).is_empty());
+        for (o, source) in [(order, 9), (other, 10)] {
+            let created = Fact::OrderCreated {
+                order: o,
+                key: None,
+                source: EventId::from_random_bits(source),
+            };
+            let started = Fact::TraceStarted {
+                order: o,
+                trace: trace(1).unwrap(),
+            };
+            let found = judge.observe(None, vec![created, started]);
+            assert_eq!(found.len(), usize::from(o == order), "{found:?}");
+        }
+        assert!(found_trace(&judge, order).contains("carries trace"));
+        let same = vec![traced(other, "the delivery row", trace(1))];
+        assert!(judge.observe(Some(other), same).is_empty());
+        let none = vec![traced(other, "the delivery row", None)];
+        let found = judge.observe(Some(other), none);
+        assert!(found[0].detail.contains("no trace"), "{found:?}");
+    }
+
+    fn found_trace(judge: &Judge, order: OrderId) -> String {
+        let v = judge.recent().find(|v| v.order_id == Some(order)).unwrap();
+        assert_eq!(v.property, saga_checker::Property::TraceContinuity);
+        v.detail.clone()
     }
 }

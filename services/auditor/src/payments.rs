@@ -35,6 +35,12 @@ pub fn facts(delivery: &Delivery) -> Option<(OrderId, Vec<Fact>)> {
         decision,
         cause: envelope.causation_id,
     });
+    facts.push(Fact::Traced {
+        order: order_id,
+        event: Some(envelope.event_id),
+        what: "a payments record",
+        trace: delivery.trace.map(|t| t.trace_id()),
+    });
     Some((order_id, facts))
 }
 

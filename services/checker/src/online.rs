@@ -34,6 +34,9 @@ pub enum Fact {
         key: Option<IdempotencyKey>,
         trace: Option<TraceId>,
     },
+    /// The trace `order`'s request started, as the order store keeps it with ORDER_CREATED:
+    /// what a live auditor, which sees no client, judges the order's other records by.
+    TraceStarted { order: OrderId, trace: TraceId },
     /// A client got 404 reading back an order it got 202 for.
     ReadBackMissing { order: OrderId },
     /// The decision store holds `decision` for a source event.
@@ -182,6 +185,7 @@ impl Online {
                     self.key_maps_to(key, *order, &mut found);
                 }
             }
+            Fact::TraceStarted { order, trace } => self.request_traced(*order, *trace, &mut found),
             Fact::ReadBackMissing { order } => {
                 let detail = "a client got 202 for this order, then 404 reading it back".into();
                 found.push(violation(Property::AcknowledgedOrderExists, *order, detail));

@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
+use saga_core::domain::TraceParent;
 use saga_core::event::Envelope;
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, CreatedOrder, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
@@ -47,6 +48,8 @@ struct State {
     processed: BTreeMap<EventId, (OrderId, OffsetDateTime)>,
     /// Each order's ORDER_CREATED event id (`orders.created_event_id`).
     created_events: BTreeMap<OrderId, EventId>,
+    /// The trace context each order's ORDER_CREATED was written with (the auditor's feed).
+    created_traces: BTreeMap<OrderId, TraceParent>,
     history: Vec<StatusChange>,
     next_claim: ClaimId,
 }
@@ -287,6 +290,7 @@ impl MemoryOrderStore {
                     order_id: o.id,
                     created_event: state.created_events.get(&o.id).copied(),
                     created_at: o.created_at,
+                    trace: state.created_traces.get(&o.id).copied(),
                 };
                 (o.id.get(), created)
             })
@@ -424,6 +428,9 @@ impl OrderTables<'_> {
             order.item.clone(),
         )
         .with_trace(new.trace);
+        if let Some(trace) = new.trace {
+            self.state.created_traces.insert(order.id, trace);
+        }
         self.push_outbox(&envelope, new.created_at, true);
     }
 

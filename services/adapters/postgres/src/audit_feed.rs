@@ -1,6 +1,7 @@
 //! The auditor's feed on PostgreSQL: `orders`, `order_status_history` and
 //! `delivery.assignments` read forward by primary key (an index range scan a page at a time),
-//! each call under the client-side deadline.
+//! each call under the client-side deadline. An order's trace comes from its ORDER_CREATED
+//! outbox row (one unique-index lookup per order), while the relay has not pruned it.
 
 use async_trait::async_trait;
 use saga_core::ports::{AuditFeed, CreatedOrder, DeliveryAssignment, PortError, StatusChange};
@@ -28,6 +29,9 @@ impl PgAuditFeed {
     }
 }
 
+/// An order's id, ORDER_CREATED id, placing time, and its ORDER_CREATED row's `traceparent`.
+type CreatedRow = (i64, Option<Uuid>, OffsetDateTime, Option<String>);
+
 fn page(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -43,20 +47,23 @@ impl AuditFeed for PgAuditFeed {
         after: i64,
         limit: usize,
     ) -> Result<Vec<(i64, CreatedOrder)>, PortError> {
-        let rows: Vec<(i64, Option<Uuid>, OffsetDateTime)> = within!(&self.db, |conn| {
+        let rows: Vec<CreatedRow> = within!(&self.db, |conn| {
             sqlx::query_as(
-            "SELECT id, created_event_id, created_at FROM orders WHERE id > $1 ORDER BY id LIMIT $2"
-        )
-        .bind(after)
-        .bind(page(limit))
-        .fetch_all(conn)
+                "SELECT o.id, o.created_event_id, o.created_at, x.traceparent FROM orders o \
+                 LEFT JOIN outbox x ON x.event_id = o.created_event_id \
+                 WHERE o.id > $1 ORDER BY o.id LIMIT $2",
+            )
+            .bind(after)
+            .bind(page(limit))
+            .fetch_all(conn)
         })?;
         rows.into_iter()
-            .map(|(id, event, created_at)| {
+            .map(|(id, event, created_at, traceparent)| {
                 let created = CreatedOrder {
                     order_id: order_id(id)?,
                     created_event: event.map(EventId::from_uuid),
                     created_at,
+                    trace: crate::rows::trace(traceparent.as_deref()),
                 };
                 Ok((id, created))
             })

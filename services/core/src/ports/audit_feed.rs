@@ -6,9 +6,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{DeliveryAssignment, PortError, StatusChange};
+use crate::domain::TraceParent;
 use crate::{EventId, OrderId};
 
-/// An order as the auditor needs it: which ORDER_CREATED it was created with.
+/// An order as the auditor needs it: which ORDER_CREATED it was created with, and the trace
+/// its request started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedOrder {
     pub order_id: OrderId,
@@ -16,6 +18,10 @@ pub struct CreatedOrder {
     pub created_event: Option<EventId>,
     /// `orders.created_at`: when it was placed.
     pub created_at: OffsetDateTime,
+    /// The trace context stored with its ORDER_CREATED outbox row, written in the order's
+    /// transaction from the request's `traceparent`; `None` when it had none, or once the row
+    /// was pruned.
+    pub trace: Option<TraceParent>,
 }
 
 /// Rows read forward by id. Ids grow with each insert; a transaction that commits after rows
