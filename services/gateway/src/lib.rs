@@ -21,6 +21,10 @@ use saga_runtime::net::{Dialer, http_client};
 use saga_runtime::{CancellationToken, Listener, serve, shutdown};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+/// Connections closed for staying quiet the header timeout long (before their first request
+/// or between two): counted apart from rejections, as keep-alive pools do it all the time.
+pub const IDLE_CLOSED: &str = "saga_http_idle_closed_total";
+
 pub use config::{ConfigError, GatewayConfig, Limits, api_keys_from_lookup};
 pub use error::GatewayError;
 pub use openapi::ApiDoc;
@@ -114,8 +118,16 @@ where
         None => tracing::warn!("authentication is off: anyone who reaches the gateway may use it"),
     }
     let app = router(deps, config);
-    let served = serve::http_public(listener, app, token.clone(), header_timeout, || {
-        saga_api::rejections::count("header_timeout");
-    });
+    let served =
+        serve::http_public(
+            listener,
+            app,
+            token.clone(),
+            header_timeout,
+            |ended| match ended {
+                serve::HeaderTimeout::MidHead => saga_api::rejections::count("header_timeout"),
+                serve::HeaderTimeout::Quiet => metrics::counter!(IDLE_CLOSED).increment(1),
+            },
+        );
     shutdown::drive("gateway", shutdown, token, served).await
 }

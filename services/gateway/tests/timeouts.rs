@@ -2,44 +2,13 @@
 //! a byte at a time is disconnected after the header timeout, and one whose body stops
 //! arriving, or whose request as a whole takes too long, gets 408 with the JSON error body.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use saga_core::ports::OsEntropy;
-use saga_gateway::{GatewayConfig, GatewayDeps};
-use saga_runtime::net::TcpDialer;
+use common::{http_get, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-/// Serves an open gateway with these variables on a free port; returns its address. The Order
-/// API address is never reached: no request here gets that far.
-async fn serve(vars: &'static [(&'static str, &'static str)]) -> std::net::SocketAddr {
-    let config = GatewayConfig::from_lookup(|name| {
-        let given = vars
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned());
-        given.or_else(|| match name {
-            "ORDER_SERVICE_URL" => Some("http://127.0.0.1:9".into()),
-            "API_AUTH" => Some("off".into()),
-            _ => None,
-        })
-    })
-    .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let deps = GatewayDeps {
-        dialer: Arc::new(TcpDialer),
-        entropy: Arc::new(OsEntropy),
-    };
-    tokio::spawn(saga_gateway::run(
-        deps,
-        config,
-        listener,
-        std::future::pending(),
-    ));
-    addr
-}
+use tokio::net::TcpStream;
 
 /// Sends `bytes` one at a time, `gap` apart, until the server closes the connection; returns
 /// how many it took and how long. Writing to a closed socket fails, and reading sees EOF.
@@ -89,16 +58,6 @@ async fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout
         metrics.contains(r#"saga_http_rejections_total{reason="header_timeout"}"#),
         "the rejection is counted: {metrics}"
     );
-}
-
-/// A one-shot `GET path` over a fresh connection; the whole reply.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).await.unwrap();
-    String::from_utf8_lossy(&reply).into_owned()
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Serving an axum router on any listener (TCP or simulated) until shutdown.
 
+mod quiet;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -9,6 +12,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio_util::sync::CancellationToken;
+
+pub use quiet::HeaderTimeout;
+use quiet::{Counted, Marking, ReadCount};
 
 /// A component that is only an HTTP server (the Order API, the explorer): serves `router` on
 /// `listener` with metrics installed until `shutdown` resolves, then drains within the grace
@@ -47,7 +53,8 @@ where
 
 /// Like [`http`] (HTTP/1.1 only), for a public server: a connection whose request line and
 /// headers take longer than `header_timeout` to arrive is closed, which `axum::serve` cannot
-/// do (hyper's `header_read_timeout`). `on_header_timeout` runs for each such connection.
+/// do (hyper's `header_read_timeout`), and so is one that stays quiet that long between
+/// requests. `on_header_timeout` runs for each such connection, told which it was.
 ///
 /// # Errors
 /// None today: accepting retries by itself; kept for the same signature as [`http`].
@@ -56,7 +63,7 @@ pub async fn http_public<L>(
     router: Router,
     token: CancellationToken,
     header_timeout: Duration,
-    on_header_timeout: fn(),
+    on_header_timeout: fn(HeaderTimeout),
 ) -> std::io::Result<()>
 where
     L: Listener,
@@ -71,12 +78,20 @@ where
             accepted = listener.accept() => accepted,
             () = token.cancelled() => break,
         };
-        let service = TowerToHyperService::new(router.clone());
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
+        let count = Arc::new(ReadCount::default());
+        let service = Marking {
+            inner: TowerToHyperService::new(router.clone()),
+            count: count.clone(),
+        };
+        let io = TokioIo::new(Counted {
+            inner: io,
+            count: count.clone(),
+        });
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 if error.is_timeout() {
-                    on_header_timeout();
+                    on_header_timeout(count.timeout());
                 }
                 tracing::debug!(%error, "connection ended with an error");
             }

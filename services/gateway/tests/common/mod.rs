@@ -14,7 +14,8 @@ use saga_gateway::{GatewayConfig, GatewayDeps};
 use saga_memory::MemoryOrderStore;
 use saga_runtime::net::TcpDialer;
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 /// Serves an Order API on `store` at a free port; returns its base URL.
@@ -132,4 +133,44 @@ pub async fn get_as(app: &Router, path: &str, headers: &[(&str, &str)]) -> Answe
         request = request.header(*name, *value);
     }
     call(app, request.body(Body::empty()).unwrap()).await
+}
+
+/// Serves an open gateway with these variables on a free port; returns its address. The Order
+/// API address is never reached: no request here gets that far.
+pub async fn serve(vars: &'static [(&'static str, &'static str)]) -> std::net::SocketAddr {
+    let config = GatewayConfig::from_lookup(|name| {
+        let given = vars
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned());
+        given.or_else(|| match name {
+            "ORDER_SERVICE_URL" => Some("http://127.0.0.1:9".into()),
+            "API_AUTH" => Some("off".into()),
+            _ => None,
+        })
+    })
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let deps = GatewayDeps {
+        dialer: Arc::new(TcpDialer),
+        entropy: Arc::new(OsEntropy),
+    };
+    tokio::spawn(saga_gateway::run(
+        deps,
+        config,
+        listener,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// A one-shot `GET path` over a fresh connection; the whole reply.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    String::from_utf8_lossy(&reply).into_owned()
 }
