@@ -44,11 +44,12 @@ pub(crate) fn create(
         let result = sys::rd_kafka_event_CreateAcls_result(event.0);
         sys::rd_kafka_CreateAcls_result_acls(result, &raw mut count)
     };
-    for i in 0..count {
+    // One result per binding, in the request's order.
+    for (i, grant) in grants.iter().enumerate().take(count) {
         // SAFETY: `i` is below the array's length.
         let error = unsafe { sys::rd_kafka_acl_result_error(*results.add(i)) };
         if let Some(reason) = error_text(error) {
-            return Err(format!("creating ACL {:?}: {reason}", grants[i]));
+            return Err(format!("creating ACL {grant:?}: {reason}"));
         }
     }
     Ok(())
@@ -109,11 +110,12 @@ pub(crate) fn delete_named(
         let result = sys::rd_kafka_event_DeleteAcls_result(event.0);
         sys::rd_kafka_DeleteAcls_result_responses(result, &raw mut count)
     };
-    for i in 0..count {
+    // One response per filter, in the request's order.
+    for (i, name) in names.iter().enumerate().take(count) {
         // SAFETY: `i` is below the array's length.
         let error = unsafe { sys::rd_kafka_DeleteAcls_result_response_error(*responses.add(i)) };
         if let Some(reason) = error_text(error) {
-            return Err(format!("deleting the ACLs of {}: {reason}", names[i]));
+            return Err(format!("deleting the ACLs of {name}: {reason}"));
         }
     }
     Ok(())
