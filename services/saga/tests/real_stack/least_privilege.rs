@@ -43,10 +43,9 @@ async fn each_components_own_login_is_refused_what_it_has_no_business_with() {
 
 async fn kafka_delivery_worker_writes_its_dead_letters_not_payments(saga: &Deployment) {
     let env = saga.login_env(DELIVERY_WORKER);
-    assert!(
-        env["KAFKA_SASL_USERNAME"].contains("delivery-worker"),
-        "{env:?}"
-    );
+    // Only the user name in the message: the environment holds passwords.
+    let user = env.get("KAFKA_SASL_USERNAME").cloned().unwrap_or_default();
+    assert!(user.contains("delivery-worker"), "logged in as {user:?}");
     let mut config = KafkaConfig::new(&env["KAFKA_BOOTSTRAP_SERVERS"]);
     config.prefix = saga.prefix.clone();
     config.connect_attempts = 1;
