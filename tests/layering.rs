@@ -60,6 +60,7 @@ const LAYERS: [Layer; 7] = [
         crates: &[
             "saga-contract",
             "saga-harness",
+            "saga-kafka-acls",
             "saga-test-backends",
             "saga-faults",
             "saga-bench",

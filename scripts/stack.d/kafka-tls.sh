@@ -11,19 +11,12 @@
 KAFKA_ADMIN_USER=saga-admin
 KAFKA_SASL_MECHANISM=SCRAM-SHA-512
 
-# The components that use Kafka, and what each may do (topic names without a prefix: these
-# ACLs are for the stack's own deployment). Every one may also create and describe the saga's
-# topics, which each component ensures at start-up, and read the cluster's defaults.
-KAFKA_COMPONENTS=(outbox-relay payment-worker order-status-worker delivery-worker auditor
-    explorer)
-declare -A KAFKA_WRITES=([outbox-relay]="orders" [payment-worker]="payments orders-dlq"
-    [order-status-worker]="payments-dlq" [delivery-worker]="orders-dlq")
-# "GROUP TOPIC...": the consumer group it reads as, and the topics that group reads.
-declare -A KAFKA_READS=([payment-worker]="payment-worker orders"
-    [order-status-worker]="order-status-worker payments"
-    [delivery-worker]="delivery-worker orders" [auditor]="auditor payments"
-    [explorer]="snapshot-reader orders payments orders-dlq payments-dlq")
-KAFKA_TOPICS=(orders payments orders-dlq payments-dlq)
+# What each component may do: deploy/kafka-acls.txt, which the real-stack harness reads too
+# (it grants the same on each test run's prefixed names). The components that use Kafka are
+# the ones it names; each gets a SCRAM user.
+KAFKA_ACL_TABLE="$REPO_ROOT/deploy/kafka-acls.txt"
+mapfile -t KAFKA_COMPONENTS < <(awk '!/^#/ && NF && $1 != "*" { print $1 }' "$KAFKA_ACL_TABLE" |
+    sort -u)
 
 kafka_user_of() { echo "saga-$1"; }
 
@@ -87,33 +80,40 @@ kafka_acl() {
         >>"$LOG_DIR/kafka-admin.log" 2>&1 || die "adding Kafka ACLs failed (see $LOG_DIR/kafka-admin.log)"
 }
 
-# Each component's ACLs, once per data directory (each AclCommand is a JVM start).
+# kafka_table_acl COMPONENT OPERATIONS RESOURCE...: one line of the table as AclCommand options.
+kafka_table_acl() {
+    local component="$1" operations="$2" operation resource args=() who
+    shift 2
+    if [[ "$component" == '*' ]]; then
+        for who in "${KAFKA_COMPONENTS[@]}"; do args+=(--allow-principal "User:$(kafka_user_of "$who")"); done
+    else
+        args+=(--allow-principal "User:$(kafka_user_of "$component")")
+    fi
+    for operation in ${operations//,/ }; do args+=(--operation "$operation"); done
+    for resource in "$@"; do
+        case "$resource" in
+            topic:*) args+=(--topic "${resource#topic:}") ;;
+            group:*) args+=(--group "${resource#group:}") ;;
+            cluster) args+=(--cluster) ;;
+            *) die "$KAFKA_ACL_TABLE: '$resource' is not topic:NAME, group:NAME or cluster" ;;
+        esac
+    done
+    kafka_acl "${args[@]}" </dev/null
+}
+
+# The table's ACLs on the stack's own names, again whenever the table changed (each line is a
+# JVM start; AclCommand's --add leaves what exists alone).
 kafka_tls_acls() {
-    local marker="$KAFKA_DATA/.acls" component principals=() topic group read_topics
-    [[ -f "$marker" ]] && return 0
-    log "adding the components' Kafka ACLs"
-    for component in "${KAFKA_COMPONENTS[@]}"; do
-        principals+=(--allow-principal "User:$(kafka_user_of "$component")")
-    done
-    local all_topics=()
-    for topic in "${KAFKA_TOPICS[@]}"; do all_topics+=(--topic "$topic"); done
-    kafka_acl "${principals[@]}" --operation Create --operation Describe \
-        --operation DescribeConfigs "${all_topics[@]}"
-    kafka_acl "${principals[@]}" --operation DescribeConfigs --cluster
-    for component in "${KAFKA_COMPONENTS[@]}"; do
-        local user args=()
-        user="User:$(kafka_user_of "$component")"
-        for topic in ${KAFKA_WRITES[$component]:-}; do args+=(--topic "$topic"); done
-        ((${#args[@]} == 0)) || kafka_acl --allow-principal "$user" --operation Write "${args[@]}"
-        [[ -n "${KAFKA_READS[$component]:-}" ]] || continue
-        read -r group read_topics <<<"${KAFKA_READS[$component]}"
-        args=(--group "$group")
-        for topic in $read_topics; do args+=(--topic "$topic"); done
-        kafka_acl --allow-principal "$user" --operation Read "${args[@]}"
-    done
-    # The explorer shows every group's lag: it reads their committed offsets.
-    kafka_acl --allow-principal "User:$(kafka_user_of explorer)" --operation Describe --group '*'
-    touch "$marker"
+    local marker="$KAFKA_DATA/.acls" digest words
+    digest="$(sha256sum "$KAFKA_ACL_TABLE" | cut -d' ' -f1)"
+    [[ "$(cat "$marker" 2>/dev/null)" == "$digest" ]] && return 0
+    log "adding the components' Kafka ACLs ($KAFKA_ACL_TABLE)"
+    # An array, never an unquoted expansion: `*` is a name here, not a glob.
+    while read -r -a words; do
+        if ((${#words[@]} == 0)) || [[ "${words[0]}" == \#* ]]; then continue; fi
+        kafka_table_acl "${words[@]}"
+    done <"$KAFKA_ACL_TABLE"
+    echo "$digest" >"$marker"
 }
 
 # The client settings `scripts/stack env [COMPONENT]` prints: the component's own user, or the

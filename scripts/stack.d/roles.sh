@@ -38,3 +38,34 @@ pg_url_of() {
     fi
     echo "postgres://$user:$password@127.0.0.1:$PG_PROXY_PORT/$PG_DB$(tls_pg_query)"
 }
+
+# Where a TLS stack keeps each component's own logins, for harnesses that start the
+# components themselves (the real-stack tests: testing/harness/src/logins.rs): one file per
+# component with a login of its own, `export` lines, mode 0600 (they hold passwords).
+LOGINS_DIR="$STACK_HOME/logins"
+
+# The settings that log `component` in as itself, for each backend it has a login on.
+component_logins() {
+    local component="$1"
+    if [[ " ${PG_COMPONENTS[*]} " == *" $component "* ]]; then
+        echo "export DATABASE_URL='$(pg_url_of "$component")'"
+    fi
+    if [[ -n "${REDIS_GRANTS[$component]:-}" ]]; then
+        echo "export REDIS_URL=$(redis_url_of "$component" "$REDIS_PROXY_PORT")"
+    fi
+    if [[ " ${KAFKA_COMPONENTS[*]} " == *" $component "* && -f "$KAFKA_DATA/.scram" ]]; then
+        kafka_password_of "$component" >/dev/null
+        echo "export KAFKA_SASL_USERNAME=$(kafka_user_of "$component")"
+        echo "export KAFKA_SASL_PASSWORD_FILE=$SECRETS_DIR/kafka-$component"
+    fi
+}
+
+# Writes every component's logins file (a TLS stack only: a plain one has no logins).
+write_component_logins() {
+    local component
+    (umask 077 && mkdir -p "$LOGINS_DIR")
+    while read -r component; do
+        (umask 077 && component_logins "$component" >"$LOGINS_DIR/$component.env")
+    done < <(printf '%s\n' "${PG_COMPONENTS[@]}" "${!REDIS_GRANTS[@]}" "${KAFKA_COMPONENTS[@]}" |
+        sort -u)
+}

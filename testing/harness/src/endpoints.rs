@@ -2,9 +2,12 @@
 //! proxied ones; the checker, the chaos runner's own reads and the real-stack tests the direct
 //! ones.
 
-use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use saga_core::redact::RedactedUrl;
+
+use crate::{kafka_grants, logins};
 
 /// Where each backend is, directly and through Toxiproxy, and Toxiproxy's API. Its `Debug`
 /// hides the URLs' passwords.
@@ -22,6 +25,10 @@ pub struct Endpoints {
     /// direct clients of [`Endpoints::kafka_config`] and [`Endpoints::redis_config`]. Paths and
     /// names only; the passwords stay in their files or in the redacted URLs.
     pub tls: Vec<(String, String)>,
+    /// `SAGA_STACK_LOGINS`: where a TLS stack keeps each component's own logins
+    /// ([`crate::logins`]); `None` on a stack whose components all log in as its owner and
+    /// admins.
+    pub logins: Option<PathBuf>,
 }
 
 /// What a client needs to reach a TLS stack besides its addresses.
@@ -45,6 +52,7 @@ impl std::fmt::Debug for Endpoints {
             redis_proxied,
             toxiproxy,
             tls,
+            logins,
         } = self;
         f.debug_struct("Endpoints")
             .field("database_direct", &RedactedUrl(database_direct))
@@ -55,6 +63,7 @@ impl std::fmt::Debug for Endpoints {
             .field("redis_proxied", &RedactedUrl(redis_proxied))
             .field("toxiproxy", toxiproxy)
             .field("tls", tls)
+            .field("logins", logins)
             .finish()
     }
 }
@@ -78,6 +87,7 @@ impl Endpoints {
                 .iter()
                 .filter_map(|name| Some(((*name).to_owned(), lookup(name)?)))
                 .collect(),
+            logins: lookup("SAGA_STACK_LOGINS").map(PathBuf::from),
         }
     }
 
@@ -134,6 +144,74 @@ impl Endpoints {
         .collect()
     }
 
+    /// [`Self::component_env`] for `component` logged in as itself where the stack gives it
+    /// logins of its own (a TLS stack): its PostgreSQL role on `database`, its Redis user, its
+    /// Kafka user, and no login at all for a backend it has none for. As the owner and admins
+    /// elsewhere.
+    pub fn component_env_as(
+        &self,
+        component: &str,
+        database: &str,
+        run_prefix: &str,
+    ) -> Vec<(String, String)> {
+        let mut env = self.component_env(database, run_prefix);
+        let Some(dir) = &self.logins else {
+            return env;
+        };
+        env.retain(|(name, _)| !logins::LOGIN_VARS.contains(&name.as_str()));
+        for (name, value) in logins::of(dir, component) {
+            let value = if name == "DATABASE_URL" {
+                crate::scratch::with_database(&value, database)
+            } else {
+                value
+            };
+            env.push((name, value));
+        }
+        env
+    }
+
+    /// Lets each component's own Kafka user do on the topics and groups named with
+    /// `run_prefix` what it may do on the stack's own (`deploy/kafka-acls.txt`), as the
+    /// admin; nothing to do on a stack without per-component logins.
+    ///
+    /// # Errors
+    /// When Kafka refuses or does not answer.
+    pub async fn grant_run_acls(&self, run_prefix: &str) -> Result<(), String> {
+        let Some(dir) = self.logins.clone() else {
+            return Ok(());
+        };
+        let grants = kafka_grants::for_run(run_prefix, |component| {
+            logins::of(&dir, component).remove("KAFKA_SASL_USERNAME")
+        });
+        let client = self.kafka_config().client();
+        tokio::task::spawn_blocking(move || saga_kafka_acls::create(&client, &grants, ACL_TIMEOUT))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    /// Deletes the ACLs [`Self::grant_run_acls`] made for runs whose names start with `prefix`
+    /// and whose processes have ended ([`crate::abandoned`]).
+    ///
+    /// # Errors
+    /// As [`Self::grant_run_acls`].
+    pub async fn delete_abandoned_acls(&self, prefix: &str) -> Result<(), String> {
+        if self.logins.is_none() {
+            return Ok(());
+        }
+        let client = self.kafka_config().client();
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let names = saga_kafka_acls::literal_names(&client, ACL_TIMEOUT)?;
+            let doomed: Vec<String> = names
+                .into_iter()
+                .filter(|name| crate::abandoned(name, &prefix))
+                .collect();
+            saga_kafka_acls::delete_named(&client, &doomed, ACL_TIMEOUT)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
     /// From this process's environment.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -141,16 +219,13 @@ impl Endpoints {
 
     /// From the `export NAME=value` lines `scripts/stack up` and `env` print.
     pub fn from_exports(text: &str) -> Self {
-        let vars: BTreeMap<&str, &str> = text
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("export "))
-            .filter_map(|assignment| assignment.split_once('='))
-            // A URL with a query is quoted for the shell (its `&`).
-            .map(|(name, value)| (name, value.trim_matches('\'')))
-            .collect();
-        Self::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+        let vars = logins::exports(text);
+        Self::from_lookup(|name| vars.get(name).cloned())
     }
 }
+
+/// How long an ACL request may take.
+const ACL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The development API key: what docker-compose.yml, the real-stack tests, chaos and the
 /// benchmark configure and send. Public, so never a key for anything that matters.
@@ -185,6 +260,51 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("postgres://u:***@h:1/d"), "{text}");
+    }
+
+    #[test]
+    fn a_component_logs_in_as_itself_where_the_stack_has_logins() {
+        let dir = std::env::temp_dir().join(format!("saga-endpoints-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("order-api.env"),
+            "export DATABASE_URL='postgres://saga_order_api:pw@h:2/saga?sslmode=require'\n",
+        )
+        .unwrap();
+        let lookup = |logins: bool| {
+            let dir = dir.clone();
+            move |name: &str| match name {
+                "DATABASE_URL" => Some("postgres://saga:saga@h:2/saga?sslmode=require".into()),
+                "REDIS_URL" => Some("rediss://saga-admin:pw@h:3/0".into()),
+                "KAFKA_SASL_USERNAME" => Some("saga-admin".into()),
+                "SAGA_STACK_LOGINS" if logins => Some(dir.display().to_string()),
+                _ => None,
+            }
+        };
+        let var = |env: &[(String, String)], name: &str| {
+            env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        };
+        let own = Endpoints::from_lookup(lookup(true)).component_env_as("order-api", "db_1", "p-");
+        assert_eq!(
+            var(&own, "DATABASE_URL").as_deref(),
+            Some("postgres://saga_order_api:pw@h:2/db_1?sslmode=require")
+        );
+        assert_eq!(var(&own, "REDIS_URL"), None, "no admin login in its place");
+        assert_eq!(var(&own, "KAFKA_SASL_USERNAME"), None);
+        let gateway =
+            Endpoints::from_lookup(lookup(true)).component_env_as("gateway", "db_1", "p-");
+        assert_eq!(var(&gateway, "DATABASE_URL"), None);
+        let plain =
+            Endpoints::from_lookup(lookup(false)).component_env_as("order-api", "db_1", "p-");
+        assert_eq!(
+            var(&plain, "DATABASE_URL").as_deref(),
+            Some("postgres://saga:saga@h:2/db_1?sslmode=require")
+        );
+        assert_eq!(
+            var(&plain, "KAFKA_SASL_USERNAME").as_deref(),
+            Some("saga-admin")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod black_hole;
 pub mod browser;
 mod endpoints;
 mod free_port;
+mod kafka_grants;
+pub mod logins;
 pub mod newer_release;
 pub mod scratch;
 mod snapshot;

@@ -104,9 +104,34 @@ pub fn with_database(url: &str, database: &str) -> String {
     format!("{root}/{database}{query}")
 }
 
+/// `url` with its `host:port` (after any `user:password@`) replaced by `host_port`.
+pub fn with_address(url: &str, host_port: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host_start = rest[..authority_end].rfind('@').map_or(0, |at| at + 1);
+    format!(
+        "{}{host_port}{}",
+        &url[..authority_start + host_start],
+        &rest[authority_end..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{database_of, drop_statement, with_database};
+    use super::{database_of, drop_statement, with_address, with_database};
+
+    #[test]
+    fn replaces_only_the_address() {
+        assert_eq!(
+            with_address("postgres://u:p@h:1/db?sslmode=require", "127.0.0.1:9"),
+            "postgres://u:p@127.0.0.1:9/db?sslmode=require"
+        );
+        assert_eq!(
+            with_address("postgres://h:1/db", "x:2"),
+            "postgres://x:2/db"
+        );
+    }
 
     #[test]
     fn the_database_is_the_path_not_the_query() {

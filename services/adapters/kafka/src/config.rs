@@ -111,8 +111,9 @@ impl KafkaConfig {
         format!("{}{group}", self.prefix)
     }
 
-    /// Settings every client of this adapter shares.
-    pub(crate) fn client(&self) -> ClientConfig {
+    /// Settings every client of this adapter shares (public for test tools that speak to
+    /// the same cluster beyond the adapter's calls, such as granting ACLs).
+    pub fn client(&self) -> ClientConfig {
         let mut client = ClientConfig::new();
         client
             .set("bootstrap.servers", &self.bootstrap_servers)

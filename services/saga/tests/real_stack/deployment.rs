@@ -24,6 +24,9 @@ pub struct Deployment {
     children: BTreeMap<&'static str, Child>,
     logs: PathBuf,
     extra_env: Vec<(String, String)>,
+    /// `host:port` every component reaches PostgreSQL at instead of the stack's proxy, each
+    /// still as its own role.
+    database_route: Option<String>,
 }
 
 impl Deployment {
@@ -60,6 +63,16 @@ impl Deployment {
         saga_redis::delete_keys_with_prefix(&redis, "e2e-", |k| saga_harness::abandoned(k, "e2e-"))
             .await
             .expect("deleting abandoned keys");
+        // Over TLS each component logs in as its own Kafka user, whose ACLs name the stack's
+        // topics: this run's are granted here, as the admin (nothing to do on a plain stack).
+        backends
+            .delete_abandoned_acls("e2e-")
+            .await
+            .expect("deleting abandoned Kafka ACLs");
+        backends
+            .grant_run_acls(&prefix)
+            .await
+            .expect("granting the run's Kafka ACLs");
         let mut taken = Vec::new();
         let mut ports = BTreeMap::new();
         for &component in COMPONENTS {
@@ -77,12 +90,45 @@ impl Deployment {
             children: BTreeMap::new(),
             logs,
             extra_env: Vec::new(),
+            database_route: None,
         }
     }
 
     /// Sets an environment variable for processes started from now on.
     pub fn set_env(&mut self, name: &str, value: &str) {
         self.extra_env.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Sends every component started from now on to PostgreSQL at `host_port` (a proxy of the
+    /// test's own), each still logging in as itself.
+    pub fn route_database(&mut self, host_port: &str) {
+        self.database_route = Some(host_port.to_owned());
+    }
+
+    /// The backend environment of a process logged in as `login` (its own PostgreSQL role,
+    /// Redis and Kafka users on a stack that has them), or as the owner and admins (`None`).
+    pub fn backend_env(&self, login: Option<Component>) -> Vec<(String, String)> {
+        let database = saga_harness::scratch::database_of(&self.database_direct);
+        let mut env = match login {
+            Some(component) => {
+                self.backends
+                    .component_env_as(component.name, database, &self.prefix)
+            }
+            None => self.backends.component_env(database, &self.prefix),
+        };
+        if let Some(route) = &self.database_route {
+            for (name, value) in &mut env {
+                if name == "DATABASE_URL" {
+                    *value = saga_harness::scratch::with_address(value, route);
+                }
+            }
+        }
+        env
+    }
+
+    /// What [`Self::backend_env`] gives `component`, by name.
+    pub fn login_env(&self, component: Component) -> BTreeMap<String, String> {
+        self.backend_env(Some(component)).into_iter().collect()
     }
 
     pub fn addr(&self, component: Component) -> SocketAddr {
@@ -95,7 +141,6 @@ impl Deployment {
 
     /// The `saga <component>` command with this deployment's environment.
     pub fn command(&self, component: Component) -> Command {
-        let database_name = saga_harness::scratch::database_of(&self.database_direct);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -112,7 +157,7 @@ impl Deployment {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LISTEN_ADDR", self.addr(component).to_string())
             .envs(upstreams)
-            .envs(self.backends.component_env(database_name, &self.prefix))
+            .envs(self.backend_env(Some(component)))
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -121,15 +166,15 @@ impl Deployment {
     }
 
     /// `saga ARGS…` (a tool such as `saga dlq`, not a component) with this deployment's
-    /// backend environment plus `env`, its output captured.
-    pub fn tool(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let database_name = saga_harness::scratch::database_of(&self.database_direct);
+    /// backend environment, logged in as `login` (`saga dlq` as the explorer, `saga migrate`
+    /// as the owner: `None`), plus `env`, its output captured.
+    pub fn tool(&self, login: Option<Component>, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_saga"));
         command
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(self.backends.component_env(database_name, &self.prefix))
+            .envs(self.backend_env(login))
             .envs(env.iter().copied())
             .stdin(Stdio::null());
         command

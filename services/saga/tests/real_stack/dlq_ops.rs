@@ -9,6 +9,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use saga_api::auth::{Role, entry};
+use saga_components::registry;
 use saga_core::ports::{Entropy, EventBus, NewOrder, OrderStore, OsEntropy, OutgoingMessage};
 use saga_core::{CorrelationId, EventId, Item, OrderStatus, Owner, Topic};
 use saga_postgres::{PgConfig, PgOrderStore};
@@ -32,9 +33,13 @@ fn dlq(saga: &Deployment, args: &[&str], key: &str) -> Output {
     let mut all = vec!["dlq"];
     all.extend_from_slice(args);
     let keys = keys();
-    saga.tool(&all, &[("API_KEYS", &keys), ("SAGA_API_KEY", key)])
-        .output()
-        .expect("running saga dlq")
+    saga.tool(
+        Some(registry::EXPLORER),
+        &all,
+        &[("API_KEYS", &keys), ("SAGA_API_KEY", key)],
+    )
+    .output()
+    .expect("running saga dlq")
 }
 
 fn stdout(output: &Output) -> String {

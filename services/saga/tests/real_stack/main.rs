@@ -11,6 +11,7 @@ mod dlq_ops;
 mod http;
 mod jaeger;
 mod judge;
+mod least_privilege;
 mod outsider;
 mod prometheus;
 mod reliability;

@@ -249,7 +249,7 @@ async fn a_black_holed_postgres_leaves_no_component_hung_after_it_heals() {
     let mut saga = Deployment::new(backends, "black-hole").await;
     // Our own proxy on the shared Toxiproxy: the shared proxies are never touched.
     let proxy = toxiproxy::Proxy::create(&saga.backends, &saga.prefix).await;
-    saga.set_env("DATABASE_URL", &proxy.database_url(&saga.database_direct));
+    saga.route_database(&proxy.address());
     saga.set_env("DATABASE_CALL_TIMEOUT_SECONDS", "3");
     saga.set_env("HEALTH_STALL_SECONDS", "10");
     saga.start_all().await;

@@ -29,7 +29,10 @@ async fn components_refuse_an_unmigrated_database_until_saga_migrate_ran() {
             component.name
         );
     }
-    let migrate = saga.tool(&["migrate"], &[]).output().expect("saga migrate");
+    let migrate = saga
+        .tool(None, &["migrate"], &[])
+        .output()
+        .expect("saga migrate");
     assert!(
         migrate.status.success(),
         "{}",
@@ -54,7 +57,10 @@ async fn the_saga_runs_on_a_database_one_additive_release_ahead() {
         .expect("the newer release migrates");
     pool.close().await;
     // A rolled-back deployment runs this binary's migrate job first: it must pass too.
-    let migrate = saga.tool(&["migrate"], &[]).output().expect("saga migrate");
+    let migrate = saga
+        .tool(None, &["migrate"], &[])
+        .output()
+        .expect("saga migrate");
     assert!(
         migrate.status.success(),
         "{}",

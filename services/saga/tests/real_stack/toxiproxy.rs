@@ -42,13 +42,9 @@ impl Proxy {
         Self { api, name, listen }
     }
 
-    /// `database_url` (a direct URL) through this proxy.
-    pub fn database_url(&self, database_url: &str) -> String {
-        database_url.replacen(
-            &upstream(database_url),
-            &format!("127.0.0.1:{}", self.listen),
-            1,
-        )
+    /// `host:port` this proxy listens on.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.listen)
     }
 
     /// Data in both directions dropped, connections left open: a black hole.

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use saga_components::Component;
 use saga_components::registry::{
-    DELIVERY_WORKER, GATEWAY, ORDER_API, ORDER_STATUS_WORKER, OUTBOX_RELAY, PAYMENT_WORKER,
+    DELIVERY_WORKER, EXPLORER, GATEWAY, ORDER_API, ORDER_STATUS_WORKER, OUTBOX_RELAY,
+    PAYMENT_WORKER,
 };
 use saga_core::event::decode;
 use saga_core::ports::{Entropy, NewOrder, OrderStore, OsEntropy};
@@ -164,6 +165,7 @@ async fn a_replayed_dead_letter_rejoins_its_orders_trace(saga: &Deployment, jaeg
     let keys = keys();
     let replayed = saga
         .tool(
+            Some(EXPLORER),
             &["dlq", "replay", &letter, "--why", "decision repaired"],
             &[
                 ("API_KEYS", &keys),
