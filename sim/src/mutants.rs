@@ -38,6 +38,7 @@ impl MutantName for Mutant {
             Mutant::WriterClockStamps => "writer-clock-stamps",
             Mutant::RecordReplayBeforePublish => "record-replay-before-publish",
             Mutant::IgnoreStopDuringStartUp => "ignore-stop-during-start-up",
+            Mutant::WindowIsRetentionOnly => "window-is-retention-only",
         }
     }
 }
@@ -73,6 +74,7 @@ pub fn also_shows(mutant: Mutant) -> &'static [Property] {
     match mutant {
         Mutant::OverwriteDecision => &[Property::PaymentEventsAgree],
         _ => &[],
+        Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
     }
 }
 

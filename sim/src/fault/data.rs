@@ -20,7 +20,10 @@ fn note(world: &World, action: String) {
 
 fn append(world: &World, message: OutgoingMessage) {
     let placed = world.durable.bus.append(std::slice::from_ref(&message));
+    let at = turmoil::sim_elapsed().unwrap_or_default();
     for (partition, offset) in placed {
+        let times = &world.durable.appended_at;
+        times.stamp(message.topic, partition, offset, at);
         let event = Event::appended(&message, partition, offset, false);
         world.emit("driver", event);
     }

@@ -24,6 +24,18 @@ pub fn interference(trace: &[TraceLine]) -> Interference {
                 found.quarantined.insert(*order);
             }
             Event::DecisionsLost { sources } => add(&mut found.lost_decisions, sources),
+            Event::DedupPruned { events } => found.pruned_processed.extend(events.iter().copied()),
+            Event::DeletedUnread {
+                topic,
+                partition,
+                from,
+                to,
+            } => found.deleted_unread.push(ReusedOffsets {
+                topic: *topic,
+                partition: *partition,
+                from: *from,
+                to: *to,
+            }),
             Event::RecordsLost {
                 topic,
                 partition,
