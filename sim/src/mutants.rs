@@ -64,6 +64,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::WriterClockStamps => Property::StatusChangeTiedToPayment,
         Mutant::RecordReplayBeforePublish => Property::RecordedReplayPublished,
         Mutant::IgnoreStopDuringStartUp => Property::StopHonoured,
+        Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
     }
 }
 
@@ -74,7 +75,6 @@ pub fn also_shows(mutant: Mutant) -> &'static [Property] {
     match mutant {
         Mutant::OverwriteDecision => &[Property::PaymentEventsAgree],
         _ => &[],
-        Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
     }
 }
 

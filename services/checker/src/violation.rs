@@ -51,7 +51,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 20] = [
+    pub const ALL: [Property; 21] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,

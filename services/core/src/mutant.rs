@@ -87,7 +87,7 @@ pub enum Mutant {
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 18] = [
+    pub const ALL: [Mutant; 19] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -110,7 +110,7 @@ impl Mutant {
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 10] = [
+    pub const SUBTLE: [Mutant; 11] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,

@@ -20,7 +20,9 @@ fn note(world: &World, action: String) {
 
 fn append(world: &World, message: OutgoingMessage) {
     let placed = world.durable.bus.append(std::slice::from_ref(&message));
-    let at = turmoil::sim_elapsed().unwrap_or_default();
+    // The driver runs between the simulation's steps, outside any host, where turmoil has no
+    // clock to read: its records carry the time the driver stepped to.
+    let at = world.observer.driver_now();
     for (partition, offset) in placed {
         let times = &world.durable.appended_at;
         times.stamp(message.topic, partition, offset, at);

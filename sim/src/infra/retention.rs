@@ -6,14 +6,11 @@
 //! relay sizes and checks its processed-event retention by [`payments_window`], as an operator
 //! reads the real topic's config.
 //!
-//! Two simplifications keep the model on what it is for, how long a record already read can
-//! be delivered again: the broker deletes only what the group reading the topic has committed
-//! past (a retention shorter than an outage loses unread records, which the saga's
-//! configuration rules out and this model does not play; and a commit a power loss rolled back
-//! holds deletion until the group is back past it, as the single broker's power loss is not a
-//! replicated cluster's), except that once the group's offsets expired everything it ever
-//! committed past may go; a group whose committed offset falls below the earliest offset kept
-//! is then moved up to it, as the lag a real group reports counts from there.
+//! As a real broker does, it deletes by time alone, whoever has read what: a group that had
+//! not read a deleted record skips it (`DeletedUnread`, which the checker excuses: retention
+//! shorter than an outage loses unread records, which the saga's configuration promises
+//! against). One simplification: a group whose committed offset falls below the earliest
+//! offset kept is moved up to it, as the lag a real group reports counts from there.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -46,7 +43,7 @@ pub fn payments_window() -> Window {
     redelivery::window(&WindowInputs {
         retention: Some(RETENTION),
         segment: SEGMENT,
-        offsets_retention: OFFSETS_RETENTION,
+        offsets_retention: Some(OFFSETS_RETENTION),
         lag: MAX_LAG,
         republish: REPUBLISH_MAX_AGE,
     })
@@ -124,6 +121,15 @@ pub fn on_start(world: &World) {
     }
 }
 
+/// The consumer group that reads [`TOPIC`].
+fn reader() -> &'static str {
+    saga_core::topic::CONSUMER_GROUPS
+        .into_iter()
+        .find(|(_, topic)| *topic == TOPIC)
+        .map(|(group, _)| group)
+        .expect("a group reads the topic")
+}
+
 /// Runs the broker's retention until the host crashes.
 pub async fn run(world: Arc<World>) {
     let mut empty_since: BTreeMap<String, Duration> = BTreeMap::new();
@@ -139,34 +145,32 @@ pub async fn run(world: Arc<World>) {
 
 fn delete_expired(world: &World, partition: u32, now: Duration) {
     let bus = &world.durable.bus;
-    let (group, _) = saga_core::topic::CONSUMER_GROUPS
-        .into_iter()
-        .find(|(_, topic)| *topic == TOPIC)
-        .expect("a group reads the topic");
+    let group = reader();
     let committed = bus.committed(group, TOPIC, partition);
     let durable = &world.durable.appended_at;
     let read = durable.read_up_to(partition, committed);
     let expired = *durable.expired.lock().expect("lock poisoned");
-    let bound = if expired { read } else { committed };
     let times = durable.of(partition);
     let end = bus.end_offset(TOPIC, partition).min(times.len() as u64);
     let start = bus.log_start(TOPIC, partition);
-    // Segments span the whole log; only then is what may go cut at the bound.
-    let kept = first_kept(&times, start, end, now).min(bound.max(start));
-    if kept <= start {
-        return;
+    let kept = first_kept(&times, start, end, now);
+    if kept > start {
+        bus.delete_before(TOPIC, partition, kept);
+        // What the group had read is known from its commits, or once they expired from the
+        // highest it ever made.
+        let from = committed.max(start).max(if expired { read } else { 0 });
+        if from < kept {
+            let event = Event::DeletedUnread {
+                topic: TOPIC,
+                partition,
+                from,
+                to: kept,
+            };
+            world.emit(KAFKA, event);
+        }
     }
-    bus.delete_before(TOPIC, partition, kept);
     if committed < kept {
         bus.set_committed(group, TOPIC, partition, kept);
-        let from = committed.max(start);
-        let event = Event::DeletedUnread {
-            topic: TOPIC,
-            partition,
-            from,
-            to: kept,
-        };
-        world.emit(KAFKA, event);
     }
 }
 
@@ -174,11 +178,7 @@ fn expire_offsets(world: &World, empty_since: &mut BTreeMap<String, Duration>, n
     let bus = &world.durable.bus;
     let empty = bus.empty_groups();
     empty_since.retain(|group, _| empty.contains(group));
-    let reader = saga_core::topic::CONSUMER_GROUPS
-        .into_iter()
-        .find(|(_, topic)| *topic == TOPIC)
-        .map(|(group, _)| group);
-    if !reader.is_some_and(|r| empty.iter().any(|g| g == r)) {
+    if !empty.iter().any(|g| g == reader()) {
         // Back with a member: it reads again from where it is, so deletion waits for it.
         *world
             .durable
