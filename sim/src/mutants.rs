@@ -74,6 +74,7 @@ pub fn expected(mutant: Mutant) -> Property {
 pub fn also_shows(mutant: Mutant) -> &'static [Property] {
     match mutant {
         Mutant::OverwriteDecision => &[Property::PaymentEventsAgree],
+        Mutant::WriterClockStamps => &[Property::DedupOutlivesDelivery],
         _ => &[],
     }
 }
