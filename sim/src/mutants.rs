@@ -38,6 +38,7 @@ impl MutantName for Mutant {
             Mutant::WriterClockStamps => "writer-clock-stamps",
             Mutant::RecordReplayBeforePublish => "record-replay-before-publish",
             Mutant::IgnoreStopDuringStartUp => "ignore-stop-during-start-up",
+            Mutant::WindowIsRetentionOnly => "window-is-retention-only",
         }
     }
 }
@@ -63,15 +64,19 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::WriterClockStamps => Property::StatusChangeTiedToPayment,
         Mutant::RecordReplayBeforePublish => Property::RecordedReplayPublished,
         Mutant::IgnoreStopDuringStartUp => Property::StopHonoured,
+        Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
     }
 }
 
 /// Properties a mutant breaks as directly as its [`expected`] one, which a run may meet first
 /// depending on where the faults fall: an overwritten decision flips the stored decision under
-/// the applied status and also lets a second, contradicting payment event out.
+/// the applied status and also lets a second, contradicting payment event out; a processed
+/// event stamped with a writer's clock days behind is pruned at once, so a redelivery of it
+/// finds no dedup record.
 pub fn also_shows(mutant: Mutant) -> &'static [Property] {
     match mutant {
         Mutant::OverwriteDecision => &[Property::PaymentEventsAgree],
+        Mutant::WriterClockStamps => &[Property::DedupOutlivesDelivery],
         _ => &[],
     }
 }

@@ -85,7 +85,10 @@ impl<'a> Index<'a> {
             completed: BTreeMap::new(),
             decisions: s.decisions.iter().copied().collect(),
             deliveries: BTreeMap::new(),
-            processed: s.store.processed_events.iter().copied().collect(),
+            processed: (s.store.processed_events.iter())
+                .chain(&s.interference.pruned_processed)
+                .copied()
+                .collect(),
             dlq: Vec::new(),
             payment_by_id: BTreeMap::new(),
             rejected: BTreeMap::new(),

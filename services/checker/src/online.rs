@@ -64,6 +64,10 @@ pub enum Fact {
     },
     /// A courier was assigned to `order` (a new assignment, not a duplicate refused).
     DeliveryAssigned { order: OrderId },
+    /// Retention pruned the processed-event records of these payment events.
+    DedupPruned { events: Vec<EventId> },
+    /// A consumer was handed payment event `event` of `order` (a first delivery or again).
+    PaymentDelivered { order: OrderId, event: EventId },
     /// Something of `order`'s — a record on `what` about `event`, or its courier's row —
     /// carried this trace id (`None`: no trace context at all).
     Traced {
@@ -107,6 +111,8 @@ pub struct Online {
     decisions: BTreeMap<EventId, PaymentDecision>,
     forged: BTreeSet<EventId>,
     lost_decisions: BTreeSet<EventId>,
+    /// Payment events whose processed-event record retention pruned.
+    pruned: BTreeSet<EventId>,
     reported: BTreeSet<(Property, OrderId)>,
     counts: BTreeMap<Property, u64>,
     violations: Vec<Violation>,
@@ -133,6 +139,7 @@ impl Online {
             decisions: BTreeMap::new(),
             forged: BTreeSet::new(),
             lost_decisions: BTreeSet::new(),
+            pruned: BTreeSet::new(),
             reported: BTreeSet::new(),
             counts: BTreeMap::new(),
             violations: Vec::new(),
@@ -213,6 +220,16 @@ impl Online {
                 cause,
             } => self.payment(*order, *event, *decision, *cause, &mut found),
             Fact::DeliveryAssigned { order } => self.delivered(*order, &mut found),
+            Fact::DedupPruned { events } => self.pruned.extend(events.iter().copied()),
+            Fact::PaymentDelivered { order, event } => {
+                if self.pruned.contains(event) {
+                    let detail = format!(
+                        "payment event {event} was delivered after retention pruned the \
+                         processed-event record that deduplicates it"
+                    );
+                    found.push(violation(Property::DedupOutlivesDelivery, *order, detail));
+                }
+            }
             Fact::Traced {
                 order,
                 event,

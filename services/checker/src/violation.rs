@@ -39,6 +39,9 @@ pub enum Property {
     /// cleanly: it has nothing in flight. Judged by the harnesses from how a stopped process
     /// ends, which no snapshot of the backends can show.
     StopHonoured,
+    /// No payment event is delivered to a consumer after the processed-event record that
+    /// deduplicates it was pruned: retention outlives redelivery.
+    DedupOutlivesDelivery,
     // Liveness.
     OrderTerminal,
     OutboxDrained,
@@ -48,7 +51,7 @@ pub enum Property {
 
 impl Property {
     /// Every property, safety first.
-    pub const ALL: [Property; 20] = [
+    pub const ALL: [Property; 21] = [
         Self::AcknowledgedOrderExists,
         Self::StatusChangesOnce,
         Self::StatusChangeTiedToPayment,
@@ -65,6 +68,7 @@ impl Property {
         Self::TraceContinuity,
         Self::RecordedReplayPublished,
         Self::StopHonoured,
+        Self::DedupOutlivesDelivery,
         Self::OrderTerminal,
         Self::OutboxDrained,
         Self::NoConsumerLag,
@@ -94,6 +98,7 @@ impl Property {
             Self::TraceContinuity => "trace-continuity",
             Self::RecordedReplayPublished => "recorded-replay-published",
             Self::StopHonoured => "stop-honoured",
+            Self::DedupOutlivesDelivery => "dedup-outlives-delivery",
             Self::OrderTerminal => "order-terminal",
             Self::OutboxDrained => "outbox-drained",
             Self::NoConsumerLag => "no-consumer-lag",

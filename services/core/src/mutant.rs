@@ -79,10 +79,15 @@ pub enum Mutant {
     /// waiting, since its stop is first listened for once it runs (bites on a deploy that
     /// lands during a restart's start-up).
     IgnoreStopDuringStartUp,
+    /// Service: the redelivery window is the topic's `retention.ms` alone, as if Kafka deleted
+    /// record by record and nothing were re-published, so dedup state sized by it is pruned
+    /// while a segment's oldest records can still be read (bites on a group that starts again
+    /// from the earliest offset: its committed offsets expired while it had no member).
+    WindowIsRetentionOnly,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 18] = [
+    pub const ALL: [Mutant; 19] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -101,10 +106,11 @@ impl Mutant {
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
         Mutant::IgnoreStopDuringStartUp,
+        Mutant::WindowIsRetentionOnly,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 10] = [
+    pub const SUBTLE: [Mutant; 11] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -115,6 +121,7 @@ impl Mutant {
         Mutant::WriterClockStamps,
         Mutant::RecordReplayBeforePublish,
         Mutant::IgnoreStopDuringStartUp,
+        Mutant::WindowIsRetentionOnly,
     ];
 }
 

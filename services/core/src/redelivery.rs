@@ -68,25 +68,30 @@ pub fn window(inputs: &WindowInputs) -> Window {
             offsets_retention: inputs.offsets_retention,
         };
     };
+    let mut terms = vec![
+        Term {
+            name: "retention.ms",
+            value: retention,
+        },
+        Term {
+            name: "segment.ms",
+            value: inputs.segment,
+        },
+        Term {
+            name: "SAGA_MAX_CONSUMER_LAG_SECONDS",
+            value: inputs.lag,
+        },
+        Term {
+            name: "SAGA_REPUBLISH_MAX_AGE_SECONDS",
+            value: inputs.republish,
+        },
+    ];
+    if crate::mutant::active(crate::mutant::Mutant::WindowIsRetentionOnly) {
+        // The bug: as if Kafka deleted record by record and nothing were re-published.
+        terms.truncate(1);
+    }
     Window::Bounded {
-        terms: vec![
-            Term {
-                name: "retention.ms",
-                value: retention,
-            },
-            Term {
-                name: "segment.ms",
-                value: inputs.segment,
-            },
-            Term {
-                name: "SAGA_MAX_CONSUMER_LAG_SECONDS",
-                value: inputs.lag,
-            },
-            Term {
-                name: "SAGA_REPUBLISH_MAX_AGE_SECONDS",
-                value: inputs.republish,
-            },
-        ],
+        terms,
         offsets_retention: inputs.offsets_retention,
     }
 }

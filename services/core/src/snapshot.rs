@@ -155,6 +155,12 @@ pub struct Interference {
     pub reused_offsets: Vec<ReusedOffsets>,
     /// What the bus lost although it promised to keep it.
     pub broken_durability: BrokenDurability,
+    /// Events whose processed-event record retention pruned: processed, though the table no
+    /// longer says so.
+    pub pruned_processed: BTreeSet<EventId>,
+    /// Records retention deleted before a group reading them had committed past them (after
+    /// its offsets expired or a power loss rolled its commit back): it skipped them.
+    pub deleted_unread: Vec<ReusedOffsets>,
 }
 
 /// Records the event bus had acknowledged and then lost, whose consequences the checker does
@@ -194,7 +200,10 @@ impl Interference {
         let broken = self.broken_durability.offsets.iter().any(|r| {
             r.topic == topic && r.partition == partition && (r.from..r.to).contains(&offset)
         });
-        broken || self.offset_reused(topic, partition, offset)
+        let deleted = self.deleted_unread.iter().any(|r| {
+            r.topic == topic && r.partition == partition && (r.from..r.to).contains(&offset)
+        });
+        broken || deleted || self.offset_reused(topic, partition, offset)
     }
 
     /// Whether a group may have skipped the record at this position.

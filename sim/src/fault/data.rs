@@ -20,7 +20,12 @@ fn note(world: &World, action: String) {
 
 fn append(world: &World, message: OutgoingMessage) {
     let placed = world.durable.bus.append(std::slice::from_ref(&message));
+    // The driver runs between the simulation's steps, outside any host, where turmoil has no
+    // clock to read: its records carry the time the driver stepped to.
+    let at = world.observer.driver_now();
     for (partition, offset) in placed {
+        let times = &world.durable.appended_at;
+        times.stamp(message.topic, partition, offset, at);
         let event = Event::appended(&message, partition, offset, false);
         world.emit("driver", event);
     }

@@ -98,7 +98,7 @@ async fn act_on(
         why: "simulated operator".into(),
         request: None,
         at: clock.now(),
-        max_age: saga_core::redelivery::DEFAULT_REPUBLISH_MAX_AGE,
+        max_age: crate::infra::retention::REPUBLISH_MAX_AGE,
     };
     let outcome = if replay {
         dlq::replay(&bus, &ledger, &letter, &actor, false)

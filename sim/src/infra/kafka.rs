@@ -32,6 +32,8 @@ pub async fn serve(world: Arc<World>) -> std::io::Result<()> {
     world.durable.bus.expel_all_members();
     let liveness = Liveness::default();
     tokio::task::spawn_local(liveness::expel_silent(world.clone(), liveness.clone()));
+    super::retention::on_start(&world);
+    tokio::task::spawn_local(super::retention::run(world.clone()));
     // A session idle this long is closed. Its member (if any) was expelled before that, and
     // the connection stayed open to tell it so (`Rebalanced`), as a broker answers a member
     // that overran its poll interval.
@@ -84,6 +86,8 @@ impl KafkaSession {
             for (message, (partition, offset)) in batch.iter().zip(placed) {
                 let unflushed = &self.world.durable.unflushed;
                 unflushed.append(at, message.topic, partition, offset);
+                let times = &self.world.durable.appended_at;
+                times.stamp(message.topic, partition, offset, at);
                 self.world
                     .emit(KAFKA, Event::appended(message, partition, offset, copy > 0));
             }

@@ -9,6 +9,7 @@ mod liveness;
 mod mutated;
 mod postgres;
 mod redis;
+pub mod retention;
 mod server;
 
 pub use hosts::register;

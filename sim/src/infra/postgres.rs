@@ -190,7 +190,10 @@ impl PgSession {
     }
 
     fn prune(&self, cutoffs: saga_core::ports::PruneCutoffs) -> PgResponse {
-        let pruned = self.store().prune_now(cutoffs);
+        let (pruned, events) = self.store().prune_listing(cutoffs);
+        if !events.is_empty() {
+            self.world.emit(POSTGRES, Event::DedupPruned { events });
+        }
         PgResponse::Pruned {
             outbox: pruned.outbox,
             processed_events: pruned.processed_events,

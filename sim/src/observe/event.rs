@@ -157,6 +157,22 @@ pub enum Event {
         events: Vec<EventId>,
         answered: Vec<EventId>,
     },
+    /// Retention deleted a partition's records `from..to` before the group reading the topic
+    /// had committed past them (again).
+    DeletedUnread {
+        topic: Topic,
+        partition: u32,
+        from: u64,
+        to: u64,
+    },
+    /// A group empty for the broker's offsets retention lost its committed offsets.
+    OffsetsExpired {
+        group: String,
+    },
+    /// Retention pruned the processed-event records of these events.
+    DedupPruned {
+        events: Vec<EventId>,
+    },
     /// The broker lost a partition's acknowledged records from offset `from` (the log ended
     /// at `to`) in a way the checker does not excuse (`why`), carrying these events, which
     /// answered these.

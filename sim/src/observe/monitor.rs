@@ -3,9 +3,11 @@
 //! facts of the product's online judge (`saga_checker::online`, what the auditor runs on the
 //! live saga). The checker re-checks the whole state at the end; this is the continuous half.
 
+use std::collections::BTreeMap;
+
 use saga_checker::online::{Fact, Online};
 use saga_checker::{Property, Violation};
-use saga_core::Topic;
+use saga_core::{EventId, OrderId, Topic};
 
 use super::Event;
 
@@ -15,6 +17,9 @@ pub struct Monitor {
     online: Online,
     /// What the harness saw a process do, which no backend's state shows.
     observed: Vec<Violation>,
+    /// The payment event each `payments` record carries, by partition and offset: what a
+    /// delivery hands out.
+    payments: BTreeMap<(u32, u64), (EventId, OrderId)>,
 }
 
 impl Monitor {
@@ -39,6 +44,43 @@ impl Monitor {
         }
         if let Some(traced) = traced(event) {
             self.online.observe(&traced);
+        }
+        if let Some(fact) = self.redelivery(event) {
+            self.online.observe(&fact);
+        }
+    }
+
+    /// A payment event handed to a consumer, or processed-event records pruned.
+    fn redelivery(&mut self, event: &Event) -> Option<Fact> {
+        match event {
+            Event::Appended {
+                topic: Topic::Payments,
+                partition,
+                offset,
+                event,
+                order,
+                ..
+            } => {
+                // An offset reused after a lost tail names its new record.
+                match (event, order) {
+                    (Some(e), Some(o)) => self.payments.insert((*partition, *offset), (*e, *o)),
+                    _ => self.payments.remove(&(*partition, *offset)),
+                };
+                None
+            }
+            Event::Delivered {
+                topic: Topic::Payments,
+                partition,
+                offset,
+                ..
+            } => {
+                let (event, order) = *self.payments.get(&(*partition, *offset))?;
+                Some(Fact::PaymentDelivered { order, event })
+            }
+            Event::DedupPruned { events } => Some(Fact::DedupPruned {
+                events: events.clone(),
+            }),
+            _ => None,
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Durable {
     pub dead_letters: MemoryDeadLetters,
     /// PostgreSQL's ledger of operators' actions on dead letters.
     pub ledger: MemoryDeadLetterLedger,
+    /// When each record of the topic with a retention was appended.
+    pub appended_at: crate::infra::retention::AppendTimes,
     status_changes_seen: Mutex<usize>,
 }
 
@@ -38,6 +40,7 @@ impl Default for Durable {
             sabotage: Sabotage::default(),
             dead_letters: MemoryDeadLetters::new(),
             ledger: MemoryDeadLetterLedger::new(),
+            appended_at: Default::default(),
             status_changes_seen: Mutex::new(0),
         }
     }

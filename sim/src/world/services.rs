@@ -41,7 +41,7 @@ const VARS: [(&str, &str); 7] = [
     ("API_AUTH", "off"),
     ("RECONCILE_INTERVAL_SECONDS", "2"),
     ("RECONCILE_STUCK_AFTER_SECONDS", "8"),
-    ("RETENTION_INTERVAL_SECONDS", "5"),
+    ("RETENTION_INTERVAL_SECONDS", "1"),
     ("OUTBOX_RETENTION_SECONDS", "10"),
     ("PROCESSED_EVENTS_RETENTION_SECONDS", "691200"),
 ];
@@ -63,6 +63,11 @@ struct SimEnvironment {
 #[async_trait]
 impl Environment for SimEnvironment {
     fn var(&self, name: &str) -> Option<String> {
+        if name == "PROCESSED_EVENTS_RETENTION_SECONDS" {
+            // Sized as an operator sizes it: exactly the payments topic's redelivery window.
+            let window = crate::infra::retention::payments_window();
+            return window.total().map(|w| w.as_secs().to_string());
+        }
         VARS.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| (*v).to_owned())
@@ -103,6 +108,14 @@ impl Environment for SimEnvironment {
         let kafka = Endpoint::new("kafka", KAFKA, KAFKA_PORT);
         kafka.reach().await;
         Ok(Arc::new(SimEventBus::new(kafka)))
+    }
+
+    async fn redelivery_window(
+        &self,
+        topic: saga_core::Topic,
+    ) -> Result<Option<saga_core::redelivery::Window>, BoxError> {
+        use crate::infra::retention::{TOPIC, payments_window};
+        Ok((topic == TOPIC).then(payments_window))
     }
 
     async fn decision_store(&self) -> Result<Arc<dyn DecisionStore>, BoxError> {

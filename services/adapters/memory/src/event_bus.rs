@@ -48,6 +48,9 @@ struct Group {
 struct State {
     partitions: u32,
     logs: BTreeMap<PartitionKey, Vec<Record>>,
+    /// The first offset retention kept, per partition (0 when it deleted nothing): below it
+    /// a record can no longer be fetched, though the snapshot still shows it.
+    log_starts: BTreeMap<PartitionKey, u64>,
     groups: BTreeMap<String, Group>,
     next_member: u64,
 }
@@ -90,6 +93,7 @@ impl MemoryEventBus {
         let state = State {
             partitions,
             logs,
+            log_starts: BTreeMap::new(),
             groups: BTreeMap::new(),
             next_member: 0,
         };
@@ -247,7 +251,12 @@ impl MemoryEventBus {
     /// [`PortError::Rebalanced`] when the member is no longer in the group.
     pub fn poll(&self, group: &str, member: u64) -> Result<Option<Delivery>, PortError> {
         let mut state = self.lock();
-        let State { logs, groups, .. } = &mut *state;
+        let State {
+            logs,
+            log_starts,
+            groups,
+            ..
+        } = &mut *state;
         let g = groups
             .get_mut(group)
             .filter(|g| g.members.contains_key(&member))
@@ -265,13 +274,15 @@ impl MemoryEventBus {
             let key = owned[(start + i) % owned.len()];
             let mut position = g.positions.get(&key).copied().unwrap_or(0);
             let end = logs.get(&key).map_or(0, Vec::len) as u64;
-            if position > end {
-                // The log lost its tail after this position was committed: Kafka answers the
-                // fetch OFFSET_OUT_OF_RANGE and the consumer resets (`auto.offset.reset =
+            let first = log_starts.get(&key).copied().unwrap_or(0).min(end);
+            if position > end || position < first {
+                // The log lost its tail after this position was committed, or retention
+                // deleted what the position points at: Kafka answers the fetch
+                // OFFSET_OUT_OF_RANGE and the consumer resets (`auto.offset.reset =
                 // earliest`). Had the log grown past the position again, the fetch would have
                 // succeeded and silently skipped what was appended below it, as Kafka does.
-                position = 0;
-                g.positions.insert(key, 0);
+                position = first;
+                g.positions.insert(key, first);
             }
             if let Some(record) = logs.get(&key).and_then(|log| log.get(position as usize)) {
                 g.positions.insert(key, position + 1);
@@ -325,7 +336,60 @@ impl MemoryEventBus {
             return Vec::new();
         };
         let cut = (len as usize).min(log.len());
-        log.split_off(cut).into_iter().map(|r| r.payload).collect()
+        let lost = log.split_off(cut).into_iter().map(|r| r.payload).collect();
+        if let Some(start) = state.log_starts.get_mut(&(topic, partition)) {
+            *start = (*start).min(cut as u64);
+        }
+        lost
+    }
+
+    /// Retention deleted a partition's records below `offset` (never moves back).
+    pub fn delete_before(&self, topic: Topic, partition: u32, offset: u64) {
+        let mut state = self.lock();
+        let start = state.log_starts.entry((topic, partition)).or_default();
+        *start = (*start).max(offset);
+    }
+
+    /// Partitions per topic.
+    pub fn partitions(&self) -> u32 {
+        self.lock().partitions
+    }
+
+    /// The offset the next record of a partition gets.
+    pub fn end_offset(&self, topic: Topic, partition: u32) -> u64 {
+        let state = self.lock();
+        state.logs.get(&(topic, partition)).map_or(0, Vec::len) as u64
+    }
+
+    /// The first offset of a partition retention kept.
+    pub fn log_start(&self, topic: Topic, partition: u32) -> u64 {
+        let state = self.lock();
+        state
+            .log_starts
+            .get(&(topic, partition))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The groups with no member now.
+    pub fn empty_groups(&self) -> Vec<String> {
+        let state = self.lock();
+        let empty = state.groups.iter().filter(|(_, g)| g.members.is_empty());
+        empty.map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Forgets the committed offsets of `group` if it has no member (the broker's
+    /// `offsets.retention.minutes` ran out): it starts again from the earliest offset.
+    /// Whether it had any.
+    pub fn expire_offsets(&self, group: &str) -> bool {
+        let mut state = self.lock();
+        match state.groups.get_mut(group) {
+            Some(g) if g.members.is_empty() && !g.committed.is_empty() => {
+                g.committed.clear();
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Sets a group's committed offset of one partition (a lost commit rolls it back).

@@ -189,6 +189,11 @@ impl MemoryOrderStore {
 
     /// See [`OrderStore::prune`].
     pub fn prune_now(&self, cutoffs: PruneCutoffs) -> Pruned {
+        self.prune_listing(cutoffs).0
+    }
+
+    /// [`Self::prune_now`], also naming the processed events it pruned.
+    pub fn prune_listing(&self, cutoffs: PruneCutoffs) -> (Pruned, Vec<EventId>) {
         let mut state = self.lock();
         let State {
             orders,
@@ -234,11 +239,12 @@ impl MemoryOrderStore {
                 order.idempotency_key = None;
             }
         }
-        Pruned {
+        let pruned = Pruned {
             outbox: old_rows.len() as u64,
             processed_events: old_events.len() as u64,
             idempotency_keys: old_keys.len() as u64,
-        }
+        };
+        (pruned, old_events)
     }
 
     /// Unpublished outbox rows; see [`OrderStore::outbox_backlog`].

@@ -184,3 +184,25 @@ fn live_waits_for_the_decision_and_judges_a_courier_by_the_orders_status() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_payment_delivered_after_its_dedup_record_was_pruned_is_reported() {
+    let mut online = Online::default();
+    let delivered = |by| Fact::PaymentDelivered {
+        order: order(1),
+        event: event(by),
+    };
+    for fact in [created(1), success(1), completed(1, 100), delivered(100)] {
+        assert!(online.observe(&fact).is_empty(), "{fact:?}");
+    }
+    let pruned = Fact::DedupPruned {
+        events: vec![event(100)],
+    };
+    assert!(online.observe(&pruned).is_empty());
+    assert!(
+        online.observe(&delivered(101)).is_empty(),
+        "another event's record was not pruned"
+    );
+    let late = online.observe(&delivered(100));
+    assert_eq!(properties(&late), [Property::DedupOutlivesDelivery]);
+}
