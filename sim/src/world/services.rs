@@ -36,14 +36,13 @@ const OPS_PORT: u16 = 9000;
 /// still ends), and published outbox rows go after 10 s (the reconciler's rows of PENDING
 /// orders must survive that). Processed events are kept 8 days, inside the clock classes'
 /// 9–30-day jumps, so a store that trusted a writer's clock would prune them at once.
-const VARS: [(&str, &str); 7] = [
+const VARS: [(&str, &str); 6] = [
     ("UPSTREAM_TIMEOUT_SECONDS", "2"),
     ("API_AUTH", "off"),
     ("RECONCILE_INTERVAL_SECONDS", "2"),
     ("RECONCILE_STUCK_AFTER_SECONDS", "8"),
     ("RETENTION_INTERVAL_SECONDS", "1"),
     ("OUTBOX_RETENTION_SECONDS", "10"),
-    ("PROCESSED_EVENTS_RETENTION_SECONDS", "691200"),
 ];
 
 fn port(component: &Component) -> u16 {
