@@ -31,6 +31,7 @@ pub fn resources(action: &Action) -> Vec<Resource> {
         | Action::Disable(backend)
         | Action::Enable(backend) => vec![Resource::Proxy(*backend)],
         Action::Kill(victims) | Action::Restart(victims) => components(victims),
+        Action::Reclock { victim, .. } => vec![Resource::Component(victim.name)],
         Action::Terminate { victims, rolling } => {
             let mut held = components(victims);
             if *rolling {
@@ -47,6 +48,7 @@ pub fn resources(action: &Action) -> Vec<Resource> {
         | Action::Forge(_)
         | Action::CorruptDecision
         | Action::RefusePayment
+        | Action::Operate(_)
         | Action::Probe => Vec::new(),
     }
 }
