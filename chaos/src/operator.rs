@@ -17,9 +17,11 @@ use saga_kafka::KafkaEventBus;
 use saga_postgres::{PgConfig, PgDeadLetterLedger};
 use saga_runtime::dlq::{self, Actor, DeadLetter, DlqError};
 
+use crate::data_step::{Next, RETRY, next};
 use crate::deployment::Deployment;
 use crate::error::ChaosError;
 use crate::player::{Outcome, Player, Shared};
+use crate::sabotage::SabotageError;
 
 /// How long a cut-off operator waits for its black-holed broker before giving up.
 const CUT_OFF_PATIENCE: Duration = Duration::from_secs(3);
@@ -133,23 +135,59 @@ fn io_err(e: std::io::Error) -> ChaosError {
     ChaosError::component("operator", format!("a black-holing listener: {e}"))
 }
 
+/// The deployment's dead letters, read directly as the simulation reads its durable state.
+async fn letters(deployment: &Deployment) -> Result<Vec<DeadLetter>, SabotageError> {
+    let snapshot = deployment.state().read(&[]).await.map_err(|e| {
+        let backend = e.backend;
+        SabotageError::Unreachable {
+            backend,
+            reason: e.reason,
+        }
+    })?;
+    let (letters, _) = dlq::gather(
+        &snapshot.bus.records,
+        &snapshot.dead_letters,
+        &snapshot.dead_letter_actions,
+    );
+    Ok(letters)
+}
+
 impl Player<'_> {
-    /// Plays `act` on the oldest open dead letter, each operator's outcome noted.
+    /// The dead letters once they can be read: with PostgreSQL or Kafka unreachable, after
+    /// the plan's faults on them end and within [`crate::data_step::MARGIN`] more, as a data
+    /// fault waits for its backends; `Err` with the reason to skip the step otherwise.
+    async fn readable_letters(&self, i: usize, shared: &Shared) -> Result<Vec<DeadLetter>, String> {
+        let mut back: Option<tokio::time::Instant> = None;
+        loop {
+            let error = match letters(self.saboteur.deployment).await {
+                Ok(letters) => return Ok(letters),
+                Err(error) => error,
+            };
+            match next(&error, back.map(|b| b.elapsed())) {
+                Next::AwaitBackends => {
+                    for &end in &shared.order.backends_back[i] {
+                        shared.finished(end).await;
+                    }
+                    back = Some(tokio::time::Instant::now());
+                }
+                Next::Retry => tokio::time::sleep(RETRY).await,
+                Next::Skip(why) | Next::Fail(why) => return Err(why),
+            }
+        }
+    }
+
+    /// Plays `act` (step `i`) on the oldest open dead letter, each operator's outcome noted.
     pub(crate) async fn operate(
         &self,
+        i: usize,
         act: OperatorAct,
         shared: &Shared,
     ) -> Result<Outcome, ChaosError> {
         let deployment = self.saboteur.deployment;
-        let snapshot = match deployment.state().read(&[]).await {
-            Ok(snapshot) => snapshot,
-            Err(e) => return Ok(Outcome::Skipped(format!("dead letters unreadable: {e}"))),
+        let letters = match self.readable_letters(i, shared).await {
+            Ok(letters) => letters,
+            Err(why) => return Ok(Outcome::Skipped(format!("dead letters unreadable: {why}"))),
         };
-        let (letters, _) = dlq::gather(
-            &snapshot.bus.records,
-            &snapshot.dead_letters,
-            &snapshot.dead_letter_actions,
-        );
         let Some(letter) = choose(letters) else {
             return Ok(Outcome::Skipped(
                 "no open dead letter for the operators".into(),

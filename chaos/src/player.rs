@@ -182,9 +182,9 @@ impl Player<'_> {
             | Action::CorruptDecision
             | Action::RefusePayment => return self.sabotage(i, action, shared).await,
             Action::Reclock { victim, skew } => {
-                return self.reclock(*victim, *skew, shared).await;
+                return self.reclock(i, *victim, *skew, shared).await;
             }
-            Action::Operate(act) => return self.operate(*act, shared).await,
+            Action::Operate(act) => return self.operate(i, *act, shared).await,
             Action::Node(node) => {
                 let script = script(node.to_string())?;
                 let deployment = self.saboteur.deployment;

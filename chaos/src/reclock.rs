@@ -24,9 +24,12 @@ pub fn env(skew: Option<ClockSkew>) -> Vec<(String, String)> {
 
 impl Player<'_> {
     /// Stops `victim` as a deploy does (judged as [`crate::deploy::judge`] judges a stop) and
-    /// starts it with the clock `skew` asks for.
+    /// starts it with the clock `skew` asks for. In a plan, a stop still draining when the
+    /// next step on the component is due is SIGKILLed then, as a plan's restart cuts a
+    /// drain: the simulated clock changes at once and delays nothing.
     pub(crate) async fn reclock(
         &self,
+        i: usize,
         victim: Component,
         skew: Option<ClockSkew>,
         shared: &Shared,
@@ -34,7 +37,11 @@ impl Player<'_> {
         // Not running (exited by itself, being restarted): nothing to stop, start it skewed.
         let taken = self.fleet.take(&[victim]).unwrap_or_default();
         let at_signal = shared.state().faults.any();
-        let stops = crate::deploy::terminate_all(taken, None).await;
+        let next = (self.restart_cuts_drain)
+            .then(|| shared.order.restarted_at[i].map(|at| shared.start + at))
+            .flatten()
+            .map(tokio::time::Instant::into_std);
+        let stops = crate::deploy::terminate_all(taken, next).await;
         let backend_fault = at_signal || shared.state().faults.any();
         let judged: Result<Vec<String>, String> = stops
             .into_iter()
