@@ -140,6 +140,15 @@ impl Fleet {
         self.start(&[component])
     }
 
+    /// The process id of the component's running process, if one runs.
+    pub fn pid(&self, component: Component) -> Option<u32> {
+        let slots = self.slots.lock().expect("fleet lock");
+        slots
+            .get(component.name)
+            .and_then(|s| s.child.as_ref())
+            .map(Child::id)
+    }
+
     /// Holds `components` down (not restarted until started again) and takes their processes
     /// out of the fleet: those running, and the names of those that were not.
     fn hold(&self, components: &[Component]) -> (Vec<(Component, Child)>, Vec<&'static str>) {

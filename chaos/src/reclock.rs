@@ -5,11 +5,39 @@
 //! real component is restarted twice. A drift runs from the restart, as the simulated one
 //! runs from the fault's start.
 
+use std::time::Duration;
+
 use saga_components::Component;
 use saga_faults::plan::ClockSkew;
 
 use crate::error::ChaosError;
 use crate::player::{Outcome, Player, Shared};
+
+/// How long a restarted component is given to start listening for SIGTERM.
+const LISTENING_PATIENCE: Duration = Duration::from_secs(2);
+
+/// Whether a `/proc/PID/status` text shows SIGTERM caught (its `SigCgt` mask).
+pub fn catches_sigterm(status: &str) -> bool {
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
+    mask.is_some_and(|m| m & (1 << (15 - 1)) != 0)
+}
+
+/// Waits, within [`LISTENING_PATIENCE`], until process `pid` catches SIGTERM; whether it did.
+async fn listening(pid: u32) -> bool {
+    let deadline = tokio::time::Instant::now() + LISTENING_PATIENCE;
+    let path = format!("/proc/{pid}/status");
+    while tokio::time::Instant::now() < deadline {
+        let status = std::fs::read_to_string(&path).unwrap_or_default();
+        if catches_sigterm(&status) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
 
 /// The variables a component is started with for `skew`; none for the right clock.
 pub fn env(skew: Option<ClockSkew>) -> Vec<(String, String)> {
@@ -55,6 +83,18 @@ impl Player<'_> {
         if lines.is_empty() {
             lines.push(format!("{} was not running", victim.name));
         }
+        // The simulated host never stops, so a later stop always finds it listening; the step
+        // ends once the new process listens too, or a stop right behind it would find a
+        // process not yet past its first instructions and kill it by the signal.
+        let pid = self.fleet.pid(victim);
+        if !futures::future::OptionFuture::from(pid.map(listening))
+            .await
+            .unwrap_or(false)
+        {
+            lines.push(format!(
+                "not listening for SIGTERM within {LISTENING_PATIENCE:?}"
+            ));
+        }
         Ok(Outcome::Done(Some(lines.join("; "))))
     }
 }
@@ -62,6 +102,15 @@ impl Player<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigterm_is_caught_when_its_bit_is_in_the_mask() {
+        let caught = "Name:\tchaos\nSigBlk:\t0000000000000000\nSigCgt:\t0000000180004a02\n";
+        assert!(catches_sigterm(caught));
+        let default = "SigCgt:\t0000000000000002\n";
+        assert!(!catches_sigterm(default));
+        assert!(!catches_sigterm(""));
+    }
 
     #[test]
     fn a_skew_becomes_the_variable_the_clock_port_reads_and_the_right_clock_none() {
