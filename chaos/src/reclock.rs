@@ -16,16 +16,20 @@ use crate::player::{Outcome, Player, Shared};
 /// How long a restarted component is given to start listening for SIGTERM.
 const LISTENING_PATIENCE: Duration = Duration::from_secs(2);
 
+/// SIGTERM (signal 15) in a `/proc/PID/status` signal mask.
+const SIGTERM_BIT: u64 = 1 << (15 - 1);
+
 /// Whether a `/proc/PID/status` text shows SIGTERM caught (its `SigCgt` mask).
 pub fn catches_sigterm(status: &str) -> bool {
     let mask = status
         .lines()
         .find_map(|l| l.strip_prefix("SigCgt:"))
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
-    mask.is_some_and(|m| m & (1 << (15 - 1)) != 0)
+    mask.is_some_and(|m| m & SIGTERM_BIT != 0)
 }
 
 /// Waits, within [`LISTENING_PATIENCE`], until process `pid` catches SIGTERM; whether it did.
+/// Polled: nothing announces a process's new signal handler.
 async fn listening(pid: u32) -> bool {
     let deadline = tokio::time::Instant::now() + LISTENING_PATIENCE;
     let path = format!("/proc/{pid}/status");
