@@ -25,6 +25,8 @@ pub struct Row {
     /// step's line with the reason.
     pub skipped: Vec<String>,
     pub unmapped_classes: Vec<String>,
+    /// What the real operators did: the dead letter, each operator's action and outcome.
+    pub operator_acts: Vec<String>,
     pub simulated_passed: bool,
     pub real_passed: bool,
     /// Wall-clock seconds: writing the plan (the simulated run), and the real run.
@@ -80,6 +82,7 @@ pub fn row(
             .into_iter()
             .map(str::to_owned)
             .collect(),
+        operator_acts: real.operator_acts.clone(),
         simulated_passed: plan.simulated.passed,
         real_passed: real.passed(),
         sim_seconds: sim_took.as_secs_f64(),
@@ -240,6 +243,9 @@ pub fn table(rows: &[Row]) -> String {
         for step in &r.skipped {
             let _ = writeln!(out, "        real: skipped {}", step.trim_start());
         }
+        for act in &r.operator_acts {
+            let _ = writeln!(out, "        real: operators: {act}");
+        }
         for d in &r.differences {
             let _ = writeln!(out, "        {d}");
         }
@@ -288,6 +294,7 @@ mod tests {
             played: Vec::new(),
             faults_failed: Vec::new(),
             faults_skipped: skipped,
+            operator_acts: Vec::new(),
             status_changes_checked: 3,
             load_seconds: 12.0,
             attempted: 3,

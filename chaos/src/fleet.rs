@@ -29,6 +29,8 @@ struct Slot {
     held: bool,
     self_exits: u32,
     started: Option<Instant>,
+    /// Set on top of the launch's environment (a skewed clock), until replaced.
+    env: Vec<(String, String)>,
 }
 
 /// A component that keeps exiting is restarted at most this often.
@@ -77,7 +79,7 @@ impl Fleet {
         self.launch.logs.join(format!("{}.log", component.name))
     }
 
-    fn spawn(&self, component: Component) -> std::io::Result<Child> {
+    fn spawn(&self, component: Component, env: &[(String, String)]) -> std::io::Result<Child> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -93,6 +95,7 @@ impl Fleet {
             .env("LISTEN_ADDR", self.addr(component).to_string())
             .envs(upstreams)
             .envs(self.launch.env.iter().cloned())
+            .envs(env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -113,11 +116,37 @@ impl Fleet {
                 .as_mut()
                 .is_some_and(|child| matches!(child.try_wait(), Ok(None)));
             if !running {
-                slot.child = Some(self.spawn(c)?);
+                slot.child = Some(self.spawn(c, &slot.env)?);
                 slot.started = Some(Instant::now());
             }
         }
         Ok(())
+    }
+
+    /// Starts `component` as [`Fleet::start`] does, with `env` on top of the launch's
+    /// environment from now on (its later restarts too), until the next call.
+    ///
+    /// # Errors
+    /// When the process cannot be spawned.
+    pub fn start_with(
+        &self,
+        component: Component,
+        env: Vec<(String, String)>,
+    ) -> std::io::Result<()> {
+        {
+            let mut slots = self.slots.lock().expect("fleet lock");
+            slots.entry(component.name).or_default().env = env;
+        }
+        self.start(&[component])
+    }
+
+    /// The process id of the component's running process, if one runs.
+    pub fn pid(&self, component: Component) -> Option<u32> {
+        let slots = self.slots.lock().expect("fleet lock");
+        slots
+            .get(component.name)
+            .and_then(|s| s.child.as_ref())
+            .map(Child::id)
     }
 
     /// Holds `components` down (not restarted until started again) and takes their processes
@@ -193,7 +222,7 @@ impl Fleet {
             if exited && !slot.held && !paused {
                 tracing::warn!(component = name, "exited by itself; restarting");
                 slot.self_exits += 1;
-                slot.child = Some(self.spawn(component_named(name))?);
+                slot.child = Some(self.spawn(component_named(name), &slot.env)?);
                 slot.started = Some(Instant::now());
                 restarted += 1;
             }

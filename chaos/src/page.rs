@@ -141,6 +141,7 @@ mod tests {
             played: vec!["+  5.00s  postgres: proxy disabled (outage)".into()],
             faults_failed: Vec::new(),
             faults_skipped: Vec::new(),
+            operator_acts: Vec::new(),
             status_changes_checked: 0,
             load_seconds: 20.0,
             attempted: 10,

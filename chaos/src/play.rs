@@ -158,6 +158,19 @@ fn actions(step: &PlanStep) -> Result<Vec<(Duration, Action)>, ChaosError> {
             Vec::new(),
         ),
         RealAction::Forge { forgery } => (vec![Action::Forge(*forgery)], Vec::new()),
+        RealAction::Reclock {
+            component: name,
+            skew,
+        } => {
+            let victim = component(name)?;
+            let skewed = Action::Reclock {
+                victim,
+                skew: Some(*skew),
+            };
+            let right = Action::Reclock { victim, skew: None };
+            (vec![skewed], vec![right])
+        }
+        RealAction::Operate { act } => (vec![Action::Operate(*act)], Vec::new()),
         RealAction::Unprocessable { what } => {
             let action = match what {
                 saga_faults::Unprocessable::Decision => Action::CorruptDecision,
@@ -221,6 +234,34 @@ mod tests {
         let last = timeline.steps.iter().map(|s| s.at).max().unwrap();
         assert_eq!(last, Duration::from_secs(25));
         assert!((rate(&plan) - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_clock_step_restarts_its_component_twice_and_an_operator_step_acts_once() {
+        let workload = PlanWorkload {
+            orders: 10,
+            load_ms: 10_000,
+        };
+        let mut plan = FaultPlan::new(5, 1.0, workload);
+        let reclock = RealAction::Reclock {
+            component: "outbox-relay".into(),
+            skew: saga_faults::plan::ClockSkew::Jump { ms: -90_000 },
+        };
+        plan.push(step(0, 1_000, Some(2_000), reclock));
+        let operate = RealAction::Operate {
+            act: saga_faults::OperatorAct::TwoReplays,
+        };
+        plan.push(step(1, 1_500, Some(1_000), operate));
+        let timeline = scenario(&plan).unwrap().timeline(0, load(&plan));
+        let played: Vec<String> = timeline.steps.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            played,
+            [
+                "+  1.00s  restart outbox-relay with CLOCK_OFFSET_MS=-90000",
+                "+  1.50s  dead letters: two operators replay the same open dead letter at once",
+                "+  3.00s  restart outbox-relay with the right clock",
+            ]
+        );
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct Played {
     pub sabotaged: Vec<Sabotaged>,
     /// The Kafka nodes picked and left down by node steps.
     pub nodes: NodeState,
+    /// What each operator step did to which dead letter, each operator's outcome.
+    pub operated: Vec<String>,
 }
 
 impl Player<'_> {
@@ -69,6 +71,7 @@ impl Player<'_> {
         let mut played = Played {
             stopped: state.stopped,
             sabotaged: state.sabotaged,
+            operated: state.operated,
             nodes: shared.nodes.into_inner(),
             ..Played::default()
         };
@@ -178,6 +181,10 @@ impl Player<'_> {
             | Action::Forge(_)
             | Action::CorruptDecision
             | Action::RefusePayment => return self.sabotage(i, action, shared).await,
+            Action::Reclock { victim, skew } => {
+                return self.reclock(i, *victim, *skew, shared).await;
+            }
+            Action::Operate(act) => return self.operate(i, *act, shared).await,
             Action::Node(node) => {
                 let script = script(node.to_string())?;
                 let deployment = self.saboteur.deployment;

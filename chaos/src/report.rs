@@ -22,6 +22,9 @@ pub struct ScenarioReport {
     /// Data faults skipped as the simulation skips them (nothing to act on, or a backend
     /// unreachable past the bound): neither played nor failed.
     pub faults_skipped: Vec<String>,
+    /// What each operator step did: the dead letter, and each operator's action and its
+    /// outcome (ok, refused, failed, not replayable).
+    pub operator_acts: Vec<String>,
     /// Status changes in the order status history the checker judged (status changes once,
     /// each tied to its payment event).
     pub status_changes_checked: usize,
@@ -148,6 +151,9 @@ impl RunReport {
             // Which step failed and why: the table only counts them.
             for step in s.faults_failed.iter().chain(&s.faults_skipped) {
                 let _ = writeln!(out, "{}: {}", s.scenario, step.trim_start());
+            }
+            for act in &s.operator_acts {
+                let _ = writeln!(out, "{}: operators: {act}", s.scenario);
             }
             for line in &s.audited {
                 let excused = if s.tampered {

@@ -196,6 +196,7 @@ async fn drive(
     let mut log = played.log;
     let faults_failed = played.failed;
     let faults_skipped = played.skipped;
+    let operator_acts = played.operated;
     if !workload.drain(Duration::from_secs(60)).await {
         log.push("some orders were still in flight 60 s after the heal".into());
     }
@@ -236,6 +237,7 @@ async fn drive(
         played: log,
         faults_failed,
         faults_skipped,
+        operator_acts,
         status_changes_checked: verdict.status_changes,
         load_seconds: settings.duration.as_secs_f64(),
         attempted: tally.attempted,

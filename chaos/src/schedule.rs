@@ -31,6 +31,7 @@ pub fn resources(action: &Action) -> Vec<Resource> {
         | Action::Disable(backend)
         | Action::Enable(backend) => vec![Resource::Proxy(*backend)],
         Action::Kill(victims) | Action::Restart(victims) => components(victims),
+        Action::Reclock { victim, .. } => vec![Resource::Component(victim.name)],
         Action::Terminate { victims, rolling } => {
             let mut held = components(victims);
             if *rolling {
@@ -47,6 +48,7 @@ pub fn resources(action: &Action) -> Vec<Resource> {
         | Action::Forge(_)
         | Action::CorruptDecision
         | Action::RefusePayment
+        | Action::Operate(_)
         | Action::Probe => Vec::new(),
     }
 }
@@ -58,6 +60,7 @@ pub fn needs(action: &Action) -> Vec<Backend> {
         Action::Forge(_) => vec![Backend::Postgres, Backend::Kafka],
         Action::CorruptDecision => vec![Backend::Postgres, Backend::Redis],
         Action::RefusePayment => vec![Backend::Postgres],
+        Action::Operate(_) => vec![Backend::Postgres, Backend::Kafka],
         _ => Vec::new(),
     }
 }
@@ -112,7 +115,8 @@ pub struct Order {
     /// For a data fault, the steps that end the faults keeping a backend it needs down when it
     /// falls (by timeline order). Empty for other steps.
     pub backends_back: Vec<Vec<usize>>,
-    /// For a stop, when its victims' next restart is planned, if one is.
+    /// For a stop, when its victims' next restart is planned, if one is; for a clock restart,
+    /// when the next step on its component is.
     pub restarted_at: Vec<Option<std::time::Duration>>,
 }
 
@@ -155,6 +159,10 @@ impl Order {
                 Action::Terminate { victims, .. } => steps[i + 1..]
                     .iter()
                     .find(|s| matches!(&s.action, Action::Restart(v) if v == victims))
+                    .map(|s| s.at),
+                Action::Reclock { victim, .. } => steps[i + 1..]
+                    .iter()
+                    .find(|s| resources(&s.action).contains(&Resource::Component(victim.name)))
                     .map(|s| s.at),
                 _ => None,
             })

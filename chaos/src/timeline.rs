@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use saga_components::Component;
 
+use saga_faults::OperatorAct;
+use saga_faults::plan::ClockSkew;
+
 use crate::cluster::NodeAction;
 use crate::sabotage::{Forgery, PoisonSize};
 use crate::stack::Backend;
@@ -57,6 +60,14 @@ pub enum Action {
     CorruptDecision,
     /// PostgreSQL made to refuse the newest PENDING order's status change.
     RefusePayment,
+    /// A restart (SIGTERM, SIGKILL after the grace period, start) of one component with its
+    /// clock port skewed, or with the right clock (`None`).
+    Reclock {
+        victim: Component,
+        skew: Option<ClockSkew>,
+    },
+    /// Operators replay or discard one open dead letter (`crate::operator`).
+    Operate(OperatorAct),
     /// A step on one node of a replicated Kafka cluster (a stack with three nodes).
     Node(NodeAction),
     /// A check, not a fault: every component's `/health` and `/ready` answer (any status)
@@ -216,6 +227,15 @@ impl fmt::Display for Action {
                 f,
                 "postgres: refuse the newest PENDING order's status change"
             ),
+            Self::Reclock { victim, skew } => {
+                let env = crate::reclock::env(*skew);
+                let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                match env.is_empty() {
+                    true => write!(f, "restart {} with the right clock", victim.name),
+                    false => write!(f, "restart {} with {}", victim.name, env.join(" ")),
+                }
+            }
+            Self::Operate(act) => write!(f, "dead letters: {}", act.describe()),
             Self::Node(node) => write!(f, "{node}"),
             Self::Probe => write!(
                 f,

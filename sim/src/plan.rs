@@ -135,6 +135,13 @@ fn backend_link(from: &str, to: &str) -> Result<(String, Direction), &'static st
 
 const WIDENED: &str = "widened: the backend's one proxy is shared, so every component feels it";
 
+const RECLOCKED: &str = "a real clock port is read at start: the component is restarted \
+                         (SIGTERM, then start) with the skew, and again without it at the end; \
+                         the simulated host keeps running";
+
+const CUT_OFF: &str = "the operator's Kafka is a loopback listener that never answers, so its \
+                       own connection, not the shared proxy, is cut";
+
 type Mapped = (RealAction, Option<String>);
 
 fn real_action(fault: &Fault) -> Result<Mapped, &'static str> {
@@ -221,12 +228,16 @@ fn real_action(fault: &Fault) -> Result<Mapped, &'static str> {
         Fault::DiskLoss { .. } => {
             return Err("the runner does not wipe a backend's data directory mid-run");
         }
-        Fault::ClockSkew { .. } => {
-            return Err("a real component's clock is skewed only from its start \
-                        (CLOCK_OFFSET_MS), and the runner does not restart it with one yet");
-        }
-        Fault::Operate { .. } => {
-            return Err("the runner has no operator acting on dead letters yet");
+        Fault::ClockSkew { host, skew, .. } => (
+            RealAction::Reclock {
+                component: component(host)?,
+                skew: *skew,
+            },
+            Some(RECLOCKED.to_owned()),
+        ),
+        Fault::Operate { act, .. } => {
+            let note = act.cut_off().then(|| CUT_OFF.to_owned());
+            (RealAction::Operate { act: *act }, note)
         }
     })
 }
@@ -250,6 +261,7 @@ fn power_loss(host: &str, unflushed: Duration) -> Mapped {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fault::{ClockSkew, OperatorAct};
 
     fn mapped(fault: Fault) -> Result<RealAction, &'static str> {
         real_action(&fault).map(|(action, _)| action)
@@ -305,6 +317,44 @@ mod tests {
             })
         );
         assert!(mapped(Fault::DuplicateAppends { lasts: down }).is_err());
+    }
+
+    #[test]
+    fn clock_faults_restart_their_component_and_operators_act_on_the_real_letters() {
+        let lasts = Duration::from_secs(3);
+        let drift = ClockSkew::Drift { per_mille: -120 };
+        assert_eq!(
+            mapped(Fault::ClockSkew {
+                host: "outbox-relay",
+                skew: drift,
+                lasts
+            }),
+            Ok(RealAction::Reclock {
+                component: "outbox-relay".into(),
+                skew: drift
+            })
+        );
+        let jump = ClockSkew::Jump { ms: -90_000 };
+        assert_eq!(
+            mapped(Fault::ClockSkew {
+                host: "payment-worker-2",
+                skew: jump,
+                lasts
+            }),
+            Err(ONE_INSTANCE)
+        );
+        for act in [OperatorAct::TwoReplays, OperatorAct::ReplayCutOff] {
+            assert_eq!(
+                mapped(Fault::Operate { act, lasts }),
+                Ok(RealAction::Operate { act })
+            );
+        }
+        let (_, note) = real_action(&Fault::Operate {
+            act: OperatorAct::ReplayCutOff,
+            lasts,
+        })
+        .unwrap();
+        assert_eq!(note.as_deref(), Some(CUT_OFF));
     }
 
     #[test]

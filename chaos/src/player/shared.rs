@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub stopped: BTreeSet<Backend>,
     pub sabotaged: Vec<Sabotaged>,
     pub faults: ActiveFaults,
+    /// What each operator step did (`crate::operator`).
+    pub operated: Vec<String>,
 }
 
 impl Shared {

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-pub use saga_faults::{Forgery, PoisonSize, Unprocessable};
+pub use saga_faults::plan::ClockSkew;
+pub use saga_faults::{Forgery, OperatorAct, PoisonSize, Unprocessable};
 
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,53 +96,6 @@ pub enum Fault {
     },
     /// Operators act on a dead letter; `lasts` bounds how long an operator's cut link stays cut.
     Operate { act: OperatorAct, lasts: Duration },
-}
-
-/// What operators do with an open dead letter (`fault::operator`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OperatorAct {
-    Replay,
-    Discard,
-    /// Two operators replay the same letter at once.
-    TwoReplays,
-    /// One operator replays the letter while another discards it.
-    ReplayAndDiscard,
-    /// A replay whose publish cannot reach Kafka: the operator's link to it is cut.
-    ReplayCutOff,
-}
-
-impl OperatorAct {
-    /// One entry per operator: whether it replays (else it discards).
-    pub fn operators(self) -> &'static [bool] {
-        match self {
-            Self::Replay | Self::ReplayCutOff => &[true],
-            Self::Discard => &[false],
-            Self::TwoReplays => &[true, true],
-            Self::ReplayAndDiscard => &[true, false],
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Self::Replay => "an operator replays an open dead letter",
-            Self::Discard => "an operator discards an open dead letter",
-            Self::TwoReplays => "two operators replay the same open dead letter at once",
-            Self::ReplayAndDiscard => {
-                "one operator replays an open dead letter as another discards it"
-            }
-            Self::ReplayCutOff => "an operator cut off from Kafka replays an open dead letter",
-        }
-    }
-}
-
-/// How a host's clock goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClockSkew {
-    /// Set `ms` milliseconds ahead (behind when negative) at once: a step, or an offset when
-    /// it starts with the run.
-    Jump { ms: i64 },
-    /// Runs fast (slow when negative) by `per_mille` thousandths of real time.
-    Drift { per_mille: i64 },
 }
 
 impl Fault {

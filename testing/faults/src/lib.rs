@@ -7,11 +7,13 @@
 
 mod decision;
 mod forgery;
+mod operator;
 pub mod plan;
 mod poison;
 mod quarantine;
 
 pub use decision::{decision_of, flip};
 pub use forgery::{Forged, Forgery, forged_message, target};
+pub use operator::OperatorAct;
 pub use poison::{PoisonSize, poison_message, poison_payload};
 pub use quarantine::{Unprocessable, candidates};

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Forgery, PoisonSize, Unprocessable};
+use crate::{Forgery, OperatorAct, PoisonSize, Unprocessable};
 
 /// The format's version; a reader refuses any other.
 pub const PLAN_VERSION: u32 = 1;
@@ -63,6 +63,16 @@ pub enum Direction {
     Downstream,
 }
 
+/// How a restarted component's clock port is off (`CLOCK_OFFSET_MS`, `CLOCK_DRIFT_PER_MILLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ClockSkew {
+    /// `ms` milliseconds ahead (behind when negative).
+    Jump { ms: i64 },
+    /// Fast (slow when negative) by `per_mille` thousandths of the time since its start.
+    Drift { per_mille: i64 },
+}
+
 /// What the real stack does. Components and backends by name (`payment-worker`, `kafka`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -95,6 +105,12 @@ pub enum RealAction {
     Forge { forgery: Forgery },
     /// One order's data made unprocessable.
     Unprocessable { what: Unprocessable },
+    /// Restart the component (SIGTERM, SIGKILL after the grace period, start) with its clock
+    /// port skewed; restart it with the right clock when the step ends.
+    Reclock { component: String, skew: ClockSkew },
+    /// Operators replay or discard one dead letter open when the step starts, through the
+    /// product's own `saga_runtime::dlq`; skipped when none is open.
+    Operate { act: OperatorAct },
 }
 
 impl RealAction {
@@ -102,15 +118,18 @@ impl RealAction {
     /// (the first one's end would undo the second). Data faults occupy nothing.
     pub fn resource(&self) -> Option<String> {
         match self {
-            Self::Kill { component } | Self::Terminate { component, .. } => {
-                Some(format!("component {component}"))
-            }
+            Self::Kill { component }
+            | Self::Terminate { component, .. }
+            | Self::Reclock { component, .. } => Some(format!("component {component}")),
             Self::KillBackend { backend, .. } => Some(format!("server {backend}")),
             Self::Outage { backend } | Self::BlackHole { backend, .. } => {
                 Some(format!("proxy {backend}"))
             }
             Self::Latency { backend, .. } => Some(format!("latency {backend}")),
-            Self::Poison { .. } | Self::Forge { .. } | Self::Unprocessable { .. } => None,
+            Self::Poison { .. }
+            | Self::Forge { .. }
+            | Self::Unprocessable { .. }
+            | Self::Operate { .. } => None,
         }
     }
 
@@ -285,6 +304,44 @@ mod tests {
                 .to_string()
                 .contains("version 0")
         );
+    }
+
+    #[test]
+    fn a_clock_restart_and_an_operator_read_back_and_only_the_restart_occupies_its_component() {
+        let reclock = RealAction::Reclock {
+            component: "order-api".into(),
+            skew: ClockSkew::Drift { per_mille: -250 },
+        };
+        let text = serde_json::to_string(&reclock).unwrap();
+        assert_eq!(
+            text,
+            r#"{"kind":"reclock","component":"order-api","skew":{"kind":"drift","per_mille":-250}}"#
+        );
+        assert_eq!(serde_json::from_str::<RealAction>(&text).unwrap(), reclock);
+        let operate = RealAction::Operate {
+            act: OperatorAct::TwoReplays,
+        };
+        let text = serde_json::to_string(&operate).unwrap();
+        assert_eq!(text, r#"{"kind":"operate","act":"two-replays"}"#);
+        assert_eq!(serde_json::from_str::<RealAction>(&text).unwrap(), operate);
+        let kill = RealAction::Kill {
+            component: "order-api".into(),
+        };
+        assert_eq!(reclock.resource(), kill.resource());
+        assert_eq!(operate.resource(), None);
+        let workload = PlanWorkload {
+            orders: 1,
+            load_ms: 1,
+        };
+        let mut plan = FaultPlan::new(0, 1.0, workload);
+        let at = |fault, at_ms, action| PlanStep {
+            action,
+            ..step(fault, at_ms, 500, "kafka")
+        };
+        plan.push(at(0, 1_000, kill));
+        plan.push(at(1, 1_200, reclock));
+        assert_eq!(plan.steps.len(), 1);
+        assert!(plan.unmapped[0].why.contains("component order-api"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod order_store;
 pub mod startup;
 
 pub use audit_feed::{AuditFeed, CreatedOrder};
-pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
+pub use clock::{Clock, DriftClock, FixedClock, OffsetClock, SystemClock};
 pub use dead_letter_ledger::{DeadLetterAction, DeadLetterActionKind, DeadLetterLedger};
 pub use dead_letters::DeadLetterStore;
 pub use decision_store::DecisionStore;

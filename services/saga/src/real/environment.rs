@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use saga_components::{BoxError, BoxListener, Component, Environment};
 use saga_core::ports::{
-    Clock, DeadLetterStore, DecisionStore, DeliveryStore, Entropy, EventBus, OffsetClock,
-    OrderStore, OsEntropy, SystemClock,
+    Clock, DeadLetterStore, DecisionStore, DeliveryStore, DriftClock, Entropy, EventBus,
+    OffsetClock, OrderStore, OsEntropy, SystemClock,
 };
 use saga_explorer::{ExplorerConfig, Reading};
 use saga_runtime::net::{Dialer, TcpDialer};
@@ -26,13 +26,49 @@ pub struct RealEnvironment {
     listen: SocketAddr,
     /// Every component runs in this process on its default address (`saga all`).
     all_in_one: bool,
-    /// `CLOCK_OFFSET_MS`: what this process's clock port adds to the system clock.
-    clock_offset: time::Duration,
+    /// The clock port: the system clock, drifting (`CLOCK_DRIFT_PER_MILLE`) from the
+    /// process's start and moved by `CLOCK_OFFSET_MS`. Made once, so every port drifts from
+    /// the same start.
+    clock: Arc<dyn Clock>,
     postgres: OnceCell<Postgres>,
 }
 
 /// The variable that skews the clock port.
 pub const CLOCK_OFFSET: &str = "CLOCK_OFFSET_MS";
+
+/// The variable that makes the clock port run fast or slow.
+pub const CLOCK_DRIFT: &str = "CLOCK_DRIFT_PER_MILLE";
+
+/// `CLOCK_DRIFT_PER_MILLE` as read from `value`: thousandths of the time elapsed since the
+/// process started that its clock port gains (negative: loses), from -999 (the clock still
+/// moves forward) to 1000; zero when unset.
+///
+/// # Errors
+/// A message naming the variable when it is not an integer in that range.
+pub fn clock_drift(value: Option<&str>) -> Result<i64, String> {
+    let Some(text) = value else {
+        return Ok(0);
+    };
+    match text.trim().parse::<i64>() {
+        Ok(per_mille) if (-999..=1000).contains(&per_mille) => Ok(per_mille),
+        _ => Err(format!(
+            "{CLOCK_DRIFT}: expected thousandths of elapsed time, an integer from -999 (the \
+             clock must still move forward) to 1000, got {text:?}"
+        )),
+    }
+}
+
+/// The clock port `CLOCK_OFFSET_MS` and `CLOCK_DRIFT_PER_MILLE` ask for, drifting from now.
+fn skewed_clock(offset: time::Duration, per_mille: i64) -> Arc<dyn Clock> {
+    let mut clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if per_mille != 0 {
+        clock = Arc::new(DriftClock::new(clock, per_mille));
+    }
+    if !offset.is_zero() {
+        clock = Arc::new(OffsetClock::new(clock, offset));
+    }
+    clock
+}
 
 /// `CLOCK_OFFSET_MS` as read from `value`: whole milliseconds, negative for a clock behind;
 /// zero when unset.
@@ -53,13 +89,14 @@ impl RealEnvironment {
     /// A component alone in its process, listening on `listen`.
     ///
     /// # Errors
-    /// `CLOCK_OFFSET_MS` malformed (the message names it).
+    /// `CLOCK_OFFSET_MS` or `CLOCK_DRIFT_PER_MILLE` malformed (the message names it).
     pub fn new(listen: SocketAddr) -> Result<Self, String> {
-        let offset = std::env::var(CLOCK_OFFSET).ok();
+        let offset = clock_offset(std::env::var(CLOCK_OFFSET).ok().as_deref())?;
+        let drift = clock_drift(std::env::var(CLOCK_DRIFT).ok().as_deref())?;
         Ok(Self {
             listen,
             all_in_one: false,
-            clock_offset: clock_offset(offset.as_deref())?,
+            clock: skewed_clock(offset, drift),
             postgres: OnceCell::new(),
         })
     }
@@ -104,10 +141,7 @@ impl Environment for RealEnvironment {
     }
 
     fn clock(&self) -> Arc<dyn Clock> {
-        if self.clock_offset.is_zero() {
-            return Arc::new(SystemClock);
-        }
-        Arc::new(OffsetClock::new(Arc::new(SystemClock), self.clock_offset))
+        self.clock.clone()
     }
 
     fn entropy(&self) -> Arc<dyn Entropy> {
@@ -206,5 +240,25 @@ mod tests {
             let error = clock_offset(Some(bad)).unwrap_err();
             assert!(error.starts_with("CLOCK_OFFSET_MS:"), "{error}");
         }
+    }
+
+    #[test]
+    fn the_clock_drift_is_signed_thousandths_and_a_bad_one_names_its_variable() {
+        assert_eq!(clock_drift(None), Ok(0));
+        assert_eq!(clock_drift(Some(" -250 ")), Ok(-250));
+        assert_eq!(clock_drift(Some("1000")), Ok(1000));
+        assert_eq!(clock_drift(Some("-999")), Ok(-999));
+        for bad in ["", "0.5", "-1000", "1001", "fast"] {
+            let error = clock_drift(Some(bad)).unwrap_err();
+            assert!(error.starts_with("CLOCK_DRIFT_PER_MILLE:"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_clock_port_is_offset_only_when_asked() {
+        let ahead = skewed_clock(time::Duration::hours(1), 0).now() - SystemClock.now();
+        assert!(ahead > time::Duration::minutes(59), "{ahead}");
+        let plain = skewed_clock(time::Duration::ZERO, 0).now() - SystemClock.now();
+        assert!(plain.abs() < time::Duration::minutes(1), "{plain}");
     }
 }

@@ -15,7 +15,7 @@ use saga_components::{COMPONENTS, Component, ComponentError, Running};
 
 pub use backends::{Postgres, connect_bus, connect_decisions, connect_postgres, migrate_only};
 pub use dlq::RealDeadLetters;
-pub use environment::RealEnvironment;
+pub use environment::{CLOCK_DRIFT, CLOCK_OFFSET, RealEnvironment};
 pub use reader::RealReader;
 
 /// Runs `component` alone, listening on `listen`, until `shutdown` resolves.
