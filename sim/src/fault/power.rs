@@ -41,6 +41,8 @@ pub fn lose_unsynced(world: &World, host: &str, unflushed: Duration) {
             for ((group, topic, partition), back_to) in loss.commits_back_to {
                 let from = durable.bus.committed(&group, topic, partition);
                 durable.bus.set_committed(&group, topic, partition, back_to);
+                let retention = &durable.appended_at;
+                retention.rolled_back(topic, &group, partition, back_to);
                 let start = durable.bus.log_start(topic, partition);
                 if back_to < start {
                     // Retention deleted what the lost commit had passed: nobody reads it now.

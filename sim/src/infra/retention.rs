@@ -80,6 +80,17 @@ impl AppendTimes {
         times.get(&partition).cloned().unwrap_or_default()
     }
 
+    /// A power loss rolled the reading group's commit on `partition` back to `committed`: what
+    /// it had committed past since never happened, so it counts as unread again.
+    pub fn rolled_back(&self, topic: Topic, group: &str, partition: u32, committed: u64) {
+        if topic != TOPIC || group != reader() {
+            return;
+        }
+        let mut read = self.read.lock().expect("lock poisoned");
+        let high = read.entry(partition).or_default();
+        *high = (*high).min(committed);
+    }
+
     /// The highest offset committed on `partition` so far, with `committed` the group's now.
     fn read_up_to(&self, partition: u32, committed: u64) -> u64 {
         let mut read = self.read.lock().expect("lock poisoned");
