@@ -281,6 +281,7 @@ async fn replay_unblocks_an_order(saga: &EmbeddedSaga, web: &Client, explorer: &
             event_id: created,
             created_at: time::OffsetDateTime::now_utc(),
             trace: None,
+            schema: saga_core::event::Schema::V1,
         })
     });
     assert_eq!(inserted.order().id, order, "the id the payment named");

@@ -39,6 +39,7 @@ impl MutantName for Mutant {
             Mutant::RecordReplayBeforePublish => "record-replay-before-publish",
             Mutant::IgnoreStopDuringStartUp => "ignore-stop-during-start-up",
             Mutant::WindowIsRetentionOnly => "window-is-retention-only",
+            Mutant::WriteNewestSchema => "write-newest-schema",
         }
     }
 }
@@ -65,6 +66,7 @@ pub fn expected(mutant: Mutant) -> Property {
         Mutant::RecordReplayBeforePublish => Property::RecordedReplayPublished,
         Mutant::IgnoreStopDuringStartUp => Property::StopHonoured,
         Mutant::WindowIsRetentionOnly => Property::DedupOutlivesDelivery,
+        Mutant::WriteNewestSchema => Property::NoApplicableEventInDlq,
     }
 }
 

@@ -138,6 +138,7 @@ fn bands(schedule: &Schedule) -> Vec<Band> {
                 | Fault::AmbiguousCommits { host, .. }
                 | Fault::DiskLoss { host, .. }
                 | Fault::GracefulStop { host, .. }
+                | Fault::Upgrade { host, .. }
                 | Fault::ClockSkew { host, .. } => vec![host],
                 Fault::Unprocessable {
                     what: Unprocessable::Decision,

@@ -142,6 +142,9 @@ const RECLOCKED: &str = "a real clock port is read at start: the component is re
 const CUT_OFF: &str = "the operator's Kafka is a loopback listener that never answers, so its \
                        own connection, not the shared proxy, is cut";
 
+const ONE_RELEASE: &str = "the real stack runs one release: the restart is played (SIGTERM, then \
+                           start), the previous release's reader and the writer's switch are not";
+
 type Mapped = (RealAction, Option<String>);
 
 fn real_action(fault: &Fault) -> Result<Mapped, &'static str> {
@@ -239,6 +242,13 @@ fn real_action(fault: &Fault) -> Result<Mapped, &'static str> {
             let note = act.cut_off().then(|| CUT_OFF.to_owned());
             (RealAction::Operate { act: *act }, note)
         }
+        Fault::Upgrade { host, .. } => (
+            RealAction::Terminate {
+                component: component(host)?,
+                rolling: true,
+            },
+            Some(ONE_RELEASE.to_owned()),
+        ),
     })
 }
 

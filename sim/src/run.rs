@@ -34,6 +34,9 @@ pub fn run(options: &RunOptions) -> RunReport {
         None => generated,
     };
     let world = World::new(options.seed, options.mutant);
+    world
+        .releases
+        .start_previous(fault::previous_release(&schedule));
     // The services read the run's mutant through `saga_core::mutant::active`.
     let _mutant = saga_core::mutant::install(options.mutant);
     let epoch = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH.unix_timestamp() as u64);

@@ -70,13 +70,15 @@ pub const ORDER_API: Component = Component {
 
 fn order_api(cx: Context, shutdown: Shutdown) -> Started {
     Box::pin(async move {
+        let lookup = |name: &str| cx.var(name);
+        let config =
+            saga_order_api::OrderApiConfig::from_vars(&lookup).map_err(|e| cx.start_error(e))?;
         let deps = saga_order_api::OrderApiDeps {
             store: cx.env.order_store().await.map_err(|e| cx.start_error(e))?,
             clock: cx.env.clock(),
             entropy: cx.env.entropy(),
         };
         let listener = cx.listen().await?;
-        let config = saga_order_api::OrderApiConfig::default();
         cx.ended(saga_order_api::run(deps, config, listener, shutdown).await)
     })
 }

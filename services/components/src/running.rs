@@ -100,17 +100,22 @@ mod tests {
     use crate::listener::BoxListener;
 
     /// An environment with no backends: the test components below ask for none. It listens
-    /// on loopback when `listens`.
+    /// on loopback when `listens`, and sets only `vars`.
     struct Bare {
         listens: bool,
+        vars: &'static [(&'static str, &'static str)],
     }
 
-    const BARE: Bare = Bare { listens: false };
+    const BARE: Bare = Bare {
+        listens: false,
+        vars: &[],
+    };
 
     #[async_trait]
     impl Environment for Bare {
-        fn var(&self, _: &str) -> Option<String> {
-            None
+        fn var(&self, name: &str) -> Option<String> {
+            let set = self.vars.iter().find(|(n, _)| *n == name);
+            set.map(|(_, value)| (*value).to_owned())
         }
         fn url_of(&self, _: &Component) -> Option<String> {
             None
@@ -204,6 +209,22 @@ mod tests {
         assert_eq!(error.to_string(), "deaf: no listeners here");
     }
 
+    #[tokio::test]
+    async fn a_schema_this_release_does_not_know_is_refused_before_any_backend() {
+        for component in [crate::registry::ORDER_API, crate::registry::PAYMENT_WORKER] {
+            let mut running = Running::new();
+            let env = Bare {
+                listens: false,
+                vars: &[("EVENT_SCHEMA_VERSION", "3")],
+            };
+            running.spawn(component, Arc::new(env));
+            let error = running.any_stopped().await.unwrap().result.unwrap_err();
+            let text = error.to_string();
+            assert!(text.contains("EVENT_SCHEMA_VERSION"), "{text}");
+            assert!(!text.contains("no order store"), "{text}");
+        }
+    }
+
     /// Reaches a backend that never answers, then would listen.
     fn stuck_starting(cx: Context, shutdown: Shutdown) -> Started {
         Box::pin(async move {
@@ -247,7 +268,10 @@ mod tests {
     async fn a_stop_once_listening_lets_the_component_drain() {
         let (stop, rx) = tokio::sync::oneshot::channel();
         let comp = component("serving", drains);
-        let env = Arc::new(Bare { listens: true });
+        let env = Arc::new(Bare {
+            listens: true,
+            vars: &[],
+        });
         let started = tokio::spawn(crate::component::run(comp, env, stopped_by(rx)));
         LISTENING.notified().await;
         stop.send(()).unwrap();

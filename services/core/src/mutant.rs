@@ -84,10 +84,14 @@ pub enum Mutant {
     /// while a segment's oldest records can still be read (bites on a group that starts again
     /// from the earliest offset: its committed offsets expired while it had no member).
     WindowIsRetentionOnly,
+    /// Service: the release that learns to read envelope schema 2 also writes it by default,
+    /// so a writer upgraded in a mixed-version deploy sends events its old readers refuse
+    /// (bites only while a reader of the previous release still runs).
+    WriteNewestSchema,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 19] = [
+    pub const ALL: [Mutant; 20] = [
         Mutant::OutboxOutsideTransaction,
         Mutant::CommitBeforeProcessing,
         Mutant::ForgetDecision,
@@ -107,10 +111,11 @@ impl Mutant {
         Mutant::RecordReplayBeforePublish,
         Mutant::IgnoreStopDuringStartUp,
         Mutant::WindowIsRetentionOnly,
+        Mutant::WriteNewestSchema,
     ];
 
     /// The mutants that are harmless without their fault (a run without faults passes).
-    pub const SUBTLE: [Mutant; 11] = [
+    pub const SUBTLE: [Mutant; 12] = [
         Mutant::PermanentAsTransient,
         Mutant::GiveUpAfterTenSeconds,
         Mutant::DropUnprocessable,
@@ -122,6 +127,7 @@ impl Mutant {
         Mutant::RecordReplayBeforePublish,
         Mutant::IgnoreStopDuringStartUp,
         Mutant::WindowIsRetentionOnly,
+        Mutant::WriteNewestSchema,
     ];
 }
 

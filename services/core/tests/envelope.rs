@@ -3,10 +3,11 @@
 
 use proptest::prelude::*;
 use saga_core::event::{
-    DecodeError, Original, RejectedBy, Rejection, RejectionCode, RejectionSource, decode,
+    DecodeError, Original, RejectedBy, Rejection, RejectionCode, RejectionSource, Schema, decode,
 };
 use saga_core::{
     CorrelationId, Envelope, EventBody, EventId, EventType, Item, OrderId, PaymentDecision, Topic,
+    TraceParent,
 };
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -87,7 +88,7 @@ fn a_rejection_always_fits_under_the_limit_truncated_and_marked() {
         envelope.to_bytes().len() > 1_000_000,
         "whole, it would not fit"
     );
-    let bytes = envelope.to_bytes_within(1_000_000);
+    let bytes = envelope.encode_within(1_000_000, Schema::V1);
     assert!(bytes.len() <= 1_000_000 - saga_core::event::FRAMING_ALLOWANCE);
     let EventBody::EventRejected(kept) = decode(&bytes).unwrap().body else {
         panic!("a rejection");
@@ -98,7 +99,7 @@ fn a_rejection_always_fits_under_the_limit_truncated_and_marked() {
     assert!(big.starts_with(&kept.original.bytes) && kept.original.bytes.len() > 700_000);
     assert_eq!(kept.rejected_by.group, "payment-worker");
     // A small one is kept whole.
-    let small = rejected().to_bytes_within(1_000_000);
+    let small = rejected().encode_within(1_000_000, Schema::V1);
     assert_eq!(small, rejected().to_bytes());
 }
 
@@ -179,8 +180,8 @@ fn malformed_envelopes_get_precise_errors() {
         Err(UnknownEventType("ORDER_SHIPPED".into()))
     );
     assert_eq!(
-        mutated(|v| v["schema_version"] = json!(2)),
-        Err(UnsupportedVersion("2".into()))
+        mutated(|v| v["schema_version"] = json!(3)),
+        Err(UnsupportedVersion("3".into()))
     );
     assert_eq!(
         mutated(|v| v["schema_version"] = json!("1")),
@@ -305,17 +306,29 @@ proptest! {
         id in 1..=i64::MAX,
         // Printable ASCII with at least one non-space: `Item::parse` rejects blank items.
         item in "[ -~]{0,20}[!-~][ -~]{0,19}",
+        schema in prop_oneof![Just(Schema::V1), Just(Schema::V2)],
+        traced in any::<bool>(),
     ) {
         let item = Item::parse(item).unwrap();
         let event_id = EventId::from_random_bits(3);
         let at = datetime!(2026-03-04 05:06:07.123 UTC);
         let correlation = CorrelationId::parse("req-9").unwrap();
-        let (prefix, suffix) =
-            Envelope::order_created_around_id(event_id, at, correlation.clone(), item.clone());
+        let trace = traced.then(|| {
+            TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap()
+        });
+        let (prefix, suffix) = Envelope::order_created_around_id(
+            event_id,
+            at,
+            correlation.clone(),
+            item.clone(),
+            trace,
+            schema,
+        );
         let whole = [prefix, id.to_string().into_bytes(), suffix].concat();
         let expected =
-            Envelope::order_created(event_id, at, correlation, OrderId::new(id).unwrap(), item);
-        prop_assert_eq!(whole, expected.to_bytes());
+            Envelope::order_created(event_id, at, correlation, OrderId::new(id).unwrap(), item)
+                .with_trace(trace);
+        prop_assert_eq!(whole, expected.encode(schema));
     }
 }
 
@@ -327,6 +340,8 @@ fn order_created_split_ignores_look_alikes_in_the_item() {
         datetime!(2026-03-04 05:06:07 UTC),
         CorrelationId::parse("req-1").unwrap(),
         item.clone(),
+        None,
+        Schema::V1,
     );
     let whole = [prefix, b"12".to_vec(), suffix].concat();
     let envelope = decode(&whole).unwrap();

@@ -59,6 +59,7 @@ async fn place(memory: &Memory, item: &str, key: Option<&str>, at: OffsetDateTim
         event_id: EventId::from_random_bits(u128::from(item.len() as u32) << 64 | 1),
         created_at: at,
         trace: None,
+        schema: saga_core::event::Schema::V1,
     };
     memory.store.create_order(new).await.unwrap().order().id
 }
@@ -165,6 +166,7 @@ async fn walked() -> (Memory, OrderId, OrderId) {
         at,
         completion_event_id: EventId::from_random_bits(event.event_id.as_uuid().as_u128() + 1),
         trace: None,
+        schema: saga_core::event::Schema::V1,
     };
     memory
         .store

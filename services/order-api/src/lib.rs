@@ -29,6 +29,7 @@ pub struct OrderApiDeps {
 #[derive(Clone)]
 pub(crate) struct AppState {
     deps: OrderApiDeps,
+    schema: saga_core::event::Schema,
 }
 
 /// The Order API's routes, ready to serve or to test with `oneshot`.
@@ -38,7 +39,10 @@ pub fn router(deps: OrderApiDeps, config: OrderApiConfig) -> Router {
         component: "order-api",
     };
     let body_limit = config.body_limit;
-    let state = AppState { deps };
+    let state = AppState {
+        deps,
+        schema: config.schema,
+    };
     Router::new()
         .route("/orders", post(handlers::create_order))
         .route("/orders/{order_id}", get(handlers::get_order))

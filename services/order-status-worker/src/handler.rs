@@ -1,7 +1,7 @@
 //! Applying one payment outcome to its order.
 
 use async_trait::async_trait;
-use saga_core::event::RejectionCode;
+use saga_core::event::{RejectionCode, Schema};
 use saga_core::ports::{ApplyOutcome, PaymentApplication, PortError};
 use saga_core::{Envelope, EventBody, EventType};
 use saga_runtime::consumer::{Handled, Handler, Interest};
@@ -13,6 +13,8 @@ pub(crate) struct StatusHandler {
     /// The `drop-unprocessable` mutant: what cannot be applied is committed past, not
     /// dead-lettered. Correct: false.
     pub drop_unprocessable: bool,
+    /// The schema of the ORDER_COMPLETED events it writes.
+    pub schema: Schema,
 }
 
 #[async_trait]
@@ -43,6 +45,7 @@ impl Handler for StatusHandler {
                 at: self.deps.clock.now(),
                 completion_event_id: self.deps.entropy.event_id(),
                 trace: event.trace,
+                schema: self.schema,
             })
             .await?;
         let (label, unprocessable) = match outcome {
@@ -128,6 +131,7 @@ mod tests {
             handler: StatusHandler {
                 deps,
                 drop_unprocessable: false,
+                schema: Schema::V1,
             },
             entropy: SeededEntropy::new(8),
         }
@@ -149,6 +153,7 @@ mod tests {
                 event_id: self.entropy.event_id(),
                 created_at: datetime!(2026-01-01 0:00 UTC),
                 trace: None,
+                schema: saga_core::event::Schema::V1,
             };
             let created = new.event_id;
             let id = self.store.create_order(new).await.unwrap().order().id;

@@ -72,6 +72,7 @@ where
     let handler = Arc::new(handler::StatusHandler {
         deps,
         drop_unprocessable,
+        schema: config.policy.schemas.write,
     });
     component::run_with_ops(
         "order-status-worker",

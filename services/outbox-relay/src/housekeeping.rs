@@ -199,6 +199,7 @@ mod tests {
                 event_id: saga_core::ports::Entropy::event_id(&entropy),
                 created_at: datetime!(2026-01-01 0:00 UTC),
                 trace: None,
+                schema: saga_core::event::Schema::V1,
             };
             store.create_order(new).await.unwrap();
         }

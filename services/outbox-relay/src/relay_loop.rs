@@ -180,6 +180,7 @@ mod tests {
                 event_id: entropy.event_id(),
                 created_at: datetime!(2026-01-01 0:00 UTC),
                 trace: None,
+                schema: saga_core::event::Schema::V1,
             };
             ids.push(new.event_id);
             store.create_order(new).await.unwrap();

@@ -55,7 +55,7 @@ impl Handler for PaymentHandler {
         let message = OutgoingMessage {
             topic: Topic::Payments,
             key: order_id.key(),
-            payload: outcome.to_bytes(),
+            payload: outcome.encode(self.config.policy.schemas.write),
             correlation_id: Some(outcome.correlation_id.clone()),
             replay: None,
             trace: outcome.trace,

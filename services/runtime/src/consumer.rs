@@ -32,6 +32,7 @@ use tracing::Instrument;
 use crate::backoff::Backoff;
 use crate::health::{DEFAULT_STALL_AFTER, Health};
 use crate::metrics;
+use crate::schema::Schemas;
 use offsets::{Commit, Offsets};
 
 /// What a worker does with events of one type.
@@ -86,6 +87,9 @@ pub struct ConsumerPolicy {
     /// often (and this long after the last commit when no more records come); what a member
     /// that dies handles again is at most this much more than its last batch.
     pub commit_interval: Duration,
+    /// The envelope schema the consumer writes (its rejections, and what its handler produces)
+    /// and the newest it reads.
+    pub schemas: Schemas,
 }
 
 /// The default [`ConsumerPolicy::commit_interval`].
@@ -97,13 +101,14 @@ impl Default for ConsumerPolicy {
             max_attempts: 5,
             stall_after: DEFAULT_STALL_AFTER,
             commit_interval: DEFAULT_COMMIT_INTERVAL,
+            schemas: Schemas::default(),
         }
     }
 }
 
 impl ConsumerPolicy {
-    /// Reads `CONSUMER_MAX_ATTEMPTS`, `HEALTH_STALL_SECONDS` and `CONSUMER_COMMIT_INTERVAL_MS`
-    /// from `lookup`.
+    /// Reads `CONSUMER_MAX_ATTEMPTS`, `HEALTH_STALL_SECONDS`, `CONSUMER_COMMIT_INTERVAL_MS`,
+    /// `EVENT_SCHEMA_VERSION` and `EVENT_SCHEMA_READ_MAX` from `lookup`.
     ///
     /// # Errors
     /// [`crate::env::EnvError`] naming the malformed variable.
@@ -118,6 +123,7 @@ impl ConsumerPolicy {
                 "CONSUMER_COMMIT_INTERVAL_MS",
                 default.commit_interval,
             )?,
+            schemas: Schemas::from_vars(lookup)?,
         })
     }
 }

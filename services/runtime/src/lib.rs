@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod net;
 pub mod ops;
 pub mod otel;
+pub mod schema;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;

@@ -46,6 +46,7 @@ async fn two_relays_publish_every_outbox_row_exactly_once() {
                     event_id: OsEntropy.event_id(),
                     created_at: OffsetDateTime::now_utc(),
                     trace: None,
+                    schema: saga_core::event::Schema::V1,
                 };
                 writer.create_order(new).await.unwrap();
             }

@@ -82,8 +82,13 @@ pub fn start(sim: &mut Sim<'_>, world: &Arc<World>, i: usize, fault: &Fault) {
             }
         }
         Fault::GracefulStop { host, rolling, .. } => {
-            super::deploy::stop(sim, world, host, *rolling)
+            let kind = match rolling {
+                true => Signal::RollingRestart,
+                false => Signal::GracefulStop,
+            };
+            super::deploy::stop(sim, world, host, kind)
         }
+        Fault::Upgrade { host, .. } => super::upgrade::stop(sim, world, host),
         Fault::ClockSkew { host, skew, .. } => super::clock::start(sim, world, host, *skew),
         Fault::Operate { act, .. } => super::operator::start(sim, world, i, *act),
     }
@@ -120,6 +125,7 @@ pub fn end(sim: &mut Sim<'_>, world: &World, i: usize, fault: &Fault) {
             }
         }
         Fault::GracefulStop { host, .. } => super::deploy::restart(sim, world, host),
+        Fault::Upgrade { host, step, .. } => super::upgrade::restart(sim, world, host, *step),
         Fault::ClockSkew { host, .. } => super::clock::end(world, host),
         Fault::Operate { .. } => {}
         Fault::BlackHole { host, .. } => world.switches.set_black_hole(host, false),

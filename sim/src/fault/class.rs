@@ -42,10 +42,13 @@ pub enum FaultClass {
     ClockDrift,
     /// Operators replay and discard dead letters, alone, racing each other, or cut off.
     Operator,
+    /// A mixed-version deploy: consumers of the previous release upgraded one by one under
+    /// load, then the writers switched to the newest envelope schema.
+    MixedVersions,
 }
 
 impl FaultClass {
-    pub const ALL: [FaultClass; 22] = [
+    pub const ALL: [FaultClass; 23] = [
         Self::Crash,
         Self::PowerLoss,
         Self::BlackHole,
@@ -68,6 +71,7 @@ impl FaultClass {
         Self::ClockJump,
         Self::ClockDrift,
         Self::Operator,
+        Self::MixedVersions,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,6 +98,7 @@ impl FaultClass {
             Self::ClockJump => "clock-jump",
             Self::ClockDrift => "clock-drift",
             Self::Operator => "operator",
+            Self::MixedVersions => "mixed-versions",
         }
     }
 
@@ -133,6 +138,7 @@ impl FaultClass {
                 ..
             } => Self::ClockDrift,
             Fault::Operate { .. } => Self::Operator,
+            Fault::Upgrade { .. } => Self::MixedVersions,
         }
     }
 

@@ -56,12 +56,14 @@ pub fn draw(seed: u64, load_for: Duration, services: &[&'static str]) -> Vec<Tim
         .collect()
 }
 
-/// Moves the heal after the last step of a rolling restart, so every host gets its turn.
+/// Moves the heal after the last step of a rolling restart or a mixed-version deploy, so every
+/// host gets its turn.
 pub fn heal_after_rolling(schedule: &mut Schedule) {
+    let in_turn = [FaultClass::RollingRestart, FaultClass::MixedVersions];
     let rolling = schedule
         .faults
         .iter()
-        .filter(|t| FaultClass::of(&t.fault) == FaultClass::RollingRestart)
+        .filter(|t| in_turn.contains(&FaultClass::of(&t.fault)))
         .map(|t| t.at + t.fault.lasts().unwrap_or_default() + Duration::from_millis(200));
     if let Some(end) = rolling.max() {
         schedule.heal_at = schedule.heal_at.max(end);
@@ -75,7 +77,7 @@ fn count(world: &World, signal: Signal) {
 /// Resolves `host`'s shutdown, if it runs; counts a stop that lands while the host still
 /// starts, and one that finds its consumer group with delivered records not yet committed
 /// (mid-batch; per group, so a replica's batch counts).
-pub fn stop(sim: &mut Sim<'_>, world: &World, host: &'static str, rolling: bool) {
+pub fn stop(sim: &mut Sim<'_>, world: &World, host: &'static str, kind: Signal) {
     let phase = match sim.is_host_running(host) {
         true => world.stops.request(host),
         false => None,
@@ -91,14 +93,7 @@ pub fn stop(sim: &mut Sim<'_>, world: &World, host: &'static str, rolling: bool)
     if phase == Phase::Starting {
         count(world, Signal::StopDuringStartUp);
     }
-    count(
-        world,
-        if rolling {
-            Signal::RollingRestart
-        } else {
-            Signal::GracefulStop
-        },
-    );
+    count(world, kind);
     let group = component_of(host).map(|c| c.name);
     let mid_batch = group.is_some_and(|g| world.observer.with_coverage(|c| c.mid_batch(g)));
     if mid_batch {

@@ -103,6 +103,7 @@ pub fn generate(seed: u64, mix: &Mix) -> Schedule {
     drawn_apart.extend(super::deploy::draw(seed, load_for, &services));
     drawn_apart.extend(super::clock::draw(seed, load_for, &services));
     drawn_apart.extend(super::operator::draw(seed, load_for));
+    drawn_apart.extend(super::upgrade::draw(seed, &services));
     let mut schedule = place(&mut rng, drawn, long, drawn_apart, load_for, mix);
     super::deploy::heal_after_rolling(&mut schedule);
     schedule.replicas = replicas;
@@ -362,8 +363,9 @@ mod tests {
 
     #[test]
     fn some_seeds_have_a_long_fault_and_heal_after_it() {
-        // A rolling restart moves the heal too (`deploy.rs`); here only the long fault does.
-        let mix = Mix::all().without(&[FaultClass::RollingRestart]);
+        // A rolling restart or a mixed-version deploy moves the heal too (`deploy.rs`); here
+        // only the long fault does.
+        let mix = Mix::all().without(&[FaultClass::RollingRestart, FaultClass::MixedVersions]);
         let long: Vec<Schedule> = (0..200)
             .map(|seed| generate(seed, &mix))
             .filter(|s| s.heal_at > s.load_for)

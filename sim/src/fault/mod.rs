@@ -11,6 +11,7 @@ mod operator;
 mod power;
 mod replication;
 mod schedule;
+mod upgrade;
 
 pub use apply::{end, heal, start};
 pub use class::{AWAITING_FIXES, FaultClass, Mix, RULED_OUT_BY_REPLICATION};
@@ -18,3 +19,4 @@ pub use generate::generate;
 pub use schedule::{
     ClockSkew, Fault, Forgery, OperatorAct, PoisonSize, Schedule, TimedFault, Unprocessable,
 };
+pub use upgrade::{UpgradeStep, previous_release};

@@ -6,6 +6,8 @@ use std::time::Duration;
 pub use saga_faults::plan::ClockSkew;
 pub use saga_faults::{Forgery, OperatorAct, PoisonSize, Unprocessable};
 
+pub use super::upgrade::UpgradeStep;
+
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
@@ -96,6 +98,13 @@ pub enum Fault {
     },
     /// Operators act on a dead letter; `lasts` bounds how long an operator's cut link stays cut.
     Operate { act: OperatorAct, lasts: Duration },
+    /// One restart of a mixed-version deploy (`upgrade.rs`): stopped gracefully, and after
+    /// `down` started on its new release.
+    Upgrade {
+        host: &'static str,
+        down: Duration,
+        step: UpgradeStep,
+    },
 }
 
 impl Fault {
@@ -105,7 +114,8 @@ impl Fault {
             Self::Crash { down, .. }
             | Self::PowerLoss { down, .. }
             | Self::DiskLoss { down, .. }
-            | Self::GracefulStop { down, .. } => Some(*down),
+            | Self::GracefulStop { down, .. }
+            | Self::Upgrade { down, .. } => Some(*down),
             Self::ClockSkew { lasts, .. }
             | Self::Operate { lasts, .. }
             | Self::Partition { lasts, .. }
@@ -136,7 +146,8 @@ impl Fault {
             Self::Crash { host, .. }
             | Self::PowerLoss { host, .. }
             | Self::DiskLoss { host, .. }
-            | Self::GracefulStop { host, .. } => {
+            | Self::GracefulStop { host, .. }
+            | Self::Upgrade { host, .. } => {
                 format!("host {host}")
             }
             Self::BlackHole { host, .. } => format!("black hole {host}"),
@@ -271,6 +282,25 @@ impl fmt::Display for Fault {
                 )
             }
             Self::Operate { act, .. } => f.write_str(act.describe()),
+            Self::Upgrade {
+                host,
+                down,
+                step: UpgradeStep::Reader,
+            } => write!(
+                f,
+                "mixed-version deploy: stop {host} (previous release, reads schema 1), start it \
+                 on the current one after {}",
+                secs(*down)
+            ),
+            Self::Upgrade {
+                host,
+                down,
+                step: UpgradeStep::Writer,
+            } => write!(
+                f,
+                "mixed-version deploy: stop {host}, start it writing schema 2 after {}",
+                secs(*down)
+            ),
             Self::AmbiguousCommits { host, rate, lasts } => write!(
                 f,
                 "{host} drops {:.0}% of write acknowledgements for {}",

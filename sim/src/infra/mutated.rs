@@ -121,6 +121,7 @@ mod tests {
             event_id: entropy.event_id(),
             created_at: EPOCH,
             trace: None,
+            schema: saga_core::event::Schema::V1,
         };
         store.transaction(|t| t.create_order(&new)).order().id
     }
@@ -140,6 +141,7 @@ mod tests {
             at: EPOCH,
             completion_event_id: entropy.event_id(),
             trace: None,
+            schema: saga_core::event::Schema::V1,
         }
     }
 

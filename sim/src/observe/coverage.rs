@@ -71,10 +71,16 @@ pub enum Signal {
     OperatorRefused,
     /// An operator's action failed on a backend (a replay whose publish did not get through).
     OperatorActionFailed,
+    /// A host was stopped for a step of a mixed-version deploy.
+    UpgradeStop,
+    /// A consumer of the previous release, which ran under load, restarted on the current one.
+    ReaderUpgraded,
+    /// A writer restarted writing the newest schema once no previous release ran.
+    WriterSwitched,
 }
 
 impl Signal {
-    pub const ALL: [Signal; 39] = [
+    pub const ALL: [Signal; 42] = [
         Self::CrashService,
         Self::RestartInfra,
         Self::Partition,
@@ -114,6 +120,9 @@ impl Signal {
         Self::OperatorDiscarded,
         Self::OperatorRefused,
         Self::OperatorActionFailed,
+        Self::UpgradeStop,
+        Self::ReaderUpgraded,
+        Self::WriterSwitched,
     ];
 
     pub fn name(self) -> &'static str {
@@ -157,6 +166,9 @@ impl Signal {
             Self::OperatorDiscarded => "operator-discarded",
             Self::OperatorRefused => "operator-refused-second-action",
             Self::OperatorActionFailed => "operator-action-failed",
+            Self::UpgradeStop => "mixed-version-deploy-stop",
+            Self::ReaderUpgraded => "previous-release-reader-upgraded",
+            Self::WriterSwitched => "writer-switched-to-newest-schema",
         }
     }
 }
@@ -198,6 +210,9 @@ impl Signal {
             | Self::OperatorDiscarded
             | Self::OperatorRefused
             | Self::OperatorActionFailed => FaultClass::Operator,
+            Self::UpgradeStop | Self::ReaderUpgraded | Self::WriterSwitched => {
+                FaultClass::MixedVersions
+            }
             _ => return None,
         })
     }

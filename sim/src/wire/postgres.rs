@@ -2,6 +2,7 @@
 //! the delivery worker's table, the reconciler, retention, the dead-letter table and the operators' ledger. A session holds at most one open outbox claim (its transaction);
 //! any request but `MarkPublished` rolls it back first, as reusing a pooled connection does.
 
+use saga_core::event::Schema;
 use saga_core::ports::{
     ApplyOutcome, DeadLetterAction, DeadLetterActionKind, DeliveryAssignment, NewOrder,
     OutboxRecord, PaymentApplication, StatusChange,
@@ -131,6 +132,8 @@ pub struct NewOrderWire {
     pub created_at: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceParent>,
+    #[serde(default = "v1", skip_serializing_if = "is_v1", with = "schema")]
+    pub schema: Schema,
 }
 
 impl From<&NewOrder> for NewOrderWire {
@@ -143,6 +146,7 @@ impl From<&NewOrder> for NewOrderWire {
             event_id: new.event_id,
             created_at: new.created_at,
             trace: new.trace,
+            schema: new.schema,
         }
     }
 }
@@ -157,6 +161,7 @@ impl NewOrderWire {
             event_id: self.event_id,
             created_at: self.created_at,
             trace: self.trace,
+            schema: self.schema,
         }
     }
 }
@@ -219,6 +224,8 @@ pub struct PaymentWire {
     pub completion_event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceParent>,
+    #[serde(default = "v1", skip_serializing_if = "is_v1", with = "schema")]
+    pub schema: Schema,
 }
 
 impl From<&PaymentApplication> for PaymentWire {
@@ -232,6 +239,7 @@ impl From<&PaymentApplication> for PaymentWire {
             at: a.at,
             completion_event_id: a.completion_event_id,
             trace: a.trace,
+            schema: a.schema,
         }
     }
 }
@@ -247,6 +255,7 @@ impl From<PaymentWire> for PaymentApplication {
             at: w.at,
             completion_event_id: w.completion_event_id,
             trace: w.trace,
+            schema: w.schema,
         }
     }
 }
@@ -412,5 +421,31 @@ impl From<&saga_core::Envelope> for KeptWire {
             envelope: envelope.to_bytes(),
             trace: envelope.trace,
         }
+    }
+}
+
+// Schema 1 is left off the wire, so a run whose writers write it sends the bytes it always did.
+fn v1() -> Schema {
+    Schema::V1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_v1(schema: &Schema) -> bool {
+    *schema == Schema::V1
+}
+
+/// A schema as its `schema_version` number.
+mod schema {
+    use saga_core::event::Schema;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
+    pub fn serialize<S: Serializer>(schema: &Schema, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(schema.number())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Schema, D::Error> {
+        let number = u64::deserialize(d)?;
+        Schema::from_number(number).ok_or_else(|| D::Error::custom("unknown schema"))
     }
 }

@@ -4,6 +4,7 @@
 
 mod clock;
 mod durable;
+mod releases;
 mod sabotage;
 mod services;
 mod skews;
@@ -22,6 +23,7 @@ use crate::observe::{Event, Observer};
 
 pub use clock::{EPOCH, SimClock};
 pub use durable::Durable;
+pub use releases::Releases;
 pub use sabotage::Sabotage;
 pub use services::register as register_services;
 pub use skews::{HostClock, Skews};
@@ -42,6 +44,7 @@ pub struct World {
     pub switches: Switches,
     pub stops: Stops,
     pub skews: Skews,
+    pub releases: Releases,
     incarnations: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -55,6 +58,7 @@ impl World {
             switches: Switches::default(),
             stops: Stops::default(),
             skews: Skews::default(),
+            releases: Releases::default(),
             incarnations: Mutex::new(BTreeMap::new()),
         })
     }

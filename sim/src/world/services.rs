@@ -62,6 +62,9 @@ struct SimEnvironment {
 #[async_trait]
 impl Environment for SimEnvironment {
     fn var(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.world.releases.var(self.host, name) {
+            return Some(value);
+        }
         if name == "PROCESSED_EVENTS_RETENTION_SECONDS" {
             // Sized as an operator sizes it: exactly the payments topic's redelivery window.
             let window = crate::infra::retention::payments_window();

@@ -86,6 +86,7 @@ macro_rules! order_store_contract {
             a_contradicting_payment_is_reported_and_not_recorded,
             a_payment_naming_another_event_is_not_applied,
             completing_an_order_writes_order_completed_to_the_outbox,
+            outbox_events_are_written_in_the_writers_schema,
             concurrent_payments_apply_once,
             unknown_order_is_reported,
             records_each_status_change_with_its_event,

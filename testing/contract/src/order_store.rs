@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use saga_core::event::decode;
+use saga_core::event::{DecodeError, Schema, decode, decode_up_to};
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, Entropy, NewOrder, OrderStore, OsEntropy, PaymentApplication,
     PruneCutoffs, Pruned,
 };
 use saga_core::{
     EventBody, EventId, IdempotencyKey, Item, OrderId, OrderStatus, Owner, PaymentDecision, Topic,
+    TraceParent,
 };
 use time::OffsetDateTime;
 
@@ -29,6 +30,7 @@ fn new_order(item: &str, key: Option<&str>) -> NewOrder {
         event_id: OsEntropy.event_id(),
         created_at: now(),
         trace: None,
+        schema: saga_core::event::Schema::V1,
     }
 }
 
@@ -68,6 +70,7 @@ fn payment(placed: &Placed, decision: PaymentDecision) -> PaymentApplication {
         at: now(),
         completion_event_id: OsEntropy.event_id(),
         trace: None,
+        schema: saga_core::event::Schema::V1,
     }
 }
 
@@ -343,6 +346,43 @@ pub async fn completing_an_order_writes_order_completed_to_the_outbox(store: Sto
     assert_eq!(envelope.event_id, success.completion_event_id);
     assert_eq!(envelope.causation_id, Some(success.event_id));
     assert_eq!(envelope.correlation_id, placed.order.correlation_id);
+}
+
+/// A writer switched to schema 2 gets its outbox events in schema 2, the trace inside the bytes
+/// (the PostgreSQL store splices the order id into bytes it builds beforehand).
+pub async fn outbox_events_are_written_in_the_writers_schema(store: Store) {
+    let trace = TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .expect("a valid traceparent");
+    let request = NewOrder {
+        trace: Some(trace),
+        schema: Schema::V2,
+        ..new_order("dumplings", None)
+    };
+    let created = request.event_id;
+    let order = store.create_order(request).await.unwrap().order().clone();
+    let placed = Placed { order, created };
+    let success = PaymentApplication {
+        trace: Some(trace),
+        schema: Schema::V2,
+        ..payment(&placed, PaymentDecision::Success)
+    };
+    store.apply_payment(success.clone()).await.unwrap();
+    let claim = store.claim_outbox(1000).await.unwrap();
+    for event in [created, success.completion_event_id] {
+        let record = claim
+            .records()
+            .iter()
+            .find(|r| r.event_id == event)
+            .expect("the event is in the outbox");
+        let envelope = decode(&record.payload).expect("schema 2 decodes");
+        assert_eq!(envelope.trace, Some(trace));
+        assert_eq!(envelope.order_id(), Some(placed.order.id));
+        assert_eq!(
+            decode_up_to(&record.payload, Schema::V1),
+            Err(DecodeError::UnsupportedVersion("2".into())),
+            "a schema 1 reader refuses it"
+        );
+    }
 }
 
 pub async fn concurrent_payments_apply_once(store: Store) {

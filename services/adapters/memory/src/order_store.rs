@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use saga_core::domain::TraceParent;
-use saga_core::event::Envelope;
+use saga_core::event::{Envelope, Schema};
 use saga_core::ports::{
     ApplyOutcome, CreateOutcome, CreatedOrder, NewOrder, OrderStore, OutboxBacklog, OutboxClaim,
     OutboxRecord, PaymentApplication, PortError, PruneCutoffs, Pruned, Redrive,
@@ -372,10 +372,16 @@ impl OrderTables<'_> {
     /// `INSERT INTO outbox`: the ORDER_COMPLETED row `apply` writes when it completes the
     /// order.
     pub fn insert_order_completed(&mut self, apply: &PaymentApplication) {
-        self.push_outbox(&apply.completion(), apply.at, false);
+        self.push_outbox(&apply.completion(), apply.schema, apply.at, false);
     }
 
-    fn push_outbox(&mut self, envelope: &Envelope, at: OffsetDateTime, order_created: bool) {
+    fn push_outbox(
+        &mut self,
+        envelope: &Envelope,
+        schema: Schema,
+        at: OffsetDateTime,
+        order_created: bool,
+    ) {
         let state = &mut *self.state;
         let order = envelope
             .order_id()
@@ -386,7 +392,7 @@ impl OrderTables<'_> {
             event_id: envelope.event_id,
             topic: Topic::Orders,
             key: order.key(),
-            payload: envelope.to_bytes(),
+            payload: envelope.encode(schema),
             correlation_id: envelope.correlation_id.clone(),
             created_at: at,
             trace: envelope.trace,
@@ -437,7 +443,7 @@ impl OrderTables<'_> {
         if let Some(trace) = new.trace {
             self.state.created_traces.insert(order.id, trace);
         }
-        self.push_outbox(&envelope, new.created_at, true);
+        self.push_outbox(&envelope, new.schema, new.created_at, true);
     }
 
     /// Order `id`'s status history, oldest first.

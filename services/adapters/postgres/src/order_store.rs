@@ -87,6 +87,8 @@ impl PgOrderStore {
             new.created_at,
             new.correlation_id.clone(),
             new.item.clone(),
+            new.trace,
+            new.schema,
         );
         let row: Option<(i64, OffsetDateTime, Option<String>)> =
             within!(&self.db, |conn| sqlx::query_as(CREATE)

@@ -43,7 +43,7 @@ type Row = (Option<String>, Option<Uuid>, bool, bool, Option<String>);
 pub(crate) async fn apply(db: &Db, apply: &PaymentApplication) -> Result<ApplyOutcome, PortError> {
     let to = apply.decision.terminal_status();
     let completion = apply.completion();
-    let payload = completion.to_bytes();
+    let payload = completion.encode(apply.schema);
     let (status, created, recorded, changed, _): Row = within!(db, |conn| sqlx::query_as(APPLY)
         .bind(apply.order_id.get())
         .bind(apply.event_id.as_uuid())

@@ -29,6 +29,7 @@ fn order() -> NewOrder {
         event_id: OsEntropy.event_id(),
         created_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
         trace: None,
+        schema: saga_core::event::Schema::V1,
     }
 }
 

@@ -51,6 +51,7 @@ async fn orders_come_newest_first_by_keyset_pages_under_filters() {
                 event_id: EventId::from_random_bits(n + 1),
                 created_at: OffsetDateTime::now_utc(),
                 trace: None,
+                schema: saga_core::event::Schema::V1,
             })
             .await
             .unwrap();

@@ -65,6 +65,7 @@ fn new_order() -> NewOrder {
         event_id: OsEntropy.event_id(),
         created_at: now(),
         trace: Some(OsEntropy.new_trace()),
+        schema: saga_core::event::Schema::V1,
     }
 }
 
@@ -111,6 +112,7 @@ async fn each_component_does_its_work_under_its_own_role() {
             at: now(),
             completion_event_id: OsEntropy.event_id(),
             trace: Some(OsEntropy.new_trace()),
+            schema: saga_core::event::Schema::V1,
         })
         .await
         .unwrap();

@@ -1,5 +1,6 @@
-//! Strict decoding of envelope bytes: every field present with the right type, no unknown
-//! fields, a known event type, schema version 1, and a payload of exactly the type's shape.
+//! Strict decoding of envelope bytes: every field of its schema present with the right type, no
+//! unknown fields, a known event type, a schema version the reader knows, and a payload of
+//! exactly the type's shape.
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -7,9 +8,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{
     Envelope, EventBody, EventType, Original, RejectedBy, Rejection, RejectionCode,
-    RejectionSource, SCHEMA_VERSION,
+    RejectionSource, Schema,
 };
-use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision};
+use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision, TraceParent};
 use crate::topic::Topic;
 
 /// Why bytes are not a valid envelope. The message is what goes into `EVENT_REJECTED.reason`.
@@ -31,7 +32,8 @@ pub enum DecodeError {
     UnsupportedVersion(String),
 }
 
-const ENVELOPE_FIELDS: [&str; 7] = [
+/// Every schema's envelope fields; each schema adds its own after those of the one before.
+const ENVELOPE_FIELDS: [&str; 8] = [
     "event_id",
     "event_type",
     "schema_version",
@@ -39,13 +41,31 @@ const ENVELOPE_FIELDS: [&str; 7] = [
     "correlation_id",
     "causation_id",
     "payload",
+    "traceparent",
 ];
 
-/// Decodes one record's bytes.
+/// How many of [`ENVELOPE_FIELDS`] `schema` has.
+fn field_count(schema: Schema) -> usize {
+    match schema {
+        Schema::V1 => 7,
+        Schema::V2 => 8,
+    }
+}
+
+/// Decodes one record's bytes, of any schema this code knows.
 ///
 /// # Errors
 /// [`DecodeError`] naming the first problem found. Never panics, whatever the bytes.
 pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
+    decode_up_to(bytes, Schema::NEWEST)
+}
+
+/// Decodes one record's bytes as a reader that knows the schemas up to `newest`: what a
+/// release configured as its predecessor (`EVENT_SCHEMA_READ_MAX`) reads.
+///
+/// # Errors
+/// As [`decode`]; a newer schema is [`DecodeError::UnsupportedVersion`].
+pub fn decode_up_to(bytes: &[u8], newest: Schema) -> Result<Envelope, DecodeError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| DecodeError::NotJson(e.to_string()))?;
     let Value::Object(object) = value else {
@@ -55,15 +75,17 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         object: &object,
         prefix: String::new(),
     };
-    fields.only(&ENVELOPE_FIELDS)?;
+    let version = fields.get("schema_version")?;
+    let schema = version
+        .as_u64()
+        .and_then(Schema::from_number)
+        .filter(|schema| *schema <= newest)
+        .ok_or_else(|| DecodeError::UnsupportedVersion(version.to_string()))?;
+    fields.only(&ENVELOPE_FIELDS[..field_count(schema)])?;
 
     let event_type = fields.string("event_type")?;
     let event_type = EventType::parse(event_type)
         .ok_or_else(|| DecodeError::UnknownEventType(event_type.to_owned()))?;
-    let version = fields.get("schema_version")?;
-    if version.as_u64() != Some(SCHEMA_VERSION) {
-        return Err(DecodeError::UnsupportedVersion(version.to_string()));
-    }
     let event_id = fields.parsed("event_id", |s| {
         s.parse::<EventId>().map_err(|e| e.to_string())
     })?;
@@ -97,14 +119,30 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
             "payment and completion events must name the event that caused them",
         ));
     }
+    let trace = match schema {
+        Schema::V1 => None,
+        Schema::V2 => trace_of(&fields)?,
+    };
     Ok(Envelope {
         event_id,
         occurred_at,
         correlation_id,
         causation_id,
         body,
-        trace: None,
+        trace,
     })
+}
+
+/// A V2 envelope's `traceparent`: a W3C trace context, or null for an event outside any trace.
+fn trace_of(fields: &Fields<'_>) -> Result<Option<TraceParent>, DecodeError> {
+    match fields.get("traceparent")? {
+        Value::Null => Ok(None),
+        _ => fields
+            .parsed("traceparent", |s| {
+                TraceParent::parse(s).map_err(|e| e.to_string())
+            })
+            .map(Some),
+    }
 }
 
 fn decode_body(event_type: EventType, payload: &Fields<'_>) -> Result<EventBody, DecodeError> {

@@ -8,8 +8,49 @@ use time::format_description::well_known::Rfc3339;
 use super::Rejection;
 use crate::domain::{CorrelationId, EventId, Item, OrderId, PaymentDecision, TraceParent};
 
-/// The only schema version this code writes and reads.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The envelope schemas this code reads, oldest first. A new schema only adds, and a release
+/// learns to read it before any writer writes it: writers stay on [`Schema::V1`] until their
+/// `EVENT_SCHEMA_VERSION` says otherwise, set once every reader runs a release that reads the
+/// newer one (docs/api.md, "Schemas and mixed-version deploys"). A reader refuses a schema
+/// newer than it knows, so a writer switched early dead-letters what it writes at old readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Schema {
+    /// The envelope's fields and the event type's payload.
+    #[default]
+    V1,
+    /// V1 plus `traceparent`: the W3C trace context, also inside the bytes, so it survives a
+    /// hop that drops record headers (a mirror, a connector, a hand-copied record).
+    V2,
+}
+
+impl Schema {
+    /// Every schema, oldest first.
+    pub const ALL: [Schema; 2] = [Schema::V1, Schema::V2];
+    /// The newest schema this code reads.
+    pub const NEWEST: Schema = Schema::V2;
+
+    /// The `schema_version` number on the wire.
+    pub fn number(self) -> u64 {
+        match self {
+            Self::V1 => 1,
+            Self::V2 => 2,
+        }
+    }
+
+    /// The schema whose `schema_version` is `number`.
+    pub fn from_number(number: u64) -> Option<Schema> {
+        Self::ALL.into_iter().find(|s| s.number() == number)
+    }
+
+    /// What a writer writes when not told otherwise: the oldest schema, which every reader of
+    /// a mixed-version deploy reads.
+    pub fn default_write() -> Schema {
+        if crate::mutant::active(crate::mutant::Mutant::WriteNewestSchema) {
+            return Self::NEWEST;
+        }
+        Self::V1
+    }
+}
 
 /// The kinds of event on the saga's topics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,10 +115,10 @@ pub struct Envelope {
     /// The event that caused this one: payment events name their ORDER_CREATED.
     pub causation_id: Option<EventId>,
     pub body: EventBody,
-    /// The W3C trace context the event belongs to. Not part of the JSON (old readers decode
-    /// the same bytes): it travels beside them, in the outbox row's `traceparent` column and
-    /// the record's `traceparent` header. [`super::decode`] leaves it `None`; the consumer
-    /// loop fills it from the delivery.
+    /// The W3C trace context the event belongs to. It travels beside the bytes, in the outbox
+    /// row's `traceparent` column and the record's `traceparent` header, and inside them only
+    /// from [`Schema::V2`] on. [`super::decode`] fills it from a V2 envelope's bytes and
+    /// leaves it `None` for V1; the consumer loop continues the header's, else the bytes'.
     pub trace: Option<TraceParent>,
 }
 
@@ -90,6 +131,8 @@ struct Wire<'a> {
     correlation_id: &'a str,
     causation_id: Option<EventId>,
     payload: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traceparent: Option<Option<String>>,
 }
 
 impl Envelope {
@@ -119,12 +162,16 @@ impl Envelope {
         occurred_at: OffsetDateTime,
         correlation_id: CorrelationId,
         item: Item,
+        trace: Option<TraceParent>,
+        schema: Schema,
     ) -> (Vec<u8>, Vec<u8>) {
         let sentinel = OrderId::new(i64::MAX).expect("i64::MAX is a valid id");
-        let mut bytes =
-            Self::order_created(event_id, occurred_at, correlation_id, sentinel, item).to_bytes();
+        let mut bytes = Self::order_created(event_id, occurred_at, correlation_id, sentinel, item)
+            .with_trace(trace)
+            .encode(schema);
         // The payload's `order_id` comes after its `item` (keys are sorted) and is the last
-        // such field; inside the item string a `"` is escaped, so this pattern cannot match.
+        // such field; inside the item string a `"` is escaped, and a traceparent holds no
+        // quote, so this pattern cannot match elsewhere.
         let field = format!("\"order_id\":{}", sentinel.get());
         let at = bytes
             .windows(field.len())
@@ -185,9 +232,14 @@ impl Envelope {
         }
     }
 
-    /// Encodes as schema_version 1 JSON. Field order is fixed so equal envelopes give equal
-    /// bytes (the simulation hashes them).
+    /// Encodes as [`Schema::V1`] JSON, which every reader reads.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode(Schema::V1)
+    }
+
+    /// Encodes as `schema` JSON. Field order is fixed so equal envelopes give equal bytes (the
+    /// simulation hashes them).
+    pub fn encode(&self, schema: Schema) -> Vec<u8> {
         let payload = match &self.body {
             EventBody::OrderCreated { order_id, item } => {
                 json!({"order_id": order_id, "item": item})
@@ -200,11 +252,12 @@ impl Envelope {
         let wire = Wire {
             event_id: self.event_id,
             event_type: self.event_type().as_str(),
-            schema_version: SCHEMA_VERSION,
+            schema_version: schema.number(),
             occurred_at: format_timestamp(self.occurred_at),
             correlation_id: self.correlation_id.as_str(),
             causation_id: self.causation_id,
             payload,
+            traceparent: (schema >= Schema::V2).then(|| self.trace.map(|t| t.to_string())),
         };
         serde_json::to_vec(&wire).expect("an envelope always serializes")
     }

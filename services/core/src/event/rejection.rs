@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Envelope, EventBody};
+use super::{Envelope, EventBody, Schema};
 use crate::domain::{CorrelationId, EventId};
 use crate::topic::Topic;
 
@@ -199,12 +199,12 @@ impl Envelope {
         }
     }
 
-    /// The encoded envelope, with the original of a rejection truncated as far as needed for
-    /// the whole to take at most `limit - FRAMING_ALLOWANCE` bytes. Other envelopes are encoded
-    /// as they are.
-    pub fn to_bytes_within(&self, limit: usize) -> Vec<u8> {
+    /// The envelope encoded as `schema`, with the original of a rejection truncated as far as
+    /// needed for the whole to take at most `limit - FRAMING_ALLOWANCE` bytes. Other envelopes
+    /// are encoded as they are.
+    pub fn encode_within(&self, limit: usize, schema: Schema) -> Vec<u8> {
         let budget = limit.saturating_sub(FRAMING_ALLOWANCE);
-        let bytes = self.to_bytes();
+        let bytes = self.encode(schema);
         let EventBody::EventRejected(rejection) = &self.body else {
             return bytes;
         };
@@ -216,12 +216,12 @@ impl Envelope {
         let mut cut = rejection.clone();
         cut.original = rejection.original.truncated_to(0);
         empty.body = EventBody::EventRejected(cut.clone());
-        let fixed = empty.to_bytes().len();
+        let fixed = empty.encode(schema).len();
         let mut keep = budget.saturating_sub(fixed) / 4 * 3;
         loop {
             cut.original = rejection.original.truncated_to(keep);
             empty.body = EventBody::EventRejected(cut.clone());
-            let bytes = empty.to_bytes();
+            let bytes = empty.encode(schema);
             if bytes.len() <= budget || keep == 0 {
                 return bytes;
             }

@@ -11,6 +11,7 @@ use crate::domain::PaymentDecision;
 use crate::domain::{
     CorrelationId, EventId, IdempotencyKey, Item, Order, OrderId, OrderStatus, Owner, TraceParent,
 };
+use crate::event::Schema;
 use crate::topic::Topic;
 
 /// A new order as the Order API asks for it.
@@ -27,6 +28,8 @@ pub struct NewOrder {
     /// The request's trace context, stored with the ORDER_CREATED outbox row in the order's
     /// transaction so the relay can continue the trace.
     pub trace: Option<TraceParent>,
+    /// The schema the ORDER_CREATED is written in.
+    pub schema: Schema,
 }
 
 impl NewOrder {
@@ -111,6 +114,8 @@ pub struct PaymentApplication {
     /// The trace context of the ORDER_COMPLETED this application writes (stored with its
     /// outbox row).
     pub trace: Option<TraceParent>,
+    /// The schema the ORDER_COMPLETED is written in.
+    pub schema: Schema,
 }
 
 impl PaymentApplication {

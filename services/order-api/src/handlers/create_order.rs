@@ -29,6 +29,7 @@ pub(crate) async fn create_order(
         event_id: state.deps.entropy.event_id(),
         created_at: state.deps.clock.now(),
         trace: Some(trace),
+        schema: state.schema,
     };
     let outcome = state.deps.store.create_order(new).await?;
     let order = outcome.order();

@@ -58,7 +58,7 @@ pub(super) async fn write(
             .key
             .clone()
             .unwrap_or_else(|| "rejected".to_owned()),
-        payload: envelope.to_bytes_within(deps.bus.max_message_bytes()),
+        payload: envelope.encode_within(deps.bus.max_message_bytes(), spec.policy.schemas.write),
         correlation_id: Some(envelope.correlation_id.clone()),
         replay: None,
         trace: envelope.trace,

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use saga_core::Envelope;
-use saga_core::event::{RejectionCode, decode};
+use saga_core::event::{RejectionCode, decode_up_to};
 use saga_core::mutant::{self, Mutant};
 use saga_core::ports::Delivery;
 use tokio_util::sync::CancellationToken;
@@ -41,7 +41,7 @@ pub(super) async fn process(
     delivery: &Delivery,
     shutdown: &CancellationToken,
 ) -> bool {
-    let verdict = match decode(&delivery.payload) {
+    let verdict = match decode_up_to(&delivery.payload, spec.policy.schemas.read_max) {
         Err(error) => Verdict {
             code: RejectionCode::Undecodable,
             reason: error.to_string(),
@@ -105,11 +105,13 @@ pub(super) async fn process(
 }
 
 /// The event in this consumer's hop of the record's trace: what the handler passes on to what
-/// it produces. A record without a trace stays without one; the consumer does not invent a
-/// trace its producer did not start.
+/// it produces. The record's header names the trace, else its bytes (a V2 envelope carries
+/// it too, for hops that drop headers). A record without a trace stays without one; the
+/// consumer does not invent a trace its producer did not start.
 fn traced(deps: &ConsumerDeps, envelope: Envelope, delivery: &Delivery) -> Envelope {
     let hop = delivery
         .trace
+        .or(envelope.trace)
         .map(|parent| deps.entropy.child_span(&parent));
     envelope.with_trace(hop)
 }

@@ -103,6 +103,7 @@ async fn dead_letters_are_listed_replayed_and_discarded() {
             event_id,
             created_at: time::OffsetDateTime::now_utc(),
             trace: None,
+            schema: saga_core::event::Schema::V1,
         })
         .await
         .unwrap();

@@ -150,6 +150,7 @@ async fn a_replayed_dead_letter_rejoins_its_orders_trace(saga: &Deployment, jaeg
             event_id,
             created_at: time::OffsetDateTime::now_utc(),
             trace: Some(trace),
+            schema: saga_core::event::Schema::V1,
         })
         .await
         .unwrap();
