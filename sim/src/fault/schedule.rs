@@ -6,7 +6,7 @@ use std::time::Duration;
 pub use saga_faults::plan::ClockSkew;
 pub use saga_faults::{Forgery, OperatorAct, PoisonSize, Unprocessable};
 
-pub use super::upgrade::UpgradeStep;
+use super::upgrade::UpgradeStep;
 
 /// One fault. Links name both ends; one-way partitions drop only `from -> to`.
 #[derive(Debug, Clone, PartialEq)]
