@@ -122,14 +122,31 @@ require_free_port() {
 declare -A PID_MARKER=([postgres]=postgres [redis]=redis-server [kafka]=kafka.Kafka
     [toxiproxy]=toxiproxy-server)
 
+# A process `spawn` has just started is this script's fork until it execs, and a command
+# line reads empty in the middle of an exec: a live process is asked for its marker again
+# for up to a second before it is called a stranger.
 pid_alive() {
-    local pidfile="$1" pid name marker
+    local pidfile="$1" pid name marker tries
     [[ -s "$pidfile" ]] || return 1
     pid="$(head -n 1 "$pidfile")"
     [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
     name="$(basename "$pidfile" .pid)"
     marker="${PID_MARKER[$name]:-}"
-    [[ -z "$marker" ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$marker"
+    [[ -n "$marker" ]] || return 0
+    for ((tries = 0; tries < 20; tries++)); do
+        cmdline_has "$pid" "$marker" && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# Whether process PID's command line contains MARKER (read whole: under pipefail, a grep
+# that stops at the first match must not turn a match into a failure).
+cmdline_has() {
+    local args
+    args="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+    [[ "$args" == *"$2"* ]]
 }
 
 # spawn NAME LOGFILE CMD...: starts CMD detached with output to LOGFILE; pid to run/NAME.pid.

@@ -64,12 +64,10 @@ impl StackScript {
             stderr: reason,
         })?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let lines: Vec<&str> = stderr.lines().collect();
             return Err(StackError::Failed {
                 args: joined,
                 status: output.status.to_string(),
-                stderr: lines[lines.len().saturating_sub(20)..].join("\n"),
+                stderr: failure_text(&String::from_utf8_lossy(&output.stderr)),
             });
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -177,6 +175,21 @@ impl StackScript {
     }
 }
 
+/// What a failed run printed, short: the script's own error lines (a failed start prints one
+/// and then a service's log, which can crowd it out of any tail), then the last 20 lines.
+fn failure_text(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail_from = lines.len().saturating_sub(20);
+    let errors = lines[..tail_from]
+        .iter()
+        .filter(|line| line.starts_with("[stack] ERROR"));
+    errors
+        .chain(&lines[tail_from..])
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Whether `/proc/PID` is a zombie (dead, not yet reaped) with every thread gone. A
 /// multi-threaded server's leader turns zombie while its other threads are still exiting, its
 /// ports still open: a start then would find the server "already running".
@@ -190,4 +203,24 @@ fn zombie(proc: &Path) -> bool {
         .unwrap_or(false);
     let threads = std::fs::read_dir(proc.join("task")).map_or(0, Iterator::count);
     leader_dead && threads <= 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_text;
+
+    #[test]
+    fn a_failure_keeps_the_scripts_error_above_a_long_log_tail() {
+        let log: Vec<String> = (0..40).map(|i| format!("log line {i}")).collect();
+        let stderr = format!(
+            "[stack] starting Toxiproxy\n[stack] ERROR: toxiproxy exited during start-up\n{}",
+            log.join("\n")
+        );
+        let text = failure_text(&stderr);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "[stack] ERROR: toxiproxy exited during start-up");
+        assert_eq!(lines[1], "log line 20");
+        assert_eq!(lines.last(), Some(&"log line 39"));
+        assert_eq!(lines.len(), 21);
+    }
 }
