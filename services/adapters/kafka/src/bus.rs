@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -27,17 +28,26 @@ pub(crate) const CORRELATION_HEADER: &str = "correlation_id";
 /// Kafka as the saga's event bus. Cheap to clone; clones share the producer.
 #[derive(Clone)]
 pub struct KafkaEventBus {
-    /// Replaced when librdkafka declares it fatally failed: an idempotent producer whose
-    /// broker lost acknowledged records (a power loss with one replica) sees a sequence gap,
-    /// and a fatal producer fails every later publish for good.
-    producer: Arc<RwLock<FutureProducer>>,
+    /// Built by the first publish: an idempotent producer asks the cluster for a producer id
+    /// as soon as it exists, which a login that only reads (the auditor's) is refused, and
+    /// librdkafka reports that refusal as fatal. Replaced when librdkafka declares it fatally
+    /// failed: an idempotent producer whose broker lost acknowledged records (a power loss
+    /// with one replica) sees a sequence gap, and a fatal producer fails every later publish
+    /// for good.
+    producer: Arc<RwLock<Option<FutureProducer>>>,
+    /// Asks for the cluster's metadata (`ping`): a client that never produces.
+    metadata: Arc<BaseConsumer>,
     config: KafkaConfig,
 }
 
 /// The idempotent `acks=all` producer `config` asks for.
 fn build_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
-    config
-        .client()
+    build_producer_config(config).create()
+}
+
+fn build_producer_config(config: &KafkaConfig) -> rdkafka::ClientConfig {
+    let mut client = config.client();
+    client
         .set("acks", "all")
         .set("enable.idempotence", "true")
         // The Java clients' partitioner, so console tools and this adapter agree.
@@ -50,8 +60,8 @@ fn build_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
             "message.timeout.ms",
             KafkaConfig::millis(config.publish_timeout()),
         )
-        .set("message.max.bytes", config.max_message_bytes.to_string())
-        .create()
+        .set("message.max.bytes", config.max_message_bytes.to_string());
+    client
 }
 
 impl std::fmt::Debug for KafkaEventBus {
@@ -70,12 +80,19 @@ impl KafkaEventBus {
     /// # Errors
     /// [`ConnectError`] naming Kafka and the bootstrap address.
     pub async fn connect(config: KafkaConfig) -> Result<Self, ConnectError> {
-        let producer = build_producer(&config).map_err(|e| ConnectError::Config {
+        let refused = |e: KafkaError| ConnectError::Config {
             var: "KAFKA_BOOTSTRAP_SERVERS",
             reason: e.to_string(),
-        })?;
-        let producer = Arc::new(RwLock::new(producer));
-        let bus = Self { producer, config };
+        };
+        // The settings the producer shares are checked now, by the metadata client, so a bad
+        // one is refused at start-up, not at the first publish.
+        let metadata = Arc::new(config.client().create::<BaseConsumer>().map_err(refused)?);
+        let producer = Arc::new(RwLock::new(None));
+        let bus = Self {
+            producer,
+            metadata,
+            config,
+        };
         let target = bus.config.bootstrap_servers.clone();
         let reached =
             connect_with_retries(BACKEND, &target, bus.config.connect_attempts, || bus.ping())
@@ -98,26 +115,41 @@ impl KafkaEventBus {
         &self.config
     }
 
-    fn producer(&self) -> FutureProducer {
-        self.producer
-            .read()
-            .expect("producer lock poisoned")
-            .clone()
+    /// The producer, built by the first call.
+    fn producer(&self) -> Result<FutureProducer, PortError> {
+        if let Some(producer) = &*self.producer.read().expect("producer lock poisoned") {
+            return Ok(producer.clone());
+        }
+        let mut slot = self.producer.write().expect("producer lock poisoned");
+        if let Some(producer) = &*slot {
+            return Ok(producer.clone());
+        }
+        let producer = build_producer(&self.config).map_err(port_error)?;
+        *slot = Some(producer.clone());
+        Ok(producer)
     }
 
     /// Replaces the producer when librdkafka declared it fatally failed (it would fail every
     /// publish from now on); the rows it did not deliver stay unpublished and go again.
     fn renew_if_fatal(&self) {
-        let Some((code, reason)) = self.producer().client().fatal_error() else {
+        let current = self
+            .producer
+            .read()
+            .expect("producer lock poisoned")
+            .clone();
+        let Some((code, reason)) = current.and_then(|p| p.client().fatal_error()) else {
             return;
         };
         match build_producer(&self.config) {
             Ok(fresh) => {
                 let mut slot = self.producer.write().expect("producer lock poisoned");
                 // Another publish may have renewed it already.
-                if slot.client().fatal_error().is_some() {
+                if slot
+                    .as_ref()
+                    .is_some_and(|p| p.client().fatal_error().is_some())
+                {
                     tracing::warn!(?code, %reason, "the producer failed fatally; a new one replaces it");
-                    *slot = fresh;
+                    *slot = Some(fresh);
                 }
             }
             Err(error) => {
@@ -164,7 +196,7 @@ impl KafkaEventBus {
             .key(message.key.as_str())
             .payload(message.payload.as_slice())
             .headers(headers);
-        let producer = self.producer();
+        let producer = self.producer()?;
         loop {
             match producer.send_result(record) {
                 Ok(delivery) => return Ok(delivery),
@@ -234,9 +266,9 @@ impl EventBus for KafkaEventBus {
     }
 
     async fn ping(&self) -> Result<(), PortError> {
-        let producer = self.producer();
+        let metadata = self.metadata.clone();
         let timeout = self.config.request_timeout;
-        tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, timeout))
+        tokio::task::spawn_blocking(move || metadata.client().fetch_metadata(None, timeout))
             .await
             .map_err(|e| PortError::unavailable(BACKEND, e))?
             .map(|_| ())
