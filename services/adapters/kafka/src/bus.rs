@@ -45,6 +45,7 @@ fn build_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
     build_producer_config(config).create()
 }
 
+/// That producer's librdkafka settings.
 fn build_producer_config(config: &KafkaConfig) -> rdkafka::ClientConfig {
     let mut client = config.client();
     client
@@ -84,8 +85,11 @@ impl KafkaEventBus {
             var: "KAFKA_BOOTSTRAP_SERVERS",
             reason: e.to_string(),
         };
-        // The settings the producer shares are checked now, by the metadata client, so a bad
-        // one is refused at start-up, not at the first publish.
+        // The producer's settings are checked now, without a producer, so a bad one is
+        // refused at start-up rather than at the first publish.
+        build_producer_config(&config)
+            .create_native_config()
+            .map_err(refused)?;
         let metadata = Arc::new(config.client().create::<BaseConsumer>().map_err(refused)?);
         let producer = Arc::new(RwLock::new(None));
         let bus = Self {
@@ -273,5 +277,30 @@ impl EventBus for KafkaEventBus {
             .map_err(|e| PortError::unavailable(BACKEND, e))?
             .map(|_| ())
             .map_err(port_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_producer_setting_librdkafka_refuses_fails_the_connect_before_any_broker() {
+        // Nothing listens on port 1: only a check made before any connection can answer.
+        let mut config = KafkaConfig::new("127.0.0.1:1");
+        config.connect_attempts = 1;
+        config.max_message_bytes = 10;
+        let error = KafkaEventBus::connect(config).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConnectError::Config {
+                    var: "KAFKA_BOOTSTRAP_SERVERS",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("message.max.bytes"), "{error}");
     }
 }

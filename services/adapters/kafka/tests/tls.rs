@@ -3,10 +3,13 @@
 //! `SAGA_TLS_KAFKA_BOOTSTRAP_SERVERS` and its home as `SAGA_TLS_STACK_HOME` (the CA in
 //! `tls/ca.crt`, each user's password in `secrets/kafka-NAME`). A component logs in as its
 //! own SCRAM user and may write only what it produces; a plaintext client is refused at
-//! start-up with an error naming `KAFKA_SECURITY_PROTOCOL`. Without the variables the tests
+//! start-up with an error naming `KAFKA_SECURITY_PROTOCOL`; a component that only reads
+//! (the auditor, whose user may write nothing) never asks for a producer id, so librdkafka
+//! reports no fatal error for it. Without the variables the tests
 //! skip loudly, and fail under `CI=true`.
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use saga_core::Topic;
 use saga_core::ports::{EventBus, OutgoingMessage};
@@ -100,4 +103,47 @@ async fn a_plaintext_client_is_refused_naming_what_to_set() {
         error.starts_with("KAFKA_SECURITY_PROTOCOL") && error.contains("SASL_SSL"),
         "{error}"
     );
+}
+
+/// librdkafka's error-level reports that a client failed for good, as this process saw them.
+static FATAL: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct FatalLog;
+
+impl log::Log for FatalLog {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() == log::Level::Error
+    }
+
+    fn log(&self, record: &log::Record) {
+        let text = record.args().to_string();
+        if self.enabled(record.metadata())
+            && (text.contains("FATAL") || text.contains("Cluster authorization failed"))
+        {
+            FATAL.lock().unwrap().push(text);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_whose_user_may_write_nothing_raises_no_fatal_error() {
+    let Some(stack) = tls_stack() else {
+        return;
+    };
+    // Another test of this binary may have set it first; either way it is this logger.
+    let _ = log::set_logger(&FatalLog).map(|()| log::set_max_level(log::LevelFilter::Error));
+    let bus = KafkaEventBus::connect(stack.config_as("auditor"))
+        .await
+        .unwrap();
+    bus.ping().await.unwrap();
+    // An idempotent producer asks for its id as soon as it reaches a broker, and the refusal
+    // comes back within a round trip: a second of metadata round trips covers it many times.
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_secs(1) {
+        bus.ping().await.unwrap();
+        let fatal = FATAL.lock().unwrap().clone();
+        assert!(fatal.is_empty(), "librdkafka failed for good: {fatal:?}");
+    }
 }
