@@ -15,10 +15,9 @@ KAFKA_SASL_MECHANISM=SCRAM-SHA-512
 # (it grants the same on each test run's prefixed names). The components that use Kafka are
 # the ones it names; each gets a SCRAM user.
 KAFKA_ACL_TABLE="$REPO_ROOT/deploy/kafka-acls.txt"
-mapfile -t KAFKA_COMPONENTS < <(awk '!/^#/ && NF && $1 != "*" { print $1 }' "$KAFKA_ACL_TABLE" |
-    sort -u)
-
-kafka_user_of() { echo "saga-$1"; }
+# shellcheck source=../../deploy/kafka-acls.sh
+source "$REPO_ROOT/deploy/kafka-acls.sh"
+mapfile -t KAFKA_COMPONENTS < <(kafka_acl_components "$KAFKA_ACL_TABLE")
 
 kafka_password_of() { stack_secret "kafka-$1"; }
 
@@ -80,39 +79,14 @@ kafka_acl() {
         >>"$LOG_DIR/kafka-admin.log" 2>&1 || die "adding Kafka ACLs failed (see $LOG_DIR/kafka-admin.log)"
 }
 
-# kafka_table_acl COMPONENT OPERATIONS RESOURCE...: one line of the table as AclCommand options.
-kafka_table_acl() {
-    local component="$1" operations="$2" operation resource args=() who
-    shift 2
-    if [[ "$component" == '*' ]]; then
-        for who in "${KAFKA_COMPONENTS[@]}"; do args+=(--allow-principal "User:$(kafka_user_of "$who")"); done
-    else
-        args+=(--allow-principal "User:$(kafka_user_of "$component")")
-    fi
-    for operation in ${operations//,/ }; do args+=(--operation "$operation"); done
-    for resource in "$@"; do
-        case "$resource" in
-            topic:*) args+=(--topic "${resource#topic:}") ;;
-            group:*) args+=(--group "${resource#group:}") ;;
-            cluster) args+=(--cluster) ;;
-            *) die "$KAFKA_ACL_TABLE: '$resource' is not topic:NAME, group:NAME or cluster" ;;
-        esac
-    done
-    kafka_acl "${args[@]}" </dev/null
-}
-
 # The table's ACLs on the stack's own names, again whenever the table changed (each line is a
 # JVM start; AclCommand's --add leaves what exists alone).
 kafka_tls_acls() {
-    local marker="$KAFKA_DATA/.acls" digest words
+    local marker="$KAFKA_DATA/.acls" digest
     digest="$(sha256sum "$KAFKA_ACL_TABLE" | cut -d' ' -f1)"
     [[ "$(cat "$marker" 2>/dev/null)" == "$digest" ]] && return 0
     log "adding the components' Kafka ACLs ($KAFKA_ACL_TABLE)"
-    # An array, never an unquoted expansion: `*` is a name here, not a glob.
-    while read -r -a words; do
-        if ((${#words[@]} == 0)) || [[ "${words[0]}" == \#* ]]; then continue; fi
-        kafka_table_acl "${words[@]}"
-    done <"$KAFKA_ACL_TABLE"
+    kafka_acls_each "$KAFKA_ACL_TABLE" kafka_acl || die "$KAFKA_ACL_TABLE: not granted"
     echo "$digest" >"$marker"
 }
 

@@ -2,9 +2,12 @@
 # Certificates for a TLS stack (SAGA_TLS=1): a local CA and a server certificate for
 # 127.0.0.1 and localhost signed by it, made with openssl on first use in $STACK_HOME/tls and
 # never committed. Clients verify the server with the CA (`sslrootcert`, verify-full).
+# scripts/secrets makes compose's with the same function, for its services' names too.
 
 TLS_ENABLED="${SAGA_TLS:-0}"
 TLS_DIR="$STACK_HOME/tls"
+# The names the server certificate holds (openssl's subjectAltName syntax).
+TLS_SERVER_NAMES="IP:127.0.0.1,DNS:localhost"
 
 tls_on() { [[ "$TLS_ENABLED" == 1 ]]; }
 
@@ -23,7 +26,7 @@ tls_certificates() {
             -keyout ca.key -out ca.crt 2>/dev/null
         openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
             -keyout server.key -out server.csr 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+        printf 'subjectAltName=%s\n' "$TLS_SERVER_NAMES" >server.ext
         openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
             -extfile server.ext -out server.crt 2>/dev/null
         chmod 644 ca.crt server.crt

@@ -6,10 +6,12 @@
 //! orders through them. Images come from the `*_IMAGE` variables (`scripts/images env` on a
 //! machine without a registry), the build target from `SAGA_BUILD_TARGET`. Without Docker
 //! the tests skip locally and fail under `CI=true`. `cluster.rs` runs the `cluster` profile
-//! (three Kafka nodes) and kills a partition leader. ~4.5 minutes together with built images.
+//! (three Kafka nodes) and kills a partition leader; `tls.rs` runs docker-compose.tls.yml (every
+//! backend TLS-only). ~6 minutes together with built images.
 
 mod cluster;
 mod project;
+mod tls;
 
 use std::time::Duration;
 

@@ -4,7 +4,8 @@
 //! `SAGA_BUILD_TARGET`), a keys file with the development key's entry, the components'
 //! database passwords (`scripts/secrets`), and `down -v` when
 //! dropped. [`Project::cluster`] is the same with docker-compose.cluster.yml and the `cluster`
-//! profile: three Kafka nodes instead of one.
+//! profile: three Kafka nodes instead of one; [`Project::tls`] with docker-compose.tls.yml:
+//! every backend TLS-only, each component logged in as itself.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -28,6 +29,8 @@ const PORT_VARIABLES: [&str; 10] = [
 /// The compose files and profile of the three-node Kafka cluster (docker-compose.yml's top).
 const CLUSTER_FILES: [&str; 2] = ["docker-compose.yml", "docker-compose.cluster.yml"];
 const CLUSTER_PROFILE: &str = "cluster";
+/// The compose files of the TLS stack (docker-compose.tls.yml's top).
+const TLS_FILES: [&str; 2] = ["docker-compose.yml", "docker-compose.tls.yml"];
 
 /// Whether Docker and its compose plugin answer. Without them the tests skip loudly, except
 /// under `CI=true`, where they fail (`.ci/run` installs both with `scripts/images engine`).
@@ -59,6 +62,8 @@ pub struct Project {
     ports: Vec<(&'static str, u16)>,
     /// The three-node Kafka cluster (docker-compose.cluster.yml, profile `cluster`).
     cluster: bool,
+    /// Every backend TLS-only (docker-compose.tls.yml; `scripts/secrets --tls`).
+    tls: bool,
     /// The keys file the gateway mounts (`SAGA_API_KEYS_FILE`): the development key's entry,
     /// which the tests' clients send.
     keys_file: PathBuf,
@@ -69,6 +74,11 @@ pub struct Project {
 impl Project {
     /// A project named `saga-{tag}-{pid}` on free host ports; nothing started yet.
     pub fn new(tag: &str) -> Self {
+        Self::with_secrets(tag, &[])
+    }
+
+    /// Like [`Self::new`], `scripts/secrets` given `secrets_args`.
+    fn with_secrets(tag: &str, secrets_args: &[&str]) -> Self {
         let mut taken = Vec::new();
         let ports = PORT_VARIABLES
             .iter()
@@ -84,6 +94,7 @@ impl Project {
             .expect("writing the keys file");
         let secrets_dir = std::env::temp_dir().join(format!("{name}-secrets"));
         let made = Command::new(root().join("scripts/secrets"))
+            .args(secrets_args)
             .env("SAGA_SECRETS_DIR", &secrets_dir)
             .output()
             .expect("scripts/secrets runs");
@@ -92,6 +103,7 @@ impl Project {
             name,
             ports,
             cluster: false,
+            tls: false,
             keys_file,
             secrets_dir,
         }
@@ -103,6 +115,20 @@ impl Project {
         let mut project = Self::new(tag);
         project.cluster = true;
         project
+    }
+
+    /// Like [`Self::new`], with every backend TLS-only: `-f docker-compose.yml -f
+    /// docker-compose.tls.yml` on every command, its certificates and logins made by
+    /// `scripts/secrets --tls`.
+    pub fn tls(tag: &str) -> Self {
+        let mut project = Self::with_secrets(tag, &["--tls"]);
+        project.tls = true;
+        project
+    }
+
+    /// A file `scripts/secrets` made.
+    pub fn secret_path(&self, name: &str) -> PathBuf {
+        self.secrets_dir.join(name)
     }
 
     pub fn port(&self, variable: &str) -> u16 {
@@ -117,10 +143,16 @@ impl Project {
         format!("http://127.0.0.1:{}", self.port("SAGA_GATEWAY_PORT"))
     }
 
-    /// The backends as the host reaches them (direct), and Toxiproxy's API.
+    /// The backends as the host reaches them (direct, as their owner and admins), and
+    /// Toxiproxy's API.
     pub fn endpoints(&self) -> Endpoints {
         let port = |variable| self.port(variable);
+        let ca = self.secret_path("tls/ca.crt").display().to_string();
         Endpoints::from_lookup(|name| match name {
+            "DIRECT_DATABASE_URL" if self.tls => Some(format!(
+                "postgres://saga:saga@127.0.0.1:{}/saga?sslmode=verify-full&sslrootcert={ca}",
+                port("SAGA_PG_PORT")
+            )),
             "DIRECT_DATABASE_URL" => Some(format!(
                 "postgres://saga:saga@127.0.0.1:{}/saga",
                 port("SAGA_PG_PORT")
@@ -137,14 +169,32 @@ impl Project {
             "DIRECT_KAFKA_BOOTSTRAP_SERVERS" => {
                 Some(format!("127.0.0.1:{}", port("SAGA_KAFKA_PORT")))
             }
+            "DIRECT_REDIS_URL" if self.tls => Some(format!(
+                "rediss://saga-admin:{}@127.0.0.1:{}/0",
+                self.secret("redis-admin"),
+                port("SAGA_REDIS_PORT")
+            )),
             "DIRECT_REDIS_URL" => Some(format!("redis://127.0.0.1:{}/0", port("SAGA_REDIS_PORT"))),
+            "KAFKA_SECURITY_PROTOCOL" if self.tls => Some("SASL_SSL".into()),
+            "KAFKA_SASL_MECHANISM" if self.tls => Some("SCRAM-SHA-512".into()),
+            "KAFKA_SASL_USERNAME" if self.tls => Some("saga-admin".into()),
+            "KAFKA_SASL_PASSWORD_FILE" if self.tls => {
+                Some(self.secret_path("kafka-admin").display().to_string())
+            }
+            "KAFKA_SSL_CA_FILE" | "REDIS_CA_FILE" if self.tls => Some(ca.clone()),
             "TOXIPROXY_URL" => Some(format!("http://127.0.0.1:{}", port("SAGA_TOXIPROXY_PORT"))),
             _ => None,
         })
     }
 
+    /// The one line of a secret `scripts/secrets` made.
+    fn secret(&self, name: &str) -> String {
+        saga_core::secret::read_secret_file(&self.secret_path(name).display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// `docker compose -p NAME ARGS` in the repository, with this project's ports (and the
-    /// cluster's files and profile).
+    /// cluster's or the TLS stack's files and profile).
     pub fn compose(&self, args: &[&str]) -> Output {
         let mut command = Command::new("docker");
         command.args(["compose", "-p", &self.name]);
@@ -153,6 +203,11 @@ impl Project {
                 command.args(["-f", file]);
             }
             command.args(["--profile", CLUSTER_PROFILE]);
+        }
+        if self.tls {
+            for file in TLS_FILES {
+                command.args(["-f", file]);
+            }
         }
         command.args(args).current_dir(root());
         for (variable, port) in &self.ports {

@@ -12,6 +12,7 @@ use crate::BACKEND;
 
 const URL_VAR: &str = "REDIS_URL";
 const CA_FILE_VAR: &str = "REDIS_CA_FILE";
+const PASSWORD_FILE_VAR: &str = "REDIS_PASSWORD_FILE";
 
 /// How to reach Redis and where decisions live. Its `Debug` hides the URL's password.
 #[derive(Clone)]
@@ -22,6 +23,9 @@ pub struct RedisConfig {
     /// `REDIS_CA_FILE`: the PEM file of the CA a `rediss://` server's certificate is checked
     /// against (default: the system's roots). The host name is always verified.
     pub ca_file: Option<String>,
+    /// `REDIS_PASSWORD_FILE`: a file whose one line is the password, used instead of the URL's
+    /// (so neither the environment nor a compose file holds it).
+    pub password: Option<String>,
     /// `REDIS_KEY_PREFIX` (default `payment-decision:`): decisions are `{prefix}{event_id}`.
     pub key_prefix: String,
     /// `REDIS_CONNECT_ATTEMPTS` (default 5): start-up attempts before giving up.
@@ -39,6 +43,7 @@ impl std::fmt::Debug for RedisConfig {
         let Self {
             url,
             ca_file,
+            password,
             key_prefix,
             connect_attempts,
             timeout,
@@ -47,6 +52,7 @@ impl std::fmt::Debug for RedisConfig {
         f.debug_struct("RedisConfig")
             .field("url", &RedactedUrl(url))
             .field("ca_file", ca_file)
+            .field("password", &password.as_ref().map(|_| "***"))
             .field("key_prefix", key_prefix)
             .field("connect_attempts", connect_attempts)
             .field("timeout", timeout)
@@ -73,6 +79,7 @@ impl RedisConfig {
         Self {
             url: url.into(),
             ca_file: None,
+            password: None,
             key_prefix: "payment-decision:".into(),
             connect_attempts: 5,
             timeout: Duration::from_secs(5),
@@ -85,8 +92,13 @@ impl RedisConfig {
             var: URL_VAR,
             reason: format!("not a valid Redis URL: {e}"),
         };
+        let mut info =
+            redis::IntoConnectionInfo::into_connection_info(self.url.as_str()).map_err(invalid)?;
+        if let Some(password) = &self.password {
+            info.redis.password = Some(password.clone());
+        }
         let Some(ca_file) = &self.ca_file else {
-            return redis::Client::open(self.url.as_str()).map_err(invalid);
+            return redis::Client::open(info).map_err(invalid);
         };
         let root_cert = std::fs::read(ca_file).map_err(|e| ConnectError::Config {
             var: CA_FILE_VAR,
@@ -96,7 +108,7 @@ impl RedisConfig {
             client_tls: None,
             root_cert: Some(root_cert),
         };
-        redis::Client::build_with_tls(self.url.as_str(), certificates).map_err(invalid)
+        redis::Client::build_with_tls(info, certificates).map_err(invalid)
     }
 
     pub(crate) fn manager_config(&self) -> ConnectionManagerConfig {
@@ -115,6 +127,15 @@ impl RedisConfig {
         let mut config =
             Self::new(std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://redis:6379/0".into()));
         config.ca_file = std::env::var(CA_FILE_VAR).ok();
+        if let Ok(path) = std::env::var(PASSWORD_FILE_VAR) {
+            let password = saga_core::secret::read_secret_file(&path).map_err(|reason| {
+                ConnectError::Config {
+                    var: PASSWORD_FILE_VAR,
+                    reason,
+                }
+            })?;
+            config.password = Some(password);
+        }
         if let Ok(prefix) = std::env::var("REDIS_KEY_PREFIX") {
             config.key_prefix = prefix;
         }
@@ -207,5 +228,16 @@ mod tests {
             text.contains("payment-decision:"),
             "the other settings still show: {text}"
         );
+    }
+
+    #[test]
+    fn a_password_from_a_file_replaces_the_urls_and_is_hidden() {
+        let mut config = RedisConfig::new("redis://saga-payment-worker:stale@redis:6379/0");
+        config.password = Some("from-the-file".into());
+        let info = config.client().unwrap().get_connection_info().clone();
+        assert_eq!(info.redis.password.as_deref(), Some("from-the-file"));
+        assert_eq!(info.redis.username.as_deref(), Some("saga-payment-worker"));
+        let text = format!("{config:?}");
+        assert!(!text.contains("from-the-file"), "{text}");
     }
 }
