@@ -3,7 +3,9 @@
 //! components, SIGTERM mid-burst and a rolling restart, a backend restart, a backend SIGKILL,
 //! a power loss, poison small and oversized, forged payments, an unprocessable payment) on a
 //! private native stack, each judged by the
-//! checker, its faults all applied and its status history judged.
+//! checker, its faults all applied and its status history judged. The network faults and a
+//! kill come overlapping, from one `storm` (seed 1 draws all of them but bandwidth); each
+//! alone is in the catalog (`chaos run --scenario all`, docs/testing.md).
 //! Kinds only scenarios awaiting a fix play (`chaos::scenario::AWAITING_FIXES`) would be left
 //! out until then. Without a stack it is skipped locally and fails under `CI=true`.
 
@@ -16,14 +18,9 @@ use chaos::scenario::{AWAITING_FIXES, catalog, find};
 use chaos::stack::{Stack, StackMode};
 use chaos::timeline::FaultKind;
 
-const SUITE: [&str; 18] = [
-    "kafka-latency",
-    "postgres-timeout",
-    "redis-reset-peer",
+const SUITE: [&str; 13] = [
+    "storm",
     "kafka-bandwidth",
-    "postgres-slicer",
-    "redis-outage",
-    "kill-payment-worker",
     "kill-two-at-once",
     "sigterm-mid-burst",
     "rolling-restart",
