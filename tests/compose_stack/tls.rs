@@ -1,10 +1,13 @@
 //! docker-compose.tls.yml for real: PostgreSQL, Redis and Kafka accepting only TLS (Kafka
 //! SASL_SSL), each component logged in as itself. 50 orders through the gateway, the checker
 //! clean (reading as the owner and the admins, over TLS and verifying the local CA), every
-//! component's database session encrypted under its own role, and a plaintext client of each
-//! backend refused with the variable it should set.
+//! component's database session encrypted under its own role, the delivery worker's Kafka
+//! user allowed what it produces and denied the rest (the ACLs topic-init granted), and a
+//! plaintext client of each backend refused with the variable it should set.
 
 use saga_client::SagaClient;
+use saga_core::Topic;
+use saga_core::ports::{EventBus, OutgoingMessage};
 
 use crate::project::Project;
 use crate::{SERIAL, assert_clean, check};
@@ -41,6 +44,38 @@ fn sessions(project: &Project) -> Vec<(String, bool)> {
         .filter_map(|line| line.split_once(' '))
         .map(|(role, ssl)| (role.to_owned(), ssl == "t"))
         .collect()
+}
+
+/// A Kafka client on the host logged in as `component`'s own SCRAM user.
+async fn kafka_as(project: &Project, component: &str) -> saga_kafka::KafkaEventBus {
+    let password_file = project.secret_path(&format!("kafka-{component}"));
+    let mut config =
+        saga_kafka::KafkaConfig::new(format!("127.0.0.1:{}", project.port("SAGA_KAFKA_PORT")));
+    config.connect_attempts = 1;
+    config.security = saga_kafka::Security {
+        protocol: saga_kafka::Protocol::SaslSsl,
+        ca_file: Some(project.secret_path("tls/ca.crt").display().to_string()),
+        sasl: Some(saga_kafka::Sasl {
+            mechanism: "SCRAM-SHA-512".into(),
+            username: format!("saga-{component}"),
+            password: saga_core::secret::read_secret_file(&password_file.display().to_string())
+                .expect("the component's Kafka password"),
+        }),
+    };
+    saga_kafka::KafkaEventBus::connect(config)
+        .await
+        .expect("the component's user logs in")
+}
+
+fn message(topic: Topic) -> OutgoingMessage {
+    OutgoingMessage {
+        topic,
+        key: "compose-tls".into(),
+        payload: b"{}".to_vec(),
+        correlation_id: None,
+        replay: None,
+        trace: None,
+    }
 }
 
 /// The error a plaintext client of each backend gets from the host.
@@ -92,6 +127,19 @@ async fn every_backend_tls_only_serves_orders_and_refuses_plaintext() {
             "no session of {role}: {sessions:?}"
         );
     }
+
+    // Produced into a dead-letter topic nobody reads here: the checker has already judged.
+    let delivery = kafka_as(&project, "delivery-worker").await;
+    delivery
+        .publish(vec![message(Topic::OrdersDlq)])
+        .await
+        .expect("the delivery worker writes orders-dlq");
+    let denied = delivery
+        .publish(vec![message(Topic::Orders)])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(denied.to_lowercase().contains("authoriz"), "{denied}");
 
     let [pg, redis, kafka] = plaintext_refusals(&project).await;
     assert!(
