@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # How deploy/kafka-acls.txt becomes Kafka ACLs, for the shells that grant it: sourced by
 # scripts/stack.d/kafka-tls.sh (the native TLS stack) and by docker-compose.tls.yml's
-# kafka-acls job. (The real-stack harness reads the table itself: kafka_grants.rs.)
+# topic-init job. (The real-stack harness reads the table itself: kafka_grants.rs.)
 
 # A component's SCRAM user.
 kafka_user_of() { echo "saga-$1"; }
